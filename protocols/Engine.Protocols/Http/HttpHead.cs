@@ -1,0 +1,160 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Engine.Protocols.Http;
+
+/// <summary>
+/// What request and response heads share: a byte arena that holds every name and value the
+/// parser (HTTP/1.1 copy of the head, or HPACK output) and later edits wrote, and the header
+/// list as ranges into it. One instance is reused for many messages (<see cref="Reset"/>), so
+/// steady-state parsing allocates nothing.
+/// </summary>
+public abstract class HttpHead
+{
+    private const int InitialArenaSize = 4096;
+
+    private byte[] _arena;
+    private int _used;
+    private HeaderField[] _headers;
+    private int _headerCount;
+
+    protected HttpHead(int arenaSize = InitialArenaSize, int headerCapacity = 32)
+    {
+        _arena = new byte[arenaSize];
+        _headers = new HeaderField[headerCapacity];
+    }
+
+    public HttpVersion Version { get; set; }
+
+    /// <summary>Content-Length value, or -1 when absent.</summary>
+    public long ContentLength { get; set; } = -1;
+
+    /// <summary>Transfer-Encoding ends in chunked (the only coding we accept).</summary>
+    public bool Chunked { get; set; }
+
+    public ConnectionOptions Connection { get; set; }
+
+    public int HeaderCount => _headerCount;
+
+    /// <summary>Bytes of the arena in use.</summary>
+    public int ArenaLength => _used;
+
+    public ReadOnlySpan<HeaderField> Headers => new(_headers, 0, _headerCount);
+
+    public ref HeaderField HeaderAt(int index)
+    {
+        if ((uint)index >= (uint)_headerCount)
+        {
+            ThrowIndex();
+        }
+
+        return ref _headers[index];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<byte> Span(ByteRange range) => new(_arena, range.Start, range.Length);
+
+    public ReadOnlySpan<byte> NameOf(int index) => Span(HeaderAt(index).Name);
+
+    public ReadOnlySpan<byte> ValueOf(int index) => Span(HeaderAt(index).Value);
+
+    /// <summary>Copies bytes into the arena and returns where they landed.</summary>
+    public ByteRange Append(ReadOnlySpan<byte> bytes)
+    {
+        EnsureArena(bytes.Length);
+        bytes.CopyTo(_arena.AsSpan(_used));
+        var range = new ByteRange(_used, bytes.Length);
+        _used += bytes.Length;
+        return range;
+    }
+
+    /// <summary>
+    /// Reserves <paramref name="length"/> bytes of the arena for the caller to fill (used to copy a
+    /// head straight out of a multi-segment pipe buffer).
+    /// </summary>
+    public Span<byte> Reserve(int length, out ByteRange range)
+    {
+        EnsureArena(length);
+        range = new ByteRange(_used, length);
+        _used += length;
+        return _arena.AsSpan(range.Start, length);
+    }
+
+    /// <summary>Writable view of a range already in the arena (in-place edits such as path normalisation).</summary>
+    public Span<byte> WritableSpan(ByteRange range) => _arena.AsSpan(range.Start, range.Length);
+
+    public void AddHeader(ByteRange name, ByteRange value, KnownHeader known)
+    {
+        if (_headerCount == _headers.Length)
+        {
+            Array.Resize(ref _headers, _headers.Length * 2);
+        }
+
+        _headers[_headerCount++] = new HeaderField(name, value, known);
+    }
+
+    public void AddHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, KnownHeader known = KnownHeader.None)
+        => AddHeader(Append(name), Append(value), known);
+
+    public void RemoveHeaderAt(int index)
+    {
+        if ((uint)index >= (uint)_headerCount)
+        {
+            ThrowIndex();
+        }
+
+        _headerCount--;
+        Array.Copy(_headers, index + 1, _headers, index, _headerCount - index);
+    }
+
+    /// <summary>Index of the first header with this known id, or -1.</summary>
+    public int IndexOf(KnownHeader known)
+    {
+        var headers = Headers;
+        for (var i = 0; i < headers.Length; i++)
+        {
+            if (headers[i].Known == known)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Index of the first header whose name equals <paramref name="lowerCaseName"/> ignoring ASCII case, or -1.</summary>
+    public int IndexOf(ReadOnlySpan<byte> lowerCaseName, int startAt = 0)
+    {
+        var headers = Headers;
+        for (var i = startAt; i < headers.Length; i++)
+        {
+            if (headers[i].Name.Length == lowerCaseName.Length && Ascii.EqualsIgnoreCase(Span(headers[i].Name), lowerCaseName))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    public virtual void Reset()
+    {
+        _used = 0;
+        _headerCount = 0;
+        Version = HttpVersion.Unknown;
+        ContentLength = -1;
+        Chunked = false;
+        Connection = ConnectionOptions.None;
+    }
+
+    private void EnsureArena(int extra)
+    {
+        if (_used + extra > _arena.Length)
+        {
+            var size = Math.Max(_arena.Length * 2, _used + extra);
+            Array.Resize(ref _arena, size);
+        }
+    }
+
+    private static void ThrowIndex() => throw new ArgumentOutOfRangeException("index");
+}

@@ -1,0 +1,35 @@
+namespace Engine.Protocols.Http;
+
+/// <summary>
+/// Headers the proxy itself acts on, identified once when parsed (by length, then a
+/// case-insensitive compare) so that later code tests an enum instead of comparing bytes.
+/// Everything else is <see cref="None"/> and is forwarded untouched.
+/// </summary>
+public enum KnownHeader : byte
+{
+    None = 0,
+
+    // Framing and hop-by-hop (RFC 9110 §7.6.1, RFC 9112 §6).
+    Host,
+    ContentLength,
+    TransferEncoding,
+    Connection,
+    KeepAlive,
+    ProxyConnection,
+    Te,
+    Trailer,
+    Upgrade,
+    Expect,
+
+    // Headers the Envoy sidecar reads or writes.
+    XForwardedProto,
+    XForwardedFor,
+    XRequestId,
+    XEnvoyAttemptCount,
+    XEnvoyOriginalPath,
+    XEnvoyUpstreamServiceTime,
+    XEnvoyOverloaded,
+    ContentType,
+    Server,
+    Date,
+}
