@@ -1,0 +1,103 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Engine.Protocols.Http;
+using Engine.Protocols.Http1;
+
+namespace Engine.Proxy;
+
+internal static partial class BodyCopier
+{
+    /// <summary>
+    /// Decodes a chunked body strictly and writes it on, re-chunked (chunk extensions are never
+    /// forwarded, robustness.md §1.5 #8) or plain for an HTTP/1.0 client. Trailer fields are
+    /// forwarded when the destination is chunked too.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<BodyResult> CopyChunkedAsync(PipeReader source, PipeWriter destination, ChunkedDecoder decoder, bool encodeChunked)
+    {
+        decoder.Reset();
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await source.ReadAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                return BodyResult.SourceEnded;
+            }
+
+            if (read.IsCanceled)
+            {
+                return BodyResult.Canceled;
+            }
+
+            var buffer = read.Buffer;
+            while (true)
+            {
+                var status = decoder.Decode(buffer, out var data, out var consumed, out _);
+                if (status == ChunkedDecodeStatus.Data)
+                {
+                    if (encodeChunked)
+                    {
+                        WriteChunk(destination, data);
+                    }
+                    else
+                    {
+                        Write(destination, data);
+                    }
+
+                    buffer = buffer.Slice(consumed);
+                    continue;
+                }
+
+                if (status == ChunkedDecodeStatus.Complete)
+                {
+                    source.AdvanceTo(consumed);
+                    if (encodeChunked)
+                    {
+                        WriteLastChunk(destination, decoder.Trailers);
+                    }
+
+                    return await FlushAsync(destination).ConfigureAwait(false);
+                }
+
+                if (status == ChunkedDecodeStatus.Error)
+                {
+                    source.AdvanceTo(buffer.End);
+                    return BodyResult.SourceInvalid;
+                }
+
+                source.AdvanceTo(consumed, buffer.End);
+                break;
+            }
+
+            if (read.IsCompleted)
+            {
+                return BodyResult.SourceEnded;
+            }
+
+            var flushed = await FlushAsync(destination).ConfigureAwait(false);
+            if (flushed != BodyResult.Complete)
+            {
+                return flushed;
+            }
+        }
+    }
+
+    private static void WriteLastChunk(PipeWriter destination, HttpHead trailers)
+    {
+        var w = new PipeHeadWriter(destination);
+        w.Write("0\r\n"u8);
+        var fields = trailers.Headers;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            w.WriteHeader(trailers.Span(fields[i].Name), trailers.Span(fields[i].Value));
+        }
+
+        w.Write("\r\n"u8);
+        w.Commit();
+    }
+}

@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+
+namespace Engine.Proxy;
+
+/// <summary>
+/// Streams a message body from one pipe to another with back-pressure: each read is copied into
+/// the destination pipe's memory and flushed, and the flush waits while the destination is over
+/// its buffer limit, so a 1 GiB body passes through in bounded memory. One copy, no
+/// intermediate buffers. Failures come back as <see cref="BodyResult"/> values.
+/// </summary>
+internal static partial class BodyCopier
+{
+    public static async ValueTask<BodyResult> FlushAsync(PipeWriter destination)
+    {
+        try
+        {
+            var flush = await destination.FlushAsync().ConfigureAwait(false);
+            return flush.IsCompleted ? BodyResult.DestinationGone : BodyResult.Complete;
+        }
+        catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+        {
+            return BodyResult.DestinationGone;
+        }
+    }
+
+    /// <summary>Copies exactly <paramref name="length"/> bytes.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<BodyResult> CopyLengthAsync(PipeReader source, PipeWriter destination, long length)
+    {
+        var remaining = length;
+        while (remaining > 0)
+        {
+            ReadResult read;
+            try
+            {
+                read = await source.ReadAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                return BodyResult.SourceEnded;
+            }
+
+            if (read.IsCanceled)
+            {
+                return BodyResult.Canceled;
+            }
+
+            var buffer = read.Buffer;
+            if (buffer.IsEmpty && read.IsCompleted)
+            {
+                source.AdvanceTo(buffer.End);
+                return BodyResult.SourceEnded;
+            }
+
+            var take = buffer.Length <= remaining ? buffer : buffer.Slice(0, remaining);
+            Write(destination, take);
+            remaining -= take.Length;
+            source.AdvanceTo(take.End);
+
+            var flushed = await FlushAsync(destination).ConfigureAwait(false);
+            if (flushed != BodyResult.Complete)
+            {
+                return flushed;
+            }
+        }
+
+        return length == 0 ? await FlushAsync(destination).ConfigureAwait(false) : BodyResult.Complete;
+    }
+
+    /// <summary>Copies until the source closes; optionally re-frames as chunks for an HTTP/1.1 client.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<BodyResult> CopyUntilCloseAsync(PipeReader source, PipeWriter destination, bool encodeChunked)
+    {
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await source.ReadAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                // A reset, unlike a FIN, does not end a close-delimited body: it truncates it.
+                return BodyResult.SourceEnded;
+            }
+
+            if (read.IsCanceled)
+            {
+                return BodyResult.Canceled;
+            }
+
+            var buffer = read.Buffer;
+            if (!buffer.IsEmpty)
+            {
+                if (encodeChunked)
+                {
+                    WriteChunk(destination, buffer);
+                }
+                else
+                {
+                    Write(destination, buffer);
+                }
+            }
+
+            source.AdvanceTo(buffer.End);
+            if (read.IsCompleted)
+            {
+                if (encodeChunked)
+                {
+                    destination.Write("0\r\n\r\n"u8);
+                }
+
+                return await FlushAsync(destination).ConfigureAwait(false);
+            }
+
+            var flushed = await FlushAsync(destination).ConfigureAwait(false);
+            if (flushed != BodyResult.Complete)
+            {
+                return flushed;
+            }
+        }
+    }
+
+    private static void Write(PipeWriter destination, in ReadOnlySequence<byte> data)
+    {
+        if (data.IsSingleSegment)
+        {
+            destination.Write(data.FirstSpan);
+            return;
+        }
+
+        foreach (var segment in data)
+        {
+            destination.Write(segment.Span);
+        }
+    }
+
+    /// <summary>Writes data as one chunk: size line, data, CRLF.</summary>
+    private static void WriteChunk(PipeWriter destination, in ReadOnlySequence<byte> data)
+    {
+        var span = destination.GetSpan(18);
+        System.Buffers.Text.Utf8Formatter.TryFormat(data.Length, span, out var written, new System.Buffers.StandardFormat('x'));
+        span[written++] = (byte)'\r';
+        span[written++] = (byte)'\n';
+        destination.Advance(written);
+        Write(destination, data);
+        destination.Write("\r\n"u8);
+    }
+}

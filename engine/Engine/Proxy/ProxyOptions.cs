@@ -1,0 +1,21 @@
+using Engine.Protocols.Http1;
+using Engine.Transport;
+
+namespace Engine.Proxy;
+
+/// <summary>Listener-level settings of the proxy (per-cluster ones live on the clusters).</summary>
+internal sealed record ProxyOptions
+{
+    public Http1Limits Http1Limits { get; init; } = Http1Limits.Default;
+
+    public TransportSettings Transport { get; init; } = new();
+
+    /// <summary>Add <c>x-request-id</c> when the client sent none (Envoy does, with a UUID v4).</summary>
+    public bool GenerateRequestId { get; init; } = true;
+
+    /// <summary>Send <c>x-envoy-attempt-count</c> upstream (Istio turns it on for every sidecar).</summary>
+    public bool SendAttemptCount { get; init; } = true;
+
+    /// <summary>Add <c>x-envoy-upstream-service-time</c> to responses (Envoy's router does).</summary>
+    public bool SendUpstreamServiceTime { get; init; } = true;
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using Engine.Transport;
+using Engine.Upstream;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Engine.Proxy;
+
+/// <summary>
+/// The running proxy: listeners, the current configuration, and the sessions they start. The
+/// configuration is swapped with <see cref="Publish"/> (one reference write); each request reads
+/// it once and finishes on that snapshot.
+/// </summary>
+internal sealed class ProxyServer : IAsyncDisposable
+{
+    private readonly IConnectionListenerFactory _listenerFactory;
+    private readonly List<IConnectionListener> _listeners = [];
+    private readonly List<Task> _acceptLoops = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private RuntimeConfig _config;
+    private int _activeConnections;
+    private volatile bool _draining;
+
+    public ProxyServer(ProxyOptions options, RuntimeConfig config, ILoggerFactory loggerFactory, IRandomSource? random = null)
+    {
+        Options = options;
+        _config = config;
+        Random = random ?? SharedRandomSource.Instance;
+        Logger = loggerFactory.CreateLogger("engine.proxy");
+        _listenerFactory = SocketTransports.CreateListenerFactory(options.Transport, loggerFactory);
+    }
+
+    public ProxyOptions Options { get; }
+
+    public IRandomSource Random { get; }
+
+    public ILogger Logger { get; }
+
+    /// <summary>The configuration new requests use.</summary>
+    public RuntimeConfig Config => Volatile.Read(ref _config);
+
+    /// <summary>Set once shutdown begins: responses carry <c>connection: close</c>.</summary>
+    public bool Draining => _draining;
+
+    public int ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    public IReadOnlyList<EndPoint> Endpoints => _listeners.Select(l => l.EndPoint).ToArray();
+
+    public void Publish(RuntimeConfig config) => Volatile.Write(ref _config, config);
+
+    /// <summary>Binds a listener (port 0 picks a free port; see <see cref="Endpoints"/>).</summary>
+    public async Task<EndPoint> ListenAsync(EndPoint endpoint)
+    {
+        var listener = await _listenerFactory.BindAsync(endpoint, _stopping.Token).ConfigureAwait(false);
+        _listeners.Add(listener);
+        _acceptLoops.Add(AcceptLoopAsync(listener));
+        ProxyLog.Listening(Logger, listener.EndPoint.ToString() ?? "?");
+        return listener.EndPoint;
+    }
+
+    private async Task AcceptLoopAsync(IConnectionListener listener)
+    {
+        try
+        {
+            while (true)
+            {
+                var connection = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                if (connection is null)
+                {
+                    break; // unbound
+                }
+
+                _ = RunConnectionAsync(connection);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            ProxyLog.AcceptFailed(Logger, e, listener.EndPoint.ToString() ?? "?");
+        }
+    }
+
+    private async Task RunConnectionAsync(ConnectionContext connection)
+    {
+        Interlocked.Increment(ref _activeConnections);
+        try
+        {
+            await new Http1ProxySession(this, connection).RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _activeConnections);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _draining = true;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var listener in _listeners)
+        {
+            await listener.UnbindAsync().ConfigureAwait(false);
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Buffers.Text;
+using System.IO.Pipelines;
+using Engine.Protocols.Http;
+
+namespace Engine.Proxy;
+
+/// <summary>
+/// Writes the head of a request going upstream over HTTP/1.1: the client's own header bytes,
+/// minus hop-by-hop fields (RFC 9110 §7.6.1), plus what the Envoy sidecar adds.
+/// </summary>
+internal static class RequestHeadSerializer
+{
+    public static void Write(PipeWriter output, HttpRequestHead head, in UpstreamRequestExtras extras)
+    {
+        var w = new PipeHeadWriter(output);
+        w.Write(head.Span(head.MethodBytes));
+        w.WriteByte((byte)' ');
+        w.Write(head.Span(head.Path));
+        w.Write(" HTTP/1.1\r\nhost: "u8);
+        w.Write(head.Span(head.Authority));
+        w.Write("\r\n"u8);
+
+        var sawForwardedProto = false;
+        var sawRequestId = false;
+        var headers = head.Headers;
+        for (var i = 0; i < headers.Length; i++)
+        {
+            ref readonly var field = ref headers[i];
+            switch (field.Known)
+            {
+                case KnownHeader.Host:
+                case KnownHeader.Connection:
+                case KnownHeader.KeepAlive:
+                case KnownHeader.ProxyConnection:
+                case KnownHeader.Te:
+                case KnownHeader.TransferEncoding:
+                case KnownHeader.Upgrade:
+                case KnownHeader.Expect: // answered here with 100 Continue, as Envoy does by default
+                case KnownHeader.XEnvoyAttemptCount:
+                    continue;
+                case KnownHeader.XForwardedProto:
+                    sawForwardedProto = true;
+                    break;
+                case KnownHeader.XRequestId:
+                    sawRequestId = true;
+                    break;
+                case KnownHeader.None when (head.Connection & ConnectionOptions.OtherTokens) != 0
+                                           && HopByHop.IsNominatedByConnection(head, head.Span(field.Name)):
+                    continue;
+            }
+
+            w.WriteHeader(head.Span(field.Name), head.Span(field.Value));
+        }
+
+        if (!sawForwardedProto)
+        {
+            w.Write(head.Scheme.Length == 5 ? "x-forwarded-proto: https\r\n"u8 : "x-forwarded-proto: http\r\n"u8);
+        }
+
+        if (!sawRequestId && extras.GenerateRequestId)
+        {
+            w.Write("x-request-id: "u8);
+            Span<byte> uuid = stackalloc byte[36];
+            RequestIds.NewUuid(uuid);
+            w.Write(uuid);
+            w.Write("\r\n"u8);
+        }
+
+        if (extras.AttemptCount > 0)
+        {
+            w.WriteHeader("x-envoy-attempt-count"u8, extras.AttemptCount);
+        }
+
+        if (head.Chunked)
+        {
+            w.Write("transfer-encoding: chunked\r\n"u8);
+        }
+
+        w.Write("\r\n"u8);
+        w.Commit();
+    }
+}
+
+/// <summary>Per-attempt values the serializer adds to an upstream request.</summary>
+internal readonly record struct UpstreamRequestExtras(int AttemptCount, bool GenerateRequestId);

@@ -1,0 +1,3 @@
+namespace Engine.Routing;
+
+internal readonly record struct RouteResult(RouteOutcome Outcome, VirtualHost? VirtualHost, RouteRule? Rule);

@@ -1,0 +1,98 @@
+using System.Collections.Frozen;
+using System.Text;
+using Engine.Protocols.Http;
+
+namespace Engine.Routing;
+
+/// <summary>
+/// Every route of every host, compiled once per configuration and never changed afterwards; a
+/// new configuration builds a new table and publishes it with one reference write.
+/// </summary>
+/// <remarks>
+/// Virtual host selection follows Envoy: exact domain, then the longest <c>*.suffix</c>
+/// wildcard, then <c>*</c>; the port in the authority is ignored for this choice
+/// (Istio sets <c>ignore_port_in_host_matching</c>). Within a host, rules are tried in order and
+/// the first match wins.
+/// </remarks>
+internal sealed class RouteTable
+{
+    private const int MaxHostChars = 256;
+
+    private readonly FrozenDictionary<string, VirtualHost> _exact;
+    private readonly FrozenDictionary<string, VirtualHost>.AlternateLookup<ReadOnlySpan<char>> _exactLookup;
+    private readonly (string Suffix, VirtualHost Host)[] _wildcards;
+    private readonly VirtualHost? _catchAll;
+
+    public RouteTable(IReadOnlyDictionary<string, VirtualHost> exact, IEnumerable<(string Suffix, VirtualHost Host)> wildcards, VirtualHost? catchAll)
+    {
+        _exact = exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _exactLookup = _exact.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        // Longest suffix first, so the first hit is the most specific wildcard.
+        _wildcards = wildcards.OrderByDescending(w => w.Suffix.Length).ThenBy(w => w.Suffix, StringComparer.Ordinal).ToArray();
+        _catchAll = catchAll;
+    }
+
+    public static RouteTable Empty { get; } = new(new Dictionary<string, VirtualHost>(), [], null);
+
+    public IEnumerable<VirtualHost> VirtualHosts => _exact.Values.Concat(_wildcards.Select(w => w.Host)).Concat(_catchAll is null ? [] : [_catchAll]).Distinct();
+
+    /// <summary>Finds the virtual host for an authority's host part (no port).</summary>
+    public VirtualHost? FindVirtualHost(ReadOnlySpan<byte> host)
+    {
+        if (host.Length > MaxHostChars)
+        {
+            return _catchAll;
+        }
+
+        Span<char> chars = stackalloc char[MaxHostChars];
+        var length = Encoding.Latin1.GetChars(host, chars);
+        var name = chars[..length];
+        if (_exactLookup.TryGetValue(name, out var exact))
+        {
+            return exact;
+        }
+
+        foreach (var (suffix, vhost) in _wildcards)
+        {
+            // "*.foo.com" is stored as ".foo.com": it matches "a.foo.com", never "foo.com" itself.
+            if (name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                return vhost;
+            }
+        }
+
+        return _catchAll;
+    }
+
+    public RouteResult Match(in RequestView request)
+    {
+        var vhost = FindVirtualHost(HostName.HostOf(request.Authority, out _));
+        if (vhost is null)
+        {
+            return new RouteResult(RouteOutcome.NoVirtualHost, null, null);
+        }
+
+        foreach (var rule in vhost.Rules)
+        {
+            if (rule.MatchIndex(request) >= 0)
+            {
+                return new RouteResult(RouteOutcome.Matched, vhost, rule);
+            }
+        }
+
+        return new RouteResult(RouteOutcome.NoRoute, vhost, null);
+    }
+
+    /// <summary>The port a request is for when no original destination is known: the authority's, else the scheme default.</summary>
+    public static int PortOf(HttpRequestHead head)
+    {
+        HostName.HostOf(head.Span(head.Authority), out var port);
+        if (port > 0)
+        {
+            return port;
+        }
+
+        return head.Scheme.Length == 5 ? 443 : 80; // "https"
+    }
+}

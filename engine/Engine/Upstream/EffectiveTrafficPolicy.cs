@@ -1,0 +1,58 @@
+using Engine.Config.Model;
+
+namespace Engine.Upstream;
+
+/// <summary>The four policies that apply to one cluster after Istio's precedence rules.</summary>
+internal sealed record EffectiveTrafficPolicy(
+    LoadBalancerSettings? LoadBalancer,
+    ConnectionPoolSettings? ConnectionPool,
+    OutlierDetection? OutlierDetection,
+    ClientTlsSettings? Tls)
+{
+    public static readonly EffectiveTrafficPolicy None = new(null, null, null, null);
+
+    /// <summary>
+    /// Istio's precedence (istio-semantics.md §4.2): the top-level policy; a matching
+    /// <c>portLevelSettings</c> entry replaces it entirely; then the subset's policy (itself resolved
+    /// against its own port-level entries) overrides each block it sets — or all four blocks
+    /// wholesale when it came from a port-level entry.
+    /// </summary>
+    public static EffectiveTrafficPolicy Resolve(TrafficPolicy? topLevel, Subset? subset, int port)
+    {
+        var (result, _) = ForPort(topLevel, port);
+        if (subset?.TrafficPolicy is not { } subsetPolicy)
+        {
+            return result;
+        }
+
+        var (fromSubset, portLevel) = ForPort(subsetPolicy, port);
+        if (portLevel)
+        {
+            return fromSubset;
+        }
+
+        return new EffectiveTrafficPolicy(
+            fromSubset.LoadBalancer ?? result.LoadBalancer,
+            fromSubset.ConnectionPool ?? result.ConnectionPool,
+            fromSubset.OutlierDetection ?? result.OutlierDetection,
+            fromSubset.Tls ?? result.Tls);
+    }
+
+    private static (EffectiveTrafficPolicy Policy, bool PortLevel) ForPort(TrafficPolicy? policy, int port)
+    {
+        if (policy is null)
+        {
+            return (None, false);
+        }
+
+        foreach (var entry in policy.PortLevelSettings)
+        {
+            if (entry.Port is { } selector && selector.Number == port)
+            {
+                return (new EffectiveTrafficPolicy(entry.LoadBalancer, entry.ConnectionPool, entry.OutlierDetection, entry.Tls), true);
+            }
+        }
+
+        return (new EffectiveTrafficPolicy(policy.LoadBalancer, policy.ConnectionPool, policy.OutlierDetection, policy.Tls), false);
+    }
+}

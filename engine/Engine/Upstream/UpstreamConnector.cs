@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
+namespace Engine.Upstream;
+
+/// <summary>Opens TCP connections to endpoints and wraps them in the socket transport's pipes.</summary>
+internal sealed class UpstreamConnector : IDisposable
+{
+    private readonly SocketConnectionContextFactory _factory;
+
+    public UpstreamConnector(SocketConnectionContextFactory factory) => _factory = factory;
+
+    public async ValueTask<(ConnectOutcome Outcome, Microsoft.AspNetCore.Connections.ConnectionContext? Context)> ConnectAsync(
+        IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            await socket.ConnectAsync(endpoint, timeoutSource.Token).ConfigureAwait(false);
+            return (ConnectOutcome.Connected, _factory.Create(socket));
+        }
+        catch (OperationCanceledException)
+        {
+            socket.Dispose();
+            return (cancellationToken.IsCancellationRequested ? ConnectOutcome.Failed : ConnectOutcome.TimedOut, null);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            return (e.SocketErrorCode == SocketError.ConnectionRefused ? ConnectOutcome.Refused : ConnectOutcome.Failed, null);
+        }
+    }
+
+    public void Dispose() => _factory.Dispose();
+}
