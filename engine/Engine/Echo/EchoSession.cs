@@ -286,7 +286,7 @@ internal sealed class EchoSession
         w.Write("HTTP/1.1 "u8);
         w.WriteDecimal(status);
         w.WriteByte((byte)' ');
-        w.Write(StatusReasons.For(status));
+        w.Write(ReasonPhrases.For(status));
         w.Write("\r\nx-served-by: "u8);
         w.Write(_server.NameBytes);
         w.Write("\r\ncontent-type: "u8);

@@ -1,3 +1,4 @@
+using Engine.Protocols.Http1;
 using System.Text;
 
 namespace Engine.Proxy;
@@ -27,7 +28,7 @@ internal sealed partial class Http1ProxySession
         w.Write("HTTP/1.1 "u8);
         w.WriteDecimal(reply.Status);
         w.WriteByte((byte)' ');
-        w.Write(StatusReasons.For(reply.Status));
+        w.Write(ReasonPhrases.For(reply.Status));
         w.Write("\r\n"u8);
         var bodyLength = Encoding.UTF8.GetByteCount(reply.Body);
         w.WriteHeader("content-length"u8, bodyLength);

@@ -116,9 +116,9 @@ internal sealed partial class Http1ProxySession
             ? (_request.Connection & ConnectionOptions.Close) == 0
             : (_request.Connection & ConnectionOptions.KeepAlive) != 0;
 
-        if (PathNormalizer.Normalize(_request) is var pathError and not Http1Error.None)
+        if (!PathNormalizer.TryNormalize(_request))
         {
-            await RejectAsync(pathError).ConfigureAwait(false);
+            await RejectAsync(Http1Error.InvalidPath).ConfigureAwait(false);
             return false;
         }
 

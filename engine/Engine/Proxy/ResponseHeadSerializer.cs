@@ -1,3 +1,4 @@
+using Engine.Protocols.Http1;
 using System.IO.Pipelines;
 using Engine.Protocols.Http;
 
@@ -15,7 +16,7 @@ internal static class ResponseHeadSerializer
         w.Write("HTTP/1.1 "u8);
         w.WriteDecimal(head.StatusCode);
         w.WriteByte((byte)' ');
-        w.Write(head.Reason.IsEmpty ? StatusReasons.For(head.StatusCode) : head.Span(head.Reason));
+        w.Write(head.Reason.IsEmpty ? ReasonPhrases.For(head.StatusCode) : head.Span(head.Reason));
         w.Write("\r\n"u8);
 
         var headers = head.Headers;
