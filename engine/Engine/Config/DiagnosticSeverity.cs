@@ -1,0 +1,7 @@
+namespace Engine.Config;
+
+internal enum DiagnosticSeverity
+{
+    Error,
+    Warning,
+}
