@@ -26,7 +26,7 @@ internal ref struct PipeHeadWriter
     public int Buffered => _buffered;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Write(ReadOnlySpan<byte> bytes)
+    public void Write(scoped ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length <= _span.Length - _buffered)
         {
@@ -60,7 +60,7 @@ internal ref struct PipeHeadWriter
     }
 
     /// <summary>Writes "name: value\r\n".</summary>
-    public void WriteHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    public void WriteHeader(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value)
     {
         Write(name);
         Write(": "u8);
@@ -68,7 +68,7 @@ internal ref struct PipeHeadWriter
         Write("\r\n"u8);
     }
 
-    public void WriteHeader(ReadOnlySpan<byte> name, long value)
+    public void WriteHeader(scoped ReadOnlySpan<byte> name, long value)
     {
         Write(name);
         Write(": "u8);
@@ -90,7 +90,7 @@ internal ref struct PipeHeadWriter
         }
     }
 
-    private void WriteSlow(ReadOnlySpan<byte> bytes)
+    private void WriteSlow(scoped ReadOnlySpan<byte> bytes)
     {
         while (!bytes.IsEmpty)
         {

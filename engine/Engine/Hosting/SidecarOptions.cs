@@ -1,0 +1,21 @@
+using Engine.Proxy;
+
+namespace Engine.Hosting;
+
+/// <summary>Everything <c>engine run</c> is told on its command line.</summary>
+internal sealed record SidecarOptions
+{
+    /// <summary>YAML files or folders of them.</summary>
+    public IReadOnlyList<string> ConfigPaths { get; init; } = [];
+
+    /// <summary>Namespace of resources that name none, and the sidecar's own namespace.</summary>
+    public string Namespace { get; init; } = "default";
+
+    /// <summary>The sidecar's own labels (VirtualService <c>sourceLabels</c> are matched against them).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public ProxyOptions Proxy { get; init; } = new();
+
+    /// <summary>How often idle upstream connections are checked for expiry or remote close.</summary>
+    public TimeSpan PoolSweepInterval { get; init; } = TimeSpan.FromSeconds(5);
+}

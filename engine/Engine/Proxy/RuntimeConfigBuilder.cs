@@ -1,0 +1,49 @@
+using Engine.Config;
+using Engine.Config.Model;
+using Engine.Routing.Compile;
+using Engine.Upstream;
+using Engine.Upstream.Registry;
+
+namespace Engine.Proxy;
+
+/// <summary>
+/// Compiles a validated set of Istio resources into the immutable <see cref="RuntimeConfig"/>
+/// the data plane reads: registry, clusters (reusing the connection pools of endpoints that
+/// survive), route table. Built off to the side; publishing it is the caller's one reference write.
+/// </summary>
+internal sealed class RuntimeConfigBuilder
+{
+    private readonly UpstreamPools _pools;
+    private readonly IRandomSource _random;
+    private readonly TimeProvider _time;
+    private long _version;
+
+    public RuntimeConfigBuilder(UpstreamPools pools, IRandomSource random, TimeProvider time)
+    {
+        _pools = pools;
+        _random = random;
+        _time = time;
+    }
+
+    /// <summary>
+    /// Builds a configuration. Compile-time findings (unknown subsets, shadowed VirtualServices,
+    /// unreachable rules) are warnings: Istio accepts such configuration and answers 503/404 at
+    /// run time, and so do we. Call <see cref="UpstreamPools.Generation.Commit"/> on the returned
+    /// generation once the configuration is published.
+    /// </summary>
+    public (RuntimeConfig Config, UpstreamPools.Generation Pools) Build(
+        IReadOnlyList<IstioResource<VirtualService>> virtualServices,
+        IReadOnlyList<IstioResource<DestinationRule>> destinationRules,
+        IReadOnlyList<IstioResource<ServiceEntry>> serviceEntries,
+        IReadOnlyList<IstioResource<WorkloadEntry>> workloadEntries,
+        RouteCompileOptions options,
+        Action<ConfigDiagnostic> report)
+    {
+        var registry = ServiceRegistry.Build(serviceEntries, workloadEntries, report);
+        var generation = _pools.Begin();
+        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules), generation, _random);
+        var routes = new RouteTableCompiler(registry, clusters, options, report).Compile(virtualServices);
+        var config = new RuntimeConfig(routes, clusters, Interlocked.Increment(ref _version), _time.GetUtcNow());
+        return (config, generation);
+    }
+}

@@ -1,0 +1,76 @@
+using Engine.IntegrationTests.Infrastructure;
+
+namespace Engine.IntegrationTests.Cli;
+
+/// <summary>The `engine` executable's verbs, as a user runs them.</summary>
+public sealed class CommandLineTests
+{
+    [Fact]
+    public async Task Version_PrintsTheVersion()
+    {
+        var (code, output) = await EngineProcess.RunAsync("version");
+
+        Assert.Equal(0, code);
+        Assert.Matches(@"^engine \d+\.\d+\.\d+", output.Trim());
+    }
+
+    [Fact]
+    public async Task Validate_TheBundledSampleMesh_IsValid()
+    {
+        var (code, output) = await EngineProcess.RunAsync("validate --config samples/bookinfo");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("valid:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_ABrokenFile_PrintsEveryProblemWithFileAndLine_AndExits1()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("engine-cli-").FullName, "broken.yaml");
+        await File.WriteAllTextAsync(file, """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: reviews
+            spec:
+              hosts: [reviews]
+              http:
+              - route:
+                - destination: {host: reviews, subset: v1}
+                  weight: -5
+                - destination: {host: reviews, subset: v2}
+                timeout: soon
+                bogusField: 1
+            """);
+
+        var (code, output) = await EngineProcess.RunAsync($"validate --config {file}");
+
+        Assert.Equal(1, code);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(lines, l => l.StartsWith(file + ":10: VirtualService/reviews spec.http[0].route[0].weight", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith(file + ":12: VirtualService/reviews spec.http[0].timeout", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith(file + ":13: VirtualService/reviews spec.http[0].bogusField", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_WithoutConfig_SaysHowToStart_NotAStackTrace()
+    {
+        var (code, output) = await EngineProcess.RunAsync("run");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("engine run --config", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_WithABrokenConfig_RefusesToStart_AndNamesTheFileAndLine()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("engine-cli-").FullName, "broken.yaml");
+        await File.WriteAllTextAsync(file, "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x}\nspec:\n  hosts: [x]\n  http: [ {route: [ {destination: {host: x}} ]} \n");
+
+        var (code, output) = await EngineProcess.RunAsync($"run --config {file} --listen 127.0.0.1:{FreePort.Next()}");
+
+        Assert.Equal(1, code);
+        Assert.Contains(file + ":", output, StringComparison.Ordinal);
+    }
+}

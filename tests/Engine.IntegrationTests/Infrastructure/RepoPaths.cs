@@ -1,0 +1,47 @@
+namespace Engine.IntegrationTests.Infrastructure;
+
+/// <summary>Where the repository, its samples, Istio's samples (../shared) and the engine binary are.</summary>
+internal static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Samples => Path.Combine(Root, "samples");
+
+    /// <summary>Istio's own sample YAML, present in CI and on developer machines beside the repository.</summary>
+    public static string? IstioSamples
+    {
+        get
+        {
+            var path = Path.GetFullPath(Path.Combine(Root, "..", "shared", "istio-samples"));
+            return Directory.Exists(path) ? path : null;
+        }
+    }
+
+    /// <summary>The native binary when scripts/publish.sh made one, else the JIT build beside the tests.</summary>
+    public static (string FileName, string ArgumentsPrefix) Engine
+    {
+        get
+        {
+            var native = Path.Combine(Root, "artifacts", "engine");
+            if (File.Exists(native))
+            {
+                return (native, string.Empty);
+            }
+
+            return ("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "engine.dll")}\" ");
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Engine.sln not found above " + AppContext.BaseDirectory);
+    }
+}

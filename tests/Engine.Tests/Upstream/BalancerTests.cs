@@ -1,0 +1,86 @@
+using System.Net;
+using Engine.Upstream;
+using Engine.Upstream.LoadBalancing;
+
+namespace Engine.Tests.Upstream;
+
+public sealed class BalancerTests
+{
+    private static Endpoint[] Endpoints(int count)
+    {
+        var connector = new UpstreamConnector(Engine.Transport.SocketTransports.CreateUpstreamFactory(new Engine.Transport.TransportSettings()));
+        return Enumerable.Range(0, count)
+            .Select(i =>
+            {
+                var address = new IPEndPoint(IPAddress.Loopback, 10_000 + i);
+                return new Endpoint(address, new Dictionary<string, string>(), 1, new Http1ConnectionPool(address, connector, UpstreamPoolSettings.Default));
+            })
+            .ToArray();
+    }
+
+    [Fact]
+    public void LeastRequest_PicksTheLessLoadedOfTwoDistinctCandidates()
+    {
+        var endpoints = Endpoints(3);
+        endpoints[0].RequestStarted();
+        endpoints[0].RequestStarted();
+        endpoints[2].RequestStarted();
+
+        // First draw index 0; second draw 1 of the remaining two (0 excluded) → index 2.
+        var balancer = new LeastRequestBalancer(new ScriptedRandom(0, 1));
+
+        Assert.Equal(2, balancer.Pick(endpoints));
+    }
+
+    [Fact]
+    public void LeastRequest_TieKeepsTheFirstDraw()
+    {
+        var endpoints = Endpoints(2);
+        var balancer = new LeastRequestBalancer(new ScriptedRandom(1, 0));
+
+        Assert.Equal(1, balancer.Pick(endpoints));
+    }
+
+    [Fact]
+    public void LeastRequest_NeverComparesAnEndpointWithItself()
+    {
+        var endpoints = Endpoints(2);
+        endpoints[0].RequestStarted();
+        var balancer = new LeastRequestBalancer(SharedRandomSource.Instance);
+
+        // With two endpoints the two candidates are always both: the idle one always wins.
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.Equal(1, balancer.Pick(endpoints));
+        }
+    }
+
+    [Fact]
+    public void LeastRequest_OneOrNoEndpoint()
+    {
+        var balancer = new LeastRequestBalancer(SharedRandomSource.Instance);
+
+        Assert.Equal(-1, balancer.Pick([]));
+        Assert.Equal(0, balancer.Pick(Endpoints(1)));
+    }
+
+    [Fact]
+    public void RoundRobin_CyclesFromARandomStart()
+    {
+        var endpoints = Endpoints(3);
+        var balancer = new RoundRobinBalancer(new ScriptedRandom(1));
+
+        var picks = Enumerable.Range(0, 7).Select(_ => balancer.Pick(endpoints)).ToArray();
+
+        Assert.Equal([1, 2, 0, 1, 2, 0, 1], picks);
+    }
+
+    [Fact]
+    public void Random_UsesTheInjectedSource()
+    {
+        var balancer = new RandomBalancer(new ScriptedRandom(2, 0, 1));
+        var endpoints = Endpoints(3);
+
+        Assert.Equal([2, 0, 1], [balancer.Pick(endpoints), balancer.Pick(endpoints), balancer.Pick(endpoints)]);
+    }
+}
