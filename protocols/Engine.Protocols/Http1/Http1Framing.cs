@@ -19,7 +19,7 @@ internal struct Http1Framing
     private bool _otherCoding;
     private int _chunkedCount;
 
-    public ConnectionOptions Connection;
+    private ConnectionOptions _connection;
 
     /// <summary>Takes the fields this struct is about; any other field is none of its business.</summary>
     public Http1Error OnField(KnownHeader known, ReadOnlySpan<byte> value)
@@ -121,7 +121,7 @@ internal struct Http1Framing
                 continue;
             }
 
-            Connection |= token.Length switch
+            _connection |= token.Length switch
             {
                 5 when Ascii.EqualsIgnoreCase(token, "close"u8) => ConnectionOptions.Close,
                 7 when Ascii.EqualsIgnoreCase(token, "upgrade"u8) => ConnectionOptions.Upgrade,
@@ -174,7 +174,7 @@ internal struct Http1Framing
 
         head.ContentLength = _hasContentLength ? _contentLength : -1;
         head.Chunked = _hasTransferEncoding;
-        head.Connection = Connection;
+        head.Connection = _connection;
         return Http1Error.None;
     }
 }
