@@ -39,7 +39,7 @@ internal static class Http1Chars
     /// <summary>RFC 3986 reg-name bytes (unreserved, pct-encoded, sub-delims) minus ',' so a Host list never passes.</summary>
     public static readonly SearchValues<byte> RegName = SearchValues.Create(Ascii("-._~!$&'()*+;=%" + Digit + Alpha));
 
-    /// <summary>Inside an IPv6 (or IPvFuture-free) IP-literal between '[' and ']'.</summary>
+    /// <summary>Inside an IP-literal between '[' and ']': IPv6 only (IPvFuture and zone ids are not accepted).</summary>
     public static readonly SearchValues<byte> IpLiteral = SearchValues.Create(Ascii(":." + Digit + "ABCDEFabcdef"));
 
     public static readonly SearchValues<byte> Digits = SearchValues.Create(Ascii(Digit));

@@ -19,11 +19,24 @@ internal struct Http1Framing
     private bool _otherCoding;
     private int _chunkedCount;
 
-    public ConnectionOptions Connection;
+    private ConnectionOptions _connection;
 
-    public readonly bool HasContentLength => _hasContentLength;
+    /// <summary>Takes the fields this struct is about; any other field is none of its business.</summary>
+    public Http1Error OnField(KnownHeader known, ReadOnlySpan<byte> value)
+    {
+        switch (known)
+        {
+            case KnownHeader.ContentLength:
+                return OnContentLength(value);
+            case KnownHeader.TransferEncoding:
+                return OnTransferEncoding(value);
+            case KnownHeader.Connection:
+                OnConnection(value);
+                break;
+        }
 
-    public readonly bool HasTransferEncoding => _hasTransferEncoding;
+        return Http1Error.None;
+    }
 
     /// <summary>
     /// RFC 9110 §8.6: Content-Length = 1*DIGIT; a recipient MUST anticipate large numbers and
@@ -32,7 +45,7 @@ internal struct Http1Framing
     /// llhttp do: no legitimate sender repeats it, and any disagreement between two parsers about
     /// which one wins is a smuggling vector.
     /// </summary>
-    public Http1Error OnContentLength(ReadOnlySpan<byte> value)
+    private Http1Error OnContentLength(ReadOnlySpan<byte> value)
     {
         if (_hasContentLength || value.Contains(Http1Chars.Comma))
         {
@@ -66,7 +79,7 @@ internal struct Http1Framing
     /// one list). Each member must be a bare token: empty members, parameters and quoted strings are
     /// rejected rather than skipped (robustness.md §1.5 #4–5: "never forgive a TE lookalike").
     /// </summary>
-    public Http1Error OnTransferEncoding(ReadOnlySpan<byte> value)
+    private Http1Error OnTransferEncoding(ReadOnlySpan<byte> value)
     {
         _hasTransferEncoding = true;
         while (true)
@@ -98,7 +111,7 @@ internal struct Http1Framing
     }
 
     /// <summary>RFC 9112 §9.6 close, §9.3 keep-alive (HTTP/1.0), RFC 9110 §7.8 upgrade; other tokens name hop-by-hop fields.</summary>
-    public void OnConnection(ReadOnlySpan<byte> value)
+    private void OnConnection(ReadOnlySpan<byte> value)
     {
         foreach (var range in value.Split(Http1Chars.Comma))
         {
@@ -108,7 +121,7 @@ internal struct Http1Framing
                 continue;
             }
 
-            Connection |= token.Length switch
+            _connection |= token.Length switch
             {
                 5 when Ascii.EqualsIgnoreCase(token, "close"u8) => ConnectionOptions.Close,
                 7 when Ascii.EqualsIgnoreCase(token, "upgrade"u8) => ConnectionOptions.Upgrade,
@@ -161,7 +174,7 @@ internal struct Http1Framing
 
         head.ContentLength = _hasContentLength ? _contentLength : -1;
         head.Chunked = _hasTransferEncoding;
-        head.Connection = Connection;
+        head.Connection = _connection;
         return Http1Error.None;
     }
 }

@@ -16,15 +16,14 @@ internal struct RequestFieldHandler(HttpRequestHead head) : IHttp1FieldHandler
     public Http1Error OnField(KnownHeader known, ByteRange name, ByteRange value, ReadOnlySpan<byte> valueBytes)
     {
         head.AddHeader(name, value, known);
+        var error = _framing.OnField(known, valueBytes);
+        if (error != Http1Error.None)
+        {
+            return error;
+        }
+
         switch (known)
         {
-            case KnownHeader.ContentLength:
-                return _framing.OnContentLength(valueBytes);
-            case KnownHeader.TransferEncoding:
-                return _framing.OnTransferEncoding(valueBytes);
-            case KnownHeader.Connection:
-                _framing.OnConnection(valueBytes);
-                break;
             case KnownHeader.Host:
                 // RFC 9112 §3.2: more than one Host line, or an invalid value, MUST get 400.
                 if (++head.HostCount > 1)

@@ -10,18 +10,7 @@ internal struct ResponseFieldHandler(HttpResponseHead head) : IHttp1FieldHandler
     public Http1Error OnField(KnownHeader known, ByteRange name, ByteRange value, ReadOnlySpan<byte> valueBytes)
     {
         head.AddHeader(name, value, known);
-        switch (known)
-        {
-            case KnownHeader.ContentLength:
-                return _framing.OnContentLength(valueBytes);
-            case KnownHeader.TransferEncoding:
-                return _framing.OnTransferEncoding(valueBytes);
-            case KnownHeader.Connection:
-                _framing.OnConnection(valueBytes);
-                break;
-        }
-
-        return Http1Error.None;
+        return _framing.OnField(known, valueBytes);
     }
 
     public readonly Http1Error Finish() => _framing.Finish(head);

@@ -273,6 +273,18 @@ public class Http1RequestParserTests
         Assert.Equal(field[6..], Text(head, head.Authority));
     }
 
+    [Theory]
+    [InlineData("GET http://h/ HTTP/1.1\r\nHost:\r\n\r\n", "h")]
+    [InlineData("CONNECT h:443 HTTP/1.1\r\nHost:\r\n\r\n", "h:443")]
+    [InlineData("GET / HTTP/1.0\r\nHost:\r\n\r\n", "")]
+    public void Parse_EmptyHost_AcceptedWhereAuthorityComesElsewhereOrHttp10(string raw, string authority)
+    {
+        var head = ParseRequest(raw);
+
+        Assert.Equal(authority, Text(head, head.Authority));
+        Assert.Equal(1, head.HostCount);
+    }
+
     [Fact]
     public void Parse_UpgradeWithoutBody_Accepted()
     {

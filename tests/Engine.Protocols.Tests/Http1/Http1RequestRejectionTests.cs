@@ -110,6 +110,8 @@ public class Http1RequestRejectionTests
     [InlineData(Post + "Transfer-Encoding:\u000cchunked\r\n\r\n", Http1Error.InvalidHeaderValue)]
     [InlineData(Post + "Transfer-Encoding: chunked\u000b\r\n\r\n", Http1Error.InvalidHeaderValue)]
     [InlineData(Post + "Transf\u0082r-Encoding: chunked\r\n\r\n", Http1Error.InvalidHeaderName)]
+    [InlineData(Post + "Transfer-Encoding\u000b: chunked\r\n\r\n", Http1Error.InvalidHeaderName)]
+    [InlineData(Post + "Transfer_Encoding: chunked\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", Http1Error.DuplicateContentLength)]
     [InlineData(Post + "Transfer-Encoding: chunked\r\r\n\r\n", Http1Error.BareCarriageReturn)]
     [InlineData(Post + "Content-Length : 5\r\n\r\n", Http1Error.InvalidHeaderName)]
     public void Parse_TransferEncodingObfuscation_Rejects400(string raw, Http1Error reason)
