@@ -35,15 +35,12 @@ internal static class IstioSamples
 
     private static string? Find()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (RepoPaths.Root is not { } root)
         {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Engine.sln")))
-            {
-                var samples = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared", "istio-samples"));
-                return System.IO.Directory.Exists(samples) ? samples : null;
-            }
+            return null;
         }
 
-        return null;
+        var samples = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, "..", "shared", "istio-samples"));
+        return System.IO.Directory.Exists(samples) ? samples : null;
     }
 }
