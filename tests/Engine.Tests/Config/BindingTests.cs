@@ -461,6 +461,21 @@ public sealed class BindingTests
             errors);
     }
 
+    [Fact]
+    public void Load_YamlMergeKey_IsRejectedWithClearMessage()
+    {
+        var result = ConfigAssert.Load(Vs("""
+              - match: [{uri: {prefix: /a}}]
+                route: [{destination: &d {host: reviews}}]
+              - route:
+                - destination:
+                    <<: *d
+                    subset: v2
+            """));
+
+        ConfigAssert.HasError(result, 13, "spec.http[1].route[0].destination.<<", "YAML merge keys (<<) are not supported");
+    }
+
     private static StringMatchKindName Kind(StringMatch match) => Enum.Parse<StringMatchKindName>(match.Kind.ToString());
 
     /// <summary>A VirtualService whose <c>http:</c> list starts on line 9 with the given items.</summary>
