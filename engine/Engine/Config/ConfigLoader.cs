@@ -23,6 +23,7 @@ internal static class ConfigLoader
     {
         var bag = new DiagnosticBag();
         var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         if (paths.Count == 0)
         {
             bag.Add(new ConfigDiagnostic(DiagnosticSeverity.Error, "", 0, null, null, null, "no configuration path given"));
@@ -30,7 +31,7 @@ internal static class ConfigLoader
 
         foreach (var path in paths)
         {
-            Discover(path, files, bag);
+            Discover(path, files, seen, bag);
         }
 
         var loaded = new List<(string File, LoadedResource Resource)>();
@@ -62,11 +63,11 @@ internal static class ConfigLoader
         return Finish(loaded, [fileName], defaultNamespace, bag);
     }
 
-    private static void Discover(string path, List<string> files, DiagnosticBag bag)
+    private static void Discover(string path, List<string> files, HashSet<string> seen, DiagnosticBag bag)
     {
         if (File.Exists(path))
         {
-            AddOnce(files, path);
+            AddOnce(files, seen, path);
             return;
         }
 
@@ -87,17 +88,17 @@ internal static class ConfigLoader
 
         foreach (var file in found)
         {
-            AddOnce(files, file);
+            AddOnce(files, seen, file);
         }
     }
 
     private static bool IsYaml(string file)
         => file.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
-    private static void AddOnce(List<string> files, string file)
+    /// <summary>A file reachable through several given paths is read once, under the first spelling.</summary>
+    private static void AddOnce(List<string> files, HashSet<string> seen, string file)
     {
-        var full = Path.GetFullPath(file);
-        if (!files.Any(f => Path.GetFullPath(f) == full))
+        if (seen.Add(Path.GetFullPath(file)))
         {
             files.Add(file);
         }

@@ -417,6 +417,65 @@ public sealed class BindingTests
         Assert.Equal((11, "spec.http[0].route[0].headers"), (route.Source.Field("headers").Line, route.Source.Field("headers").Path));
     }
 
+    [Fact]
+    public void Load_BindErrors_DoNotCascadeIntoValidationErrors()
+    {
+        var result = ConfigAssert.Load("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: se}
+            spec:
+              hosts: [a.example.com]
+              ports: [{number: 80, name: http, protocol: HTTP}]
+              resolution: STATIK
+              endpoints: [{address: 10.0.0.1}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: vs}
+            spec:
+              hosts: {reviews: true}
+              gateways: [mesh]
+              http:
+              - route:
+                - {destination: {host: reviews, port: {number: http}}, weight: many}
+                - {destination: {host: reviews}, weight: 0}
+                retries: {attempts: lots}
+                directResponse: {status: OK}
+            """);
+
+        // One error per mistake (plus the genuine route/directResponse conflict): no "endpoints not
+        // allowed for NONE", no delegate rules, no "port 0", no "total weight 0", no "attempts is 0", no "status 0".
+        var errors = result.Errors.Select(e => (e.Line, e.Path)).ToList();
+        Assert.Equal(
+            new (int, string?)[]
+            {
+                (7, "spec.resolution"),
+                (14, "spec.hosts"),
+                (17, "spec.http[0].route"),
+                (18, "spec.http[0].route[0].destination.port.number"),
+                (18, "spec.http[0].route[0].weight"),
+                (20, "spec.http[0].retries.attempts"),
+                (21, "spec.http[0].directResponse.status"),
+            },
+            errors);
+    }
+
+    [Fact]
+    public void Load_YamlMergeKey_IsRejectedWithClearMessage()
+    {
+        var result = ConfigAssert.Load(Vs("""
+              - match: [{uri: {prefix: /a}}]
+                route: [{destination: &d {host: reviews}}]
+              - route:
+                - destination:
+                    <<: *d
+                    subset: v2
+            """));
+
+        ConfigAssert.HasError(result, 13, "spec.http[1].route[0].destination.<<", "YAML merge keys (<<) are not supported");
+    }
+
     private static StringMatchKindName Kind(StringMatch match) => Enum.Parse<StringMatchKindName>(match.Kind.ToString());
 
     /// <summary>A VirtualService whose <c>http:</c> list starts on line 9 with the given items.</summary>

@@ -47,17 +47,4 @@ internal sealed class EnumTable<T>
             : $"unknown value \"{text}\" (enum names are case-sensitive: did you mean {hint}?)";
         return false;
     }
-
-    public string NameOf(T value)
-    {
-        foreach (var e in _entries)
-        {
-            if (EqualityComparer<T>.Default.Equals(e.Value, value))
-            {
-                return e.Name;
-            }
-        }
-
-        return value.ToString();
-    }
 }

@@ -72,7 +72,10 @@ internal sealed partial class FieldReader
     }
 
     public void Unknown(YamlField field)
-        => _ctx.Error(field.Key, SourceLocation.Join(Path, field.Key.Value), $"unknown field \"{field.Key.Value}\"");
+        => _ctx.Error(
+            field.Key,
+            SourceLocation.Join(Path, field.Key.Value),
+            field.Key.Value == "<<" ? "YAML merge keys (<<) are not supported; repeat the fields or use an alias for the whole value" : $"unknown field \"{field.Key.Value}\"");
 
     /// <summary>Records where a nested element (list item, map entry) was written, relative to this message.</summary>
     public void Mark(string relativePath, YamlNode node) => _marks[relativePath] = (node.Line, node.Column);

@@ -28,6 +28,14 @@ internal static class ServiceEntryValidator
         Hosts(r, se);
         Addresses(r, se);
         var portNames = Ports(r, se);
+
+        // A resolution that failed to bind reads as NONE; its rules would only add noise.
+        if (r.Failed(s, "resolution"))
+        {
+            ExportTo(r, s, se.ExportTo, isServiceEntry: true);
+            return;
+        }
+
         Resolution(r, se, portNames);
         if (se.Resolution != ServiceEntryResolution.None && se.Hosts.Length > 1
             && se.Ports.FirstOrDefault(p => !HttpProtocols.Contains(p.Protocol) && !TlsProtocols.Contains(p.Protocol)) is { } opaque)

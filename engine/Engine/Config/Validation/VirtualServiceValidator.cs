@@ -15,7 +15,10 @@ internal static partial class VirtualServiceValidator
     {
         var vs = resource.Spec;
         var s = vs.Source;
-        if (vs.IsDelegate)
+
+        // Hosts that failed to bind are not "no hosts": do not apply the delegate rules then.
+        var isDelegate = vs.IsDelegate && !r.Failed(s, "hosts");
+        if (isDelegate)
         {
             if (!vs.Gateways.IsEmpty)
             {
@@ -48,7 +51,7 @@ internal static partial class VirtualServiceValidator
 
         foreach (var route in vs.Http)
         {
-            HttpRoute(r, route, vs.IsDelegate);
+            HttpRoute(r, route, isDelegate);
         }
 
         foreach (var route in vs.Tls)
