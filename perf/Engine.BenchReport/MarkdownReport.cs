@@ -1,0 +1,325 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Engine.BenchReport;
+
+/// <summary>Writes report.md (every table) and summary.txt (the lines bench.sh prints at the end).</summary>
+internal static class MarkdownReport
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Build(Summary s)
+    {
+        var meta = s.Results.Meta;
+        var md = new StringBuilder();
+        md.AppendLine(Inv, $"# Engine vs nginx, HAProxy and YARP — {Str(meta, "date_utc")}");
+        md.AppendLine();
+        md.AppendLine(Inv, $"Commit `{Str(meta, "commit")}` ({Str(meta, "branch")}{(meta.GetProperty("dirty").GetBoolean() ? ", uncommitted changes" : string.Empty)}), " +
+                           $"{Str(meta, "cpu")}, {meta.GetProperty("cores").GetInt32()} cores, Linux {Str(meta, "kernel")}. " +
+                           $"Medians of {meta.GetProperty("runs").GetInt32()} run(s); wrk {meta.GetProperty("duration_s").GetInt32()} s per cell, " +
+                           $"fixed-rate runs {meta.GetProperty("rate_duration_s").GetInt32()} s.{(meta.GetProperty("quick").GetBoolean() ? " **Quick mode: short runs, indicative only.**" : string.Empty)}");
+        md.AppendLine();
+        md.AppendLine(EngineStatus(s));
+        md.AppendLine();
+        md.AppendLine("Each proxy runs pinned to one core (`taskset`), with one worker/thread; wrk (or engine-loadgen) and the upstream " +
+                      "(nginx, one worker) share the other core. `direct` is wrk against the upstream with no proxy: the limit. " +
+                      "CPU-s/100k is the proxy's own utime+stime per 100,000 requests (all its processes); peak RSS is VmHWM. " +
+                      "Latencies are in microseconds. See perf/README.md for how to read this.");
+        md.AppendLine();
+
+        Goals(md, s);
+
+        foreach (var (body, connections) in s.Cells)
+        {
+            md.AppendLine(Inv, $"## HTTP/1.1 keep-alive, {BodyName(body)}, {connections} connections (wrk)");
+            md.AppendLine();
+            md.AppendLine("| target | req/s (min–max) | p50 | p90 | p99 | p99.9 | CPU-s/100k | upstream CPU-s/100k | errors |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var target in s.Targets)
+            {
+                var w = s.Wrk(target, body, connections);
+                if (w is null)
+                {
+                    md.AppendLine(Inv, $"| {target} | no result | | | | | | | |");
+                    continue;
+                }
+
+                md.AppendLine(Inv, $"| {Bold(target)} | {w.Rps:N0} ({w.RpsMin:N0}–{w.RpsMax:N0}) | {w.P50:N0} | {w.P90:N0} | {w.P99:N0} | {w.P999:N0} | {Num(w.CpuPer100k, "F2")} | {Num(w.UpstreamCpuPer100k, "F2")} | {w.Errors} |");
+            }
+
+            md.AppendLine();
+            Ratios(md, s, body, connections);
+        }
+
+        FixedRate(md, s);
+        Sidecar(md, s);
+        Failures(md, s);
+
+        md.AppendLine("## Method");
+        md.AppendLine();
+        var versions = meta.GetProperty("versions");
+        md.AppendLine(string.Create(Inv, $"nginx {Str(versions, "nginx")} (upstream and peer), HAProxy {Str(versions, "haproxy")}, wrk {Str(versions, "wrk")}, .NET SDK {Str(versions, "dotnet")}, YARP {Str(versions, "yarp")}. ") +
+                           "Upstream: `return 200` with a 13-byte body, and a 64 KiB static file. nginx peer: `proxy_pass` to an upstream block with " +
+                           "`keepalive`, HTTP/1.1, 16 KiB proxy buffers. HAProxy: `mode http`, `http-reuse always`, `nbthread 1`. YARP: perf/Engine.YarpPeer " +
+                           "(Kestrel, logging off, workstation GC). Engine: the native AOT binary, one STATIC ServiceEntry, `--log-level warn`. " +
+                           "Requests carry `Host: upstream.bench`. wrk runs one thread; each cell is preceded by a warm-up. " +
+                           string.Create(Inv, $"Fixed-rate runs use engine-loadgen (open loop, {meta.GetProperty("rate_connections").GetInt32()} connections, latency from the intended send time). ") +
+                           "Target order rotates between runs. Raw results: `raw/` beside this file.");
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    public static string BuildSummary(Summary s, string reportPath)
+    {
+        var text = new StringBuilder();
+        var meta = s.Results.Meta;
+        text.AppendLine(Inv, $"Engine benchmark {Str(meta, "date_utc")}, commit {Str(meta, "commit")}, median of {meta.GetProperty("runs").GetInt32()} run(s){(meta.GetProperty("quick").GetBoolean() ? " (quick mode)" : string.Empty)}");
+        text.AppendLine(EngineStatus(s).Replace("**", string.Empty, StringComparison.Ordinal));
+        foreach (var (body, connections) in s.Cells)
+        {
+            text.AppendLine(Inv, $"{BodyName(body)}, {connections} connections:");
+            text.Append("  req/s       ");
+            text.AppendLine(string.Join("  ", s.Targets.Select(t => $"{t} {Fmt(s.Wrk(t, body, connections)?.Rps, "N0")}{RatioNote(s, t, body, connections, w => w.Rps)}")));
+            text.Append("  CPU-s/100k  ");
+            text.AppendLine(string.Join("  ", s.Targets.Where(t => t != "direct").Select(t => $"{t} {Fmt(s.Wrk(t, body, connections)?.CpuPer100k, "F2")}{RatioNote(s, t, body, connections, w => w.CpuPer100k ?? double.NaN)}")));
+            text.Append("  p99 µs      ");
+            text.AppendLine(string.Join("  ", s.Targets.Select(t => $"{t} {Fmt(s.Wrk(t, body, connections)?.P99, "N0")}")));
+        }
+
+        foreach (var rate in s.RateLevels)
+        {
+            text.Append(Inv, $"fixed {rate} rps, added over direct p50/p99 µs: ");
+            text.AppendLine(string.Join("  ", s.Targets.Where(t => t != "direct").Select(t => s.Added(t, rate) is { } a ? $"{t} {a.P50:F0}/{a.P99:F0}" : $"{t} n/a")));
+        }
+
+        text.AppendLine(SidecarLine(s));
+        text.AppendLine(Inv, $"report: {reportPath}");
+        return text.ToString();
+    }
+
+    private static string EngineStatus(Summary s)
+    {
+        var works = Str(s.Results.Meta, "engine_works");
+        var failures = s.Results.Failures.Count(f => f.Target == "engine");
+        return works switch
+        {
+            "yes" when failures == 0 => "**Engine status: working** — it answered every probe (200 with the right body size) before being measured.",
+            "yes" => $"**Engine status: partly working** — {failures} engine measurement(s) failed (see Failures).",
+            "no" => "**Engine status: NOT WORKING** — it failed to start or answered a probe wrongly; its figures are missing or meaningless (see Failures).",
+            _ => "Engine status: not measured in this run.",
+        };
+    }
+
+    private static void Goals(StringBuilder md, Summary s)
+    {
+        md.AppendLine("## Issue 3 targets");
+        md.AppendLine();
+        md.AppendLine("Benchmarks, not tests: this table reports, it does not fail anything.");
+        md.AppendLine();
+        md.AppendLine("| target | measured | status |");
+        md.AppendLine("|---|---|---|");
+        var e = s.Wrk("engine", "small", 64);
+        var bestCpu = s.BestPeer("small", 64, w => w.CpuPer100k ?? double.NaN, higherIsBetter: false);
+        if (e?.CpuPer100k is { } cpu && bestCpu is { } bc)
+        {
+            var limit = 0.8 * bc.Value.CpuPer100k!.Value;
+            md.AppendLine(Inv, $"| CPU-s/100k, small body, 64 conns ≤ 0.8 × best peer ({bc.Peer} {bc.Value.CpuPer100k:F2} → ≤ {limit:F2}) | {cpu:F2} ({cpu / bc.Value.CpuPer100k:F2}×) | {Status(cpu <= limit)} |");
+        }
+
+        var bestRps = s.BestPeer("small", 64, w => w.Rps, higherIsBetter: true);
+        if (e is not null && bestRps is { } br)
+        {
+            md.AppendLine(Inv, $"| req/s, small body, 64 conns ≥ best peer ({br.Peer} {br.Value.Rps:N0}) | {e.Rps:N0} ({e.Rps / br.Value.Rps:F2}×) | {Status(e.Rps >= br.Value.Rps)} |");
+        }
+
+        if (s.Added("engine", 1000) is { } added)
+        {
+            var peers = s.PresentPeers.Select(p => (Peer: p, Added: s.Added(p, 1000))).Where(p => p.Added is not null).ToArray();
+            if (peers.Length > 0)
+            {
+                var best = peers.MinBy(p => p.Added!.Value.P99);
+                md.AppendLine(Inv, $"| added p99 at 1,000 rps ≤ best peer's ({best.Peer} {best.Added!.Value.P99:F0} µs) | {added.P99:F0} µs | {Status(added.P99 <= best.Added!.Value.P99)} |");
+            }
+        }
+
+        if (s.Results.Startup is { } startup)
+        {
+            var idleMb = startup.GetProperty("idle_rss_kb_median").GetDouble() / 1024;
+            var readyMs = startup.GetProperty("ready_ms_median").GetDouble();
+            md.AppendLine(Inv, $"| idle RSS ≤ 20 MB | {idleMb:F1} MB | {Status(idleMb <= 20)} |");
+            md.AppendLine(Inv, $"| start to ready ≤ 50 ms | {readyMs:F1} ms | {Status(readyMs <= 50)} |");
+        }
+
+        if (s.Memory("engine") is { } memory)
+        {
+            var peakMb = memory.Peak / 1024.0;
+            md.AppendLine(Inv, $"| RSS under load ≤ 40 MB (peak VmHWM over all cells) | {peakMb:F1} MB | {Status(peakMb <= 40)} |");
+        }
+
+        if (s.Results.Meta.TryGetProperty("engine_binary_bytes", out var size))
+        {
+            var mb = size.GetInt64() / 1048576.0;
+            md.AppendLine(Inv, $"| binary ≤ 20 MB | {mb:F1} MB | {Status(mb <= 20)} |");
+        }
+
+        md.AppendLine("| 0 B allocated per request on the HTTP/1.1 hot path | see perf/results/micro/ (`HotPathBenchmarks`) | — |");
+        md.AppendLine();
+    }
+
+    private static void Ratios(StringBuilder md, Summary s, string body, int connections)
+    {
+        var engine = s.Wrk("engine", body, connections);
+        if (engine is null)
+        {
+            return;
+        }
+
+        var others = s.PresentPeers.Append("direct").Where(t => s.Wrk(t, body, connections) is not null).ToArray();
+        if (others.Length == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("| engine ÷ | req/s | CPU-s/100k | p99 |");
+        md.AppendLine("|---|---:|---:|---:|");
+        foreach (var other in others)
+        {
+            var o = s.Wrk(other, body, connections)!;
+            var cpu = engine.CpuPer100k is { } ec && o.CpuPer100k is { } oc && oc > 0 ? (ec / oc).ToString("F2", Inv) + "×" : "—";
+            md.AppendLine(Inv, $"| {other} | {engine.Rps / o.Rps:F2}× | {cpu} | {engine.P99 / o.P99:F2}× |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("Higher is better for req/s, lower for CPU and p99.");
+        md.AppendLine();
+    }
+
+    private static void FixedRate(StringBuilder md, Summary s)
+    {
+        if (s.RateLevels.Length == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("## Latency at a fixed rate (engine-loadgen, open loop, small body)");
+        md.AppendLine();
+        md.AppendLine("Latency counts from each request's intended send time, so queueing behind a stall is charged (no coordinated omission). " +
+                      "\"Added\" is the target's percentile minus direct's at the same rate: the proxy's own cost, the figure Istio publishes for its sidecar.");
+        md.AppendLine();
+        md.AppendLine("| target | rate | achieved | p50 | p90 | p99 | p99.9 | added p50 | added p99 | CPU-s/100k | errors | send lag p99 |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var rate in s.RateLevels)
+        {
+            foreach (var target in s.Targets)
+            {
+                var r = s.Rate(target, rate);
+                if (r is null)
+                {
+                    continue;
+                }
+
+                var added = s.Added(target, rate);
+                var addedP50 = target == "direct" ? "—" : added is { } a ? a.P50.ToString("F0", Inv) : "n/a";
+                var addedP99 = target == "direct" ? "—" : added is { } b ? b.P99.ToString("F0", Inv) : "n/a";
+                md.AppendLine(Inv, $"| {Bold(target)} | {rate:N0} | {r.Achieved:N0} | {r.P50:F0} | {r.P90:F0} | {r.P99:F0} | {r.P999:F0} | {addedP50} | {addedP99} | {Num(r.CpuPer100k, "F2")} | {r.Errors} | {r.SendLagP99Max:F0} |");
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("Send lag is how late the generator wrote requests after their intended time (pacing error plus queueing); " +
+                      "when it is large for direct too, the generator or its shared core, not the proxy, is the limit.");
+        md.AppendLine();
+    }
+
+    private static void Sidecar(StringBuilder md, Summary s)
+    {
+        md.AppendLine("## Sidecar figures");
+        md.AppendLine();
+        md.AppendLine(SidecarLine(s));
+        md.AppendLine();
+        md.AppendLine("| target | RSS idle | RSS after load | peak RSS (VmHWM) |");
+        md.AppendLine("|---|---:|---:|---:|");
+        foreach (var target in s.Targets.Where(t => t != "direct"))
+        {
+            if (s.Memory(target) is { } m)
+            {
+                md.AppendLine(Inv, $"| {Bold(target)} | {m.Idle / 1024:F1} MB | {m.After / 1024:F1} MB | {m.Peak / 1024.0:F1} MB |");
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("nginx figures add its master and worker processes. Idle is right after start, before any request.");
+        md.AppendLine();
+    }
+
+    private static string SidecarLine(Summary s)
+    {
+        var parts = new List<string>();
+        if (s.Results.Startup is { } startup)
+        {
+            parts.Add(string.Create(Inv, $"start to ready {startup.GetProperty("ready_ms_median").GetDouble():F1} ms (median of {startup.GetProperty("runs").GetArrayLength()})"));
+            parts.Add(string.Create(Inv, $"idle RSS {startup.GetProperty("idle_rss_kb_median").GetDouble() / 1024:F1} MB"));
+        }
+
+        if (s.Memory("engine") is { } memory)
+        {
+            parts.Add(string.Create(Inv, $"RSS under load {memory.Peak / 1024.0:F1} MB peak"));
+        }
+
+        if (s.Results.Meta.TryGetProperty("engine_binary_bytes", out var size))
+        {
+            parts.Add(string.Create(Inv, $"binary {size.GetInt64() / 1048576.0:F1} MB"));
+        }
+
+        return parts.Count == 0 ? "Engine sidecar figures: not measured." : "Engine sidecar figures: " + string.Join(", ", parts) + ".";
+    }
+
+    private static void Failures(StringBuilder md, Summary s)
+    {
+        if (s.Results.Failures.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("## Failures");
+        md.AppendLine();
+        md.AppendLine("| target | run | what | detail |");
+        md.AppendLine("|---|---:|---|---|");
+        foreach (var f in s.Results.Failures)
+        {
+            md.AppendLine(Inv, $"| {f.Target} | {f.Run} | {f.What} | `{f.Detail.Replace("|", "\\|", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal)}` |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static string RatioNote(Summary s, string target, string body, int connections, Func<WrkMedian, double> key)
+    {
+        if (target == "engine" || target == "direct")
+        {
+            return string.Empty;
+        }
+
+        var e = s.Wrk("engine", body, connections);
+        var o = s.Wrk(target, body, connections);
+        if (e is null || o is null || double.IsNaN(key(e)) || double.IsNaN(key(o)) || key(o) == 0)
+        {
+            return string.Empty;
+        }
+
+        return string.Create(Inv, $" (engine {key(e) / key(o):F2}×)");
+    }
+
+    private static string BodyName(string body) => body == "small" ? "13-byte body" : "64 KiB body";
+
+    private static string Bold(string target) => target == "engine" ? "**engine**" : target;
+
+    private static string Status(bool met) => met ? "met" : "**not met**";
+
+    private static string Num(double? value, string format) => value is { } v ? v.ToString(format, Inv) : "—";
+
+    private static string Fmt(double? value, string format) => value is { } v && !double.IsNaN(v) ? v.ToString(format, Inv) : "n/a";
+
+    private static string Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.ToString() : "?";
+}

@@ -1,0 +1,111 @@
+namespace Engine.BenchReport;
+
+/// <summary>Medians across runs, per target and cell, and the comparisons the report makes from them.</summary>
+internal sealed class Summary
+{
+    public static readonly string[] TargetOrder = ["engine", "nginx", "haproxy", "yarp", "direct"];
+    public static readonly string[] Peers = ["nginx", "haproxy", "yarp"];
+
+    public Summary(Results results)
+    {
+        Results = results;
+        Cells = results.Wrk
+            .Select(w => (w.Body, w.Connections))
+            .Distinct()
+            .OrderBy(c => c.Body == "small" ? 0 : 1)
+            .ThenByDescending(c => c.Connections)
+            .ToArray();
+        RateLevels = results.Rates.Select(r => r.Rate).Distinct().Order().ToArray();
+        Targets = TargetOrder.Where(t => results.Wrk.Any(w => w.Target == t) || results.Rates.Any(r => r.Target == t)).ToArray();
+        Runs = results.Wrk.Select(w => w.Run).Concat(results.Rates.Select(r => r.Run)).DefaultIfEmpty(0).Max();
+    }
+
+    public Results Results { get; }
+
+    public (string Body, int Connections)[] Cells { get; }
+
+    public int[] RateLevels { get; }
+
+    public string[] Targets { get; }
+
+    public int Runs { get; }
+
+    public IEnumerable<string> PresentPeers => Peers.Where(p => Targets.Contains(p));
+
+    public WrkMedian? Wrk(string target, string body, int connections)
+    {
+        var rows = Results.Wrk.Where(w => w.Target == target && w.Body == body && w.Connections == connections).ToArray();
+        if (rows.Length == 0)
+        {
+            return null;
+        }
+
+        return new WrkMedian(
+            Stats.Median(rows.Select(r => r.Rps)),
+            Stats.Median(rows.Select(r => r.P50)),
+            Stats.Median(rows.Select(r => r.P90)),
+            Stats.Median(rows.Select(r => r.P99)),
+            Stats.Median(rows.Select(r => r.P999)),
+            Stats.MedianOrNull(rows.Select(r => r.CpuPer100k)),
+            Stats.MedianOrNull(rows.Select(r => r.UpstreamCpuPer100k)),
+            rows.Sum(r => r.Errors),
+            rows.Min(r => r.Rps),
+            rows.Max(r => r.Rps),
+            rows.Length);
+    }
+
+    public RateMedian? Rate(string target, int rate)
+    {
+        var rows = Results.Rates.Where(r => r.Target == target && r.Rate == rate).ToArray();
+        if (rows.Length == 0)
+        {
+            return null;
+        }
+
+        return new RateMedian(
+            Stats.Median(rows.Select(r => r.Achieved)),
+            Stats.Median(rows.Select(r => r.P50)),
+            Stats.Median(rows.Select(r => r.P90)),
+            Stats.Median(rows.Select(r => r.P99)),
+            Stats.Median(rows.Select(r => r.P999)),
+            Stats.MedianOrNull(rows.Select(r => r.CpuPer100k)),
+            rows.Sum(r => r.Errors),
+            rows.Max(r => r.SendLagP99),
+            rows.Length);
+    }
+
+    /// <summary>Added latency over the direct (no proxy) run at the same rate, µs; null without a direct run.</summary>
+    public (double P50, double P99)? Added(string target, int rate)
+    {
+        var t = Rate(target, rate);
+        var d = Rate("direct", rate);
+        return t is null || d is null ? null : (t.P50 - d.P50, t.P99 - d.P99);
+    }
+
+    /// <summary>(idle, after load, peak) RSS in kB: medians of idle/after, maximum of peak.</summary>
+    public (double Idle, double After, long Peak)? Memory(string target)
+    {
+        var rows = Results.Memory.Where(m => m.Target == target).ToArray();
+        return rows.Length == 0 ? null : (Stats.Median(rows.Select(r => (double)r.IdleKb)), Stats.Median(rows.Select(r => (double)r.AfterKb)), rows.Max(r => r.PeakKb));
+    }
+
+    /// <summary>The peer with the highest req/s (or lowest CPU) in a cell.</summary>
+    public (string Peer, WrkMedian Value)? BestPeer(string body, int connections, Func<WrkMedian, double> key, bool higherIsBetter)
+    {
+        var candidates = PresentPeers
+            .Select(p => (Peer: p, Value: Wrk(p, body, connections)))
+            .Where(p => p.Value is not null && !double.IsNaN(key(p.Value!)))
+            .Select(p => (p.Peer, Value: p.Value!))
+            .ToArray();
+        if (candidates.Length == 0)
+        {
+            return null;
+        }
+
+        return higherIsBetter ? candidates.MaxBy(c => key(c.Value)) : candidates.MinBy(c => key(c.Value));
+    }
+}
+
+internal sealed record WrkMedian(double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double RpsMin, double RpsMax, int Runs);
+
+internal sealed record RateMedian(double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99Max, int Runs);

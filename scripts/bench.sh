@@ -1,0 +1,583 @@
+#!/usr/bin/env bash
+# Measures the engine beside nginx, HAProxy and YARP, and beside no proxy at all, on one upstream
+# in one run, and writes a dated report (markdown, PNG chart, raw JSON) under perf/results/.
+# Benchmarks, not tests: nothing here fails because the machine is slow today.
+#
+#   scripts/bench.sh                 full comparison (3 runs, medians quoted)
+#   scripts/bench.sh --quick         smoke run: short durations, one run
+#   scripts/bench.sh --micro         BenchmarkDotNet suites (short job) → perf/results/micro/
+#   scripts/bench.sh --help          every option
+#
+# Layout on a 2-core machine: each proxy pinned to core 0 (--proxy-cpu); the load generator (wrk
+# or engine-loadgen) and the upstream nginx share core 1 (--load-cpu). All traffic is to
+# 127.0.0.1; every loop is bounded in time and count; every process started here is stopped on
+# exit (trap), by its PID.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+usage() {
+  cat <<'EOF'
+usage: scripts/bench.sh [options]
+
+  --quick             short runs (3 s per wrk cell, 3 s per fixed-rate run, 1 run) for a smoke test
+  --runs N            repeat the whole matrix N times and quote medians (default 3; --quick: 1)
+  --duration S        seconds per wrk measurement (default 10; --quick: 3)
+  --rate-duration S   seconds per fixed-rate measurement (default 10; --quick: 3)
+  --rates LIST        fixed rates for engine-loadgen, requests/s (default 1000,5000)
+  --connections LIST  wrk connection counts (default 64,8)
+  --targets LIST      any of direct,engine,nginx,haproxy,yarp (default: all)
+  --proxy-cpu N       core the proxy under test is pinned to (default 0)
+  --load-cpu N        core the load generator and the upstream share (default 1)
+  --out DIR           where the report goes (default perf/results/<UTC date and time>)
+  --no-build          reuse existing builds (artifacts/engine, perf/*/bin/Release)
+  --micro             run the BenchmarkDotNet suites instead and copy their reports to perf/results/micro/
+  --micro-filter F    BenchmarkDotNet --filter for --micro (default '*')
+  --micro-job J       BenchmarkDotNet --job for --micro (default short)
+EOF
+}
+
+QUICK=0
+RUNS=""
+DURATION=""
+RATE_DURATION=""
+RATES="1000,5000"
+CONNECTIONS="64,8"
+TARGETS="direct,engine,nginx,haproxy,yarp"
+PROXY_CPU=0
+LOAD_CPU=1
+OUT=""
+BUILD=1
+MICRO=0
+MICRO_FILTER='*'
+MICRO_JOB=short
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --runs) RUNS=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --rate-duration) RATE_DURATION=$2; shift ;;
+    --rates) RATES=$2; shift ;;
+    --connections) CONNECTIONS=$2; shift ;;
+    --targets) TARGETS=$2; shift ;;
+    --proxy-cpu) PROXY_CPU=$2; shift ;;
+    --load-cpu) LOAD_CPU=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    --no-build) BUILD=0 ;;
+    --micro) MICRO=1 ;;
+    --micro-filter) MICRO_FILTER=$2; shift ;;
+    --micro-job) MICRO_JOB=$2; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$QUICK" = 1 ]; then
+  RUNS=${RUNS:-1}; DURATION=${DURATION:-3}; RATE_DURATION=${RATE_DURATION:-3}; WARMUP=1
+else
+  RUNS=${RUNS:-3}; DURATION=${DURATION:-10}; RATE_DURATION=${RATE_DURATION:-10}; WARMUP=2
+fi
+for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$PROXY_CPU" "$LOAD_CPU"; do
+  case "$n" in ''|*[!0-9]*) echo "bench: '$n' is not a whole number" >&2; exit 2 ;; esac
+done
+if [ "$RUNS" -lt 1 ] || [ "$RUNS" -gt 20 ] || [ "$DURATION" -lt 1 ] || [ "$DURATION" -gt 600 ] || [ "$RATE_DURATION" -lt 1 ] || [ "$RATE_DURATION" -gt 600 ]; then
+  echo "bench: --runs must be 1..20 and durations 1..600 s" >&2
+  exit 2
+fi
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# ---------------------------------------------------------------------------------------------
+# Micro-benchmarks
+# ---------------------------------------------------------------------------------------------
+if [ "$MICRO" = 1 ]; then
+  command -v dotnet >/dev/null || { echo "bench: the .NET SDK (dotnet) is required" >&2; exit 1; }
+  artifacts="$ROOT/artifacts/benchmarks"
+  rm -rf "$artifacts/results"
+  log "BenchmarkDotNet: --filter '$MICRO_FILTER' --job $MICRO_JOB (a few minutes)"
+  dotnet run -c Release --project perf/Engine.Benchmarks -- \
+    --filter "$MICRO_FILTER" --job "$MICRO_JOB" --artifacts "$artifacts" --stopOnFirstError
+  dest=perf/results/micro
+  mkdir -p "$dest"
+  shopt -s nullglob
+  reports=("$artifacts"/results/*-report-github.md)
+  if [ ${#reports[@]} -eq 0 ]; then
+    echo "bench: BenchmarkDotNet wrote no report" >&2
+    exit 1
+  fi
+  for report in "${reports[@]}"; do
+    name=$(basename "$report" -report-github.md)
+    cp "$report" "$dest/${name#Engine.Benchmarks.}.md"
+  done
+  {
+    echo "# Micro-benchmarks"
+    echo
+    echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(git rev-parse --short HEAD 2>/dev/null || echo '?') with"
+    echo "\`scripts/bench.sh --micro --micro-job $MICRO_JOB --micro-filter '$MICRO_FILTER'\`."
+    echo "BenchmarkDotNet's short job (3 iterations) is for trends and allocations, not for the last percent."
+    echo "\`Allocated\` is bytes per operation: \`-\` means none."
+    echo
+    for report in "$dest"/*.md; do
+      [ "$(basename "$report")" = README.md ] && continue
+      echo "## $(basename "$report" .md)"
+      echo
+      sed -n '/^| Method/,/^$/p' "$report"
+      echo
+    done
+  } > "$dest/README.md"
+  log "reports in $dest/ (summary: $dest/README.md)"
+  exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Comparison run: install, build
+# ---------------------------------------------------------------------------------------------
+have() { command -v "$1" >/dev/null 2>&1; }
+need_apt=()
+have nginx   || need_apt+=(nginx-light)
+have haproxy || need_apt+=(haproxy)
+have wrk     || need_apt+=(wrk)
+have h2load  || need_apt+=(nghttp2-client)
+have curl    || need_apt+=(curl)
+have taskset || need_apt+=(util-linux)
+# The chart tool (ScottPlot on SkiaSharp) needs fontconfig and a font to draw text.
+have fc-list || need_apt+=(fontconfig)
+[ -d /usr/share/fonts/truetype/dejavu ] || need_apt+=(fonts-dejavu-core)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bench: need root to install: ${need_apt[*]}" >&2
+    exit 1
+  fi
+  log "installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  # Debian starts the packaged services; the benchmark runs its own instances on loopback ports.
+  (service nginx stop || true; service haproxy stop || true) >/dev/null 2>&1
+fi
+have dotnet || { echo "bench: the .NET SDK (dotnet) is required" >&2; exit 1; }
+
+CORES=$(nproc)
+if [ "$PROXY_CPU" -ge "$CORES" ] || [ "$LOAD_CPU" -ge "$CORES" ]; then
+  echo "bench: this machine has $CORES core(s); choose --proxy-cpu and --load-cpu below that" >&2
+  exit 2
+fi
+[ "$PROXY_CPU" != "$LOAD_CPU" ] || log "warning: proxy and load generator share core $PROXY_CPU; figures will not compare with a 2-core run"
+
+ENGINE="$ROOT/artifacts/engine"
+LOADGEN="$ROOT/perf/Engine.LoadGen/bin/Release/net10.0/engine-loadgen"
+YARP="$ROOT/perf/Engine.YarpPeer/bin/Release/net10.0/engine-yarp-peer"
+REPORT="$ROOT/perf/Engine.BenchReport/bin/Release/net10.0/engine-bench-report"
+if [ "$BUILD" = 1 ]; then
+  log "building the AOT engine (scripts/publish.sh)"
+  scripts/publish.sh
+  log "building engine-loadgen, the YARP peer and the report tool"
+  for project in perf/Engine.LoadGen perf/Engine.YarpPeer perf/Engine.BenchReport; do
+    dotnet build "$project" -c Release -nologo -v quiet >/dev/null || { dotnet build "$project" -c Release -nologo -v quiet; exit 1; }
+  done
+fi
+for binary in "$ENGINE" "$LOADGEN" "$YARP" "$REPORT"; do
+  [ -x "$binary" ] || { echo "bench: $binary is missing (run without --no-build)" >&2; exit 1; }
+done
+
+STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+OUT=${OUT:-perf/results/$STAMP}
+RUN_DIR="$ROOT/artifacts/bench/$STAMP"
+mkdir -p "$RUN_DIR/www" "$RUN_DIR/engine" "$RUN_DIR/nginx-temp" "$OUT"
+RESULTS="$RUN_DIR/results.jsonl"
+: > "$RESULTS"
+CLK_TCK=$(getconf CLK_TCK)
+SERVICE_HOST=upstream.bench
+
+UPSTREAM_PORT=18080
+declare -A PORT=([direct]=$UPSTREAM_PORT [engine]=18081 [nginx]=18082 [haproxy]=18083 [yarp]=18084)
+STARTUP_PORT=18091
+
+# ---------------------------------------------------------------------------------------------
+# Processes: every one started here is tracked by PID and stopped on exit.
+# ---------------------------------------------------------------------------------------------
+PIDS=()
+
+stop_pid() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local kept=()
+  for i in "${PIDS[@]}"; do [ "$i" = "$pid" ] || kept+=("$i"); done
+  PIDS=("${kept[@]}")
+}
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Waits up to 15 s for a port to accept; fails early if the process died.
+wait_port() {
+  local port=$1 pid=$2 i
+  for i in $(seq 1 1500); do
+    port_open "$port" && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.01
+  done
+  return 1
+}
+
+# The process and all its descendants (nginx: master and worker).
+tree_pids() {
+  local pid=$1 child
+  echo "$pid"
+  for child in $(pgrep -P "$pid" 2>/dev/null || true); do tree_pids "$child"; done
+}
+
+# utime + stime in clock ticks, summed over the given PIDs (fields 14 and 15 of /proc/PID/stat).
+cpu_ticks() {
+  local total=0 pid f
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat")
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+
+# A /proc/PID/status field in kB (VmRSS, VmHWM), summed over the given PIDs.
+mem_kb() {
+  local field=$1 total=0 pid v
+  shift
+  for pid in "$@"; do
+    v=$(awk -v f="$field:" '$1 == f { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
+json_escape() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
+
+# ---------------------------------------------------------------------------------------------
+# Upstream: nginx, one worker, on the load generator's core: a 13-byte body and a 64 KiB body.
+# ---------------------------------------------------------------------------------------------
+printf 'hello, world\n' > "$RUN_DIR/www/small"
+head -c 65536 /dev/zero | tr '\0' 'x' > "$RUN_DIR/www/64k"
+
+cat > "$RUN_DIR/upstream.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $RUN_DIR/upstream.pid;
+error_log $RUN_DIR/upstream-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server_tokens off;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  sendfile on;
+  tcp_nopush on;
+  open_file_cache max=16;
+  client_body_temp_path $RUN_DIR/nginx-temp/upstream-body;
+  server {
+    listen 127.0.0.1:$UPSTREAM_PORT backlog=4096;
+    root $RUN_DIR/www;
+    default_type text/plain;
+    etag off;
+    location = /small { return 200 "hello, world\n"; }
+    location = /64k { }
+  }
+}
+EOF
+
+# nginx as a reverse proxy: one worker, upstream keep-alive, buffers big enough that a 64 KiB
+# response never goes to a temp file.
+cat > "$RUN_DIR/nginx-proxy.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $RUN_DIR/nginx-proxy.pid;
+error_log $RUN_DIR/nginx-proxy-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server_tokens off;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $RUN_DIR/nginx-temp/proxy-body;
+  proxy_temp_path $RUN_DIR/nginx-temp/proxy-temp;
+  upstream backend {
+    server 127.0.0.1:$UPSTREAM_PORT;
+    keepalive 256;
+    keepalive_requests 10000000;
+  }
+  server {
+    listen 127.0.0.1:${PORT[nginx]} backlog=4096;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffer_size 16k;
+      proxy_buffers 8 16k;
+    }
+  }
+}
+EOF
+
+# HAProxy: HTTP mode, one thread, server connections reused always.
+cat > "$RUN_DIR/haproxy.cfg" <<EOF
+global
+  nbthread 1
+  maxconn 20000
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+frontend fe
+  bind 127.0.0.1:${PORT[haproxy]}
+  default_backend be
+backend be
+  server upstream 127.0.0.1:$UPSTREAM_PORT
+EOF
+
+# The engine: one ServiceEntry for the upstream; requests carry Host: upstream.bench, so the
+# default route (no VirtualService) sends them to outbound|$UPSTREAM_PORT||upstream.bench.
+cat > "$RUN_DIR/engine/upstream.yaml" <<EOF
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: upstream
+  namespace: default
+spec:
+  hosts: [$SERVICE_HOST]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports:
+  - number: $UPSTREAM_PORT
+    name: http
+    protocol: HTTP
+  endpoints:
+  - address: 127.0.0.1
+EOF
+
+for target in direct engine nginx haproxy yarp; do
+  if port_open "${PORT[$target]}"; then
+    echo "bench: port ${PORT[$target]} is already in use; stop whatever listens there" >&2
+    exit 1
+  fi
+done
+! port_open "$STARTUP_PORT" || { echo "bench: port $STARTUP_PORT is already in use" >&2; exit 1; }
+
+log "upstream: nginx on 127.0.0.1:$UPSTREAM_PORT (core $LOAD_CPU)"
+taskset -c "$LOAD_CPU" nginx -c "$RUN_DIR/upstream.conf" -e "$RUN_DIR/upstream-error.log" >"$RUN_DIR/upstream.log" 2>&1 &
+UPSTREAM_PID=$!
+PIDS+=("$UPSTREAM_PID")
+wait_port "$UPSTREAM_PORT" "$UPSTREAM_PID" || { cat "$RUN_DIR/upstream.log" >&2; echo "bench: upstream nginx did not start" >&2; exit 1; }
+
+# Returns "STATUS BYTES" for GET /PATH through a port.
+probe() { curl -s -o /dev/null --max-time 5 -H "Host: $SERVICE_HOST" -w '%{http_code} %{size_download}' "http://127.0.0.1:$1/$2" || echo "000 0"; }
+
+[ "$(probe "$UPSTREAM_PORT" small)" = "200 13" ] && [ "$(probe "$UPSTREAM_PORT" 64k)" = "200 65536" ] \
+  || { echo "bench: the upstream does not answer as expected" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Targets
+# ---------------------------------------------------------------------------------------------
+TARGET_PID=""
+
+start_target() {
+  local target=$1 log_file="$RUN_DIR/$1.log"
+  TARGET_PID=""
+  case "$target" in
+    direct) return 0 ;;
+    engine) taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:${PORT[engine]}" --log-level warn >"$log_file" 2>&1 & ;;
+    nginx) taskset -c "$PROXY_CPU" nginx -c "$RUN_DIR/nginx-proxy.conf" -e "$RUN_DIR/nginx-proxy-error.log" >"$log_file" 2>&1 & ;;
+    haproxy) taskset -c "$PROXY_CPU" haproxy -db -f "$RUN_DIR/haproxy.cfg" >"$log_file" 2>&1 & ;;
+    yarp) taskset -c "$PROXY_CPU" "$YARP" --listen "127.0.0.1:${PORT[yarp]}" --upstream "http://127.0.0.1:$UPSTREAM_PORT/" >"$log_file" 2>&1 & ;;
+  esac
+  TARGET_PID=$!
+  PIDS+=("$TARGET_PID")
+  wait_port "${PORT[$target]}" "$TARGET_PID"
+}
+
+record() { printf '%s\n' "$1" >> "$RESULTS"; }
+
+# One wrk measurement: throughput and closed-loop latency, and the CPU the proxy (and the
+# upstream) spent on it.
+measure_wrk() {
+  local target=$1 run=$2 body=$3 conns=$4
+  local port=${PORT[$target]} out="$RUN_DIR/wrk-$target-$body-c$conns-r$run.txt"
+  local pids=() upstream_pids c0 c1 u0 u1
+  [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
+  mapfile -t upstream_pids < <(tree_pids "$UPSTREAM_PID")
+  c0=$(cpu_ticks "${pids[@]}"); u0=$(cpu_ticks "${upstream_pids[@]}")
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -H "Host: $SERVICE_HOST" \
+    -s "$ROOT/perf/wrk/report.lua" "http://127.0.0.1:$port/$body" >"$out" 2>&1 || true
+  c1=$(cpu_ticks "${pids[@]}"); u1=$(cpu_ticks "${upstream_pids[@]}")
+  local line
+  line=$(sed -n 's/^BENCH //p' "$out")
+  if [ -z "$line" ]; then
+    log "  $target $body c=$conns: wrk reported nothing (see $out)"
+    record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"wrk $body c=$conns\",\"detail\":\"$(json_escape "$(tail -3 "$out" | tr '\n' ' ')")\"}"
+    return 0
+  fi
+  declare -A m=()
+  local kv
+  for kv in $line; do m[${kv%%=*}]=${kv#*=}; done
+  local errors=$((m[err_connect] + m[err_read] + m[err_write] + m[err_status] + m[err_timeout]))
+  local json
+  json=$(awk -v t="$target" -v r="$run" -v b="$body" -v c="$conns" -v req="${m[requests]}" -v dur="${m[duration_us]}" \
+    -v p50="${m[p50]}" -v p90="${m[p90]}" -v p99="${m[p99]}" -v p999="${m[p999]}" -v max="${m[max]}" -v bytes="${m[bytes]}" \
+    -v errs="$errors" -v es="${m[err_status]}" -v cpu=$((c1 - c0)) -v up=$((u1 - u0)) -v tck="$CLK_TCK" -v proxied="${#pids[@]}" 'BEGIN {
+      rps = req / (dur / 1e6); cpu_s = cpu / tck; up_s = up / tck;
+      per = (proxied > 0 && req > 0) ? sprintf("%.3f", cpu_s / req * 1e5) : "null";
+      upper = req > 0 ? sprintf("%.3f", up_s / req * 1e5) : "null";
+      printf("{\"kind\":\"wrk\",\"target\":\"%s\",\"run\":%d,\"body\":\"%s\",\"connections\":%d,\"requests\":%d,\"seconds\":%.3f,\"rps\":%.1f,", t, r, b, c, req, dur / 1e6, rps);
+      printf("\"p50_us\":%d,\"p90_us\":%d,\"p99_us\":%d,\"p999_us\":%d,\"max_us\":%d,\"bytes\":%d,\"errors\":%d,\"status_errors\":%d,", p50, p90, p99, p999, max, bytes, errs, es);
+      printf("\"cpu_s\":%.2f,\"cpu_s_per_100k\":%s,\"upstream_cpu_s_per_100k\":%s}", proxied > 0 ? cpu_s : 0, per, upper);
+    }')
+  record "$json"
+  log "  $(printf '%-7s %-5s c=%-3s' "$target" "$body" "$conns") $(awk -v j="$json" 'BEGIN { match(j, /"rps":[0-9.]+/); r = substr(j, RSTART + 6, RLENGTH - 6); match(j, /"p99_us":[0-9]+/); p = substr(j, RSTART + 9, RLENGTH - 9); match(j, /"cpu_s_per_100k":[0-9.a-z]+/); c = substr(j, RSTART + 17, RLENGTH - 17); printf("%8.0f req/s  p99 %6.0f us  %s CPU-s/100k", r, p, c) }')$([ "$errors" -gt 0 ] && echo "  ERRORS $errors")"
+}
+
+# One fixed-rate measurement with engine-loadgen (open loop, latency from the intended send time).
+measure_rate() {
+  local target=$1 run=$2 rate=$3
+  local port=${PORT[$target]} file="rate-$target-$rate-r$run.json"
+  local pids=() c0 c1
+  [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
+  c0=$(cpu_ticks "${pids[@]}")
+  taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" \
+    --rate "$rate" --connections 16 --duration "${RATE_DURATION}s" --warmup 1s --drain-timeout 5s \
+    --progress 0 --json "$RUN_DIR/$file" >"$RUN_DIR/${file%.json}.log" 2>&1 || true
+  c1=$(cpu_ticks "${pids[@]}")
+  if [ ! -s "$RUN_DIR/$file" ]; then
+    log "  $target rate $rate: engine-loadgen wrote nothing (see ${file%.json}.log)"
+    record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"rate $rate\",\"detail\":\"$(json_escape "$(tail -3 "$RUN_DIR/${file%.json}.log" | tr '\n' ' ')")\"}"
+    return 0
+  fi
+  record "{\"kind\":\"rate\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",\"cpu_s\":$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" 'BEGIN { printf("%.2f", p > 0 ? c / t : 0) }')}"
+  log "  $(printf '%-7s rate %-5s' "$target" "$rate") $(sed -n '2p' "$RUN_DIR/${file%.json}.log" | sed 's/^ *//')"
+}
+
+IFS=, read -r -a TARGET_LIST <<< "$TARGETS"
+IFS=, read -r -a CONN_LIST <<< "$CONNECTIONS"
+IFS=, read -r -a RATE_LIST <<< "$RATES"
+for target in "${TARGET_LIST[@]}"; do
+  [ -n "${PORT[$target]:-}" ] || { echo "bench: unknown target '$target'" >&2; exit 2; }
+done
+
+ENGINE_WORKS=unknown
+for run in $(seq 1 "$RUNS"); do
+  # Rotate the order each run so that no target always goes first (or last) on a drifting machine.
+  order=()
+  n=${#TARGET_LIST[@]}
+  for i in $(seq 0 $((n - 1))); do order+=("${TARGET_LIST[$(((i + run - 1) % n))]}"); done
+  log "run $run of $RUNS: ${order[*]}"
+  for target in "${order[@]}"; do
+    if ! start_target "$target"; then
+      log "  $target did not start listening (see $RUN_DIR/$target.log)"
+      record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"start\",\"detail\":\"$(json_escape "$(tail -5 "$RUN_DIR/$target.log" 2>/dev/null | tr '\n' ' ')")\"}"
+      [ "$target" = engine ] && ENGINE_WORKS=no
+      [ -n "$TARGET_PID" ] && stop_pid "$TARGET_PID"
+      continue
+    fi
+    small=$(probe "${PORT[$target]}" small)
+    large=$(probe "${PORT[$target]}" 64k)
+    if [ "$small" != "200 13" ] || [ "$large" != "200 65536" ]; then
+      log "  $target answers wrongly (small: $small, 64k: $large; expected 200 13 and 200 65536)"
+      record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"probe\",\"detail\":\"small: $small, 64k: $large\"}"
+      [ "$target" = engine ] && ENGINE_WORKS=no
+      [ -n "$TARGET_PID" ] && stop_pid "$TARGET_PID"
+      continue
+    fi
+    [ "$target" = engine ] && [ "$ENGINE_WORKS" != no ] && ENGINE_WORKS=yes
+
+    idle_kb=0
+    if [ -n "$TARGET_PID" ]; then
+      mapfile -t tp < <(tree_pids "$TARGET_PID")
+      idle_kb=$(mem_kb VmRSS "${tp[@]}")
+    fi
+    # Warm-up (JIT tiers for YARP, pools and caches for all), not recorded.
+    taskset -c "$LOAD_CPU" wrk -t1 -c64 -d"${WARMUP}s" -H "Host: $SERVICE_HOST" "http://127.0.0.1:${PORT[$target]}/small" >/dev/null 2>&1 || true
+    taskset -c "$LOAD_CPU" wrk -t1 -c8 -d1s -H "Host: $SERVICE_HOST" "http://127.0.0.1:${PORT[$target]}/64k" >/dev/null 2>&1 || true
+
+    for body in small 64k; do
+      for conns in "${CONN_LIST[@]}"; do
+        measure_wrk "$target" "$run" "$body" "$conns"
+      done
+    done
+    for rate in "${RATE_LIST[@]}"; do
+      measure_rate "$target" "$run" "$rate"
+    done
+
+    if [ -n "$TARGET_PID" ]; then
+      mapfile -t tp < <(tree_pids "$TARGET_PID")
+      record "{\"kind\":\"memory\",\"target\":\"$target\",\"run\":$run,\"rss_idle_kb\":$idle_kb,\"rss_after_kb\":$(mem_kb VmRSS "${tp[@]}"),\"rss_peak_kb\":$(mem_kb VmHWM "${tp[@]}"),\"processes\":${#tp[@]}}"
+      stop_pid "$TARGET_PID"
+    fi
+  done
+done
+
+# ---------------------------------------------------------------------------------------------
+# Sidecar figures: start-to-ready and idle RSS of the AOT binary, and its size.
+# ---------------------------------------------------------------------------------------------
+if [[ ",$TARGETS," == *",engine,"* ]]; then
+  log "engine start-to-ready (5 starts, first accepted connection)"
+  taskset -c "$LOAD_CPU" "$LOADGEN" startup --connect "127.0.0.1:$STARTUP_PORT" --runs 5 --json "$RUN_DIR/startup.json" -- \
+    taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:$STARTUP_PORT" --log-level warn \
+    2>&1 | sed 's/^/  /' >&2 || log "  startup measurement failed"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+cat > "$RUN_DIR/meta.json" <<EOF
+{
+  "stamp": "$STAMP",
+  "date_utc": "$(date -u '+%Y-%m-%d %H:%M UTC')",
+  "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
+  "branch": "$(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)",
+  "dirty": $( [ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo false || echo true ),
+  "kernel": "$(uname -r)",
+  "cpu": "$(json_escape "$cpu_model")",
+  "cores": $CORES,
+  "proxy_cpu": $PROXY_CPU,
+  "load_cpu": $LOAD_CPU,
+  "quick": $( [ "$QUICK" = 1 ] && echo true || echo false ),
+  "runs": $RUNS,
+  "duration_s": $DURATION,
+  "rate_duration_s": $RATE_DURATION,
+  "rate_connections": 16,
+  "engine_works": "$ENGINE_WORKS",
+  "engine_binary_bytes": $(stat -c %s "$ENGINE"),
+  "versions": {
+    "nginx": "$(nginx -v 2>&1 | sed 's/^nginx version: //')",
+    "haproxy": "$(haproxy -v 2>/dev/null | head -1 | awk '{ print $3 }')",
+    "wrk": "$(wrk -v 2>&1 | head -1 | awk '{ print $2 }')",
+    "dotnet": "$(dotnet --version)",
+    "yarp": "2.3.0"
+  }
+}
+EOF
+
+log "writing the report to $OUT"
+"$REPORT" --input "$RUN_DIR" --output "$OUT"
+mkdir -p "$OUT/raw"
+cp "$RESULTS" "$RUN_DIR/meta.json" "$OUT/raw/"
+[ -f "$RUN_DIR/startup.json" ] && cp "$RUN_DIR/startup.json" "$OUT/raw/"
+cp "$RUN_DIR"/rate-*.json "$OUT/raw/" 2>/dev/null || true
+echo
+cat "$OUT/summary.txt"
+echo
+log "report: $OUT/report.md  chart: $OUT/chart.png  raw: $OUT/raw/  logs: $RUN_DIR"
