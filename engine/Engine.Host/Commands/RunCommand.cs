@@ -76,7 +76,9 @@ internal static class RunCommand
             snapshot.ServiceEntries.Length, snapshot.WorkloadEntries.Length, sidecar.Server.Config.Clusters.Count);
 
         await WaitForShutdownAsync(cancellation).ConfigureAwait(false);
-        logger.LogInformation("engine: shutting down");
+        logger.LogInformation(
+            "engine: shutting down; allocated {Allocated} bytes in total, GC gen0={Gen0} gen1={Gen1} gen2={Gen2}",
+            GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         return 0;
     }
 

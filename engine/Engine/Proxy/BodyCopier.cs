@@ -123,7 +123,7 @@ internal static partial class BodyCopier
         }
     }
 
-    private static void Write(PipeWriter destination, in ReadOnlySequence<byte> data)
+    public static void Write(PipeWriter destination, in ReadOnlySequence<byte> data)
     {
         if (data.IsSingleSegment)
         {

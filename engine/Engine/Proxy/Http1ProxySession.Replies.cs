@@ -1,15 +1,25 @@
-using Engine.Protocols.Http1;
 using System.Text;
+using Engine.Protocols.Http1;
 
 namespace Engine.Proxy;
 
 internal sealed partial class Http1ProxySession
 {
+    /// <summary>The local reply for a request the codec rejected; the connection closes after it.</summary>
+    private LocalReply RejectionFor(Http1Error error)
+    {
+        _keepAlive = false;
+        ProxyLog.BadRequest(_logger, Remote, error.ToString());
+        return new LocalReply(Http1ErrorStatus.StatusFor(error), Encoding.ASCII.GetString(Http1ErrorStatus.Describe(error)), ResponseFlags.DownstreamProtocolError);
+    }
+
+    private void WriteRejection(Http1Error error) => WriteLocalReply(RejectionFor(error));
+
     /// <summary>
-    /// Writes a response the proxy makes itself, in Envoy's shape: plain-text body,
-    /// <c>server: envoy</c>, <c>x-envoy-overloaded</c> when a circuit breaker tripped.
+    /// Writes (without flushing) a response the proxy makes itself, in Envoy's shape: plain-text
+    /// body, <c>server: envoy</c>, <c>x-envoy-overloaded</c> when a circuit breaker tripped.
     /// </summary>
-    private async ValueTask WriteLocalReplyAsync(LocalReply reply)
+    private void WriteLocalReply(LocalReply reply)
     {
         _status = reply.Status;
         _flags |= reply.Flags;
@@ -18,12 +28,6 @@ internal sealed partial class Http1ProxySession
             _keepAlive = false;
         }
 
-        WriteLocalReplyHead(reply);
-        await _output.FlushAsync().ConfigureAwait(false);
-    }
-
-    private void WriteLocalReplyHead(LocalReply reply)
-    {
         var w = new PipeHeadWriter(_output);
         w.Write("HTTP/1.1 "u8);
         w.WriteDecimal(reply.Status);
