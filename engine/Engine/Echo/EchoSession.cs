@@ -86,9 +86,7 @@ internal sealed class EchoSession
     private async ValueTask<bool> HandleAsync()
     {
         _server.CountRequest();
-        var keepAlive = _request.Version == HttpVersion.Http11
-            ? (_request.Connection & ConnectionOptions.Close) == 0
-            : (_request.Connection & ConnectionOptions.KeepAlive) != 0;
+        var keepAlive = Http1Persistence.IsPersistent(_request);
 
         var statusCode = HeaderNumber("x-echo-status"u8, 200);
         var delayMs = HeaderNumber("x-echo-delay-ms"u8, 0);
@@ -216,51 +214,8 @@ internal sealed class EchoSession
         WriteHead(statusCode, "application/octet-stream"u8, _request.Chunked || chunked ? -1 : _request.ContentLength, keepAlive, chunked);
         var result = _request.Chunked
             ? await BodyCopier.CopyChunkedAsync(_input, _output, _chunks, chunked).ConfigureAwait(false)
-            : chunked
-                ? await CopyLengthChunkedAsync(_request.ContentLength).ConfigureAwait(false)
-                : await BodyCopier.CopyLengthAsync(_input, _output, _request.ContentLength).ConfigureAwait(false);
+            : await BodyCopier.CopyLengthAsync(_input, _output, _request.ContentLength, encodeChunked: chunked).ConfigureAwait(false);
         return result == BodyResult.Complete && keepAlive;
-    }
-
-    private async ValueTask<BodyResult> CopyLengthChunkedAsync(long length)
-    {
-        var remaining = length;
-        while (remaining > 0)
-        {
-            var read = await _input.ReadAsync().ConfigureAwait(false);
-            var buffer = read.Buffer;
-            if (buffer.IsEmpty && read.IsCompleted)
-            {
-                return BodyResult.SourceEnded;
-            }
-
-            var take = buffer.Length <= remaining ? buffer : buffer.Slice(0, remaining);
-            WriteChunkHeader(take.Length);
-            foreach (var segment in take)
-            {
-                _output.Write(segment.Span);
-            }
-
-            _output.Write("\r\n"u8);
-            remaining -= take.Length;
-            _input.AdvanceTo(take.End);
-            if (!await FlushAsync().ConfigureAwait(false))
-            {
-                return BodyResult.DestinationGone;
-            }
-        }
-
-        _output.Write("0\r\n\r\n"u8);
-        return await FlushAsync().ConfigureAwait(false) ? BodyResult.Complete : BodyResult.DestinationGone;
-    }
-
-    private void WriteChunkHeader(long length)
-    {
-        var span = _output.GetSpan(20);
-        Utf8Formatter.TryFormat(length, span, out var written, new StandardFormat('x'));
-        span[written++] = (byte)'\r';
-        span[written++] = (byte)'\n';
-        _output.Advance(written);
     }
 
     private async ValueTask<bool> WritePatternAsync(long length)

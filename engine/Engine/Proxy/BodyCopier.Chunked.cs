@@ -58,7 +58,7 @@ internal static partial class BodyCopier
                     source.AdvanceTo(consumed);
                     if (encodeChunked)
                     {
-                        WriteLastChunk(destination, decoder.Trailers);
+                        ChunkedEncoder.WriteLastChunk(destination, decoder.Trailers);
                     }
 
                     return await FlushAsync(destination).ConfigureAwait(false);
@@ -87,17 +87,4 @@ internal static partial class BodyCopier
         }
     }
 
-    private static void WriteLastChunk(PipeWriter destination, HttpHead trailers)
-    {
-        var w = new PipeHeadWriter(destination);
-        w.Write("0\r\n"u8);
-        var fields = trailers.Headers;
-        for (var i = 0; i < fields.Length; i++)
-        {
-            w.WriteHeader(trailers.Span(fields[i].Name), trailers.Span(fields[i].Value));
-        }
-
-        w.Write("\r\n"u8);
-        w.Commit();
-    }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Engine.Protocols.Http1;
 
 namespace Engine.Proxy;
 
@@ -25,9 +26,9 @@ internal static partial class BodyCopier
         }
     }
 
-    /// <summary>Copies exactly <paramref name="length"/> bytes.</summary>
+    /// <summary>Copies exactly <paramref name="length"/> bytes, optionally as chunks (for a peer that gets no length).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<BodyResult> CopyLengthAsync(PipeReader source, PipeWriter destination, long length)
+    public static async ValueTask<BodyResult> CopyLengthAsync(PipeReader source, PipeWriter destination, long length, bool encodeChunked = false)
     {
         var remaining = length;
         while (remaining > 0)
@@ -55,7 +56,15 @@ internal static partial class BodyCopier
             }
 
             var take = buffer.Length <= remaining ? buffer : buffer.Slice(0, remaining);
-            Write(destination, take);
+            if (encodeChunked)
+            {
+                WriteChunk(destination, take);
+            }
+            else
+            {
+                Write(destination, take);
+            }
+
             remaining -= take.Length;
             source.AdvanceTo(take.End);
 
@@ -66,7 +75,12 @@ internal static partial class BodyCopier
             }
         }
 
-        return length == 0 ? await FlushAsync(destination).ConfigureAwait(false) : BodyResult.Complete;
+        if (encodeChunked)
+        {
+            destination.Write(ChunkedEncoder.LastChunk);
+        }
+
+        return length == 0 || encodeChunked ? await FlushAsync(destination).ConfigureAwait(false) : BodyResult.Complete;
     }
 
     /// <summary>Copies until the source closes; optionally re-frames as chunks for an HTTP/1.1 client.</summary>
@@ -109,7 +123,7 @@ internal static partial class BodyCopier
             {
                 if (encodeChunked)
                 {
-                    destination.Write("0\r\n\r\n"u8);
+                    destination.Write(ChunkedEncoder.LastChunk);
                 }
 
                 return await FlushAsync(destination).ConfigureAwait(false);
@@ -140,12 +154,8 @@ internal static partial class BodyCopier
     /// <summary>Writes data as one chunk: size line, data, CRLF.</summary>
     private static void WriteChunk(PipeWriter destination, in ReadOnlySequence<byte> data)
     {
-        var span = destination.GetSpan(18);
-        System.Buffers.Text.Utf8Formatter.TryFormat(data.Length, span, out var written, new System.Buffers.StandardFormat('x'));
-        span[written++] = (byte)'\r';
-        span[written++] = (byte)'\n';
-        destination.Advance(written);
+        ChunkedEncoder.WriteChunkHeader(destination, data.Length);
         Write(destination, data);
-        destination.Write("\r\n"u8);
+        ChunkedEncoder.WriteChunkTerminator(destination);
     }
 }

@@ -22,6 +22,7 @@ internal sealed class Http1ConnectionPool
     private UpstreamConnection[] _idle = new UpstreamConnection[8];
     private int _idleCount;
     private int _open;
+    private long _opened;
 
     public Http1ConnectionPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings)
     {
@@ -50,8 +51,6 @@ internal sealed class Http1ConnectionPool
 
     /// <summary>Total connections ever opened (tests count upstream connections with it).</summary>
     public long ConnectionsOpened => Interlocked.Read(ref _opened);
-
-    private long _opened;
 
     /// <summary>Pops a healthy idle connection, closing any dead ones found on the way.</summary>
     public UpstreamConnection? TryTakeIdle()
