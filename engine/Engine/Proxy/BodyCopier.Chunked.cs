@@ -14,7 +14,7 @@ internal static partial class BodyCopier
     /// forwarded when the destination is chunked too.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<BodyResult> CopyChunkedAsync(PipeReader source, PipeWriter destination, ChunkedDecoder decoder, bool encodeChunked)
+    public static async ValueTask<BodyResult> CopyChunkedAsync(PipeReader source, PipeWriter destination, ChunkedDecoder decoder, bool encodeChunked, BodyCounter? counter = null)
     {
         decoder.Reset();
         while (true)
@@ -40,6 +40,7 @@ internal static partial class BodyCopier
                 var status = decoder.Decode(buffer, out var data, out var consumed, out _);
                 if (status == ChunkedDecodeStatus.Data)
                 {
+                    counter?.Add(data.Length);
                     if (encodeChunked)
                     {
                         WriteChunk(destination, data);

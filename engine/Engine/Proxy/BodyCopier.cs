@@ -28,7 +28,7 @@ internal static partial class BodyCopier
 
     /// <summary>Copies exactly <paramref name="length"/> bytes, optionally as chunks (for a peer that gets no length).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<BodyResult> CopyLengthAsync(PipeReader source, PipeWriter destination, long length, bool encodeChunked = false)
+    public static async ValueTask<BodyResult> CopyLengthAsync(PipeReader source, PipeWriter destination, long length, BodyCounter? counter = null, bool encodeChunked = false)
     {
         var remaining = length;
         while (remaining > 0)
@@ -66,6 +66,7 @@ internal static partial class BodyCopier
             }
 
             remaining -= take.Length;
+            counter?.Add(take.Length);
             source.AdvanceTo(take.End);
 
             var flushed = await FlushAsync(destination).ConfigureAwait(false);
@@ -85,7 +86,7 @@ internal static partial class BodyCopier
 
     /// <summary>Copies until the source closes; optionally re-frames as chunks for an HTTP/1.1 client.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<BodyResult> CopyUntilCloseAsync(PipeReader source, PipeWriter destination, bool encodeChunked)
+    public static async ValueTask<BodyResult> CopyUntilCloseAsync(PipeReader source, PipeWriter destination, bool encodeChunked, BodyCounter? counter = null)
     {
         while (true)
         {
@@ -108,6 +109,7 @@ internal static partial class BodyCopier
             var buffer = read.Buffer;
             if (!buffer.IsEmpty)
             {
+                counter?.Add(buffer.Length);
                 if (encodeChunked)
                 {
                     WriteChunk(destination, buffer);

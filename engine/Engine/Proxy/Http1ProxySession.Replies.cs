@@ -58,6 +58,7 @@ internal sealed partial class Http1ProxySession
             Span<byte> body = bodyLength <= 512 ? stackalloc byte[bodyLength] : new byte[bodyLength];
             Encoding.UTF8.GetBytes(reply.Body, body);
             w.Write(body);
+            _sent.Add(bodyLength);
         }
 
         w.Commit();

@@ -28,8 +28,10 @@ internal sealed partial class Http1ProxySession
             return LocalReplies.NoRoute;
         }
 
-        var destination = match.Rule!.Action.Pick(_server.Random);
+        _routeName = match.Rule!.Name;
+        var destination = match.Rule.Action.Pick(_server.Random);
         cluster = destination?.Resolve(port);
+        _cluster = cluster;
         return cluster is null ? LocalReplies.For(ForwardError.ClusterNotFound) : null;
     }
 }

@@ -62,6 +62,7 @@ internal sealed partial class Http1ProxySession
             {
                 var body = buffer.Slice(0, _request.ContentLength);
                 BodyCopier.Write(upstream.Output, body);
+                _received.Add(body.Length);
                 _input.AdvanceTo(body.End);
                 return new ValueTask<BodyResult>(BodyResult.Complete);
             }
@@ -81,8 +82,8 @@ internal sealed partial class Http1ProxySession
     private async ValueTask<BodyResult> PumpRequestBodyAsync(UpstreamConnection upstream)
     {
         var result = _request.Chunked
-            ? await BodyCopier.CopyChunkedAsync(_input, upstream.Output, _requestChunks, encodeChunked: true).ConfigureAwait(false)
-            : await BodyCopier.CopyLengthAsync(_input, upstream.Output, _request.ContentLength).ConfigureAwait(false);
+            ? await BodyCopier.CopyChunkedAsync(_input, upstream.Output, _requestChunks, encodeChunked: true, _received).ConfigureAwait(false)
+            : await BodyCopier.CopyLengthAsync(_input, upstream.Output, _request.ContentLength, _received).ConfigureAwait(false);
         if (result is BodyResult.SourceInvalid or BodyResult.SourceEnded)
         {
             upstream.Abort();
@@ -170,7 +171,9 @@ internal sealed partial class Http1ProxySession
         }
 
         _status = _response.StatusCode;
-        var serviceTimeMs = _server.Options.SendUpstreamServiceTime ? (long)Stopwatch.GetElapsedTime(upstreamStarted).TotalMilliseconds : -1;
+        _proxiedResponse = true;
+        _serviceTimeMs = (long)Stopwatch.GetElapsedTime(upstreamStarted).TotalMilliseconds;
+        var serviceTimeMs = _server.Options.SendUpstreamServiceTime ? _serviceTimeMs : -1;
         ResponseHeadSerializer.Write(_output, _response, new DownstreamResponseExtras(
             Chunked: _downstreamFraming == BodyFraming.Chunked,
             Close: !_keepAlive,
@@ -195,6 +198,7 @@ internal sealed partial class Http1ProxySession
 
         var take = buffer.Length <= remaining ? buffer : buffer.Slice(0, remaining);
         BodyCopier.Write(_output, take);
+        _sent.Add(take.Length);
         remaining -= take.Length;
         source.AdvanceTo(take.End);
         return BodyResult.Complete;
@@ -204,8 +208,8 @@ internal sealed partial class Http1ProxySession
     private ValueTask<BodyResult> StreamResponseBodyAsync(UpstreamConnection upstream) => _upstreamFraming switch
     {
         BodyFraming.None => FlushDownstreamAsync(),
-        BodyFraming.Chunked => BodyCopier.CopyChunkedAsync(upstream.Input, _output, _responseChunks, _downstreamFraming == BodyFraming.Chunked),
-        _ => BodyCopier.CopyUntilCloseAsync(upstream.Input, _output, _downstreamFraming == BodyFraming.Chunked),
+        BodyFraming.Chunked => BodyCopier.CopyChunkedAsync(upstream.Input, _output, _responseChunks, _downstreamFraming == BodyFraming.Chunked, _sent),
+        _ => BodyCopier.CopyUntilCloseAsync(upstream.Input, _output, _downstreamFraming == BodyFraming.Chunked, _sent),
     };
 
     /// <summary>

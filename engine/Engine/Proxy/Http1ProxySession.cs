@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
+using Engine.Telemetry;
 using Engine.Upstream;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -56,6 +57,15 @@ internal sealed partial class Http1ProxySession
     private BodyFraming _upstreamFraming;
     private BodyFraming _downstreamFraming;
     private bool _continueSent;
+    private readonly BodyCounter _received = new();
+    private readonly BodyCounter _sent = new();
+    private DateTimeOffset _startTime;
+    private Cluster? _cluster;
+    private Endpoint? _host;
+    private int _attempts;
+    private long _serviceTimeMs;
+    private string? _routeName;
+    private bool _proxiedResponse;
 
     public Http1ProxySession(ProxyServer server, ConnectionContext connection)
     {
@@ -97,8 +107,11 @@ internal sealed partial class Http1ProxySession
                 if (parsed == Http1ParseStatus.Error)
                 {
                     _input.AdvanceTo(buffer.End);
+                    _request.Reset(); // whatever was parsed is not a request; log it as "-"
+                    BeginRequest();
                     WriteRejection(parseError);
                     await _output.FlushAsync().ConfigureAwait(false);
+                    ReportCompleted();
                     break;
                 }
 
@@ -138,6 +151,8 @@ internal sealed partial class Http1ProxySession
 
                     // 4. One exchange with that upstream connection.
                     busy = endpoint;
+                    _host = endpoint;
+                    _attempts = attempt;
                     endpoint.RequestStarted();
                     var upstreamStarted = Stopwatch.GetTimestamp();
                     var error = ForwardError.None;
@@ -253,6 +268,7 @@ internal sealed partial class Http1ProxySession
                     {
                         // Part of the response is with the client: the only honest signal left is
                         // to abort, never to end the message as if it were complete.
+                        ReportCompleted();
                         _connection.Abort(new ConnectionAbortedException("upstream response ended early"));
                         return;
                     }
@@ -271,6 +287,7 @@ internal sealed partial class Http1ProxySession
                     await _output.FlushAsync().ConfigureAwait(false);
                 }
 
+                ReportCompleted();
                 if (!_keepAlive)
                 {
                     break;
@@ -308,6 +325,39 @@ internal sealed partial class Http1ProxySession
         _upstreamFraming = BodyFraming.None;
         _downstreamFraming = BodyFraming.None;
         _continueSent = false;
+        _received.Reset();
+        _sent.Reset();
+        _startTime = _server.Time.GetUtcNow();
+        _cluster = null;
+        _host = null;
+        _attempts = 0;
+        _serviceTimeMs = -1;
+        _routeName = null;
+        _proxiedResponse = false;
+    }
+
+    /// <summary>Hands the finished request to the access log and metrics.</summary>
+    private void ReportCompleted()
+    {
+        _server.Telemetry.OnRequestCompleted(new CompletedRequest
+        {
+            Request = _request,
+            Response = _proxiedResponse ? _response : null,
+            Protocol = _request.Version == HttpVersion.Http10 ? "HTTP/1.0" : "HTTP/1.1",
+            Status = _status,
+            Flags = _flags,
+            StartTime = _startTime,
+            Duration = Stopwatch.GetElapsedTime(_started),
+            UpstreamServiceTimeMs = _serviceTimeMs,
+            BytesReceived = _received.Bytes,
+            BytesSent = _sent.Bytes,
+            Attempts = _attempts,
+            Cluster = _cluster,
+            UpstreamHost = _host,
+            RouteName = _routeName,
+            DownstreamRemote = _connection.RemoteEndPoint,
+            DownstreamLocal = _connection.LocalEndPoint,
+        });
     }
 
     private async ValueTask<BodyResult> FlushDownstreamAsync()
