@@ -172,6 +172,7 @@ internal sealed partial class Http1ProxySession
 
         _status = _response.StatusCode;
         _proxiedResponse = true;
+        ApplyResponseEdits();
         _serviceTimeMs = (long)Stopwatch.GetElapsedTime(upstreamStarted).TotalMilliseconds;
         var serviceTimeMs = _server.Options.SendUpstreamServiceTime ? _serviceTimeMs : -1;
         ResponseHeadSerializer.Write(_output, _response, new DownstreamResponseExtras(

@@ -334,6 +334,7 @@ internal sealed partial class Http1ProxySession
         _serviceTimeMs = -1;
         _routeName = null;
         _proxiedResponse = false;
+        ResetRouting();
     }
 
     /// <summary>Hands the finished request to the access log and metrics.</summary>

@@ -75,9 +75,10 @@ internal sealed class RouteTable
 
         foreach (var rule in vhost.Rules)
         {
-            if (rule.MatchIndex(request) >= 0)
+            var matchIndex = rule.MatchIndex(request);
+            if (matchIndex >= 0)
             {
-                return new RouteResult(RouteOutcome.Matched, vhost, rule);
+                return new RouteResult(RouteOutcome.Matched, vhost, rule, matchIndex);
             }
         }
 
