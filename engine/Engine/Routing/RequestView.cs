@@ -44,6 +44,13 @@ internal readonly ref struct RequestView
             return TryGetPseudoHeader(lowerName, out value);
         }
 
+        // Envoy keeps Host as :authority, so a header rule on "host" never matches (istio/istio#23083).
+        if (lowerName.SequenceEqual("host"u8))
+        {
+            value = default;
+            return false;
+        }
+
         var first = _head.IndexOf(lowerName);
         if (first < 0)
         {

@@ -73,6 +73,19 @@ internal sealed class TestSidecar : IAsyncDisposable
         return await Client.SendAsync(request).ConfigureAwait(false);
     }
 
+    /// <summary>Sends a request and reads the whole response.</summary>
+    public async Task<EchoReply> SendAsync(HttpMethod method, string host, string path = "/", params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Host = host;
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await EchoReply.ReadAsync(await Client.SendAsync(request).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
     /// <summary>Which upstream answered (<c>x-served-by</c>), or the status code when the proxy answered.</summary>
     public async Task<string> ServedByAsync(string host, string path = "/", params (string Name, string Value)[] headers)
     {
