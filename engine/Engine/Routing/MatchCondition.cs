@@ -36,7 +36,7 @@ internal sealed class MatchCondition
             return false;
         }
 
-        if (Uri is not null && !Uri.Matches(request.Path))
+        if (Uri is not null && !Uri.Matches(Uri.Kind == StringMatchKind.Prefix ? request.PathAndQuery : request.Path))
         {
             return false;
         }
