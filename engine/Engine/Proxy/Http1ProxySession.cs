@@ -269,7 +269,7 @@ internal sealed partial class Http1ProxySession
                         // Part of the response is with the client: the only honest signal left is
                         // to abort, never to end the message as if it were complete.
                         ReportCompleted();
-                        _connection.Abort(new ConnectionAbortedException("upstream response ended early"));
+                        AbortDownstream();
                         return;
                     }
 
@@ -359,6 +359,28 @@ internal sealed partial class Http1ProxySession
             DownstreamRemote = _connection.RemoteEndPoint,
             DownstreamLocal = _connection.LocalEndPoint,
         });
+    }
+
+    /// <summary>
+    /// Ends the client connection with a reset, not a FIN: after a truncated response a FIN could
+    /// pass for the end of a close-delimited body, and a reset cannot (bytes still unsent are
+    /// dropped — the client must see a failure, never a complete-looking message).
+    /// </summary>
+    private void AbortDownstream()
+    {
+        if (_connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            try
+            {
+                socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                // Already gone.
+            }
+        }
+
+        _connection.Abort(new ConnectionAbortedException("upstream response ended early"));
     }
 
     private async ValueTask<BodyResult> FlushDownstreamAsync()
