@@ -23,6 +23,7 @@ internal sealed class Http1ConnectionPool
     private int _idleCount;
     private int _open;
     private long _opened;
+    private volatile bool _retired;
 
     public Http1ConnectionPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings)
     {
@@ -92,11 +93,25 @@ internal sealed class Http1ConnectionPool
         return (outcome, new UpstreamConnection(context, this));
     }
 
+    /// <summary>True once a configuration without this endpoint was published.</summary>
+    public bool IsRetired => _retired;
+
+    /// <summary>
+    /// The endpoint left the configuration: idle connections close now, and connections still
+    /// carrying requests of the old configuration close when those finish (instead of being parked
+    /// in a pool nobody sweeps any more).
+    /// </summary>
+    public void Retire()
+    {
+        _retired = true;
+        CloseIdle();
+    }
+
     /// <summary>Parks a connection whose last exchange ended cleanly.</summary>
     public void Return(UpstreamConnection connection)
     {
         connection.RequestsServed++;
-        if (connection.IsClosed || (Settings.MaxRequestsPerConnection > 0 && connection.RequestsServed >= Settings.MaxRequestsPerConnection))
+        if (_retired || connection.IsClosed || (Settings.MaxRequestsPerConnection > 0 && connection.RequestsServed >= Settings.MaxRequestsPerConnection))
         {
             Discard(connection);
             return;
