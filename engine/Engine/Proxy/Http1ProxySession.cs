@@ -61,6 +61,7 @@ internal sealed partial class Http1ProxySession
     private ValueTask<BodyResult> _bodyPump;
     private bool _bodyBuffered;   // the whole Content-Length body is in the input pipe, not yet consumed
     private bool _bodyConsumed;   // the request body has left the input pipe (sent, skipped or pumped)
+    private int _retrySlots;      // max-retries circuit-breaker slots this request holds
     private readonly BodyCounter _received = new();
     private readonly BodyCounter _sent = new();
     private DateTimeOffset _startTime;
@@ -269,14 +270,8 @@ internal sealed partial class Http1ProxySession
 
                         tried[Math.Min(retries, RememberedEndpoints - 1)] = endpoint;
                         retries++;
-                        try
-                        {
-                            await RetryBackoffAsync(policy, retries).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            cluster.Breaker.EndRetry();
-                        }
+                        _retrySlots++; // held until the request ends: the retry is outstanding until then
+                        await RetryBackoffAsync(policy, retries).ConfigureAwait(false);
 
                         if (_deadlines?.RouteExpired == true)
                         {
