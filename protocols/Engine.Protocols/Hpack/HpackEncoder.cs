@@ -328,7 +328,6 @@ public sealed class HpackEncoder
         3 => !Ascii.EqualsIgnoreCase(name, "age"u8),
         4 => !Ascii.EqualsIgnoreCase(name, "etag"u8),
         5 => !name.SequenceEqual(":path"u8) || !value.Contains((byte)'?'),
-        8 => !Ascii.EqualsIgnoreCase(name, "location"u8),
         10 => !Ascii.EqualsIgnoreCase(name, "tracestate"u8),
         11 => !Ascii.EqualsIgnoreCase(name, "traceparent"u8) && !Ascii.EqualsIgnoreCase(name, "x-b3-spanid"u8),
         12 => !Ascii.EqualsIgnoreCase(name, "x-request-id"u8) && !Ascii.EqualsIgnoreCase(name, "x-b3-traceid"u8),

@@ -61,6 +61,13 @@ public static class Http2Preface
         return sniff == ProtocolSniffResult.Incomplete ? sniff : ProtocolSniffResult.Unknown;
     }
 
+    /// <summary>
+    /// §3.4: the first frame of each side MUST be a SETTINGS frame (not an ACK); anything else is a
+    /// connection error PROTOCOL_ERROR. Check the first frame read after the preface with this.
+    /// </summary>
+    public static Http2Error CheckFirstFrame(in Http2Frame frame)
+        => frame.Type == Http2FrameType.Settings && !frame.IsAck ? Http2Error.None : Http2Error.FirstFrameNotSettings;
+
     private static ProtocolSniffResult SniffHttp1(ReadOnlySpan<byte> start, bool sawEnough)
     {
         if (start.StartsWith("\r\n"u8))
