@@ -29,6 +29,7 @@ public static class Http2Preface
     public static ProtocolSniffResult Sniff(in ReadOnlySequence<byte> buffer)
     {
         Span<byte> start = stackalloc byte[Length + MaxMethodLength];
+        var sawEnough = buffer.Length >= start.Length;
         var available = (int)Math.Min(buffer.Length, start.Length);
         start = start[..available];
         buffer.Slice(0, available).CopyTo(start);
@@ -40,7 +41,7 @@ public static class Http2Preface
             return compared == Length ? ProtocolSniffResult.Http2 : ProtocolSniffResult.Incomplete;
         }
 
-        return SniffHttp1(start, available == start.Length);
+        return SniffHttp1(start, sawEnough);
     }
 
     /// <summary>
