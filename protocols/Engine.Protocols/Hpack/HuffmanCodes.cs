@@ -8,7 +8,9 @@ internal static class HuffmanCodes
 {
     public const int EndOfString = 256;
 
-    public static ReadOnlySpan<uint> Codes =>
+    public static ReadOnlySpan<uint> Codes => CodeTable;
+
+    private static readonly uint[] CodeTable =
     [
         0x1ff8, 0x7fffd8, 0xfffffe2, 0xfffffe3, 0xfffffe4, 0xfffffe5, 0xfffffe6, 0xfffffe7,
         0xfffffe8, 0xffffea, 0x3ffffffc, 0xfffffe9, 0xfffffea, 0x3ffffffd, 0xfffffeb, 0xfffffec,
