@@ -22,13 +22,21 @@ public static class Http2HeadDecoder
         return error != Http2Error.None ? error : sink.Finish();
     }
 
-    /// <summary>A response's HEADERS (RFC 9113 §8.3.2); a 1xx head is followed by another (§8.1).</summary>
-    public static Http2Error DecodeResponse(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpResponseHead head, in Http2Limits limits)
+    /// <summary>
+    /// A response's HEADERS (RFC 9113 §8.3.2). A 1xx head is followed by another (§8.1), so one that
+    /// ends the stream (<paramref name="endStream"/>) is malformed.
+    /// </summary>
+    public static Http2Error DecodeResponse(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpResponseHead head, bool endStream, in Http2Limits limits)
     {
         head.Reset();
         var sink = new ResponseHeaderSink(head);
         var error = decoder.Decode(block, head, ref sink, limits.MaxHeaderListBytes, limits.MaxHeaderCount);
-        return error != Http2Error.None ? error : sink.Finish();
+        if (error == Http2Error.None)
+        {
+            error = sink.Finish();
+        }
+
+        return error == Http2Error.None && endStream && head.StatusCode < 200 ? Http2Error.InvalidStatus : error;
     }
 
     /// <summary>

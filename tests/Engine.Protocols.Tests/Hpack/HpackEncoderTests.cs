@@ -142,6 +142,26 @@ public class HpackEncoderTests
     }
 
     [Fact]
+    public void Http1ParsedBrowserRequest_TranslatesToAValidHttp2Request()
+    {
+        const string request =
+            "GET /api/v1/items/42?page=2 HTTP/1.1\r\nHost: reviews.default.svc.cluster.local\r\nUser-Agent: Mozilla/5.0\r\n" +
+            "Accept-Encoding: gzip, deflate, br\r\nCookie: session=8f14; theme=dark\r\nConnection: keep-alive\r\nx-request-id: 0f8f\r\n\r\n";
+        var head = new HttpRequestHead();
+        Assert.Equal(Engine.Protocols.Http1.Http1ParseStatus.Complete, Engine.Protocols.Http1.Http1RequestParser.TryParseRequest(new System.Buffers.ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(request)), head, Engine.Protocols.Http1.Http1Limits.Default, out _, out _));
+        var decoded = new HttpRequestHead();
+
+        foreach (var encoder in new[] { new HpackEncoder(), new HpackEncoder(0), new HpackEncoder(0, huffman: false) })
+        {
+            Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeRequest(new HpackDecoder(), EncodeRequest(encoder, head), decoded, Http2Limits.Default));
+            Assert.Equal("reviews.default.svc.cluster.local", Text(decoded, decoded.Authority));
+            Assert.Equal("http", Text(decoded, decoded.Scheme));
+            Assert.Equal("/api/v1/items/42?page=2", Text(decoded, decoded.Path));
+            Assert.Equal([("user-agent", "Mozilla/5.0"), ("accept-encoding", "gzip, deflate, br"), ("cookie", "session=8f14; theme=dark"), ("x-request-id", "0f8f")], Heads.Fields(decoded));
+        }
+    }
+
+    [Fact]
     public void Te_WithoutTrailers_IsDropped()
     {
         var decoded = new HttpRequestHead();
@@ -185,7 +205,7 @@ public class HpackEncoderTests
         var length = new HpackEncoder().EncodeResponse(head, block);
         var decoded = new HttpResponseHead();
 
-        Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(new HpackDecoder(), block.AsSpan(0, length), decoded, Http2Limits.Default));
+        Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(new HpackDecoder(), block.AsSpan(0, length), decoded, endStream: false, Http2Limits.Default));
         Assert.Equal(302, decoded.StatusCode);
         Assert.Equal(0, decoded.ContentLength);
         Assert.Equal(Heads.Fields(head).Select(f => (f.Item1.ToLowerInvariant(), f.Item2)), Heads.Fields(decoded));
@@ -213,7 +233,7 @@ public class HpackEncoderTests
 
                 var block = new byte[HpackEncoder.GetMaxEncodedLength(head)];
                 var length = encoder.EncodeResponse(head, block);
-                Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(decoder, block.AsSpan(0, length), decoded, Http2Limits.Default));
+                Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(decoder, block.AsSpan(0, length), decoded, endStream: false, Http2Limits.Default));
                 Assert.Equal(head.StatusCode, decoded.StatusCode);
                 Assert.Equal(Heads.Fields(head), Heads.Fields(decoded));
                 Assert.Equal(encoder.DynamicTableSize, decoder.DynamicTableSize);

@@ -59,7 +59,7 @@ public class Http2AllocationTests
             var length = encoder.EncodeRequest(source, block);
             Http2HeadDecoder.DecodeRequest(decoder, block.AsSpan(0, length), decoded, limits);
             length = responseEncoder.EncodeResponse(response, block);
-            Http2HeadDecoder.DecodeResponse(responseDecoder, block.AsSpan(0, length), decodedResponse, limits);
+            Http2HeadDecoder.DecodeResponse(responseDecoder, block.AsSpan(0, length), decodedResponse, endStream: false, limits);
             writer.ResetWrittenCount();
             Http2HeadWriter.WriteRequest(writer, 1, source, encoder, endStream: false, 16_384);
             Http2FrameReader.TryReadFrame(new ReadOnlySequence<byte>(writer.WrittenMemory), 16_384, out var frame, out _, out _);

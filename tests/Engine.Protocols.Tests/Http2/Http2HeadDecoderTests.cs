@@ -236,6 +236,14 @@ public class Http2HeadDecoderTests
         Assert.Equal(100, head.StatusCode);
     }
 
+    [Fact]
+    public void Response_InformationalEndingTheStream_Malformed()
+    {
+        var head = new HttpResponseHead();
+        Assert.Equal(Http2Error.InvalidStatus, Http2HeadDecoder.DecodeResponse(new HpackDecoder(), RawBlock.Of((":status", "103")), head, endStream: true, Http2Limits.Default));
+        Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(new HpackDecoder(), RawBlock.Of((":status", "204")), head, endStream: true, Http2Limits.Default));
+    }
+
     // §8.1 trailers.
     [Fact]
     public void Trailers_Valid_FramingFieldsDropped()
@@ -296,7 +304,7 @@ public class Http2HeadDecoderTests
         => Http2HeadDecoder.DecodeRequest(new HpackDecoder(), RawBlock.Of(fields), head, Http2Limits.Default);
 
     private static Http2Error DecodeResponse(HttpResponseHead head, (string, string)[] fields)
-        => Http2HeadDecoder.DecodeResponse(new HpackDecoder(), RawBlock.Of(fields), head, Http2Limits.Default);
+        => Http2HeadDecoder.DecodeResponse(new HpackDecoder(), RawBlock.Of(fields), head, endStream: false, Http2Limits.Default);
 
     private static Http2Error DecodeTrailers(HttpTrailers trailers, bool endStream, (string, string)[] fields)
         => Http2HeadDecoder.DecodeTrailers(new HpackDecoder(), RawBlock.Of(fields), trailers, endStream, Http2Limits.Default);

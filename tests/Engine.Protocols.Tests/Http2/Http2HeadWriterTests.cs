@@ -54,7 +54,7 @@ public class Http2HeadWriterTests
         }
 
         var decoded = new HttpResponseHead();
-        Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(new HpackDecoder(), assembler.Block, decoded, Http2Limits.Default));
+        Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(new HpackDecoder(), assembler.Block, decoded, endStream: false, Http2Limits.Default));
         Assert.Equal(Heads.Fields(head), Heads.Fields(decoded));
     }
 
