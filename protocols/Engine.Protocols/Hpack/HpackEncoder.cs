@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
@@ -23,6 +24,7 @@ namespace Engine.Protocols.Hpack;
 /// </list>
 /// Pass <c>maxTableSize: 0</c> for a stateless encoder that never indexes.
 /// </summary>
+[SkipLocalsInit] // the lowercase-name scratch is written before it is read; zeroing 256 bytes per field is waste
 public sealed class HpackEncoder
 {
     /// <summary>The peer decoder's table size until its SETTINGS say otherwise (RFC 9113 §6.5.2).</summary>

@@ -1,27 +1,33 @@
 namespace Engine.Protocols.Hpack;
 
 /// <summary>
-/// HPACK Huffman coding (RFC 7541 §5.2, Appendix B). Decoding walks a 4-bit-at-a-time state
-/// machine built once from the code table (the nghttp2 technique): two table look-ups per input
-/// byte instead of one comparison per bit. The shortest code is 5 bits, so a nibble completes at
-/// most one symbol.
+/// HPACK Huffman coding (RFC 7541 §5.2, Appendix B). Decoding keeps up to 64 input bits in a register
+/// and resolves one symbol per step: one look-up of the next 8 bits for the codes of up to 8 bits
+/// (every character common in headers), a scan of the canonical code's length ranges for the rest.
+/// Measured against a nibble state machine (two dependent look-ups per input byte), this is about
+/// twice as fast on header text (HpackBenchmarks).
 /// </summary>
 internal static class Huffman
 {
-    // Entry layout: bits 0-7 next state, bits 8-15 emitted symbol, flags above.
-    private const uint Emit = 1u << 16;
-    private const uint Fail = 1u << 17;
+    /// <summary>Codes of at most this many bits are decoded by one look-up of the next byte.</summary>
+    private const int FastBits = 8;
 
-    // The 256 internal nodes of the code tree are the decoder's states; root is 0.
-    private const int StateCount = 256;
-
-    private static readonly uint[] Transitions = BuildTransitions(out Accepting);
+    private const int MaxCodeLength = 30;
 
     /// <summary>
-    /// States in which the input may end: reached from the root by at most seven 1-bits. RFC 7541
-    /// §5.2: padding longer than 7 bits, or not a prefix of EOS (all ones), MUST be a decoding error.
+    /// By the next 8 input bits: (length &lt;&lt; 8) | symbol of the code they start with, or 0 when that
+    /// code is longer than 8 bits. The 74 symbols with codes of 5–8 bits are digits, letters and the
+    /// common punctuation, so text decodes at one look-up per character.
     /// </summary>
-    private static readonly bool[] Accepting;
+    private static readonly ushort[] Fast = new ushort[1 << FastBits];
+
+    // The code is canonical (RFC 7541 Appendix B; checked when the tables are built): the codes of
+    // one length are consecutive numbers, so a longer code is found by comparing against the first
+    // code of each length.
+    private static readonly int[] FirstCode = new int[MaxCodeLength + 1];
+    private static readonly int[] CodeCount = new int[MaxCodeLength + 1];
+    private static readonly int[] FirstIndex = new int[MaxCodeLength + 1];
+    private static readonly short[] SymbolsByCode = BuildTables();
 
     /// <summary>Bytes <paramref name="source"/> takes Huffman-coded.</summary>
     public static int GetEncodedLength(ReadOnlySpan<byte> source)
@@ -76,150 +82,125 @@ internal static class Huffman
     /// Returns the bytes written, or -1 when the input is not a valid Huffman string: an EOS symbol
     /// inside it, or padding that is too long or not all ones (RFC 7541 §5.2: decoding errors).
     /// </summary>
-    public static int Decode(ReadOnlySpan<byte> source, Span<byte> destination)
+    public static int Decode(ReadOnlySpan<byte> source, Span<byte> destination) => Decode(source, destination, count: false);
+
+    /// <summary>The decoded length of a Huffman string without writing it, or -1 when invalid (see <see cref="Decode(ReadOnlySpan{byte}, Span{byte})"/>).</summary>
+    public static int GetDecodedLength(ReadOnlySpan<byte> source) => Decode(source, default, count: true);
+
+    private static int Decode(ReadOnlySpan<byte> source, Span<byte> destination, bool count)
     {
-        var table = Transitions;
-        var state = 0;
+        var fast = Fast;
+
+        // Input bits, most significant first; `bits` of them are valid.
+        ulong window = 0;
+        var bits = 0;
+        var next = 0;
         var written = 0;
-        foreach (var b in source)
+        while (true)
         {
-            var entry = table[(state << 4) | (b >> 4)];
-            if ((entry & (Emit | Fail)) != 0)
+            while (bits <= 56 && next < source.Length)
             {
-                if ((entry & Fail) != 0)
-                {
-                    return -1;
-                }
-
-                destination[written++] = (byte)(entry >> 8);
+                window |= (ulong)source[next++] << (56 - bits);
+                bits += 8;
             }
 
-            entry = table[((int)(entry & 0xFF) << 4) | (b & 0xF)];
-            if ((entry & (Emit | Fail)) != 0)
+            if (bits == 0)
             {
-                if ((entry & Fail) != 0)
-                {
-                    return -1;
-                }
-
-                destination[written++] = (byte)(entry >> 8);
+                return written;
             }
 
-            state = (int)(entry & 0xFF);
-        }
+            int symbol;
+            int length;
+            var entry = fast[(int)(window >> (64 - FastBits))];
+            if (entry != 0)
+            {
+                symbol = entry & 0xFF;
+                length = entry >> 8;
+            }
+            else
+            {
+                length = DecodeLong(window, out symbol);
+            }
 
-        return Accepting[state] ? written : -1;
-    }
+            if (length > bits)
+            {
+                // The input ends inside a code: what is left must be padding, the most significant
+                // bits of EOS (all ones), and shorter than 8 bits (§5.2).
+                return bits <= 7 && (window >> (64 - bits)) == (1UL << bits) - 1 ? written : -1;
+            }
 
-    /// <summary>The decoded length of a Huffman string without writing it, or -1 when invalid (see <see cref="Decode"/>).</summary>
-    public static int GetDecodedLength(ReadOnlySpan<byte> source)
-    {
-        var table = Transitions;
-        var state = 0;
-        var count = 0;
-        foreach (var b in source)
-        {
-            var entry = table[(state << 4) | (b >> 4)];
-            entry = Step(table, entry, b & 0xF, ref count);
-            if (entry == Fail)
+            if (symbol == HuffmanCodes.EndOfString)
             {
                 return -1;
             }
 
-            state = (int)(entry & 0xFF);
-        }
+            if (!count)
+            {
+                destination[written] = (byte)symbol;
+            }
 
-        return Accepting[state] ? count : -1;
+            written++;
+            window <<= length;
+            bits -= length;
+        }
     }
 
-    private static uint Step(uint[] table, uint first, int lowNibble, ref int count)
+    /// <summary>A code longer than <see cref="FastBits"/>: the first length whose range holds the window's top bits.</summary>
+    private static int DecodeLong(ulong window, out int symbol)
     {
-        if ((first & Fail) != 0)
+        for (var length = FastBits + 1; length <= MaxCodeLength; length++)
         {
-            return Fail;
+            var offset = (int)(window >> (64 - length)) - FirstCode[length];
+            if ((uint)offset < (uint)CodeCount[length])
+            {
+                symbol = SymbolsByCode[FirstIndex[length] + offset];
+                return length;
+            }
         }
 
-        count += (int)((first & Emit) >> 16);
-        var second = table[((int)(first & 0xFF) << 4) | lowNibble];
-        if ((second & Fail) != 0)
-        {
-            return Fail;
-        }
-
-        count += (int)((second & Emit) >> 16);
-        return second;
+        // Unreachable for a complete code; treat as the end of input.
+        symbol = HuffmanCodes.EndOfString;
+        return int.MaxValue;
     }
 
-    private static uint[] BuildTransitions(out bool[] accepting)
+    private static short[] BuildTables()
     {
-        // Tree as child arrays: values >= 0 are internal node ids, ~symbol for leaves.
-        var zero = new int[StateCount];
-        var one = new int[StateCount];
-        var nodes = 1;
         var codes = HuffmanCodes.Codes;
         var lengths = HuffmanCodes.Lengths;
-        for (var symbol = 0; symbol <= HuffmanCodes.EndOfString; symbol++)
+        var symbols = new short[HuffmanCodes.EndOfString + 1];
+        for (var i = 0; i < symbols.Length; i++)
         {
-            var node = 0;
-            for (var bit = lengths[symbol] - 1; bit >= 0; bit--)
-            {
-                var children = ((codes[symbol] >> bit) & 1) == 0 ? zero : one;
-                if (bit == 0)
-                {
-                    children[node] = ~symbol;
-                }
-                else
-                {
-                    if (children[node] == 0)
-                    {
-                        children[node] = nodes++;
-                    }
+            symbols[i] = (short)i;
+        }
 
-                    node = children[node];
+        // Canonical order: by length, then by symbol.
+        var lengthOf = lengths.ToArray();
+        Array.Sort(symbols, (a, b) => lengthOf[a] != lengthOf[b] ? lengthOf[a].CompareTo(lengthOf[b]) : a.CompareTo(b));
+        for (var i = 0; i < symbols.Length; i++)
+        {
+            var symbol = symbols[i];
+            var length = lengths[symbol];
+            if (CodeCount[length]++ == 0)
+            {
+                FirstCode[length] = (int)codes[symbol];
+                FirstIndex[length] = i;
+            }
+            else if (codes[symbol] != FirstCode[length] + CodeCount[length] - 1)
+            {
+                throw new InvalidOperationException("The HPACK Huffman code table is not canonical.");
+            }
+
+            if (length <= FastBits)
+            {
+                var shift = FastBits - length;
+                var first = (int)codes[symbol] << shift;
+                for (var suffix = 0; suffix < 1 << shift; suffix++)
+                {
+                    Fast[first | suffix] = (ushort)((length << 8) | (ushort)symbol);
                 }
             }
         }
 
-        accepting = new bool[StateCount];
-        accepting[0] = true;
-        for (int depth = 1, node = 0; depth <= 7; depth++)
-        {
-            node = one[node];
-            accepting[node] = true;
-        }
-
-        var table = new uint[StateCount * 16];
-        for (var state = 0; state < StateCount; state++)
-        {
-            for (var nibble = 0; nibble < 16; nibble++)
-            {
-                var node = state;
-                uint entry = 0;
-                for (var bit = 3; bit >= 0; bit--)
-                {
-                    var next = (((nibble >> bit) & 1) == 0 ? zero : one)[node];
-                    if (next >= 0)
-                    {
-                        node = next;
-                        continue;
-                    }
-
-                    var symbol = ~next;
-                    if (symbol == HuffmanCodes.EndOfString)
-                    {
-                        // RFC 7541 §5.2: an EOS symbol in the string MUST be a decoding error.
-                        entry |= Fail;
-                        break;
-                    }
-
-                    entry |= Emit | ((uint)symbol << 8);
-                    node = 0;
-                }
-
-                table[(state << 4) | nibble] = entry | (uint)node;
-            }
-        }
-
-        return table;
+        return symbols;
     }
 }

@@ -16,6 +16,9 @@ public static class Http2FrameReader
 {
     private const int PriorityFieldsLength = 5;
 
+    /// <summary>The longest run of fixed fields at the start of a payload: GOAWAY's and PING's 8 octets.</summary>
+    private const int FixedFieldsMax = 8;
+
     /// <summary>
     /// Parses the frame at the start of <paramref name="buffer"/>; see <see cref="Http2ReadStatus"/>
     /// for the outcomes. A connection error is reported as soon as the header shows it, without
@@ -32,30 +35,56 @@ public static class Http2FrameReader
     {
         consumed = buffer.Start;
         frame = default;
-        error = Http2Error.None;
-        if (buffer.Length < Http2FrameHeader.Size)
+        var first = buffer.FirstSpan;
+        Http2FrameHeader header;
+        if (first.Length >= Http2FrameHeader.Size)
         {
+            header = Http2FrameHeader.Read(first);
+        }
+        else if (buffer.Length >= Http2FrameHeader.Size)
+        {
+            Span<byte> bytes = stackalloc byte[Http2FrameHeader.Size];
+            buffer.Slice(0, Http2FrameHeader.Size).CopyTo(bytes);
+            header = Http2FrameHeader.Read(bytes);
+        }
+        else
+        {
+            error = Http2Error.None;
             return Http2ReadStatus.Incomplete;
         }
-
-        var header = ReadHeader(buffer);
-        frame = new Http2Frame { Header = header };
 
         // §4.2: larger than SETTINGS_MAX_FRAME_SIZE MUST be FRAME_SIZE_ERROR; we make it a connection
         // error for every type (§5.4: a stream error may always be treated as a connection error).
         error = header.Length > maxFrameSize ? Http2Error.FrameTooLarge : CheckHeader(header);
         if (error != Http2Error.None)
         {
+            frame = new Http2Frame { Header = header };
             return Http2ReadStatus.ConnectionError;
         }
 
-        if (buffer.Length - Http2FrameHeader.Size < header.Length)
+        var total = Http2FrameHeader.Size + header.Length;
+        if (first.Length < total && buffer.Length < total)
         {
             return Http2ReadStatus.Incomplete;
         }
 
+        // The fixed fields (at most 8 octets) straight from the first segment, or copied when the
+        // frame straddles segments.
+        Span<byte> copy = stackalloc byte[FixedFieldsMax];
+        scoped ReadOnlySpan<byte> fields;
+        if (first.Length >= total)
+        {
+            fields = first.Slice(Http2FrameHeader.Size, header.Length);
+        }
+        else
+        {
+            var copied = Math.Min(header.Length, FixedFieldsMax);
+            buffer.Slice(Http2FrameHeader.Size, copied).CopyTo(copy);
+            fields = copy[..copied];
+        }
+
         var payload = buffer.Slice(Http2FrameHeader.Size, header.Length);
-        error = ReadPayload(header, payload, out frame);
+        error = ReadPayload(header, payload, fields, out frame);
         if (error != Http2Error.None && Http2ErrorTable.IsConnectionError(error))
         {
             return Http2ReadStatus.ConnectionError;
@@ -63,19 +92,6 @@ public static class Http2FrameReader
 
         consumed = payload.End;
         return error == Http2Error.None ? Http2ReadStatus.Frame : Http2ReadStatus.StreamError;
-    }
-
-    private static Http2FrameHeader ReadHeader(in ReadOnlySequence<byte> buffer)
-    {
-        var first = buffer.FirstSpan;
-        if (first.Length >= Http2FrameHeader.Size)
-        {
-            return Http2FrameHeader.Read(first);
-        }
-
-        Span<byte> bytes = stackalloc byte[Http2FrameHeader.Size];
-        buffer.Slice(0, Http2FrameHeader.Size).CopyTo(bytes);
-        return Http2FrameHeader.Read(bytes);
     }
 
     /// <summary>The rules the 9-octet header alone decides; all are connection errors.</summary>
@@ -120,28 +136,36 @@ public static class Http2FrameReader
         _ => Http2Error.None,
     };
 
-    private static Http2Error ReadPayload(Http2FrameHeader header, ReadOnlySequence<byte> payload, out Http2Frame frame)
+    private static Http2Error ReadPayload(Http2FrameHeader header, ReadOnlySequence<byte> payload, ReadOnlySpan<byte> fields, out Http2Frame frame)
     {
-        frame = new Http2Frame { Header = header, Payload = payload };
         switch (header.Type)
         {
             case Http2FrameType.Data:
-                return ReadPadded(header, payload, priorityLength: 0, out frame);
+                return ReadPadded(header, payload, fields, priorityLength: 0, out frame);
             case Http2FrameType.Headers:
-                return ReadPadded(header, payload, header.HasFlag(Http2FrameFlags.Priority) ? PriorityFieldsLength : 0, out frame);
+                return ReadPadded(header, payload, fields, header.HasFlag(Http2FrameFlags.Priority) ? PriorityFieldsLength : 0, out frame);
             case Http2FrameType.Priority:
                 // §6.3: a length other than 5 is a stream error FRAME_SIZE_ERROR.
                 if (header.Length != PriorityFieldsLength)
                 {
+                    frame = new Http2Frame { Header = header };
                     return Http2Error.PriorityLength;
                 }
 
-                frame = WithPriority(frame, payload);
+                var dependency = BinaryPrimitives.ReadUInt32BigEndian(fields);
+                frame = new Http2Frame
+                {
+                    Header = header,
+                    StreamDependency = (int)(dependency & 0x7FFF_FFFF),
+                    Exclusive = (dependency & 0x8000_0000) != 0,
+                    Weight = fields[4],
+                };
                 return frame.StreamDependency == header.StreamId ? Http2Error.StreamDependsOnItself : Http2Error.None;
             case Http2FrameType.RstStream:
-                frame = frame with { ErrorCode = (Http2ErrorCode)ReadUInt32(payload), Payload = default };
+                frame = new Http2Frame { Header = header, ErrorCode = (Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(fields) };
                 return Http2Error.None;
             case Http2FrameType.Settings:
+                frame = new Http2Frame { Header = header, Payload = payload };
                 foreach (var setting in frame.Settings)
                 {
                     var error = Http2Settings.Validate(setting);
@@ -153,24 +177,26 @@ public static class Http2FrameReader
 
                 return Http2Error.None;
             case Http2FrameType.Ping:
-                frame = frame with { PingData = ReadUInt64(payload), Payload = default };
+                frame = new Http2Frame { Header = header, PingData = BinaryPrimitives.ReadUInt64BigEndian(fields) };
                 return Http2Error.None;
             case Http2FrameType.GoAway:
-                frame = frame with
+                frame = new Http2Frame
                 {
-                    LastStreamId = (int)(ReadUInt32(payload) & 0x7FFF_FFFF),
-                    ErrorCode = (Http2ErrorCode)ReadUInt32(payload.Slice(4)),
+                    Header = header,
+                    LastStreamId = (int)(BinaryPrimitives.ReadUInt32BigEndian(fields) & 0x7FFF_FFFF),
+                    ErrorCode = (Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(fields[4..]),
                     Payload = payload.Slice(8),
                 };
                 return Http2Error.None;
             case Http2FrameType.WindowUpdate:
                 // §6.9: the reserved bit is ignored; an increment of 0 MUST be a stream error, or a
                 // connection error when it is for the connection window.
-                var increment = (int)(ReadUInt32(payload) & 0x7FFF_FFFF);
-                frame = frame with { WindowIncrement = increment, Payload = default };
+                var increment = (int)(BinaryPrimitives.ReadUInt32BigEndian(fields) & 0x7FFF_FFFF);
+                frame = new Http2Frame { Header = header, WindowIncrement = increment };
                 return increment != 0 ? Http2Error.None
                     : header.StreamId == 0 ? Http2Error.WindowUpdateZeroOnConnection : Http2Error.WindowUpdateZeroOnStream;
             default:
+                frame = new Http2Frame { Header = header, Payload = payload };
                 return Http2Error.None;
         }
     }
@@ -180,62 +206,40 @@ public static class Http2FrameReader
     /// leaves no room for the fragment (or more) MUST be a connection error PROTOCOL_ERROR; a HEADERS
     /// frame that depends on its own stream is a stream error (§5.3.1).
     /// </summary>
-    private static Http2Error ReadPadded(Http2FrameHeader header, ReadOnlySequence<byte> payload, int priorityLength, out Http2Frame frame)
+    private static Http2Error ReadPadded(Http2FrameHeader header, ReadOnlySequence<byte> payload, ReadOnlySpan<byte> fields, int priorityLength, out Http2Frame frame)
     {
         var padLength = 0;
         var start = 0;
         if (header.HasFlag(Http2FrameFlags.Padded))
         {
-            padLength = ReadByte(payload);
+            padLength = fields[0];
             start = 1;
         }
 
-        frame = new Http2Frame { Header = header, Payload = payload, PadLength = padLength };
         if (padLength > header.Length - start - priorityLength)
         {
+            frame = new Http2Frame { Header = header };
             return Http2Error.PaddingTooLong;
         }
 
+        uint dependency = 0;
+        byte weight = 0;
         if (priorityLength != 0)
         {
-            frame = WithPriority(frame, payload.Slice(start));
+            dependency = BinaryPrimitives.ReadUInt32BigEndian(fields[start..]);
+            weight = fields[start + 4];
             start += priorityLength;
         }
 
-        frame = frame with { Payload = payload.Slice(start, header.Length - start - padLength) };
-        return priorityLength != 0 && frame.StreamDependency == header.StreamId ? Http2Error.StreamDependsOnItself : Http2Error.None;
-    }
-
-    /// <summary>§6.3 priority fields: E bit + 31-bit dependency, then weight.</summary>
-    private static Http2Frame WithPriority(Http2Frame frame, ReadOnlySequence<byte> fields)
-    {
-        var dependency = ReadUInt32(fields);
-        return frame with
+        frame = new Http2Frame
         {
+            Header = header,
+            Payload = start == 0 && padLength == 0 ? payload : payload.Slice(start, header.Length - start - padLength),
+            PadLength = padLength,
             StreamDependency = (int)(dependency & 0x7FFF_FFFF),
             Exclusive = (dependency & 0x8000_0000) != 0,
-            Weight = ReadByte(fields.Slice(4)),
+            Weight = weight,
         };
-    }
-
-    private static byte ReadByte(ReadOnlySequence<byte> source)
-    {
-        Span<byte> bytes = stackalloc byte[1];
-        source.Slice(0, 1).CopyTo(bytes);
-        return bytes[0];
-    }
-
-    private static uint ReadUInt32(ReadOnlySequence<byte> source)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        source.Slice(0, 4).CopyTo(bytes);
-        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
-    }
-
-    private static ulong ReadUInt64(ReadOnlySequence<byte> source)
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        source.Slice(0, 8).CopyTo(bytes);
-        return BinaryPrimitives.ReadUInt64BigEndian(bytes);
+        return priorityLength != 0 && frame.StreamDependency == header.StreamId ? Http2Error.StreamDependsOnItself : Http2Error.None;
     }
 }
