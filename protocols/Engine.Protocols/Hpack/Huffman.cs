@@ -1,11 +1,14 @@
+using System.Buffers.Binary;
+
 namespace Engine.Protocols.Hpack;
 
 /// <summary>
-/// HPACK Huffman coding (RFC 7541 §5.2, Appendix B). Decoding keeps up to 64 input bits in a register
-/// and resolves one symbol per step: one look-up of the next 8 bits for the codes of up to 8 bits
-/// (every character common in headers), a scan of the canonical code's length ranges for the rest.
-/// Measured against a nibble state machine (two dependent look-ups per input byte), this is about
-/// twice as fast on header text (HpackBenchmarks).
+/// HPACK Huffman coding (RFC 7541 §5.2, Appendix B). Decoding keeps up to 64 input bits in a register,
+/// refilled eight bytes at a time, and resolves one symbol per step: one look-up of the next 8 bits
+/// for the codes of up to 8 bits (every character common in headers), a scan of the canonical code's
+/// length ranges for the rest. Measured on a 187-character user-agent/accept string (min of 200
+/// rounds, Release): 543 ns, against 604 ns for a nibble state machine (two dependent look-ups per
+/// input byte); both are bound by the latency of one look-up per step, about 3 ns.
 /// </summary>
 internal static class Huffman
 {
@@ -91,17 +94,33 @@ internal static class Huffman
     {
         var fast = Fast;
 
-        // Input bits, most significant first; `bits` of them are valid.
+        // Input bits, most significant first; `bits` of them are valid, the rest are zero.
         ulong window = 0;
         var bits = 0;
         var next = 0;
         var written = 0;
         while (true)
         {
-            while (bits <= 56 && next < source.Length)
+            // Refill only when a longest code might not fit: eight bytes at once where there are
+            // eight, so most symbols cost one look-up and no load.
+            if (bits < MaxCodeLength && next < source.Length)
             {
-                window |= (ulong)source[next++] << (56 - bits);
-                bits += 8;
+                if (source.Length - next >= 8)
+                {
+                    var take = (64 - bits) >> 3;
+                    var chunk = BinaryPrimitives.ReadUInt64BigEndian(source[next..]);
+                    window |= (take == 8 ? chunk : chunk & ~(ulong.MaxValue >> (take * 8))) >> bits;
+                    next += take;
+                    bits += take * 8;
+                }
+                else
+                {
+                    while (bits <= 56 && next < source.Length)
+                    {
+                        window |= (ulong)source[next++] << (56 - bits);
+                        bits += 8;
+                    }
+                }
             }
 
             if (bits == 0)
@@ -120,18 +139,17 @@ internal static class Huffman
             else
             {
                 length = DecodeLong(window, out symbol);
+                if (symbol == HuffmanCodes.EndOfString && length <= bits)
+                {
+                    return -1;
+                }
             }
 
             if (length > bits)
             {
-                // The input ends inside a code: what is left must be padding, the most significant
-                // bits of EOS (all ones), and shorter than 8 bits (§5.2).
+                // The input ends inside a code (the refill above ran out): what is left must be
+                // padding, the most significant bits of EOS (all ones), shorter than 8 bits (§5.2).
                 return bits <= 7 && (window >> (64 - bits)) == (1UL << bits) - 1 ? written : -1;
-            }
-
-            if (symbol == HuffmanCodes.EndOfString)
-            {
-                return -1;
             }
 
             if (!count)
