@@ -15,8 +15,7 @@ internal struct RequestHeaderSink(HttpRequestHead head) : IHpackSink
 {
     private PseudoHeader _seen;
     private bool _regularSeen;
-    private bool _hasContentLength;
-    private long _contentLength;
+    private ContentLengthField _contentLength;
     private ByteRange _host;
 
     public Http2Error OnField(ByteRange name, ByteRange value, bool neverIndexed)
@@ -38,12 +37,11 @@ internal struct RequestHeaderSink(HttpRequestHead head) : IHpackSink
         switch (known)
         {
             case KnownHeader.ContentLength:
-                if (_hasContentLength || !Http2ContentLength.TryParse(valueBytes, out _contentLength))
+                if ((error = _contentLength.Take(valueBytes)) != Http2Error.None)
                 {
-                    return Http2Error.InvalidContentLength;
+                    return error;
                 }
 
-                _hasContentLength = true;
                 break;
             case KnownHeader.Host:
                 if (++head.HostCount > 1 || !Http2FieldRules.IsValidAuthority(valueBytes, requirePort: false))
@@ -132,7 +130,7 @@ internal struct RequestHeaderSink(HttpRequestHead head) : IHpackSink
     public readonly Http2Error Finish()
     {
         head.Version = HttpVersion.Http2;
-        head.ContentLength = _hasContentLength ? _contentLength : -1;
+        head.ContentLength = _contentLength.Value;
         if ((_seen & PseudoHeader.Method) == 0)
         {
             return Http2Error.MissingPseudoHeader;

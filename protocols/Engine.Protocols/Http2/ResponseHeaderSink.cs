@@ -8,8 +8,7 @@ internal struct ResponseHeaderSink(HttpResponseHead head) : IHpackSink
 {
     private bool _hasStatus;
     private bool _regularSeen;
-    private bool _hasContentLength;
-    private long _contentLength;
+    private ContentLengthField _contentLength;
 
     public Http2Error OnField(ByteRange name, ByteRange value, bool neverIndexed)
     {
@@ -27,14 +26,9 @@ internal struct ResponseHeaderSink(HttpResponseHead head) : IHpackSink
             return error;
         }
 
-        if (known == KnownHeader.ContentLength)
+        if (known == KnownHeader.ContentLength && (error = _contentLength.Take(valueBytes)) != Http2Error.None)
         {
-            if (_hasContentLength || !Http2ContentLength.TryParse(valueBytes, out _contentLength))
-            {
-                return Http2Error.InvalidContentLength;
-            }
-
-            _hasContentLength = true;
+            return error;
         }
 
         head.AddHeader(name, value, known, neverIndexed);
@@ -73,7 +67,7 @@ internal struct ResponseHeaderSink(HttpResponseHead head) : IHpackSink
     public readonly Http2Error Finish()
     {
         head.Version = HttpVersion.Http2;
-        head.ContentLength = _hasContentLength ? _contentLength : -1;
+        head.ContentLength = _contentLength.Value;
         return _hasStatus ? Http2Error.None : Http2Error.MissingPseudoHeader;
     }
 }
