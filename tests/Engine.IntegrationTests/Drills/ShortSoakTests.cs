@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using Engine.IntegrationTests.Infrastructure;
+
+namespace Engine.IntegrationTests.Drills;
+
+/// <summary>
+/// The CI slice of scripts/soak.sh: a minute of mixed HTTP/1.1 load through the native binary with
+/// upstream endpoints killed and restarted, judged by the soak's own verdict (no unexpected
+/// errors, restarted-service errors within bounds, RSS flat over the second half).
+/// </summary>
+[Collection(DrillCollection.Name)]
+public sealed class ShortSoakTests
+{
+    [SkippableFact]
+    public async Task ShortSoak_MixedLoadWithUpstreamRestarts_NoUnexpectedErrors_MemoryFlat()
+    {
+        var engine = Path.Combine(RepoPaths.Root, "artifacts", "engine");
+        var soak = Path.Combine(RepoPaths.Root, "perf", "Engine.Soak", "bin", "Release", "net10.0", "engine-soak.dll");
+        Skip.IfNot(File.Exists(engine), "the soak runs the native binary: scripts/publish.sh (scripts/test.sh does it)");
+        Skip.IfNot(File.Exists(soak), "build perf/Engine.Soak in Release (scripts/test.sh builds Engine.sln)");
+
+        var info = new ProcessStartInfo("bash", ["scripts/soak.sh", "--no-build", "--seconds", "60", "--restart-every", "4", "--out", "artifacts/soak-ci"])
+        {
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(deadline.Token);
+
+        Assert.True(process.ExitCode == 0, $"soak failed (exit {process.ExitCode}):\n{await stdout}\n{await stderr}");
+    }
+}
