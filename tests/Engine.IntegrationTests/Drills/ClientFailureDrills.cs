@@ -13,11 +13,8 @@ public sealed class ClientFailureDrills
     [Fact]
     public async Task ClientsVanishingMidUpload_FinOrReset_LengthOrChunked_AreReleased_OthersServed()
     {
-        await using var good = await Upstreams.StartAsync("good");
-        await using var proxy = await DrillProxy.StartAsync(("good", good.PortOf("good")));
-        await using var bystanders = await Bystanders.StartAsync(proxy.Endpoint, "good");
-        int[] healthy = [good.PortOf("good")];
-        var baseline = proxy.HeldDescriptors(healthy);
+        await using var drill = await Drill.StartAsync([]);
+        var (proxy, bystanders) = (drill.Proxy, drill.Bystanders);
 
         var chunk = new byte[64 * 1024];
         var uploads = new List<StreamingClient>();
@@ -52,19 +49,15 @@ public sealed class ClientFailureDrills
         }
 
         await bystanders.WaitForMoreAsync(20);
-        await bystanders.StopAndAssertAllServedAsync();
-        await proxy.WaitForReleaseAsync(baseline, healthy);
+        await drill.AssertOthersServedAndReleasedAsync();
         Assert.Equal(200, await proxy.StatusOfAsync("good"));
     }
 
     [Fact]
     public async Task ClientsVanishingMidDownload_AreReleased_WithoutBufferingTheRest_OthersServed()
     {
-        await using var good = await Upstreams.StartAsync("good");
-        await using var proxy = await DrillProxy.StartAsync(("good", good.PortOf("good")));
-        await using var bystanders = await Bystanders.StartAsync(proxy.Endpoint, "good");
-        int[] healthy = [good.PortOf("good")];
-        var baseline = proxy.HeldDescriptors(healthy);
+        await using var drill = await Drill.StartAsync([]);
+        var (proxy, bystanders) = (drill.Proxy, drill.Bystanders);
         var rssBefore = proxy.ResidentBytes();
 
         var downloads = new List<StreamingClient>();
@@ -86,8 +79,7 @@ public sealed class ClientFailureDrills
             await downloads[i].DisposeAsync();
         }
 
-        await bystanders.StopAndAssertAllServedAsync();
-        await proxy.WaitForReleaseAsync(baseline, healthy);
+        await drill.AssertOthersServedAndReleasedAsync();
 
         // 30 stalled 1 GB responses: back-pressure must hold them upstream. Buffering them would
         // take gigabytes; a few MiB per connection of pipe and socket buffers is what is allowed.

@@ -21,11 +21,9 @@ public sealed class ConnectionFloodDrills
         var limit = FileDescriptorLimit.EnsureAtLeast(IdleConnections + 2_000);
         Skip.If(limit < IdleConnections + 2_000, $"RLIMIT_NOFILE is {limit} and cannot be raised to {IdleConnections + 2_000} (hard limit): run with a higher `ulimit -n`");
 
-        await using var good = await Upstreams.StartAsync("good");
-        await using var proxy = await DrillProxy.StartAsync(("good", good.PortOf("good")));
-        await using var bystanders = await Bystanders.StartAsync(proxy.Endpoint, "good");
-        int[] healthy = [good.PortOf("good")];
-        var baseline = proxy.HeldDescriptors(healthy);
+        await using var drill = await Drill.StartAsync([]);
+        var (proxy, bystanders) = (drill.Proxy, drill.Bystanders);
+        var before = proxy.OpenFileDescriptors();
         var rssBefore = proxy.ResidentBytes();
 
         var idle = new Socket[IdleConnections];
@@ -44,7 +42,7 @@ public sealed class ConnectionFloodDrills
                 }));
             }
 
-            await WaitFor.ConditionAsync(() => proxy.OpenFileDescriptors() >= baseline + IdleConnections, 60_000, $"the proxy accepted {IdleConnections} connections");
+            await WaitFor.ConditionAsync(() => proxy.OpenFileDescriptors() >= before + IdleConnections, 60_000, $"the proxy accepted {IdleConnections} connections");
             await bystanders.WaitForMoreAsync(100);
             var rssHeld = proxy.ResidentBytes();
 
@@ -65,8 +63,7 @@ public sealed class ConnectionFloodDrills
             }
         }
 
-        await bystanders.StopAndAssertAllServedAsync();
-        await proxy.WaitForReleaseAsync(baseline, healthy, timeoutMs: 60_000);
+        await drill.AssertOthersServedAndReleasedAsync(timeoutMs: 60_000);
     }
 
     [Fact]
@@ -75,11 +72,9 @@ public sealed class ConnectionFloodDrills
         // The header-read timeout (robustness.md §3.3: 10 s → 408 and close) is not implemented
         // yet, so the proxy keeps slow heads open as long as they trickle; this drill asserts what
         // must hold regardless (others served, nothing leaked). The 408 drill below is skipped until then.
-        await using var good = await Upstreams.StartAsync("good");
-        await using var proxy = await DrillProxy.StartAsync(("good", good.PortOf("good")));
-        await using var bystanders = await Bystanders.StartAsync(proxy.Endpoint, "good");
-        int[] healthy = [good.PortOf("good")];
-        var baseline = proxy.HeldDescriptors(healthy);
+        await using var drill = await Drill.StartAsync([]);
+        var (proxy, bystanders) = (drill.Proxy, drill.Bystanders);
+        var before = proxy.OpenFileDescriptors();
 
         const int Connections = 300;
         var head = DrillProxy.Ascii("GET / HTTP/1.1\r\nHost: good:8080\r\nX-Slow: " + new string('z', 40));
@@ -107,8 +102,7 @@ public sealed class ConnectionFloodDrills
             socket.Dispose();
         }
 
-        await bystanders.StopAndAssertAllServedAsync();
-        await proxy.WaitForReleaseAsync(baseline, healthy);
+        await drill.AssertOthersServedAndReleasedAsync();
     }
 
     [Fact(Skip = "Header-read timeout (robustness.md §3.3: 10 s → 408 + close) is not implemented yet (issue 9); un-skip with it.")]

@@ -19,7 +19,11 @@ public sealed class ShortSoakTests
         Skip.IfNot(File.Exists(engine), "the soak runs the native binary: scripts/publish.sh (scripts/test.sh does it)");
         Skip.IfNot(File.Exists(soak), "build perf/Engine.Soak in Release (scripts/test.sh builds Engine.sln)");
 
-        var info = new ProcessStartInfo("bash", ["scripts/soak.sh", "--no-build", "--seconds", "60", "--restart-every", "4", "--out", "artifacts/soak-ci"])
+        // RSS climbs to its working size over the first ~7 restarts (pools and GC budget), then
+        // stays flat: restarting every 3 s gets there well inside the first half. A minute is short
+        // for a slope, so the bound is looser than soak.sh's 4 MiB/min default; a per-request leak
+        // of even 100 bytes would still show as ~15 MiB/min at this rate.
+        var info = new ProcessStartInfo("bash", ["scripts/soak.sh", "--no-build", "--seconds", "60", "--restart-every", "3", "--max-slope", "10", "--out", "artifacts/soak-ci"])
         {
             WorkingDirectory = RepoPaths.Root,
             RedirectStandardOutput = true,

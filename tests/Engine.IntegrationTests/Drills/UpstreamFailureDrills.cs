@@ -16,15 +16,13 @@ public sealed class UpstreamFailureDrills
     [Fact]
     public async Task UpstreamProcessKilledMidResponse_ClientsAreAbortedNotCompleted_OthersServed_ServiceRecovers()
     {
-        await using var good = await Upstreams.StartAsync("good");
         var victimPort = FreePort.Next();
         var victim = EngineProcess.Start($"echo --listen 127.0.0.1:{victimPort} --name victim");
         await victim.WaitForOutputAsync("listening on");
-        await using var proxy = await DrillProxy.StartAsync(("good", good.PortOf("good")), ("victim", victimPort));
-        await using var bystanders = await Bystanders.StartAsync(proxy.Endpoint, "good");
+
         // The victim comes back at the end: a pooled connection to it then is the pool's, not a leak.
-        int[] healthy = [good.PortOf("good"), victimPort];
-        var baseline = proxy.HeldDescriptors(healthy);
+        await using var drill = await Drill.StartAsync([("victim", victimPort)], victimPort);
+        var (proxy, bystanders) = (drill.Proxy, drill.Bystanders);
 
         var downloads = new List<StreamingClient>();
         for (var i = 0; i < 4; i++)
@@ -57,9 +55,7 @@ public sealed class UpstreamFailureDrills
         }
 
         await bystanders.WaitForMoreAsync(20);
-        await bystanders.StopAndAssertAllServedAsync();
-        await proxy.WaitForReleaseAsync(baseline, healthy);
-        Assert.False(proxy.HasExited);
+        await drill.AssertOthersServedAndReleasedAsync();
     }
 
     /// <summary>Answers robustness.md §4.3 lists for a garbage upstream; every one must become a 502 and a closed upstream connection.</summary>
@@ -81,7 +77,6 @@ public sealed class UpstreamFailureDrills
     [Fact]
     public async Task UpstreamAnsweringGarbage_Every502_NothingPooled_OthersServed()
     {
-        await using var good = await Upstreams.StartAsync("good");
         await using var garbage = new ScriptedUpstream(async x =>
         {
             await x.SendAsync(Garbage[(x.RequestNumber - 1) % Garbage.Length]);
@@ -90,10 +85,8 @@ public sealed class UpstreamFailureDrills
                 x.Close();
             }
         });
-        await using var proxy = await DrillProxy.StartAsync(("good", good.PortOf("good")), ("garbage", garbage.Port));
-        await using var bystanders = await Bystanders.StartAsync(proxy.Endpoint, "good");
-        int[] healthy = [good.PortOf("good")];
-        var baseline = proxy.HeldDescriptors(healthy);
+        await using var drill = await Drill.StartAsync([("garbage", garbage.Port)]);
+        var (proxy, bystanders) = (drill.Proxy, drill.Bystanders);
 
         var statuses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
@@ -108,8 +101,7 @@ public sealed class UpstreamFailureDrills
 
         Assert.All(statuses.SelectMany(s => s), status => Assert.Equal(502, status));
         Assert.Equal(8 * Garbage.Length * 2, garbage.Connections);
-        await bystanders.StopAndAssertAllServedAsync();
-        await proxy.WaitForReleaseAsync(baseline, healthy);
+        await drill.AssertOthersServedAndReleasedAsync();
     }
 
     [Fact]
@@ -117,12 +109,9 @@ public sealed class UpstreamFailureDrills
     {
         // No route timeout is configured (Istio's default is none): the clients time out on their
         // own and leave. The proxy must then drop the upstream side of each abandoned request.
-        await using var good = await Upstreams.StartAsync("good");
         await using var blackhole = new BlackholeUpstream();
-        await using var proxy = await DrillProxy.StartAsync(("good", good.PortOf("good")), ("blackhole", blackhole.Port));
-        await using var bystanders = await Bystanders.StartAsync(proxy.Endpoint, "good");
-        int[] healthy = [good.PortOf("good")];
-        var baseline = proxy.HeldDescriptors(healthy);
+        await using var drill = await Drill.StartAsync([("blackhole", blackhole.Port)]);
+        var (proxy, bystanders) = (drill.Proxy, drill.Bystanders);
 
         const int Clients = 40;
         var waiting = new List<StreamingClient>();
@@ -151,14 +140,12 @@ public sealed class UpstreamFailureDrills
             await client.DisposeAsync();
         }
 
-        await bystanders.StopAndAssertAllServedAsync();
-        await proxy.WaitForReleaseAsync(baseline, healthy);
+        await drill.AssertOthersServedAndReleasedAsync();
     }
 
     [Fact]
     public async Task UpstreamResetting_BeforeHeaders503_MidBodyClientAborted_OthersServed()
     {
-        await using var good = await Upstreams.StartAsync("good");
         await using var resetting = new ScriptedUpstream(async x =>
         {
             if (x.Head.StartsWith("GET /mid", StringComparison.Ordinal))
@@ -168,10 +155,8 @@ public sealed class UpstreamFailureDrills
 
             x.Reset();
         });
-        await using var proxy = await DrillProxy.StartAsync(("good", good.PortOf("good")), ("resetting", resetting.Port));
-        await using var bystanders = await Bystanders.StartAsync(proxy.Endpoint, "good");
-        int[] healthy = [good.PortOf("good")];
-        var baseline = proxy.HeldDescriptors(healthy);
+        await using var drill = await Drill.StartAsync([("resetting", resetting.Port)]);
+        var (proxy, bystanders) = (drill.Proxy, drill.Bystanders);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
         {
@@ -199,8 +184,7 @@ public sealed class UpstreamFailureDrills
             }
         }
 
-        await bystanders.StopAndAssertAllServedAsync();
-        await proxy.WaitForReleaseAsync(baseline, healthy);
+        await drill.AssertOthersServedAndReleasedAsync();
     }
 }
 
