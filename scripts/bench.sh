@@ -31,6 +31,8 @@ usage: scripts/bench.sh [options]
   --load-cpu N        core the load generator and the upstream share (default 1)
   --out DIR           where the report goes (default perf/results/<UTC date and time>)
   --no-build          reuse existing builds (artifacts/engine, perf/*/bin/Release)
+  --quiet-wait S      before each target, wait up to S seconds for other processes to leave the
+                      machine idle (default 60; 0: don't wait). Noise is reported per cell anyway.
   --micro             run the BenchmarkDotNet suites instead and copy their reports to perf/results/micro/
   --micro-filter F    BenchmarkDotNet --filter for --micro (default '*')
   --micro-job J       BenchmarkDotNet --job for --micro (default short)
@@ -48,6 +50,7 @@ PROXY_CPU=0
 LOAD_CPU=1
 OUT=""
 BUILD=1
+QUIET_WAIT=60
 MICRO=0
 MICRO_FILTER='*'
 MICRO_JOB=short
@@ -65,6 +68,7 @@ while [ $# -gt 0 ]; do
     --load-cpu) LOAD_CPU=$2; shift ;;
     --out) OUT=$2; shift ;;
     --no-build) BUILD=0 ;;
+    --quiet-wait) QUIET_WAIT=$2; shift ;;
     --micro) MICRO=1 ;;
     --micro-filter) MICRO_FILTER=$2; shift ;;
     --micro-job) MICRO_JOB=$2; shift ;;
@@ -79,7 +83,7 @@ if [ "$QUICK" = 1 ]; then
 else
   RUNS=${RUNS:-3}; DURATION=${DURATION:-10}; RATE_DURATION=${RATE_DURATION:-10}; WARMUP=2
 fi
-for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$PROXY_CPU" "$LOAD_CPU"; do
+for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$PROXY_CPU" "$LOAD_CPU" "$QUIET_WAIT"; do
   case "$n" in ''|*[!0-9]*) echo "bench: '$n' is not a whole number" >&2; exit 2 ;; esac
 done
 if [ "$RUNS" -lt 1 ] || [ "$RUNS" -gt 20 ] || [ "$DURATION" -lt 1 ] || [ "$DURATION" -gt 600 ] || [ "$RATE_DURATION" -lt 1 ] || [ "$RATE_DURATION" -gt 600 ]; then
@@ -263,6 +267,34 @@ mem_kb() {
   echo "$total"
 }
 
+# "busy total" clock ticks of one core (cpuN line of /proc/stat; idle and iowait are not busy).
+core_ticks() {
+  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+
+# Busy percentage of the whole machine over one second.
+machine_busy_pct() {
+  local b0 t0 b1 t1
+  read -r b0 t0 < <(awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat)
+  sleep 1
+  read -r b1 t1 < <(awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat)
+  echo $(( (b1 - b0) * 100 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+}
+
+# Other sessions' builds share this machine: before measuring a target, wait (bounded) until
+# nothing else is using more than 10% of it. Only the idle upstream of ours is running then.
+wait_quiet() {
+  [ "$QUIET_WAIT" -gt 0 ] || return 0
+  local waited=0 pct
+  pct=$(machine_busy_pct)
+  while [ "$pct" -gt 10 ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
+    [ "$waited" = 0 ] && log "  machine busy (${pct}% CPU used by other processes); waiting up to ${QUIET_WAIT}s"
+    pct=$(machine_busy_pct)
+    waited=$((waited + 1))
+  done
+  [ "$pct" -le 10 ] || log "  still busy (${pct}%); measuring anyway: see the noise columns"
+}
+
 json_escape() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
 
 # ---------------------------------------------------------------------------------------------
@@ -334,7 +366,7 @@ EOF
 cat > "$RUN_DIR/haproxy.cfg" <<EOF
 global
   nbthread 1
-  maxconn 20000
+  maxconn 4096
 defaults
   mode http
   option http-keep-alive
@@ -419,10 +451,13 @@ measure_wrk() {
   local pids=() upstream_pids c0 c1 u0 u1
   [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
   mapfile -t upstream_pids < <(tree_pids "$UPSTREAM_PID")
+  local pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
+  read -r pb0 pt0 < <(core_ticks "$PROXY_CPU"); read -r lb0 lt0 < <(core_ticks "$LOAD_CPU")
   c0=$(cpu_ticks "${pids[@]}"); u0=$(cpu_ticks "${upstream_pids[@]}")
   taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -H "Host: $SERVICE_HOST" \
     -s "$ROOT/perf/wrk/report.lua" "http://127.0.0.1:$port/$body" >"$out" 2>&1 || true
   c1=$(cpu_ticks "${pids[@]}"); u1=$(cpu_ticks "${upstream_pids[@]}")
+  read -r pb1 pt1 < <(core_ticks "$PROXY_CPU"); read -r lb1 lt1 < <(core_ticks "$LOAD_CPU")
   local line
   line=$(sed -n 's/^BENCH //p' "$out")
   if [ -z "$line" ]; then
@@ -437,13 +472,16 @@ measure_wrk() {
   local json
   json=$(awk -v t="$target" -v r="$run" -v b="$body" -v c="$conns" -v req="${m[requests]}" -v dur="${m[duration_us]}" \
     -v p50="${m[p50]}" -v p90="${m[p90]}" -v p99="${m[p99]}" -v p999="${m[p999]}" -v max="${m[max]}" -v bytes="${m[bytes]}" \
-    -v errs="$errors" -v es="${m[err_status]}" -v cpu=$((c1 - c0)) -v up=$((u1 - u0)) -v tck="$CLK_TCK" -v proxied="${#pids[@]}" 'BEGIN {
+    -v errs="$errors" -v es="${m[err_status]}" -v cpu=$((c1 - c0)) -v up=$((u1 - u0)) -v tck="$CLK_TCK" -v proxied="${#pids[@]}" \
+    -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) 'BEGIN {
       rps = req / (dur / 1e6); cpu_s = cpu / tck; up_s = up / tck;
       per = (proxied > 0 && req > 0) ? sprintf("%.3f", cpu_s / req * 1e5) : "null";
       upper = req > 0 ? sprintf("%.3f", up_s / req * 1e5) : "null";
       printf("{\"kind\":\"wrk\",\"target\":\"%s\",\"run\":%d,\"body\":\"%s\",\"connections\":%d,\"requests\":%d,\"seconds\":%.3f,\"rps\":%.1f,", t, r, b, c, req, dur / 1e6, rps);
       printf("\"p50_us\":%d,\"p90_us\":%d,\"p99_us\":%d,\"p999_us\":%d,\"max_us\":%d,\"bytes\":%d,\"errors\":%d,\"status_errors\":%d,", p50, p90, p99, p999, max, bytes, errs, es);
-      printf("\"cpu_s\":%.2f,\"cpu_s_per_100k\":%s,\"upstream_cpu_s_per_100k\":%s}", proxied > 0 ? cpu_s : 0, per, upper);
+      printf("\"cpu_s\":%.2f,\"cpu_s_per_100k\":%s,\"upstream_cpu_s_per_100k\":%s,", proxied > 0 ? cpu_s : 0, per, upper);
+      foreign = pt > 0 ? (pb - (proxied > 0 ? cpu : 0)) * 100 / pt : 0; if (foreign < 0) foreign = 0;
+      printf("\"proxy_core_busy_pct\":%.1f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f}", pt > 0 ? pb * 100 / pt : 0, foreign, lt > 0 ? lb * 100 / lt : 0);
     }')
   record "$json"
   log "  $(printf '%-7s %-5s c=%-3s' "$target" "$body" "$conns") $(awk -v j="$json" 'BEGIN { match(j, /"rps":[0-9.]+/); r = substr(j, RSTART + 6, RLENGTH - 6); match(j, /"p99_us":[0-9]+/); p = substr(j, RSTART + 9, RLENGTH - 9); match(j, /"cpu_s_per_100k":[0-9.a-z]+/); c = substr(j, RSTART + 17, RLENGTH - 17); printf("%8.0f req/s  p99 %6.0f us  %s CPU-s/100k", r, p, c) }')$([ "$errors" -gt 0 ] && echo "  ERRORS $errors")"
@@ -453,19 +491,24 @@ measure_wrk() {
 measure_rate() {
   local target=$1 run=$2 rate=$3
   local port=${PORT[$target]} file="rate-$target-$rate-r$run.json"
-  local pids=() c0 c1
+  local pids=() c0 c1 pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
   [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
+  read -r pb0 pt0 < <(core_ticks "$PROXY_CPU"); read -r lb0 lt0 < <(core_ticks "$LOAD_CPU")
   c0=$(cpu_ticks "${pids[@]}")
   taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" \
     --rate "$rate" --connections 16 --duration "${RATE_DURATION}s" --warmup 1s --drain-timeout 5s \
     --progress 0 --json "$RUN_DIR/$file" >"$RUN_DIR/${file%.json}.log" 2>&1 || true
   c1=$(cpu_ticks "${pids[@]}")
+  read -r pb1 pt1 < <(core_ticks "$PROXY_CPU"); read -r lb1 lt1 < <(core_ticks "$LOAD_CPU")
   if [ ! -s "$RUN_DIR/$file" ]; then
     log "  $target rate $rate: engine-loadgen wrote nothing (see ${file%.json}.log)"
     record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"rate $rate\",\"detail\":\"$(json_escape "$(tail -3 "$RUN_DIR/${file%.json}.log" | tr '\n' ' ')")\"}"
     return 0
   fi
-  record "{\"kind\":\"rate\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",\"cpu_s\":$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" 'BEGIN { printf("%.2f", p > 0 ? c / t : 0) }')}"
+  record "{\"kind\":\"rate\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" \
+    -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) 'BEGIN {
+      foreign = pt > 0 ? (pb - (p > 0 ? c : 0)) * 100 / pt : 0; if (foreign < 0) foreign = 0;
+      printf("\"cpu_s\":%.2f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f", p > 0 ? c / t : 0, foreign, lt > 0 ? lb * 100 / lt : 0) }')}"
   log "  $(printf '%-7s rate %-5s' "$target" "$rate") $(sed -n '2p' "$RUN_DIR/${file%.json}.log" | sed 's/^ *//')"
 }
 
@@ -484,6 +527,7 @@ for run in $(seq 1 "$RUNS"); do
   for i in $(seq 0 $((n - 1))); do order+=("${TARGET_LIST[$(((i + run - 1) % n))]}"); done
   log "run $run of $RUNS: ${order[*]}"
   for target in "${order[@]}"; do
+    wait_quiet
     if ! start_target "$target"; then
       log "  $target did not start listening (see $RUN_DIR/$target.log)"
       record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"start\",\"detail\":\"$(json_escape "$(tail -5 "$RUN_DIR/$target.log" 2>/dev/null | tr '\n' ' ')")\"}"

@@ -51,7 +51,9 @@ internal sealed class Summary
             rows.Sum(r => r.Errors),
             rows.Min(r => r.Rps),
             rows.Max(r => r.Rps),
-            rows.Length);
+            rows.Length,
+            Stats.Median(rows.Select(r => r.LoadCoreBusy)),
+            rows.Max(r => r.ProxyCoreOther));
     }
 
     public RateMedian? Rate(string target, int rate)
@@ -71,7 +73,8 @@ internal sealed class Summary
             Stats.MedianOrNull(rows.Select(r => r.CpuPer100k)),
             rows.Sum(r => r.Errors),
             rows.Max(r => r.SendLagP99),
-            rows.Length);
+            rows.Length,
+            rows.Max(r => r.ProxyCoreOther));
     }
 
     /// <summary>Added latency over the direct (no proxy) run at the same rate, µs; null without a direct run.</summary>
@@ -106,6 +109,7 @@ internal sealed class Summary
     }
 }
 
-internal sealed record WrkMedian(double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double RpsMin, double RpsMax, int Runs);
+/// <summary>Medians of one wrk cell; <see cref="LoadCoreBusy"/> (median) near 100% means the load generator's core, not the proxy, set the pace; <see cref="ProxyCoreOther"/> (worst run) is CPU other processes took on the proxy's core.</summary>
+internal sealed record WrkMedian(double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double RpsMin, double RpsMax, int Runs, double LoadCoreBusy, double ProxyCoreOther);
 
-internal sealed record RateMedian(double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99Max, int Runs);
+internal sealed record RateMedian(double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99Max, int Runs, double ProxyCoreOther);
