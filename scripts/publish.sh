@@ -18,5 +18,5 @@ if grep -E "warning (IL[0-9]+|CS[0-9]+)" "$log" >&2; then
   exit 1
 fi
 
-cp artifacts/publish/engine artifacts/engine
+cp artifacts/publish/Engine.Host artifacts/engine
 echo "publish: artifacts/engine ($(du -h artifacts/engine | cut -f1))"

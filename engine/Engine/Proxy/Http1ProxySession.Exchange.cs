@@ -89,7 +89,7 @@ internal sealed partial class Http1ProxySession
                 await _output.FlushAsync().ConfigureAwait(false);
             }
 
-            bodyPump = PumpRequestBodyAsync(upstream.Output);
+            bodyPump = PumpRequestBodyAsync(upstream);
         }
         else
         {
@@ -237,12 +237,23 @@ internal sealed partial class Http1ProxySession
         }
     }
 
+    /// <summary>
+    /// Streams the request body upstream. If the client's body turns out to be invalid or the
+    /// client goes away mid-body, the upstream connection is aborted at once: the upstream is
+    /// waiting for bytes that will never come, and we are waiting for its answer.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<BodyResult> PumpRequestBodyAsync(PipeWriter upstream)
+    private async ValueTask<BodyResult> PumpRequestBodyAsync(UpstreamConnection upstream)
     {
-        return _request.Chunked
-            ? await BodyCopier.CopyChunkedAsync(_input, upstream, _requestChunks, encodeChunked: true).ConfigureAwait(false)
-            : await BodyCopier.CopyLengthAsync(_input, upstream, _request.ContentLength).ConfigureAwait(false);
+        var result = _request.Chunked
+            ? await BodyCopier.CopyChunkedAsync(_input, upstream.Output, _requestChunks, encodeChunked: true).ConfigureAwait(false)
+            : await BodyCopier.CopyLengthAsync(_input, upstream.Output, _request.ContentLength).ConfigureAwait(false);
+        if (result is BodyResult.SourceInvalid or BodyResult.SourceEnded)
+        {
+            upstream.Abort();
+        }
+
+        return result;
     }
 
     /// <summary>

@@ -25,10 +25,10 @@ internal sealed partial class Http1ProxySession
             return await ReplyAndDrainAsync(LocalReplies.For(ForwardError.ClusterNotFound)).ConfigureAwait(false);
         }
 
-        Endpoint? previous = null;
+        var tried = new TriedEndpoints();
         for (var attempt = 1; ; attempt++)
         {
-            var endpoint = previous is null ? cluster.Pick() : cluster.PickOtherThan(previous);
+            var endpoint = attempt == 1 ? cluster.Pick() : cluster.PickAvoiding(tried, _server.Random);
             if (endpoint is null)
             {
                 return await ReplyAndDrainAsync(LocalReplies.For(ForwardError.NoHealthyUpstream)).ConfigureAwait(false);
@@ -42,7 +42,7 @@ internal sealed partial class Http1ProxySession
 
                 case ForwardError.ConnectFailed when attempt <= DefaultRetries:
                     // Nothing reached the upstream and nothing was read from the client: safe to try another host.
-                    previous = endpoint;
+                    tried[attempt - 1] = endpoint;
                     await Task.Delay(Backoff(attempt)).ConfigureAwait(false);
                     continue;
 
@@ -68,6 +68,13 @@ internal sealed partial class Http1ProxySession
                     return false;
             }
         }
+    }
+
+    /// <summary>The endpoints a request already tried (at most one per attempt), without a heap allocation.</summary>
+    [InlineArray(DefaultRetries + 1)]
+    private struct TriedEndpoints
+    {
+        private Endpoint? _first;
     }
 
     /// <summary>Envoy's back-off: uniform in [0, (2^n − 1) × base), capped at 10 × base.</summary>

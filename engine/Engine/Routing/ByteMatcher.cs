@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
+using Engine.Config.Validation;
 
 namespace Engine.Routing;
 
@@ -39,11 +40,12 @@ internal sealed class ByteMatcher
     public static ByteMatcher Present() => new(StringMatchKind.Present, string.Empty, false, null);
 
     /// <summary>
-    /// Envoy matches a regex against the whole value (istio-semantics.md §3.3), so the pattern is
-    /// anchored; <c>ignoreUriCase</c> does not apply to regexes (Envoy ignores it there too).
+    /// An RE2 pattern, translated to .NET with RE2 semantics (ASCII classes, <c>$</c> = end of
+    /// text). Envoy matches a regex against the whole value (istio-semantics.md §3.3), so the
+    /// pattern is anchored; <c>ignoreUriCase</c> does not apply to regexes (Envoy ignores it there too).
     /// </summary>
-    public static ByteMatcher Regex(string pattern)
-        => new(StringMatchKind.Regex, pattern, false, new Regex("^(?:" + pattern + ")$", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant));
+    public static ByteMatcher Regex(string re2Pattern)
+        => new(StringMatchKind.Regex, re2Pattern, false, new Regex(@"\A(?:" + Re2Pattern.Translate(re2Pattern) + @")\z", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant));
 
     public bool Matches(ReadOnlySpan<byte> value)
     {

@@ -43,22 +43,57 @@ internal sealed class Cluster
     }
 
     /// <summary>
-    /// Picks an endpoint other than <paramref name="avoid"/> when the cluster has one, for a retry
-    /// (Envoy's previous_hosts predicate, which re-picks up to 5 times).
+    /// Picks an endpoint for a retry, avoiding the ones already tried when the cluster has others
+    /// (Envoy's previous_hosts predicate). Envoy re-asks the balancer up to 5 times and then takes
+    /// whatever it got; we do the same and then, rather than retry a host known to have failed,
+    /// fall back to an untried one chosen uniformly.
     /// </summary>
-    public Endpoint? PickOtherThan(Endpoint avoid)
+    public Endpoint? PickAvoiding(ReadOnlySpan<Endpoint?> tried, IRandomSource random)
     {
         Endpoint? pick = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
             pick = Pick();
-            if (pick is null || pick != avoid)
+            if (pick is null || !Contains(tried, pick))
             {
                 return pick;
             }
         }
 
+        var untried = 0;
+        foreach (var endpoint in Endpoints)
+        {
+            untried += Contains(tried, endpoint) ? 0 : 1;
+        }
+
+        if (untried == 0)
+        {
+            return pick;
+        }
+
+        var choice = random.Next(untried);
+        foreach (var endpoint in Endpoints)
+        {
+            if (!Contains(tried, endpoint) && choice-- == 0)
+            {
+                return endpoint;
+            }
+        }
+
         return pick;
+    }
+
+    private static bool Contains(ReadOnlySpan<Endpoint?> tried, Endpoint endpoint)
+    {
+        foreach (var t in tried)
+        {
+            if (ReferenceEquals(t, endpoint))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public override string ToString() => Name;

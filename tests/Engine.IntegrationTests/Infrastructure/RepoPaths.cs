@@ -17,7 +17,10 @@ internal static class RepoPaths
         }
     }
 
-    /// <summary>The native binary when scripts/publish.sh made one, else the JIT build beside the tests.</summary>
+    /// <summary>
+    /// The native binary when scripts/publish.sh made one (scripts/test.sh always does), else the
+    /// JIT build of engine/Engine.Host (Engine.Host.dll).
+    /// </summary>
     public static (string FileName, string ArgumentsPrefix) Engine
     {
         get
@@ -28,7 +31,16 @@ internal static class RepoPaths
                 return (native, string.Empty);
             }
 
-            return ("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "engine.dll")}\" ");
+            foreach (var configuration in new[] { "Release", "Debug" })
+            {
+                var dll = Path.Combine(Root, "engine", "Engine.Host", "bin", configuration, "net10.0", "Engine.Host.dll");
+                if (File.Exists(dll))
+                {
+                    return ("dotnet", $"\"{dll}\" ");
+                }
+            }
+
+            throw new InvalidOperationException("build engine/Engine.Host (or run scripts/publish.sh) before the process tests");
         }
     }
 

@@ -84,3 +84,28 @@ public sealed class BalancerTests
         Assert.Equal([2, 0, 1], [balancer.Pick(endpoints), balancer.Pick(endpoints), balancer.Pick(endpoints)]);
     }
 }
+
+public sealed class RetryPickTests
+{
+    /// <summary>A balancer stuck on one endpoint, to prove the retry pick still moves on.</summary>
+    private sealed class StuckBalancer : ILoadBalancer
+    {
+        public int Pick(ReadOnlySpan<Endpoint> endpoints) => 0;
+    }
+
+    [Fact]
+    public void PickAvoiding_NeverReturnsATriedEndpoint_WhenAnotherExists()
+    {
+        var connector = new UpstreamConnector(Engine.Transport.SocketTransports.CreateUpstreamFactory(new Engine.Transport.TransportSettings()));
+        var endpoints = Enumerable.Range(0, 3).Select(i =>
+        {
+            var address = new IPEndPoint(IPAddress.Loopback, 20_000 + i);
+            return new Endpoint(address, new Dictionary<string, string>(), 1, new Http1ConnectionPool(address, connector, UpstreamPoolSettings.Default));
+        }).ToArray();
+        var cluster = new Cluster("outbound|80||svc", "svc", 80, null, endpoints, new StuckBalancer(), UpstreamPoolSettings.Default);
+
+        Assert.Same(endpoints[1], cluster.PickAvoiding([endpoints[0]], new ScriptedRandom(0)));
+        Assert.Same(endpoints[2], cluster.PickAvoiding([endpoints[0], endpoints[1]], new ScriptedRandom(0)));
+        Assert.Same(endpoints[0], cluster.PickAvoiding([endpoints[0], endpoints[1], endpoints[2]], new ScriptedRandom(0)));
+    }
+}

@@ -54,10 +54,10 @@ internal sealed partial class YamlTreeReader
 
             return new YamlStream(documents.ToImmutable(), new YamlSyntaxError(line, column, e.Message));
         }
-#pragma warning disable CA1031 // YamlDotNet throws InvalidOperationException on some malformed flow input; any failure is a syntax error of that file.
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException)
-#pragma warning restore CA1031
+        catch (InvalidOperationException)
         {
+            // YamlDotNet's scanner throws this (instead of a YamlException) on some malformed flow
+            // input, e.g. an unterminated "[1, 2" followed by a new key.
             var message = "malformed YAML after this point (unterminated flow collection or quoted string?)";
             return new YamlStream(documents.ToImmutable(), new YamlSyntaxError(ToInt(reader._last.Line), ToInt(reader._last.Column), message));
         }
