@@ -33,6 +33,8 @@ usage: scripts/bench.sh [options]
   --no-build          reuse existing builds (artifacts/engine, perf/*/bin/Release)
   --quiet-wait S      before each target, wait up to S seconds for other processes to leave the
                       machine idle (default 60; 0: don't wait). Noise is reported per cell anyway.
+  --profile           instead of comparing: syscalls per request (strace -c, at a fixed rate) and a CPU
+                      profile (perf record, under wrk) of each target, into perf/results/<date>-profile/
   --micro             run the BenchmarkDotNet suites instead and copy their reports to perf/results/micro/
   --micro-filter F    BenchmarkDotNet --filter for --micro (default '*')
   --micro-job J       BenchmarkDotNet --job for --micro (default short)
@@ -51,6 +53,7 @@ LOAD_CPU=1
 OUT=""
 BUILD=1
 QUIET_WAIT=60
+PROFILE=0
 MICRO=0
 MICRO_FILTER='*'
 MICRO_JOB=short
@@ -69,6 +72,7 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift ;;
     --no-build) BUILD=0 ;;
     --quiet-wait) QUIET_WAIT=$2; shift ;;
+    --profile) PROFILE=1 ;;
     --micro) MICRO=1 ;;
     --micro-filter) MICRO_FILTER=$2; shift ;;
     --micro-job) MICRO_JOB=$2; shift ;;
@@ -149,6 +153,11 @@ have taskset || need_apt+=(util-linux)
 # The chart tool (ScottPlot on SkiaSharp) needs fontconfig and a font to draw text.
 have fc-list || need_apt+=(fontconfig)
 [ -d /usr/share/fonts/truetype/dejavu ] || need_apt+=(fonts-dejavu-core)
+if [ "$PROFILE" = 1 ]; then
+  have strace || need_apt+=(strace)
+  have perf   || need_apt+=(linux-perf)
+  have nm     || need_apt+=(binutils)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "bench: need root to install: ${need_apt[*]}" >&2
@@ -182,11 +191,19 @@ if [ "$BUILD" = 1 ]; then
     dotnet build "$project" -c Release -nologo -v quiet >/dev/null || { dotnet build "$project" -c Release -nologo -v quiet; exit 1; }
   done
 fi
+# In --profile mode run the published binary itself: its debug symbols (Engine.Host.dbg) sit
+# beside it, so perf names the engine's functions and uprobes can be placed on the runtime's
+# allocation helpers.
+[ "$PROFILE" = 1 ] && ENGINE="$ROOT/artifacts/publish/Engine.Host"
 for binary in "$ENGINE" "$LOADGEN" "$YARP" "$REPORT"; do
   [ -x "$binary" ] || { echo "bench: $binary is missing (run without --no-build)" >&2; exit 1; }
 done
 
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+if [ "$PROFILE" = 1 ]; then
+  STAMP=$STAMP-profile
+  [[ ",$TARGETS," == *",direct,"* ]] && TARGETS=${TARGETS//direct/} && TARGETS=${TARGETS//,,/,} && TARGETS=${TARGETS#,} && TARGETS=${TARGETS%,}
+fi
 OUT=${OUT:-perf/results/$STAMP}
 RUN_DIR="$ROOT/artifacts/bench/$STAMP"
 mkdir -p "$RUN_DIR/www" "$RUN_DIR/engine" "$RUN_DIR/nginx-temp" "$OUT"
@@ -218,9 +235,11 @@ stop_pid() {
   PIDS=("${kept[@]}")
 }
 
+UPROBES=0
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  [ "$UPROBES" = 0 ] || perf probe -q -d 'enginebench:*' >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -265,6 +284,18 @@ mem_kb() {
     total=$((total + ${v:-0}))
   done
   echo "$total"
+}
+
+# CPU ticks (user+sys) of this shell's reaped children so far. `times` must run in this shell
+# (a $(…) subshell would report its own children), so it writes to a file. Taken right before and
+# after the load generator runs in the foreground, the difference is the generator's CPU.
+children_ticks() {
+  times > "$RUN_DIR/.times"
+  awk -v tck="$CLK_TCK" 'NR == 2 {
+      t = 0
+      for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
+      printf("%d\n", t * tck + 0.5)
+    }' "$RUN_DIR/.times"
 }
 
 # "busy total" clock ticks of one core (cpuN line of /proc/stat; idle and iowait are not busy).
@@ -454,8 +485,11 @@ measure_wrk() {
   local pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
   read -r pb0 pt0 < <(core_ticks "$PROXY_CPU"); read -r lb0 lt0 < <(core_ticks "$LOAD_CPU")
   c0=$(cpu_ticks "${pids[@]}"); u0=$(cpu_ticks "${upstream_pids[@]}")
+  local g0 g1
+  g0=$(children_ticks)
   taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -H "Host: $SERVICE_HOST" \
     -s "$ROOT/perf/wrk/report.lua" "http://127.0.0.1:$port/$body" >"$out" 2>&1 || true
+  g1=$(children_ticks)
   c1=$(cpu_ticks "${pids[@]}"); u1=$(cpu_ticks "${upstream_pids[@]}")
   read -r pb1 pt1 < <(core_ticks "$PROXY_CPU"); read -r lb1 lt1 < <(core_ticks "$LOAD_CPU")
   local line
@@ -473,7 +507,7 @@ measure_wrk() {
   json=$(awk -v t="$target" -v r="$run" -v b="$body" -v c="$conns" -v req="${m[requests]}" -v dur="${m[duration_us]}" \
     -v p50="${m[p50]}" -v p90="${m[p90]}" -v p99="${m[p99]}" -v p999="${m[p999]}" -v max="${m[max]}" -v bytes="${m[bytes]}" \
     -v errs="$errors" -v es="${m[err_status]}" -v cpu=$((c1 - c0)) -v up=$((u1 - u0)) -v tck="$CLK_TCK" -v proxied="${#pids[@]}" \
-    -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) 'BEGIN {
+    -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) -v gen=$((g1 - g0)) 'BEGIN {
       rps = req / (dur / 1e6); cpu_s = cpu / tck; up_s = up / tck;
       per = (proxied > 0 && req > 0) ? sprintf("%.3f", cpu_s / req * 1e5) : "null";
       upper = req > 0 ? sprintf("%.3f", up_s / req * 1e5) : "null";
@@ -481,7 +515,8 @@ measure_wrk() {
       printf("\"p50_us\":%d,\"p90_us\":%d,\"p99_us\":%d,\"p999_us\":%d,\"max_us\":%d,\"bytes\":%d,\"errors\":%d,\"status_errors\":%d,", p50, p90, p99, p999, max, bytes, errs, es);
       printf("\"cpu_s\":%.2f,\"cpu_s_per_100k\":%s,\"upstream_cpu_s_per_100k\":%s,", proxied > 0 ? cpu_s : 0, per, upper);
       foreign = pt > 0 ? (pb - (proxied > 0 ? cpu : 0)) * 100 / pt : 0; if (foreign < 0) foreign = 0;
-      printf("\"proxy_core_busy_pct\":%.1f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f}", pt > 0 ? pb * 100 / pt : 0, foreign, lt > 0 ? lb * 100 / lt : 0);
+      lforeign = lt > 0 ? (lb - up - gen) * 100 / lt : 0; if (lforeign < 0) lforeign = 0;
+      printf("\"proxy_core_busy_pct\":%.1f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f,\"load_core_other_pct\":%.1f,\"generator_cpu_s\":%.2f}", pt > 0 ? pb * 100 / pt : 0, foreign, lt > 0 ? lb * 100 / lt : 0, lforeign, gen / tck);
     }')
   record "$json"
   log "  $(printf '%-7s %-5s c=%-3s' "$target" "$body" "$conns") $(awk -v j="$json" 'BEGIN { match(j, /"rps":[0-9.]+/); r = substr(j, RSTART + 6, RLENGTH - 6); match(j, /"p99_us":[0-9]+/); p = substr(j, RSTART + 9, RLENGTH - 9); match(j, /"cpu_s_per_100k":[0-9.a-z]+/); c = substr(j, RSTART + 17, RLENGTH - 17); printf("%8.0f req/s  p99 %6.0f us  %s CPU-s/100k", r, p, c) }')$([ "$errors" -gt 0 ] && echo "  ERRORS $errors")"
@@ -491,14 +526,17 @@ measure_wrk() {
 measure_rate() {
   local target=$1 run=$2 rate=$3
   local port=${PORT[$target]} file="rate-$target-$rate-r$run.json"
-  local pids=() c0 c1 pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
+  local pids=() upstream_pids c0 c1 u0 u1 g0 g1 pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
   [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
+  mapfile -t upstream_pids < <(tree_pids "$UPSTREAM_PID")
   read -r pb0 pt0 < <(core_ticks "$PROXY_CPU"); read -r lb0 lt0 < <(core_ticks "$LOAD_CPU")
-  c0=$(cpu_ticks "${pids[@]}")
+  c0=$(cpu_ticks "${pids[@]}"); u0=$(cpu_ticks "${upstream_pids[@]}")
+  g0=$(children_ticks)
   taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" \
     --rate "$rate" --connections 16 --duration "${RATE_DURATION}s" --warmup 1s --drain-timeout 5s \
     --progress 0 --json "$RUN_DIR/$file" >"$RUN_DIR/${file%.json}.log" 2>&1 || true
-  c1=$(cpu_ticks "${pids[@]}")
+  g1=$(children_ticks)
+  c1=$(cpu_ticks "${pids[@]}"); u1=$(cpu_ticks "${upstream_pids[@]}")
   read -r pb1 pt1 < <(core_ticks "$PROXY_CPU"); read -r lb1 lt1 < <(core_ticks "$LOAD_CPU")
   if [ ! -s "$RUN_DIR/$file" ]; then
     log "  $target rate $rate: engine-loadgen wrote nothing (see ${file%.json}.log)"
@@ -506,11 +544,160 @@ measure_rate() {
     return 0
   fi
   record "{\"kind\":\"rate\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" \
-    -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) 'BEGIN {
+    -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) -v up=$((u1 - u0)) -v gen=$((g1 - g0)) 'BEGIN {
       foreign = pt > 0 ? (pb - (p > 0 ? c : 0)) * 100 / pt : 0; if (foreign < 0) foreign = 0;
-      printf("\"cpu_s\":%.2f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f", p > 0 ? c / t : 0, foreign, lt > 0 ? lb * 100 / lt : 0) }')}"
+      lforeign = lt > 0 ? (lb - up - gen) * 100 / lt : 0; if (lforeign < 0) lforeign = 0;
+      printf("\"cpu_s\":%.2f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f,\"load_core_other_pct\":%.1f,\"generator_cpu_s\":%.2f", p > 0 ? c / t : 0, foreign, lt > 0 ? lb * 100 / lt : 0, lforeign, gen / t) }')}"
   log "  $(printf '%-7s rate %-5s' "$target" "$rate") $(sed -n '2p' "$RUN_DIR/${file%.json}.log" | sed 's/^ *//')"
 }
+
+# ---------------------------------------------------------------------------------------------
+# --profile: where each proxy's time goes. strace counts every syscall of every thread while
+# engine-loadgen sends a fixed 2,000 requests/s (strace slows the traced process, so the rate is
+# kept well below saturation: counts per request stay exact, timings do not); perf samples the
+# on-CPU stacks under wrk at 64 connections (AOT and C binaries have native symbols).
+# ---------------------------------------------------------------------------------------------
+profile_target() {
+  local target=$1 port=${PORT[$1]} requests tids=() args=() tid spid
+  local dir="$OUT"
+  mapfile -t tp < <(tree_pids "$TARGET_PID")
+  for pid in "${tp[@]}"; do
+    for tid in /proc/"$pid"/task/*; do tids+=("${tid##*/}"); done
+  done
+  for tid in "${tids[@]}"; do args+=(-p "$tid"); done
+  strace -f -c -o "$dir/strace-$target.txt" "${args[@]}" 2>/dev/null &
+  spid=$!
+  PIDS+=("$spid")
+  sleep 1
+  taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" --rate 2000 \
+    --connections 16 --duration 5s --warmup 0s --progress 0 --json "$dir/strace-$target-load.json" >/dev/null 2>&1 || true
+  kill -INT "$spid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.05; done
+  stop_pid "$spid"
+  requests=$(awk -F': ' '/"completed"/ { gsub(/[^0-9]/, "", $2); print $2; exit }' "$dir/strace-$target-load.json" 2>/dev/null)
+  requests=${requests:-0}
+  # strace -c table: % time, seconds, usecs/call, calls, [errors,] syscall.
+  awk -v t="$target" -v n="$requests" 'BEGIN { printf("### %s: syscalls per request (%d requests at 2,000/s)\n\n| syscall | calls/request | errors/request |\n|---|---:|---:|\n", t, n) }
+    /^-/ || /^%/ || NF < 5 { next }
+    $NF == "total" { total = $4; terr = (NF == 6 ? $5 : 0); next }
+    { calls = $4; errs = (NF == 6 ? $5 : 0); if (n > 0 && calls / n >= 0.01) printf("| %s | %.2f | %.2f |\n", $NF, calls / n, errs / n) }
+    END { if (n > 0) printf("| **total** | **%.2f** | %.2f |\n\n", total / n, terr / n) }' "$dir/strace-$target.txt" >> "$dir/profile.md"
+
+  # CPU profile under wrk, 64 connections.
+  perf record -q -F 999 -g -o "$dir/perf-$target.data" -p "$(IFS=,; echo "${tp[*]}")" -- sleep 6 >/dev/null 2>&1 &
+  local ppid=$!
+  PIDS+=("$ppid")
+  sleep 0.5
+  taskset -c "$LOAD_CPU" wrk -t1 -c64 -d5s -H "Host: $SERVICE_HOST" "http://127.0.0.1:$port/small" > "$dir/perf-$target-wrk.txt" 2>&1 || true
+  wait "$ppid" 2>/dev/null || true
+  stop_pid "$ppid"
+  if [ -s "$dir/perf-$target.data" ]; then
+    perf report -i "$dir/perf-$target.data" --stdio --no-children --percent-limit 0.3 --sort dso,symbol 2>/dev/null \
+      | grep -E '^ +[0-9.]+%' | head -80 > "$dir/perf-$target.txt" || true
+    {
+      echo "### $target: where on-CPU time goes (perf, under wrk -c64)"
+      echo
+      echo '```'
+      perf report -i "$dir/perf-$target.data" --stdio --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9.]+%' | head -6
+      echo '```'
+      echo
+      echo "Hottest functions outside the kernel:"
+      echo
+      echo '```'
+      grep -v kallsyms "$dir/perf-$target.txt" | head -20 | sed 's/ *- *- *$//'
+      echo '```'
+      echo
+    } >> "$dir/profile.md"
+    rm -f "$dir/perf-$target.data" "$dir/perf-$target.data.old"
+  fi
+  if [ "$target" != direct ]; then
+    { echo "### $target: memory after load"; echo; echo '```'; cat /proc/"$TARGET_PID"/smaps_rollup 2>/dev/null | grep -E '^(Rss|Pss_Anon|Pss_File|Anonymous)'; grep -E '^(VmHWM|VmRSS|Threads)' /proc/"$TARGET_PID"/status; echo '```'; echo; } >> "$dir/profile.md"
+  fi
+}
+
+# Engine only: count the runtime's allocation helpers and GCs per request with uprobes (each hit
+# traps, so this runs at the same modest fixed rate), then record which methods allocate.
+profile_allocations() {
+  local port=${PORT[engine]} dbg="$ENGINE.dbg" dir="$OUT" probe requests
+  [ -f "$dbg" ] || { log "  no $dbg: allocation probes skipped"; return 0; }
+  perf probe -q -d 'enginebench:*' >/dev/null 2>&1 || true
+  UPROBES=1
+  # The GC entry point is a C++ symbol perf probe cannot parse: place that one by address.
+  local gc_address
+  gc_address=$(nm "$dbg" | awk '/GCHeap.*GarbageCollectGeneration/ { print $1; exit }')
+  for probe in obj=RhpNewFast array=RhpNewArrayFast ptrarray=RhpNewPtrArrayFast object=RhpNewObject varsize=RhpNewVariableSizeObject string=RhNewString ${gc_address:+gc=0x$gc_address}; do
+    perf probe -q -x "$ENGINE" -a "enginebench:$probe" >/dev/null 2>&1 || log "  uprobe $probe not placed"
+  done
+  perf stat -x, -e 'enginebench:*' -p "$TARGET_PID" -o "$dir/allocations-engine.csv" -- sleep 6 >/dev/null 2>&1 &
+  local spid=$!
+  PIDS+=("$spid")
+  sleep 0.5
+  taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" --rate 2000 \
+    --connections 16 --duration 5s --warmup 0s --progress 0 --json "$dir/allocations-engine-load.json" >/dev/null 2>&1 || true
+  wait "$spid" 2>/dev/null || true
+  stop_pid "$spid"
+  requests=$(awk -F': ' '/"completed"/ { gsub(/[^0-9]/, "", $2); print $2; exit }' "$dir/allocations-engine-load.json" 2>/dev/null)
+  requests=${requests:-0}
+  {
+    echo "### engine: allocations and GCs per request (uprobes on the runtime's allocation helpers, $requests requests at 2,000/s)"
+    echo
+    echo "| helper | calls/request |"
+    echo "|---|---:|"
+    awk -F, -v n="$requests" '$3 ~ /enginebench:/ { sub(/enginebench:/, "", $3); if (n > 0) printf("| %s | %.3f |\n", $3, $1 / n) }' "$dir/allocations-engine.csv"
+    echo
+  } >> "$dir/profile.md"
+
+  # Who allocates: the method that called each RhpNewFast (the common small-object helper).
+  perf record -q -e enginebench:obj -g -p "$TARGET_PID" -o "$dir/allocations.data" -- sleep 4 >/dev/null 2>&1 &
+  spid=$!
+  PIDS+=("$spid")
+  sleep 0.5
+  taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" --rate 2000 \
+    --connections 16 --duration 3s --warmup 0s --progress 0 --json "$dir/allocations-sites-load.json" >/dev/null 2>&1 || true
+  wait "$spid" 2>/dev/null || true
+  stop_pid "$spid"
+  requests=$(awk -F': ' '/"completed"/ { gsub(/[^0-9]/, "", $2); print $2; exit }' "$dir/allocations-sites-load.json" 2>/dev/null)
+  {
+    echo "### engine: who calls RhpNewFast ($requests requests; count, then the allocating method)"
+    echo
+    echo '```'
+    perf script -i "$dir/allocations.data" 2>/dev/null | awk '
+      /^[^ \t]/ { want = 0; next }
+      /RhpNewFast/ { want = 1; next }
+      want == 1 && NF >= 2 { sub(/\+0x[0-9a-f]+$/, "", $2); count[$2]++; want = 0 }
+      END { for (k in count) printf("%7d  %s\n", count[k], k) }' | sort -rn | head -15
+    echo '```'
+    echo
+  } >> "$dir/profile.md"
+  rm -f "$dir/allocations.data" "$dir/allocations.data.old"
+  perf probe -q -d 'enginebench:*' >/dev/null 2>&1 || true
+  UPROBES=0
+}
+
+if [ "$PROFILE" = 1 ]; then
+  IFS=, read -r -a TARGET_LIST <<< "$TARGETS"
+  {
+    echo "# Where the time goes — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo
+    echo "From \`scripts/bench.sh --profile\`. Each proxy pinned to core $PROXY_CPU; small body; Host: $SERVICE_HOST."
+    echo "Syscall counts are every thread's, per completed request (strace -c -f while engine-loadgen sends 2,000 requests/s)."
+    echo
+  } > "$OUT/profile.md"
+  for target in "${TARGET_LIST[@]}"; do
+    wait_quiet
+    if ! start_target "$target"; then
+      log "  $target did not start (see $RUN_DIR/$target.log)"
+      continue
+    fi
+    taskset -c "$LOAD_CPU" wrk -t1 -c64 -d1s -H "Host: $SERVICE_HOST" "http://127.0.0.1:${PORT[$target]}/small" >/dev/null 2>&1 || true
+    log "profiling $target"
+    profile_target "$target"
+    [ "$target" = engine ] && profile_allocations
+    stop_pid "$TARGET_PID"
+  done
+  log "profile: $OUT/profile.md"
+  exit 0
+fi
 
 IFS=, read -r -a TARGET_LIST <<< "$TARGETS"
 IFS=, read -r -a CONN_LIST <<< "$CONNECTIONS"

@@ -26,8 +26,8 @@ internal static class MarkdownReport
                       "(nginx, one worker) share the other core. `direct` is wrk against the upstream with no proxy: the limit. " +
                       "CPU-s/100k is the proxy's own utime+stime per 100,000 requests (all its processes); peak RSS is VmHWM. " +
                       "Latencies are in microseconds. \"Load core busy\" near 100% means wrk and the upstream, not the proxy, set the pace " +
-                      "(compare CPU-s/100k then); \"others on proxy core\" is CPU that processes other than the proxy took on its core " +
-                      "during the cell (the worst run): anything above a few percent is noise from elsewhere on the machine. " +
+                      "(compare CPU-s/100k then); \"others on proxy / load core\" is CPU that processes other than ours (proxy; upstream and load generator) took " +
+                      "on each core during the cell (the worst run): anything above a few percent is noise from elsewhere on the machine. " +
                       "See perf/README.md for how to read this.");
         md.AppendLine();
 
@@ -37,7 +37,7 @@ internal static class MarkdownReport
         {
             md.AppendLine(Inv, $"## HTTP/1.1 keep-alive, {BodyName(body)}, {connections} connections (wrk)");
             md.AppendLine();
-            md.AppendLine("| target | req/s (min–max) | p50 | p90 | p99 | p99.9 | CPU-s/100k | upstream CPU-s/100k | errors | load core busy | others on proxy core |");
+            md.AppendLine("| target | req/s (min–max) | p50 | p90 | p99 | p99.9 | CPU-s/100k | upstream CPU-s/100k | errors | load core busy | others on proxy / load core |");
             md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var target in s.Targets)
             {
@@ -48,7 +48,7 @@ internal static class MarkdownReport
                     continue;
                 }
 
-                md.AppendLine(Inv, $"| {Bold(target)} | {w.Rps:N0} ({w.RpsMin:N0}–{w.RpsMax:N0}) | {w.P50:N0} | {w.P90:N0} | {w.P99:N0} | {w.P999:N0} | {Num(w.CpuPer100k, "F2")} | {Num(w.UpstreamCpuPer100k, "F2")} | {w.Errors} | {Pct(w.LoadCoreBusy)} | {Pct(w.ProxyCoreOther)} |");
+                md.AppendLine(Inv, $"| {Bold(target)} | {w.Rps:N0} ({w.RpsMin:N0}–{w.RpsMax:N0}) | {w.P50:N0} | {w.P90:N0} | {w.P99:N0} | {w.P999:N0} | {Num(w.CpuPer100k, "F2")} | {Num(w.UpstreamCpuPer100k, "F2")} | {w.Errors} | {Pct(w.LoadCoreBusy)} | {Pct(w.ProxyCoreOther)} / {Pct(w.LoadCoreOther)} |");
             }
 
             md.AppendLine();
@@ -210,7 +210,7 @@ internal static class MarkdownReport
         md.AppendLine("Latency counts from each request's intended send time, so queueing behind a stall is charged (no coordinated omission). " +
                       "\"Added\" is the target's percentile minus direct's at the same rate: the proxy's own cost, the figure Istio publishes for its sidecar.");
         md.AppendLine();
-        md.AppendLine("| target | rate | achieved | p50 | p90 | p99 | p99.9 | added p50 | added p99 | CPU-s/100k | errors | send lag p99 | others on proxy core |");
+        md.AppendLine("| target | rate | achieved | p50 | p90 | p99 | p99.9 | added p50 | added p99 | CPU-s/100k | errors | send lag p99 | others on proxy / load core |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var rate in s.RateLevels)
         {
@@ -225,7 +225,7 @@ internal static class MarkdownReport
                 var added = s.Added(target, rate);
                 var addedP50 = target == "direct" ? "—" : added is { } a ? a.P50.ToString("F0", Inv) : "n/a";
                 var addedP99 = target == "direct" ? "—" : added is { } b ? b.P99.ToString("F0", Inv) : "n/a";
-                md.AppendLine(Inv, $"| {Bold(target)} | {rate:N0} | {r.Achieved:N0} | {r.P50:F0} | {r.P90:F0} | {r.P99:F0} | {r.P999:F0} | {addedP50} | {addedP99} | {Num(r.CpuPer100k, "F2")} | {r.Errors} | {r.SendLagP99Max:F0} | {Pct(r.ProxyCoreOther)} |");
+                md.AppendLine(Inv, $"| {Bold(target)} | {rate:N0} | {r.Achieved:N0} | {r.P50:F0} | {r.P90:F0} | {r.P99:F0} | {r.P999:F0} | {addedP50} | {addedP99} | {Num(r.CpuPer100k, "F2")} | {r.Errors} | {r.SendLagP99Max:F0} | {Pct(r.ProxyCoreOther)} / {Pct(r.LoadCoreOther)} |");
             }
         }
 

@@ -53,7 +53,8 @@ internal sealed class Summary
             rows.Max(r => r.Rps),
             rows.Length,
             Stats.Median(rows.Select(r => r.LoadCoreBusy)),
-            rows.Max(r => r.ProxyCoreOther));
+            rows.Max(r => r.ProxyCoreOther),
+            rows.Max(r => r.LoadCoreOther));
     }
 
     public RateMedian? Rate(string target, int rate)
@@ -74,7 +75,8 @@ internal sealed class Summary
             rows.Sum(r => r.Errors),
             rows.Max(r => r.SendLagP99),
             rows.Length,
-            rows.Max(r => r.ProxyCoreOther));
+            rows.Max(r => r.ProxyCoreOther),
+            rows.Max(r => r.LoadCoreOther));
     }
 
     /// <summary>Added latency over the direct (no proxy) run at the same rate, µs; null without a direct run.</summary>
@@ -109,7 +111,7 @@ internal sealed class Summary
     }
 }
 
-/// <summary>Medians of one wrk cell; <see cref="LoadCoreBusy"/> (median) near 100% means the load generator's core, not the proxy, set the pace; <see cref="ProxyCoreOther"/> (worst run) is CPU other processes took on the proxy's core.</summary>
-internal sealed record WrkMedian(double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double RpsMin, double RpsMax, int Runs, double LoadCoreBusy, double ProxyCoreOther);
+/// <summary>Medians of one wrk cell; <see cref="LoadCoreBusy"/> (median) near 100% means the load generator's core, not the proxy, set the pace; <see cref="ProxyCoreOther"/> and <see cref="LoadCoreOther"/> (worst run) are CPU that other processes took on each core.</summary>
+internal sealed record WrkMedian(double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double RpsMin, double RpsMax, int Runs, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
 
-internal sealed record RateMedian(double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99Max, int Runs, double ProxyCoreOther);
+internal sealed record RateMedian(double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99Max, int Runs, double ProxyCoreOther, double LoadCoreOther);
