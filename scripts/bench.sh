@@ -33,6 +33,9 @@ usage: scripts/bench.sh [options]
   --no-build          reuse existing builds (artifacts/engine, perf/*/bin/Release)
   --quiet-wait S      before each target, wait up to S seconds for other processes to leave the
                       machine idle (default 60; 0: don't wait). Noise is reported per cell anyway.
+  --noise-limit P     measure a cell again when other processes took more than P% of either core
+                      during it (default 10)
+  --noise-retries N   at most N more attempts per cell (default 2; the last one is kept)
   --profile           instead of comparing: syscalls per request (strace -c, at a fixed rate) and a CPU
                       profile (perf record, under wrk) of each target, into perf/results/<date>-profile/
   --micro             run the BenchmarkDotNet suites instead and copy their reports to perf/results/micro/
@@ -53,6 +56,8 @@ LOAD_CPU=1
 OUT=""
 BUILD=1
 QUIET_WAIT=60
+NOISE_LIMIT=10
+NOISE_RETRIES=2
 PROFILE=0
 MICRO=0
 MICRO_FILTER='*'
@@ -72,6 +77,8 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift ;;
     --no-build) BUILD=0 ;;
     --quiet-wait) QUIET_WAIT=$2; shift ;;
+    --noise-limit) NOISE_LIMIT=$2; shift ;;
+    --noise-retries) NOISE_RETRIES=$2; shift ;;
     --profile) PROFILE=1 ;;
     --micro) MICRO=1 ;;
     --micro-filter) MICRO_FILTER=$2; shift ;;
@@ -87,7 +94,7 @@ if [ "$QUICK" = 1 ]; then
 else
   RUNS=${RUNS:-3}; DURATION=${DURATION:-10}; RATE_DURATION=${RATE_DURATION:-10}; WARMUP=2
 fi
-for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$PROXY_CPU" "$LOAD_CPU" "$QUIET_WAIT"; do
+for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$PROXY_CPU" "$LOAD_CPU" "$QUIET_WAIT" "$NOISE_LIMIT" "$NOISE_RETRIES"; do
   case "$n" in ''|*[!0-9]*) echo "bench: '$n' is not a whole number" >&2; exit 2 ;; esac
 done
 if [ "$RUNS" -lt 1 ] || [ "$RUNS" -gt 20 ] || [ "$DURATION" -lt 1 ] || [ "$DURATION" -gt 600 ] || [ "$RATE_DURATION" -lt 1 ] || [ "$RATE_DURATION" -gt 600 ]; then
@@ -286,16 +293,18 @@ mem_kb() {
   echo "$total"
 }
 
-# CPU ticks (user+sys) of this shell's reaped children so far. `times` must run in this shell
-# (a $(…) subshell would report its own children), so it writes to a file. Taken right before and
-# after the load generator runs in the foreground, the difference is the generator's CPU.
-children_ticks() {
+# Sets CHILD_TICKS to the CPU ticks (user+sys) of this shell's reaped children so far. `times`
+# must run in this shell, never in a $(…) subshell (which would report its own children), so
+# call it as a plain command. Taken right before and after the load generator runs in the
+# foreground, the difference is the generator's CPU.
+CHILD_TICKS=0
+read_children_ticks() {
   times > "$RUN_DIR/.times"
-  awk -v tck="$CLK_TCK" 'NR == 2 {
+  CHILD_TICKS=$(awk -v tck="$CLK_TCK" 'NR == 2 {
       t = 0
       for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
       printf("%d\n", t * tck + 0.5)
-    }' "$RUN_DIR/.times"
+    }' "$RUN_DIR/.times")
 }
 
 # "busy total" clock ticks of one core (cpuN line of /proc/stat; idle and iowait are not busy).
@@ -476,8 +485,10 @@ record() { printf '%s\n' "$1" >> "$RESULTS"; }
 
 # One wrk measurement: throughput and closed-loop latency, and the CPU the proxy (and the
 # upstream) spent on it.
-measure_wrk() {
+measure_wrk_once() {
   local target=$1 run=$2 body=$3 conns=$4
+  CELL_JSON=""
+  CELL_NOISE=0
   local port=${PORT[$target]} out="$RUN_DIR/wrk-$target-$body-c$conns-r$run.txt"
   local pids=() upstream_pids c0 c1 u0 u1
   [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
@@ -486,10 +497,10 @@ measure_wrk() {
   read -r pb0 pt0 < <(core_ticks "$PROXY_CPU"); read -r lb0 lt0 < <(core_ticks "$LOAD_CPU")
   c0=$(cpu_ticks "${pids[@]}"); u0=$(cpu_ticks "${upstream_pids[@]}")
   local g0 g1
-  g0=$(children_ticks)
+  read_children_ticks; g0=$CHILD_TICKS
   taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -H "Host: $SERVICE_HOST" \
     -s "$ROOT/perf/wrk/report.lua" "http://127.0.0.1:$port/$body" >"$out" 2>&1 || true
-  g1=$(children_ticks)
+  read_children_ticks; g1=$CHILD_TICKS
   c1=$(cpu_ticks "${pids[@]}"); u1=$(cpu_ticks "${upstream_pids[@]}")
   read -r pb1 pt1 < <(core_ticks "$PROXY_CPU"); read -r lb1 lt1 < <(core_ticks "$LOAD_CPU")
   local line
@@ -518,24 +529,27 @@ measure_wrk() {
       lforeign = lt > 0 ? (lb - up - gen) * 100 / lt : 0; if (lforeign < 0) lforeign = 0;
       printf("\"proxy_core_busy_pct\":%.1f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f,\"load_core_other_pct\":%.1f,\"generator_cpu_s\":%.2f}", pt > 0 ? pb * 100 / pt : 0, foreign, lt > 0 ? lb * 100 / lt : 0, lforeign, gen / tck);
     }')
-  record "$json"
+  CELL_JSON=$json
+  CELL_NOISE=$(noise_pct "$json")
   log "  $(printf '%-7s %-5s c=%-3s' "$target" "$body" "$conns") $(awk -v j="$json" 'BEGIN { match(j, /"rps":[0-9.]+/); r = substr(j, RSTART + 6, RLENGTH - 6); match(j, /"p99_us":[0-9]+/); p = substr(j, RSTART + 9, RLENGTH - 9); match(j, /"cpu_s_per_100k":[0-9.a-z]+/); c = substr(j, RSTART + 17, RLENGTH - 17); printf("%8.0f req/s  p99 %6.0f us  %s CPU-s/100k", r, p, c) }')$([ "$errors" -gt 0 ] && echo "  ERRORS $errors")"
 }
 
 # One fixed-rate measurement with engine-loadgen (open loop, latency from the intended send time).
-measure_rate() {
+measure_rate_once() {
   local target=$1 run=$2 rate=$3
+  CELL_JSON=""
+  CELL_NOISE=0
   local port=${PORT[$target]} file="rate-$target-$rate-r$run.json"
   local pids=() upstream_pids c0 c1 u0 u1 g0 g1 pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
   [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
   mapfile -t upstream_pids < <(tree_pids "$UPSTREAM_PID")
   read -r pb0 pt0 < <(core_ticks "$PROXY_CPU"); read -r lb0 lt0 < <(core_ticks "$LOAD_CPU")
   c0=$(cpu_ticks "${pids[@]}"); u0=$(cpu_ticks "${upstream_pids[@]}")
-  g0=$(children_ticks)
+  read_children_ticks; g0=$CHILD_TICKS
   taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" \
     --rate "$rate" --connections 16 --duration "${RATE_DURATION}s" --warmup 1s --drain-timeout 5s \
     --progress 0 --json "$RUN_DIR/$file" >"$RUN_DIR/${file%.json}.log" 2>&1 || true
-  g1=$(children_ticks)
+  read_children_ticks; g1=$CHILD_TICKS
   c1=$(cpu_ticks "${pids[@]}"); u1=$(cpu_ticks "${upstream_pids[@]}")
   read -r pb1 pt1 < <(core_ticks "$PROXY_CPU"); read -r lb1 lt1 < <(core_ticks "$LOAD_CPU")
   if [ ! -s "$RUN_DIR/$file" ]; then
@@ -543,11 +557,12 @@ measure_rate() {
     record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"rate $rate\",\"detail\":\"$(json_escape "$(tail -3 "$RUN_DIR/${file%.json}.log" | tr '\n' ' ')")\"}"
     return 0
   fi
-  record "{\"kind\":\"rate\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" \
+  CELL_JSON="{\"kind\":\"rate\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" \
     -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) -v up=$((u1 - u0)) -v gen=$((g1 - g0)) 'BEGIN {
       foreign = pt > 0 ? (pb - (p > 0 ? c : 0)) * 100 / pt : 0; if (foreign < 0) foreign = 0;
       lforeign = lt > 0 ? (lb - up - gen) * 100 / lt : 0; if (lforeign < 0) lforeign = 0;
       printf("\"cpu_s\":%.2f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f,\"load_core_other_pct\":%.1f,\"generator_cpu_s\":%.2f", p > 0 ? c / t : 0, foreign, lt > 0 ? lb * 100 / lt : 0, lforeign, gen / t) }')}"
+  CELL_NOISE=$(noise_pct "$CELL_JSON")
   log "  $(printf '%-7s rate %-5s' "$target" "$rate") $(sed -n '2p' "$RUN_DIR/${file%.json}.log" | sed 's/^ *//')"
 }
 
@@ -699,6 +714,34 @@ if [ "$PROFILE" = 1 ]; then
   exit 0
 fi
 
+# The larger of the two "CPU taken by other processes" figures of a cell, in whole percent.
+noise_pct() {
+  awk -v j="$1" 'BEGIN {
+    m = 0
+    # With no proxy, nothing of ours runs on the proxy core: only the load core matters.
+    if (j !~ /"target":"direct"/ && match(j, /"proxy_core_other_pct":[0-9.]+/)) { v = substr(j, RSTART + 23, RLENGTH - 23) + 0; if (v > m) m = v }
+    if (match(j, /"load_core_other_pct":[0-9.]+/)) { v = substr(j, RSTART + 22, RLENGTH - 22) + 0; if (v > m) m = v }
+    printf("%d", m) }'
+}
+
+# Measures a cell, and measures it again (up to NOISE_RETRIES times, after waiting for a quiet
+# machine) when other processes took more than NOISE_LIMIT% of either core meanwhile. The last
+# attempt is recorded whatever its noise, which the report shows.
+measure_cell() {
+  local kind=$1 attempt
+  shift
+  for attempt in $(seq 0 "$NOISE_RETRIES"); do
+    "measure_${kind}_once" "$@"
+    [ -n "$CELL_JSON" ] || return 0
+    [ "$CELL_NOISE" -gt "$NOISE_LIMIT" ] || break
+    if [ "$attempt" -lt "$NOISE_RETRIES" ]; then
+      log "    ^ other processes took ${CELL_NOISE}% of a core: measuring again"
+      wait_quiet
+    fi
+  done
+  record "$CELL_JSON"
+}
+
 IFS=, read -r -a TARGET_LIST <<< "$TARGETS"
 IFS=, read -r -a CONN_LIST <<< "$CONNECTIONS"
 IFS=, read -r -a RATE_LIST <<< "$RATES"
@@ -744,11 +787,11 @@ for run in $(seq 1 "$RUNS"); do
 
     for body in small 64k; do
       for conns in "${CONN_LIST[@]}"; do
-        measure_wrk "$target" "$run" "$body" "$conns"
+        measure_cell wrk "$target" "$run" "$body" "$conns"
       done
     done
     for rate in "${RATE_LIST[@]}"; do
-      measure_rate "$target" "$run" "$rate"
+      measure_cell rate "$target" "$run" "$rate"
     done
 
     if [ -n "$TARGET_PID" ]; then
