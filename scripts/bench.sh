@@ -613,20 +613,20 @@ profile_target() {
       echo "### $target: where on-CPU time goes (perf, under wrk -c64)"
       echo
       echo '```'
-      perf report -i "$dir/perf-$target.data" --stdio --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9.]+%' | head -6
+      perf report -i "$dir/perf-$target.data" --stdio --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9.]+%' | head -6 || true
       echo '```'
       echo
       echo "Hottest functions outside the kernel:"
       echo
       echo '```'
-      grep -v kallsyms "$dir/perf-$target.txt" | head -20 | sed 's/ *- *- *$//'
+      grep -v kallsyms "$dir/perf-$target.txt" | head -20 | sed 's/ *- *- *$//' || true
       echo '```'
       echo
     } >> "$dir/profile.md"
     rm -f "$dir/perf-$target.data" "$dir/perf-$target.data.old"
   fi
   if [ "$target" != direct ]; then
-    { echo "### $target: memory after load"; echo; echo '```'; cat /proc/"$TARGET_PID"/smaps_rollup 2>/dev/null | grep -E '^(Rss|Pss_Anon|Pss_File|Anonymous)'; grep -E '^(VmHWM|VmRSS|Threads)' /proc/"$TARGET_PID"/status; echo '```'; echo; } >> "$dir/profile.md"
+    { echo "### $target: memory after load"; echo; echo '```'; grep -E '^(Rss|Pss_Anon|Pss_File|Anonymous)' /proc/"$TARGET_PID"/smaps_rollup 2>/dev/null || true; grep -E '^(VmHWM|VmRSS|Threads)' /proc/"$TARGET_PID"/status || true; echo '```'; echo; } >> "$dir/profile.md"
   fi
 }
 
@@ -639,7 +639,7 @@ profile_allocations() {
   UPROBES=1
   # The GC entry point is a C++ symbol perf probe cannot parse: place that one by address.
   local gc_address
-  gc_address=$(nm "$dbg" | awk '/GCHeap.*GarbageCollectGeneration/ { print $1; exit }')
+  gc_address=$(nm "$dbg" | awk '/GCHeap.*GarbageCollectGeneration/ { print $1; exit }' || true)
   for probe in obj=RhpNewFast array=RhpNewArrayFast ptrarray=RhpNewPtrArrayFast object=RhpNewObject varsize=RhpNewVariableSizeObject string=RhNewString ${gc_address:+gc=0x$gc_address}; do
     perf probe -q -x "$ENGINE" -a "enginebench:$probe" >/dev/null 2>&1 || log "  uprobe $probe not placed"
   done
@@ -680,7 +680,7 @@ profile_allocations() {
       /^[^ \t]/ { want = 0; next }
       /RhpNewFast/ { want = 1; next }
       want == 1 && NF >= 2 { sub(/\+0x[0-9a-f]+$/, "", $2); count[$2]++; want = 0 }
-      END { for (k in count) printf("%7d  %s\n", count[k], k) }' | sort -rn | head -15
+      END { for (k in count) printf("%7d  %s\n", count[k], k) }' | sort -rn | head -15 || true
     echo '```'
     echo
   } >> "$dir/profile.md"
