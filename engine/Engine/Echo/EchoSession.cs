@@ -13,7 +13,8 @@ namespace Engine.Echo;
 /// One connection to <c>engine echo</c>. Request headers steer the answer:
 /// <c>x-echo-status: CODE</c> (status), <c>x-echo-delay-ms: N</c> (answer after N ms),
 /// <c>x-echo-bytes: N</c> (a body of exactly N bytes instead of the JSON description),
-/// <c>x-echo-body: true</c> (stream the request body back as the response body).
+/// <c>x-echo-body: true</c> (stream the request body back as the response body),
+/// <c>x-echo-set-NAME: VALUE</c> (add the response header NAME: VALUE).
 /// The JSON names the server, method, path, the request headers (names lower-cased), and the
 /// request body's length and FNV-1a hash, so tests can check what went through a proxy.
 /// </summary>
@@ -86,9 +87,7 @@ internal sealed class EchoSession
     private async ValueTask<bool> HandleAsync()
     {
         _server.CountRequest();
-        var keepAlive = _request.Version == HttpVersion.Http11
-            ? (_request.Connection & ConnectionOptions.Close) == 0
-            : (_request.Connection & ConnectionOptions.KeepAlive) != 0;
+        var keepAlive = Http1Persistence.IsPersistent(_request);
 
         var statusCode = HeaderNumber("x-echo-status"u8, 200);
         var delayMs = HeaderNumber("x-echo-delay-ms"u8, 0);
@@ -216,51 +215,8 @@ internal sealed class EchoSession
         WriteHead(statusCode, "application/octet-stream"u8, _request.Chunked || chunked ? -1 : _request.ContentLength, keepAlive, chunked);
         var result = _request.Chunked
             ? await BodyCopier.CopyChunkedAsync(_input, _output, _chunks, chunked).ConfigureAwait(false)
-            : chunked
-                ? await CopyLengthChunkedAsync(_request.ContentLength).ConfigureAwait(false)
-                : await BodyCopier.CopyLengthAsync(_input, _output, _request.ContentLength).ConfigureAwait(false);
+            : await BodyCopier.CopyLengthAsync(_input, _output, _request.ContentLength, encodeChunked: chunked).ConfigureAwait(false);
         return result == BodyResult.Complete && keepAlive;
-    }
-
-    private async ValueTask<BodyResult> CopyLengthChunkedAsync(long length)
-    {
-        var remaining = length;
-        while (remaining > 0)
-        {
-            var read = await _input.ReadAsync().ConfigureAwait(false);
-            var buffer = read.Buffer;
-            if (buffer.IsEmpty && read.IsCompleted)
-            {
-                return BodyResult.SourceEnded;
-            }
-
-            var take = buffer.Length <= remaining ? buffer : buffer.Slice(0, remaining);
-            WriteChunkHeader(take.Length);
-            foreach (var segment in take)
-            {
-                _output.Write(segment.Span);
-            }
-
-            _output.Write("\r\n"u8);
-            remaining -= take.Length;
-            _input.AdvanceTo(take.End);
-            if (!await FlushAsync().ConfigureAwait(false))
-            {
-                return BodyResult.DestinationGone;
-            }
-        }
-
-        _output.Write("0\r\n\r\n"u8);
-        return await FlushAsync().ConfigureAwait(false) ? BodyResult.Complete : BodyResult.DestinationGone;
-    }
-
-    private void WriteChunkHeader(long length)
-    {
-        var span = _output.GetSpan(20);
-        Utf8Formatter.TryFormat(length, span, out var written, new StandardFormat('x'));
-        span[written++] = (byte)'\r';
-        span[written++] = (byte)'\n';
-        _output.Advance(written);
     }
 
     private async ValueTask<bool> WritePatternAsync(long length)
@@ -306,9 +262,22 @@ internal sealed class EchoSession
             w.Write("connection: close\r\n"u8);
         }
 
+        // x-echo-set-NAME: VALUE asks for a response header NAME: VALUE (to test response header rules).
+        var headers = _request.Headers;
+        for (var i = 0; i < headers.Length; i++)
+        {
+            var name = _request.Span(headers[i].Name);
+            if (name.Length > EchoSetPrefix.Length && System.Text.Ascii.EqualsIgnoreCase(name[..EchoSetPrefix.Length], EchoSetPrefix))
+            {
+                w.WriteHeader(name[EchoSetPrefix.Length..], _request.Span(headers[i].Value));
+            }
+        }
+
         w.Write("\r\n"u8);
         w.Commit();
     }
+
+    private static ReadOnlySpan<byte> EchoSetPrefix => "x-echo-set-"u8;
 
     private void WriteJson(long bodyLength, ulong bodyHash)
     {

@@ -14,7 +14,7 @@ internal static partial class BodyCopier
     /// forwarded when the destination is chunked too.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<BodyResult> CopyChunkedAsync(PipeReader source, PipeWriter destination, ChunkedDecoder decoder, bool encodeChunked)
+    public static async ValueTask<BodyResult> CopyChunkedAsync(PipeReader source, PipeWriter destination, ChunkedDecoder decoder, bool encodeChunked, BodyCounter? counter = null)
     {
         decoder.Reset();
         while (true)
@@ -40,6 +40,7 @@ internal static partial class BodyCopier
                 var status = decoder.Decode(buffer, out var data, out var consumed, out _);
                 if (status == ChunkedDecodeStatus.Data)
                 {
+                    counter?.Add(data.Length);
                     if (encodeChunked)
                     {
                         WriteChunk(destination, data);
@@ -58,7 +59,7 @@ internal static partial class BodyCopier
                     source.AdvanceTo(consumed);
                     if (encodeChunked)
                     {
-                        WriteLastChunk(destination, decoder.Trailers);
+                        ChunkedEncoder.WriteLastChunk(destination, decoder.Trailers);
                     }
 
                     return await FlushAsync(destination).ConfigureAwait(false);
@@ -87,17 +88,4 @@ internal static partial class BodyCopier
         }
     }
 
-    private static void WriteLastChunk(PipeWriter destination, HttpHead trailers)
-    {
-        var w = new PipeHeadWriter(destination);
-        w.Write("0\r\n"u8);
-        var fields = trailers.Headers;
-        for (var i = 0; i < fields.Length; i++)
-        {
-            w.WriteHeader(trailers.Span(fields[i].Name), trailers.Span(fields[i].Value));
-        }
-
-        w.Write("\r\n"u8);
-        w.Commit();
-    }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Engine.Protocols.Http1;
 
 namespace Engine.Proxy;
 
@@ -25,9 +26,9 @@ internal static partial class BodyCopier
         }
     }
 
-    /// <summary>Copies exactly <paramref name="length"/> bytes.</summary>
+    /// <summary>Copies exactly <paramref name="length"/> bytes, optionally as chunks (for a peer that gets no length).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<BodyResult> CopyLengthAsync(PipeReader source, PipeWriter destination, long length)
+    public static async ValueTask<BodyResult> CopyLengthAsync(PipeReader source, PipeWriter destination, long length, BodyCounter? counter = null, bool encodeChunked = false)
     {
         var remaining = length;
         while (remaining > 0)
@@ -55,8 +56,17 @@ internal static partial class BodyCopier
             }
 
             var take = buffer.Length <= remaining ? buffer : buffer.Slice(0, remaining);
-            Write(destination, take);
+            if (encodeChunked)
+            {
+                WriteChunk(destination, take);
+            }
+            else
+            {
+                Write(destination, take);
+            }
+
             remaining -= take.Length;
+            counter?.Add(take.Length);
             source.AdvanceTo(take.End);
 
             var flushed = await FlushAsync(destination).ConfigureAwait(false);
@@ -66,12 +76,17 @@ internal static partial class BodyCopier
             }
         }
 
-        return length == 0 ? await FlushAsync(destination).ConfigureAwait(false) : BodyResult.Complete;
+        if (encodeChunked)
+        {
+            destination.Write(ChunkedEncoder.LastChunk);
+        }
+
+        return length == 0 || encodeChunked ? await FlushAsync(destination).ConfigureAwait(false) : BodyResult.Complete;
     }
 
     /// <summary>Copies until the source closes; optionally re-frames as chunks for an HTTP/1.1 client.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<BodyResult> CopyUntilCloseAsync(PipeReader source, PipeWriter destination, bool encodeChunked)
+    public static async ValueTask<BodyResult> CopyUntilCloseAsync(PipeReader source, PipeWriter destination, bool encodeChunked, BodyCounter? counter = null)
     {
         while (true)
         {
@@ -94,6 +109,7 @@ internal static partial class BodyCopier
             var buffer = read.Buffer;
             if (!buffer.IsEmpty)
             {
+                counter?.Add(buffer.Length);
                 if (encodeChunked)
                 {
                     WriteChunk(destination, buffer);
@@ -109,7 +125,7 @@ internal static partial class BodyCopier
             {
                 if (encodeChunked)
                 {
-                    destination.Write("0\r\n\r\n"u8);
+                    destination.Write(ChunkedEncoder.LastChunk);
                 }
 
                 return await FlushAsync(destination).ConfigureAwait(false);
@@ -123,7 +139,7 @@ internal static partial class BodyCopier
         }
     }
 
-    private static void Write(PipeWriter destination, in ReadOnlySequence<byte> data)
+    public static void Write(PipeWriter destination, in ReadOnlySequence<byte> data)
     {
         if (data.IsSingleSegment)
         {
@@ -140,12 +156,8 @@ internal static partial class BodyCopier
     /// <summary>Writes data as one chunk: size line, data, CRLF.</summary>
     private static void WriteChunk(PipeWriter destination, in ReadOnlySequence<byte> data)
     {
-        var span = destination.GetSpan(18);
-        System.Buffers.Text.Utf8Formatter.TryFormat(data.Length, span, out var written, new System.Buffers.StandardFormat('x'));
-        span[written++] = (byte)'\r';
-        span[written++] = (byte)'\n';
-        destination.Advance(written);
+        ChunkedEncoder.WriteChunkHeader(destination, data.Length);
         Write(destination, data);
-        destination.Write("\r\n"u8);
+        ChunkedEncoder.WriteChunkTerminator(destination);
     }
 }

@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
-using Engine.Routing;
+using Engine.Telemetry;
+using Engine.Upstream;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
@@ -14,11 +16,23 @@ namespace Engine.Proxy;
 /// whatever the client already sent waits in the pipe).
 /// </summary>
 /// <remarks>
-/// This is the connection state machine, so it is long; it is split by concern into partial
-/// files (.Forward: routing and attempts, .Exchange: one upstream exchange, .Replies: local
-/// responses). Per-connection objects (heads, scratch) are allocated once and reset per request,
-/// and per-request async methods use pooled builders, so a request allocates nothing in the
-/// steady state. Exceptions are caught only here, at the connection loop.
+/// <para>
+/// This is the connection's state machine and it is deliberately one long async method: every
+/// await of the common path (read the request, flush upstream, wait for the response, stream a
+/// Content-Length body back) is in <see cref="RunAsync"/> itself. An async method allocates its
+/// state-machine box the first time it suspends; a chain of per-request async methods would
+/// allocate one box per level per request (measured: ~730 B per request with six levels and 64
+/// connections — pooled builders do not help when many requests are in flight, because their
+/// cache holds a box or two per thread). Here the box is allocated once per connection. The
+/// steps themselves are small synchronous methods in the partial files (.Routing, .Upstream,
+/// .Replies); only rare paths (connecting, back-off, streamed request bodies, chunked or
+/// close-delimited responses) are separate async methods.
+/// </para>
+/// <para>
+/// Exceptions are caught here only. Failures of the upstream connection are turned into
+/// <see cref="ForwardError"/> values where they happen; the downstream connection failing ends
+/// the loop.
+/// </para>
 /// </remarks>
 internal sealed partial class Http1ProxySession
 {
@@ -26,6 +40,7 @@ internal sealed partial class Http1ProxySession
     private readonly ConnectionContext _connection;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
+    private readonly Http1Limits _limits;
     private readonly HttpRequestHead _request = new();
     private readonly HttpResponseHead _response = new();
     private readonly byte[] _scratch = new byte[16 * 1024];
@@ -33,11 +48,24 @@ internal sealed partial class Http1ProxySession
     private readonly ChunkedDecoder _requestChunks;
     private readonly ChunkedDecoder _responseChunks;
 
-    // Per-request state, reset by BeginRequest.
+    // Per-request state (BeginRequest resets it).
     private ResponseFlags _flags;
     private bool _keepAlive;
     private int _status;
     private long _started;
+    private BodyFraming _requestFraming;
+    private BodyFraming _upstreamFraming;
+    private BodyFraming _downstreamFraming;
+    private bool _continueSent;
+    private readonly BodyCounter _received = new();
+    private readonly BodyCounter _sent = new();
+    private DateTimeOffset _startTime;
+    private Cluster? _cluster;
+    private Endpoint? _host;
+    private int _attempts;
+    private long _serviceTimeMs;
+    private string? _routeName;
+    private bool _proxiedResponse;
 
     public Http1ProxySession(ProxyServer server, ConnectionContext connection)
     {
@@ -46,113 +74,324 @@ internal sealed partial class Http1ProxySession
         _input = connection.Transport.Input;
         _output = connection.Transport.Output;
         _logger = server.Logger;
-        _requestChunks = new ChunkedDecoder(server.Options.Http1Limits);
-        _responseChunks = new ChunkedDecoder(server.Options.Http1Limits);
+        _limits = server.Options.Http1Limits;
+        _requestChunks = new ChunkedDecoder(_limits);
+        _responseChunks = new ChunkedDecoder(_limits);
     }
+
+    private string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
 
     public async Task RunAsync()
     {
+        UpstreamConnection? upstream = null; // leased and not yet returned or discarded
+        Endpoint? busy = null;               // counts this request as active
         try
         {
             while (true)
             {
-                var result = await _input.ReadAsync().ConfigureAwait(false);
-                var buffer = result.Buffer;
-                _request.Reset();
-                var status = Http1RequestParser.TryParseRequest(buffer, _request, _server.Options.Http1Limits, out var consumed, out var error);
-
-                if (status == Http1ParseStatus.Incomplete)
+                // 1. A request head (pipelined requests are already in the pipe).
+                var read = await _input.ReadAsync().ConfigureAwait(false);
+                var buffer = read.Buffer;
+                var parsed = Http1RequestParser.TryParseRequest(buffer, _request, _limits, out var consumed, out var parseError);
+                if (parsed == Http1ParseStatus.Incomplete)
                 {
-                    if (result.IsCompleted || result.IsCanceled)
+                    if (read.IsCompleted || read.IsCanceled)
                     {
-                        // The client closed between requests (normal) or mid-head (nothing to answer).
-                        break;
+                        break; // closed between requests (normal) or mid-head (nothing to answer)
                     }
 
                     _input.AdvanceTo(buffer.Start, buffer.End);
                     continue;
                 }
 
-                if (status == Http1ParseStatus.Error)
+                if (parsed == Http1ParseStatus.Error)
                 {
                     _input.AdvanceTo(buffer.End);
-                    await RejectAsync(error).ConfigureAwait(false);
+                    _request.Reset(); // whatever was parsed is not a request; log it as "-"
+                    BeginRequest();
+                    WriteRejection(parseError);
+                    await _output.FlushAsync().ConfigureAwait(false);
+                    ReportCompleted();
                     break;
                 }
 
                 _input.AdvanceTo(consumed);
-                if (!await HandleRequestAsync().ConfigureAwait(false))
+                BeginRequest();
+
+                // 2. Route: either a local reply or a cluster to forward to.
+                var reply = Route(out var cluster);
+
+                // 3. Attempts: Istio's default policy retries connect failures on other hosts.
+                var tried = new TriedEndpoints();
+                for (var attempt = 1; reply is null; attempt++)
+                {
+                    var endpoint = attempt == 1 ? cluster!.Pick() : cluster!.PickAvoiding(tried, _server.Random);
+                    if (endpoint is null)
+                    {
+                        reply = LocalReplies.For(ForwardError.NoHealthyUpstream);
+                        break;
+                    }
+
+                    upstream = endpoint.Pool.TryTakeIdle();
+                    var reused = upstream is not null;
+                    upstream ??= await ConnectAsync(endpoint).ConfigureAwait(false);
+                    if (upstream is null)
+                    {
+                        if (attempt <= DefaultRetries)
+                        {
+                            tried[attempt - 1] = endpoint;
+                            await Task.Delay(Backoff(attempt)).ConfigureAwait(false);
+                            continue;
+                        }
+
+                        _flags |= ResponseFlags.UpstreamRetryLimitExceeded;
+                        reply = LocalReplies.For(ForwardError.ConnectFailed);
+                        break;
+                    }
+
+                    // 4. One exchange with that upstream connection.
+                    busy = endpoint;
+                    _host = endpoint;
+                    _attempts = attempt;
+                    endpoint.RequestStarted();
+                    var upstreamStarted = Stopwatch.GetTimestamp();
+                    var error = ForwardError.None;
+                    WriteRequestHead(upstream, attempt);
+                    if (_request.ExpectContinue && _request.HasBody && !_continueSent)
+                    {
+                        // Envoy's default: answer 100 Continue itself and strip Expect upstream.
+                        _continueSent = true;
+                        _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+                        await _output.FlushAsync().ConfigureAwait(false);
+                    }
+
+                    var bodyPump = StartRequestBody(upstream);
+                    if (bodyPump.IsCompleted)
+                    {
+                        // No body, or one already here and copied: send it all now. (A pump flushes as it goes.)
+                        try
+                        {
+                            if ((await upstream.Output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                            {
+                                error = ForwardError.UpstreamResetBeforeResponse;
+                            }
+                        }
+                        catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+                        {
+                            error = ForwardError.UpstreamResetBeforeResponse;
+                        }
+                    }
+
+                    // 4a. The response head (1xx skipped). If the client goes away meanwhile, the
+                    // upstream request is aborted so that its connection is freed now.
+                    if (error == ForwardError.None)
+                    {
+                        using var clientGone = _connection.ConnectionClosed.UnsafeRegister(AbortUpstream, upstream);
+                        while (true)
+                        {
+                            ReadResult response;
+                            try
+                            {
+                                response = await upstream.Input.ReadAsync().ConfigureAwait(false);
+                            }
+                            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+                            {
+                                error = ForwardError.UpstreamResetBeforeResponse;
+                                break;
+                            }
+
+                            var step = ReadResponseHead(upstream, response, ref error);
+                            if (step != HeadStep.NeedMore)
+                            {
+                                break;
+                            }
+                        }
+                    }
+
+                    // 4b. Head and body downstream.
+                    var responseBody = BodyResult.Complete;
+                    if (error == ForwardError.None)
+                    {
+                        WriteResponseHead(upstreamStarted);
+                        if (_upstreamFraming == BodyFraming.ContentLength)
+                        {
+                            // The common case, inline: copy each read and flush with back-pressure.
+                            var remaining = _response.ContentLength;
+                            while (remaining > 0 && responseBody == BodyResult.Complete)
+                            {
+                                ReadResult body;
+                                try
+                                {
+                                    body = await upstream.Input.ReadAsync().ConfigureAwait(false);
+                                }
+                                catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+                                {
+                                    responseBody = BodyResult.SourceEnded;
+                                    break;
+                                }
+
+                                responseBody = CopyBodyRead(upstream.Input, body, ref remaining);
+                                if (responseBody == BodyResult.Complete && remaining > 0)
+                                {
+                                    responseBody = await FlushDownstreamAsync().ConfigureAwait(false);
+                                }
+                            }
+
+                            if (responseBody == BodyResult.Complete)
+                            {
+                                responseBody = await FlushDownstreamAsync().ConfigureAwait(false);
+                            }
+                        }
+                        else
+                        {
+                            responseBody = await StreamResponseBodyAsync(upstream).ConfigureAwait(false);
+                        }
+                    }
+
+                    // 4c. Settle the request body, then both connections.
+                    var requestBody = await FinishRequestBody(bodyPump, upstream).ConfigureAwait(false);
+                    endpoint.RequestFinished();
+                    busy = null;
+                    var settlement = Settle(upstream, reused, ref error, requestBody, responseBody);
+                    upstream = null;
+                    if (settlement == Settlement.RetryOnFreshConnection)
+                    {
+                        attempt--; // a keep-alive connection that died idle is not an attempt
+                        continue;
+                    }
+
+                    if (settlement == Settlement.Reply)
+                    {
+                        reply = LocalReplies.For(error);
+                    }
+                    else if (settlement == Settlement.Abort)
+                    {
+                        // Part of the response is with the client: the only honest signal left is
+                        // to abort, never to end the message as if it were complete.
+                        ReportCompleted();
+                        AbortDownstream();
+                        return;
+                    }
+
+                    break;
+                }
+
+                if (reply is { } local)
+                {
+                    if (_request.HasBody && _requestFraming == BodyFraming.None)
+                    {
+                        _keepAlive = false; // the body was never read: the connection is out of step
+                    }
+
+                    WriteLocalReply(local);
+                    await _output.FlushAsync().ConfigureAwait(false);
+                }
+
+                ReportCompleted();
+                if (!_keepAlive)
                 {
                     break;
                 }
             }
         }
-        catch (ConnectionResetException)
+        catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
         {
-            // The client reset the connection: nothing to answer, nothing to log beyond a counter.
-        }
-        catch (Exception e) when (e is OperationCanceledException or ConnectionAbortedException or ObjectDisposedException)
-        {
-            // Shutdown or abort while reading: the connection is going away.
+            // The client reset or went away, or shutdown aborted the connection.
         }
         catch (Exception e)
         {
-            ProxyLog.SessionFailed(_logger, e, _connection.RemoteEndPoint?.ToString() ?? "?");
+            ProxyLog.SessionFailed(_logger, e, Remote);
         }
         finally
         {
+            busy?.RequestFinished();
+            if (upstream is not null)
+            {
+                upstream.Pool.Discard(upstream);
+            }
+
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>Handles one parsed request; returns whether the connection may carry another.</summary>
-    private async ValueTask<bool> HandleRequestAsync()
+    private void BeginRequest()
     {
         _flags = ResponseFlags.None;
         _status = 0;
-        _started = System.Diagnostics.Stopwatch.GetTimestamp();
-        _keepAlive = _request.Version == HttpVersion.Http11
-            ? (_request.Connection & ConnectionOptions.Close) == 0
-            : (_request.Connection & ConnectionOptions.KeepAlive) != 0;
-
-        if (!PathNormalizer.TryNormalize(_request))
-        {
-            await RejectAsync(Http1Error.InvalidPath).ConfigureAwait(false);
-            return false;
-        }
-
-        var config = _server.Config;
-        var port = RouteTable.PortOf(_request);
-        var view = new RequestView(_request, port, _scratch);
-        var match = config.Routes.Match(view);
-        if (match.Outcome != RouteOutcome.Matched)
-        {
-            // No virtual host or no rule: Envoy's 404 NR (istio-semantics.md §6). The body, if any,
-            // is never read, so the connection cannot carry another request.
-            return await ReplyAndDrainAsync(LocalReplies.NoRoute).ConfigureAwait(false);
-        }
-
-        return await ForwardAsync(match.Rule!, port).ConfigureAwait(false);
+        _started = Stopwatch.GetTimestamp();
+        _keepAlive = Http1Persistence.IsPersistent(_request) && !_server.Draining;
+        _requestFraming = BodyFraming.None;
+        _upstreamFraming = BodyFraming.None;
+        _downstreamFraming = BodyFraming.None;
+        _continueSent = false;
+        _received.Reset();
+        _sent.Reset();
+        _startTime = _server.Time.GetUtcNow();
+        _cluster = null;
+        _host = null;
+        _attempts = 0;
+        _serviceTimeMs = -1;
+        _routeName = null;
+        _proxiedResponse = false;
+        ResetRouting();
     }
 
-    /// <summary>Answers a local reply for a request whose body was not consumed.</summary>
-    private async ValueTask<bool> ReplyAndDrainAsync(LocalReply reply)
+    /// <summary>Hands the finished request to the access log and metrics.</summary>
+    private void ReportCompleted()
     {
-        if (_request.HasBody)
+        _server.Telemetry.OnRequestCompleted(new CompletedRequest
         {
-            _keepAlive = false;
-        }
-
-        await WriteLocalReplyAsync(reply).ConfigureAwait(false);
-        return _keepAlive;
+            Request = _request,
+            Response = _proxiedResponse ? _response : null,
+            Protocol = _request.Version == HttpVersion.Http10 ? "HTTP/1.0" : "HTTP/1.1",
+            Status = _status,
+            Flags = _flags,
+            StartTime = _startTime,
+            Duration = Stopwatch.GetElapsedTime(_started),
+            UpstreamServiceTimeMs = _serviceTimeMs,
+            BytesReceived = _received.Bytes,
+            BytesSent = _sent.Bytes,
+            Attempts = _attempts,
+            Cluster = _cluster,
+            UpstreamHost = _host,
+            RouteName = _routeName,
+            DownstreamRemote = _connection.RemoteEndPoint,
+            DownstreamLocal = _connection.LocalEndPoint,
+        });
     }
 
-    private async ValueTask RejectAsync(Http1Error error)
+    /// <summary>
+    /// Ends the client connection with a reset, not a FIN: after a truncated response a FIN could
+    /// pass for the end of a close-delimited body, and a reset cannot (bytes still unsent are
+    /// dropped — the client must see a failure, never a complete-looking message).
+    /// </summary>
+    private void AbortDownstream()
     {
-        _keepAlive = false;
-        ProxyLog.BadRequest(_logger, _connection.RemoteEndPoint?.ToString() ?? "?", error.ToString());
-        var reply = new LocalReply(Http1ErrorStatus.StatusFor(error), System.Text.Encoding.ASCII.GetString(Http1ErrorStatus.Describe(error)), ResponseFlags.DownstreamProtocolError);
-        await WriteLocalReplyAsync(reply).ConfigureAwait(false);
+        if (_connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            try
+            {
+                socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                // Already gone.
+            }
+        }
+
+        _connection.Abort(new ConnectionAbortedException("upstream response ended early"));
+    }
+
+    private async ValueTask<BodyResult> FlushDownstreamAsync()
+    {
+        try
+        {
+            return (await _output.FlushAsync().ConfigureAwait(false)).IsCompleted ? BodyResult.DestinationGone : BodyResult.Complete;
+        }
+        catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+        {
+            return BodyResult.DestinationGone;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Engine.Telemetry;
 using Engine.Transport;
 using Engine.Upstream;
 using Microsoft.AspNetCore.Connections;
@@ -21,11 +22,13 @@ internal sealed class ProxyServer : IAsyncDisposable
     private int _activeConnections;
     private volatile bool _draining;
 
-    public ProxyServer(ProxyOptions options, RuntimeConfig config, ILoggerFactory loggerFactory, IRandomSource? random = null)
+    public ProxyServer(ProxyOptions options, RuntimeConfig config, ILoggerFactory loggerFactory, IRandomSource? random = null, TimeProvider? time = null, IRequestTelemetry? telemetry = null)
     {
         Options = options;
         _config = config;
         Random = random ?? SharedRandomSource.Instance;
+        Time = time ?? TimeProvider.System;
+        Telemetry = telemetry ?? NoRequestTelemetry.Instance;
         Logger = loggerFactory.CreateLogger("engine.proxy");
         _listenerFactory = SocketTransports.CreateListenerFactory(options.Transport, loggerFactory);
     }
@@ -33,6 +36,11 @@ internal sealed class ProxyServer : IAsyncDisposable
     public ProxyOptions Options { get; }
 
     public IRandomSource Random { get; }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>Access log and metrics sink for finished requests.</summary>
+    public IRequestTelemetry Telemetry { get; }
 
     public ILogger Logger { get; }
 

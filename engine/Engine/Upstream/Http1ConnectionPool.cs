@@ -22,6 +22,8 @@ internal sealed class Http1ConnectionPool
     private UpstreamConnection[] _idle = new UpstreamConnection[8];
     private int _idleCount;
     private int _open;
+    private long _opened;
+    private volatile bool _retired;
 
     public Http1ConnectionPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings)
     {
@@ -50,8 +52,6 @@ internal sealed class Http1ConnectionPool
 
     /// <summary>Total connections ever opened (tests count upstream connections with it).</summary>
     public long ConnectionsOpened => Interlocked.Read(ref _opened);
-
-    private long _opened;
 
     /// <summary>Pops a healthy idle connection, closing any dead ones found on the way.</summary>
     public UpstreamConnection? TryTakeIdle()
@@ -93,11 +93,25 @@ internal sealed class Http1ConnectionPool
         return (outcome, new UpstreamConnection(context, this));
     }
 
+    /// <summary>True once a configuration without this endpoint was published.</summary>
+    public bool IsRetired => _retired;
+
+    /// <summary>
+    /// The endpoint left the configuration: idle connections close now, and connections still
+    /// carrying requests of the old configuration close when those finish (instead of being parked
+    /// in a pool nobody sweeps any more).
+    /// </summary>
+    public void Retire()
+    {
+        _retired = true;
+        CloseIdle();
+    }
+
     /// <summary>Parks a connection whose last exchange ended cleanly.</summary>
     public void Return(UpstreamConnection connection)
     {
         connection.RequestsServed++;
-        if (connection.IsClosed || (Settings.MaxRequestsPerConnection > 0 && connection.RequestsServed >= Settings.MaxRequestsPerConnection))
+        if (_retired || connection.IsClosed || (Settings.MaxRequestsPerConnection > 0 && connection.RequestsServed >= Settings.MaxRequestsPerConnection))
         {
             Discard(connection);
             return;

@@ -92,7 +92,7 @@ internal sealed class UpstreamPools : IDisposable
 
             foreach (var pool in retired)
             {
-                pool.CloseIdle();
+                pool.Retire();
             }
         }
     }
