@@ -750,14 +750,22 @@ for target in "${TARGET_LIST[@]}"; do
 done
 
 ENGINE_WORKS=unknown
+declare -A TPID=()
+declare -A IDLE_KB=()
+
+# Every run starts all targets at once (each on the proxy core; a proxy that is not being
+# measured sits idle), then measures each cell for every target back to back, so that targets
+# compared in a cell are measured seconds apart, not minutes: on a machine whose speed drifts,
+# that is what keeps the ratios honest.
 for run in $(seq 1 "$RUNS"); do
-  # Rotate the order each run so that no target always goes first (or last) on a drifting machine.
+  # Rotate the order each run so that no target always goes first (or last) in a cell.
   order=()
   n=${#TARGET_LIST[@]}
   for i in $(seq 0 $((n - 1))); do order+=("${TARGET_LIST[$(((i + run - 1) % n))]}"); done
   log "run $run of $RUNS: ${order[*]}"
+  wait_quiet
+  live=()
   for target in "${order[@]}"; do
-    wait_quiet
     if ! start_target "$target"; then
       log "  $target did not start listening (see $RUN_DIR/$target.log)"
       record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"start\",\"detail\":\"$(json_escape "$(tail -5 "$RUN_DIR/$target.log" 2>/dev/null | tr '\n' ' ')")\"}"
@@ -775,28 +783,41 @@ for run in $(seq 1 "$RUNS"); do
       continue
     fi
     [ "$target" = engine ] && [ "$ENGINE_WORKS" != no ] && ENGINE_WORKS=yes
-
-    idle_kb=0
+    TPID[$target]=$TARGET_PID
+    IDLE_KB[$target]=0
     if [ -n "$TARGET_PID" ]; then
       mapfile -t tp < <(tree_pids "$TARGET_PID")
-      idle_kb=$(mem_kb VmRSS "${tp[@]}")
+      IDLE_KB[$target]=$(mem_kb VmRSS "${tp[@]}")
     fi
-    # Warm-up (JIT tiers for YARP, pools and caches for all), not recorded.
+    live+=("$target")
+  done
+
+  # Warm-up (JIT tiers for YARP, pools and caches for all), not recorded.
+  for target in "${live[@]}"; do
     taskset -c "$LOAD_CPU" wrk -t1 -c64 -d"${WARMUP}s" -H "Host: $SERVICE_HOST" "http://127.0.0.1:${PORT[$target]}/small" >/dev/null 2>&1 || true
     taskset -c "$LOAD_CPU" wrk -t1 -c8 -d1s -H "Host: $SERVICE_HOST" "http://127.0.0.1:${PORT[$target]}/64k" >/dev/null 2>&1 || true
+  done
 
-    for body in small 64k; do
-      for conns in "${CONN_LIST[@]}"; do
+  for body in small 64k; do
+    for conns in "${CONN_LIST[@]}"; do
+      for target in "${live[@]}"; do
+        TARGET_PID=${TPID[$target]}
         measure_cell wrk "$target" "$run" "$body" "$conns"
       done
     done
-    for rate in "${RATE_LIST[@]}"; do
+  done
+  for rate in "${RATE_LIST[@]}"; do
+    for target in "${live[@]}"; do
+      TARGET_PID=${TPID[$target]}
       measure_cell rate "$target" "$run" "$rate"
     done
+  done
 
+  for target in "${live[@]}"; do
+    TARGET_PID=${TPID[$target]}
     if [ -n "$TARGET_PID" ]; then
       mapfile -t tp < <(tree_pids "$TARGET_PID")
-      record "{\"kind\":\"memory\",\"target\":\"$target\",\"run\":$run,\"rss_idle_kb\":$idle_kb,\"rss_after_kb\":$(mem_kb VmRSS "${tp[@]}"),\"rss_peak_kb\":$(mem_kb VmHWM "${tp[@]}"),\"processes\":${#tp[@]}}"
+      record "{\"kind\":\"memory\",\"target\":\"$target\",\"run\":$run,\"rss_idle_kb\":${IDLE_KB[$target]},\"rss_after_kb\":$(mem_kb VmRSS "${tp[@]}"),\"rss_peak_kb\":$(mem_kb VmHWM "${tp[@]}"),\"processes\":${#tp[@]}}"
       stop_pid "$TARGET_PID"
     fi
   done
@@ -833,6 +854,7 @@ cat > "$RUN_DIR/meta.json" <<EOF
   "duration_s": $DURATION,
   "rate_duration_s": $RATE_DURATION,
   "rate_connections": 16,
+  "noise_limit_pct": $NOISE_LIMIT,
   "engine_works": "$ENGINE_WORKS",
   "engine_binary_bytes": $(stat -c %s "$ENGINE"),
   "versions": {

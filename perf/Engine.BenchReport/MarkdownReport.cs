@@ -22,6 +22,12 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine(EngineStatus(s));
         md.AppendLine();
+        if (NoiseNote(s) is { } noise)
+        {
+            md.AppendLine(noise);
+            md.AppendLine();
+        }
+
         md.AppendLine("Each proxy runs pinned to one core (`taskset`), with one worker/thread; wrk (or engine-loadgen) and the upstream " +
                       "(nginx, one worker) share the other core. `direct` is wrk against the upstream with no proxy: the limit. " +
                       "CPU-s/100k is the proxy's own utime+stime per 100,000 requests (all its processes); peak RSS is VmHWM. " +
@@ -79,6 +85,11 @@ internal static class MarkdownReport
         var meta = s.Results.Meta;
         text.AppendLine(Inv, $"Engine benchmark {Str(meta, "date_utc")}, commit {Str(meta, "commit")}, median of {meta.GetProperty("runs").GetInt32()} run(s){(meta.GetProperty("quick").GetBoolean() ? " (quick mode)" : string.Empty)}");
         text.AppendLine(EngineStatus(s).Replace("**", string.Empty, StringComparison.Ordinal));
+        if (NoiseNote(s) is { } noise)
+        {
+            text.AppendLine(noise.Replace("**", string.Empty, StringComparison.Ordinal));
+        }
+
         foreach (var (body, connections) in s.Cells)
         {
             text.AppendLine(Inv, $"{BodyName(body)}, {connections} connections:");
@@ -112,6 +123,26 @@ internal static class MarkdownReport
             "no" => "**Engine status: NOT WORKING** — it failed to start or answered a probe wrongly; its figures are missing or meaningless (see Failures).",
             _ => "Engine status: not measured in this run.",
         };
+    }
+
+    /// <summary>Says how many measurements other processes disturbed beyond the noise limit (after bench.sh's retries).</summary>
+    private static string? NoiseNote(Summary s)
+    {
+        var limit = s.Results.Meta.TryGetProperty("noise_limit_pct", out var l) ? l.GetDouble() : 10;
+        static double Worst(double proxy, double load, bool direct) => Math.Max(direct || double.IsNaN(proxy) ? 0 : proxy, double.IsNaN(load) ? 0 : load);
+        var cells = s.Results.Wrk.Select(w => Worst(w.ProxyCoreOther, w.LoadCoreOther, w.Target == "direct"))
+            .Concat(s.Results.Rates.Select(r => Worst(r.ProxyCoreOther, r.LoadCoreOther, r.Target == "direct")))
+            .ToArray();
+        var noisy = cells.Count(c => c > limit);
+        if (noisy == 0)
+        {
+            return null;
+        }
+
+        var text = string.Create(Inv, $"{noisy} of {cells.Length} measurements were disturbed by other processes on the machine (more than {limit:F0}% of a core, after retries): see the \"others\" columns.");
+        return noisy * 4 > cells.Length
+            ? "**Noisy run: " + text + " Req/s and latency from this run are not reliable; CPU-s/100k (the proxy's own CPU) holds up best.**"
+            : text;
     }
 
     private static void Goals(StringBuilder md, Summary s)
