@@ -1,4 +1,6 @@
 using System.Net;
+using Engine.Http2;
+using Engine.Protocols.Http2;
 using Engine.Transport;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -74,7 +76,15 @@ internal sealed class EchoServer : IAsyncDisposable
     {
         try
         {
-            await new EchoSession(this, connection).RunAsync().ConfigureAwait(false);
+            // h2c prior knowledge and HTTP/1.1 share the port: the first bytes tell them apart.
+            if (await Http2ProtocolSniffer.SniffAsync(connection.Transport.Input).ConfigureAwait(false) == ProtocolSniffResult.Http2)
+            {
+                await Http2EchoSession.RunAsync(this, connection).ConfigureAwait(false);
+            }
+            else
+            {
+                await new EchoSession(this, connection).RunAsync().ConfigureAwait(false);
+            }
         }
         finally
         {

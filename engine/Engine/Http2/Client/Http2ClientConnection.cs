@@ -1,0 +1,258 @@
+using Engine.Protocols.Http2;
+using Microsoft.AspNetCore.Connections;
+
+namespace Engine.Http2.Client;
+
+/// <summary>
+/// An upstream HTTP/2 connection (h2c prior knowledge): sends the client preface and our SETTINGS at
+/// once, then multiplexes the streams its owner opens, up to the server's
+/// SETTINGS_MAX_CONCURRENT_STREAMS. On the server's GOAWAY it takes no new streams; the ones above
+/// the last-stream-id (and any not yet sent) end as <see cref="Http2StreamEndKind.Refused"/> — the
+/// server did not process them, so they are safe to retry on another connection (RFC 9113 §6.8).
+/// Push is never enabled (ENABLE_PUSH = 0; a PUSH_PROMISE is a connection error).
+/// </summary>
+internal sealed class Http2ClientConnection : Http2Connection
+{
+    private readonly Action<Http2ClientConnection>? _onStateChanged;
+    private readonly List<Http2Stream> _refused = [];
+    private bool _peerSettingsReceived;
+    private int _goAwayLastStreamId = int.MaxValue;
+
+    /// <param name="onStateChanged">Called (outside any lock) when a stream slot frees, the server's SETTINGS arrive, GOAWAY, or close.</param>
+    public Http2ClientConnection(ConnectionContext context, Http2SessionOptions? options = null, Action<Http2ClientConnection>? onStateChanged = null)
+        : base(context, options ?? Http2SessionOptions.Default, isServer: false)
+    {
+        _onStateChanged = onStateChanged;
+        lock (Sync)
+        {
+            // §3.4: the preface, then our SETTINGS as the first frame; requests may follow at once.
+            QueueRawLocked(Http2Preface.ClientPreface);
+            QueueLocalSettingsLocked();
+        }
+
+        RunDeferred();
+    }
+
+    /// <summary>Streams this connection may carry at once: the server's SETTINGS_MAX_CONCURRENT_STREAMS (assumed until they arrive).</summary>
+    public int MaxConcurrentStreams
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return MaxConcurrentStreamsLocked;
+            }
+        }
+    }
+
+    /// <summary>The server's SETTINGS have not arrived yet: its concurrency limit is still unknown.</summary>
+    public bool AwaitingSettings
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return !_peerSettingsReceived && PhaseValue == Http2ConnectionPhase.Open;
+            }
+        }
+    }
+
+    /// <summary>New streams may be opened (no GOAWAY either way, not closing).</summary>
+    public bool IsAcceptingStreams => Phase == Http2ConnectionPhase.Open;
+
+    protected override bool NotifiesOnStreamSlot => true;
+
+    private int MaxConcurrentStreamsLocked => _peerSettingsReceived
+        ? (int)Math.Min(PeerSettings.MaxConcurrentStreams, int.MaxValue)
+        : Options.InitialPeerMaxConcurrentStreams;
+
+    /// <summary>A new stream, if the connection takes one now (open, below the server's concurrency limit); else false.</summary>
+    public bool TryOpenStream(out Http2ClientStream? stream)
+    {
+        lock (Sync)
+        {
+            if (PhaseValue != Http2ConnectionPhase.Open || ActiveStreamCount >= MaxConcurrentStreamsLocked)
+            {
+                stream = null;
+                return false;
+            }
+
+            var opened = (Http2ClientStream)RentStreamLocked();
+            CountLocked(opened);
+            OnLocalStreamOpenedLocked();
+            stream = opened;
+            return true;
+        }
+    }
+
+    internal void OnStreamDisposed(Http2ClientStream stream)
+    {
+        lock (Sync)
+        {
+            if (stream.OwnerDone)
+            {
+                return;
+            }
+
+            if (!stream.InputEnded || !stream.OutputEnded)
+            {
+                // A complete response with our side still open is a completed exchange we cut short.
+                var responded = stream.InputEnded && !stream.InboundAborted;
+                var end = responded
+                    ? new Http2StreamEnd(Http2StreamEndKind.Completed, Http2ErrorCode.NoError, HeadReceived: true, Http2Error.None)
+                    : new Http2StreamEnd(Http2StreamEndKind.ResetLocally, Http2ErrorCode.Cancel, stream.PeerHeadReceived, Http2Error.None);
+                AbortStreamLocked(stream, end, sendReset: true, Http2ErrorCode.Cancel);
+            }
+
+            OwnerDoneLocked(stream);
+        }
+
+        RunDeferred();
+    }
+
+    protected override Http2Stream CreateStream() => new Http2ClientStream(this);
+
+    /// <summary>Never reached: the codec refuses a stream opened towards a client (push is off, §8.4).</summary>
+    protected override Http2Error OnNewPeerStreamLocked(in Http2Frame frame, Http2Error forcedError) => Http2Error.InvalidStreamId;
+
+    protected override Http2Error OnNewStreamBlock(Http2Stream stream, ReadOnlySpan<byte> block, bool endStream) => Http2Error.InvalidStreamId;
+
+    /// <summary>A response head (interim or final, §8.1) or the trailers of the response.</summary>
+    protected override Http2Error OnStreamBlock(Http2Stream stream, ReadOnlySpan<byte> block, bool endStream, out bool completedInbound)
+    {
+        var clientStream = (Http2ClientStream)stream;
+        if (clientStream.FinalHeadReceived)
+        {
+            return DecodeInboundTrailers(stream, block, endStream, out completedInbound);
+        }
+
+        completedInbound = false;
+        var head = clientStream.ResponseHead;
+        var error = Http2HeadDecoder.DecodeResponse(Decoder, block, head, endStream, Limits);
+        if (error != Http2Error.None && Http2ErrorTable.IsConnectionError(error))
+        {
+            return error;
+        }
+
+        lock (Sync)
+        {
+            if (error == Http2Error.None && head.StatusCode < 200)
+            {
+                // An interim response: skipped, but a flood of them is a malformed response (robustness.md §1.6).
+                if (++clientStream.InformationalResponses > Options.MaxInformationalResponses)
+                {
+                    StreamErrorLocked(stream, Http2Error.InvalidStatus);
+                }
+
+                return Http2Error.None;
+            }
+
+            if (error == Http2Error.None)
+            {
+                var noContent = clientStream.RequestIsHead || head.StatusCode is 204 or 304;
+                stream.InboundLength = new Http2ContentLength(head.ContentLength, noContent);
+                if (endStream)
+                {
+                    error = stream.InboundLength.OnEndStream();
+                }
+            }
+
+            if (error != Http2Error.None)
+            {
+                StreamErrorLocked(stream, error);
+                return Http2Error.None;
+            }
+
+            clientStream.FinalHeadReceived = true;
+            stream.PeerHeadReceived = true;
+            stream.InputEnded = endStream;
+            if (endStream)
+            {
+                AfterStateChangeLocked(stream);
+            }
+
+            Defer(Http2DeferredKind.SignalHead, stream);
+        }
+
+        if (endStream)
+        {
+            stream.InboundPipe.Writer.Complete();
+            completedInbound = true;
+        }
+
+        return Http2Error.None;
+    }
+
+    /// <summary>The stream's identifier is taken when its HEADERS is written: in wire order (§5.1.1).</summary>
+    protected override bool PrepareHeadLocked(Http2Stream stream)
+    {
+        var refused = new Http2StreamEnd(Http2StreamEndKind.Refused, Http2ErrorCode.RefusedStream, HeadReceived: false, Http2Error.None);
+        if (PhaseValue != Http2ConnectionPhase.Open)
+        {
+            AbortStreamLocked(stream, refused, sendReset: false, Http2ErrorCode.NoError);
+            return false;
+        }
+
+        var streamId = Ids.OpenLocalStream();
+        if (streamId < 0)
+        {
+            // Identifiers used up (§5.1.1): this connection takes no more streams; a new one will.
+            AbortStreamLocked(stream, refused, sendReset: false, Http2ErrorCode.NoError);
+            StartDrainLocked();
+            return false;
+        }
+
+        stream.StreamId = streamId;
+        stream.SendWindow = NewStreamSendWindowLocked();
+        stream.ReceiveWindow = NewStreamReceiveWindow();
+        TrackLocked(stream);
+        return true;
+    }
+
+    protected override void OnPeerSettingsLocked()
+    {
+        _peerSettingsReceived = true;
+        Defer(Http2DeferredKind.NotifyOwner);
+    }
+
+    /// <summary>
+    /// §6.8: streams above the last-stream-id were not processed and will not be: they end Refused
+    /// (retriable), as do streams not yet sent. The rest finish; then the connection closes.
+    /// </summary>
+    protected override void OnPeerGoAwayLocked(int lastStreamId, Http2ErrorCode code)
+    {
+        _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, lastStreamId);
+        _refused.Clear();
+        foreach (var stream in LiveStreamsLocked())
+        {
+            if (!stream.EndValue.IsEnded && (stream.StreamId == 0 || stream.StreamId > lastStreamId))
+            {
+                _refused.Add(stream);
+            }
+        }
+
+        foreach (var stream in _refused)
+        {
+            AbortStreamLocked(stream, new Http2StreamEnd(Http2StreamEndKind.Refused, code, HeadReceived: false, Http2Error.None), sendReset: false, Http2ErrorCode.NoError);
+        }
+
+        _refused.Clear();
+        base.OnPeerGoAwayLocked(lastStreamId, code);
+    }
+
+    protected override Http2StreamEnd ConnectionEndFor(Http2Stream stream)
+    {
+        if (!stream.HeadSent || stream.StreamId > _goAwayLastStreamId)
+        {
+            return new Http2StreamEnd(Http2StreamEndKind.Refused, Http2ErrorCode.RefusedStream, HeadReceived: false, Failure);
+        }
+
+        return base.ConnectionEndFor(stream);
+    }
+
+    protected override void OnStreamAborted(Http2Stream stream) => ((Http2ClientStream)stream).SignalHead();
+
+    protected override void OnHeadSignal(Http2Stream stream) => ((Http2ClientStream)stream).SignalHead();
+
+    protected override void OnStateChanged() => _onStateChanged?.Invoke(this);
+}

@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Engine.Protocols.Hpack;
+using Engine.Protocols.Http;
+using Engine.Protocols.Http2;
+
+namespace Engine.Http2;
+
+/// <summary>
+/// What both sides' streams share: the RFC 9113 §5.1 state, both flow-control windows, an inbound
+/// body (a pipe the connection's reader fills from DATA frames) and an outbound body (a pipe the
+/// connection's writer drains into DATA frames within the windows), the trailers each way, and the
+/// bookkeeping that lets a stream object be reused for a later stream of the same connection.
+/// <para>
+/// Ownership: the connection's reader loop is the only writer of the inbound pipe and the writer
+/// loop the only reader of the outbound pipe; the owner (a request handler, or the forwarder holding
+/// a client stream) reads the one and writes the other. Every field below marked "lock" is guarded
+/// by the connection's lock. A stream goes back to the connection's pool only when the protocol is
+/// done with it, the owner is done with it and both loops have let go of it (the "pinned" flags).
+/// </para>
+/// </summary>
+internal abstract class Http2Stream
+{
+    private CancellationTokenSource? _abortedSource;
+    private bool _abortSignaled;
+    private volatile bool _inboundAborted;
+
+    protected Http2Stream(Http2Connection connection)
+    {
+        Connection = connection;
+        InboundPipe = new Pipe(connection.InboundPipeOptions);
+        OutboundPipe = new Pipe(connection.OutboundPipeOptions);
+        Inbound = new Http2InboundBody(this);
+        Outbound = new Http2OutboundBody(this);
+    }
+
+    internal Http2Connection Connection { get; }
+
+    /// <summary>The stream identifier (a client stream gets it when its head is written, RFC 9113 §5.1.1: in wire order).</summary>
+    public int StreamId { get; internal set; }
+
+    /// <summary>How the stream ended (<see cref="Http2StreamEndKind.None"/> while it runs).</summary>
+    public Http2StreamEnd End
+    {
+        get
+        {
+            lock (Connection.Sync)
+            {
+                return EndValue;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cancelled when the stream is reset (by the peer or by us) or the connection is lost before
+    /// the stream completed. Created on first use: a stream nobody watches costs nothing.
+    /// </summary>
+    public CancellationToken Aborted
+    {
+        get
+        {
+            lock (Connection.Sync)
+            {
+                if (_abortedSource is null)
+                {
+                    _abortedSource = new CancellationTokenSource();
+                    if (_abortSignaled)
+                    {
+                        _abortedSource.Cancel();
+                    }
+                }
+
+                return _abortedSource.Token;
+            }
+        }
+    }
+
+    internal Pipe InboundPipe { get; }
+
+    internal Pipe OutboundPipe { get; }
+
+    internal Http2InboundBody Inbound { get; }
+
+    internal Http2OutboundBody Outbound { get; }
+
+    /// <summary>Trailers that ended the inbound message (valid once its body reported completion).</summary>
+    internal HttpTrailers InboundTrailers { get; } = new();
+
+    /// <summary>Trailers the owner asked to end the outbound message with (a copy).</summary>
+    internal HttpTrailers OutboundTrailers { get; } = new();
+
+    /// <summary>The inbound message did not end with END_STREAM: its body reader reports IsCanceled.</summary>
+    internal bool InboundAborted
+    {
+        get => _inboundAborted;
+        set => _inboundAborted = value;
+    }
+
+    // ---- Protocol state (lock) ----
+    internal Http2StreamStateMachine State;
+    internal Http2FlowWindow SendWindow;
+    internal Http2ReceiveWindow ReceiveWindow;
+    internal Http2ContentLength InboundLength;
+    internal long OpenedAt;
+    internal Http2StreamEnd EndValue;
+
+    /// <summary>In the connection's stream table (open or half-closed; lock).</summary>
+    internal bool Tracked;
+
+    /// <summary>Counted against the concurrent-stream limit (lock).</summary>
+    internal bool Counted;
+
+    /// <summary>Index in the connection's list of live streams, -1 when not in it (lock).</summary>
+    internal int LiveIndex = -1;
+
+    // ---- Writer scheduling (lock) ----
+    internal bool Queued;
+    internal bool WriterPinned;
+    internal bool BlockedOnStreamWindow;
+    internal bool BlockedOnConnectionWindow;
+
+    // ---- Inbound side (lock) ----
+    internal bool ReaderPinned;
+
+    /// <summary>Nothing more goes into the inbound pipe (END_STREAM, or the stream ended otherwise).</summary>
+    internal bool InputEnded;
+    internal bool InboundWriterCompleted;
+    internal bool InboundReaderCompleted;
+
+    /// <summary>The owner stopped reading: later DATA is credited back at once and dropped.</summary>
+    internal bool InboundDiscard;
+
+    /// <summary>Bytes in the inbound pipe not yet consumed by the owner (their credit is still owed).</summary>
+    internal long InboundBuffered;
+    internal bool HasInboundTrailers;
+
+    /// <summary>The peer's head arrived (the request on a server stream, the final response on a client stream).</summary>
+    internal bool PeerHeadReceived;
+
+    // ---- Outbound side (lock) ----
+    internal bool HeadPending;
+    internal bool HeadEndStream;
+    internal bool HeadSent;
+    internal bool TrailersPending;
+
+    /// <summary>The owner completed the outbound body (without an error): END_STREAM follows the data.</summary>
+    internal bool OutboundCompleteRequested;
+
+    /// <summary>The writer sends nothing more for this stream (END_STREAM written, or the stream was reset/abandoned).</summary>
+    internal bool OutputEnded;
+
+    /// <summary>OutputEnded because END_STREAM went out (not because the stream was abandoned).</summary>
+    internal bool OutputFinished;
+    internal bool OutboundReaderCompleted;
+    internal bool OutboundWriterCompleted;
+
+    // ---- Owner (lock) ----
+    internal bool OwnerDone;
+    internal bool ResetWhileRunning;
+    internal bool Released;
+
+    /// <summary>Writes the pending head as HEADERS (+ CONTINUATION); the writer loop only.</summary>
+    internal abstract void WriteHead(IBufferWriter<byte> output, HpackEncoder encoder, bool endStream, int maxFrameSize);
+
+    /// <summary>Cancels <see cref="Aborted"/> (outside the connection's lock: callbacks run inline).</summary>
+    internal void SignalAborted()
+    {
+        CancellationTokenSource? source;
+        lock (Connection.Sync)
+        {
+            _abortSignaled = true;
+            source = _abortedSource;
+        }
+
+        try
+        {
+            source?.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A callback of the owner failed; the stream is gone either way.
+        }
+    }
+
+    /// <summary>Back to the state of a new stream (every pipe end has been completed).</summary>
+    internal virtual void ResetForReuse()
+    {
+        InboundPipe.Reset();
+        OutboundPipe.Reset();
+        Inbound.Reset();
+        InboundTrailers.Reset();
+        OutboundTrailers.Reset();
+        if (_abortedSource is not null && (_abortSignaled || !_abortedSource.TryReset()))
+        {
+            _abortedSource.Dispose();
+            _abortedSource = null;
+        }
+
+        _abortSignaled = false;
+        _inboundAborted = false;
+        StreamId = 0;
+        State = default;
+        SendWindow = default;
+        ReceiveWindow = default;
+        InboundLength = default;
+        OpenedAt = 0;
+        EndValue = default;
+        Tracked = Counted = false;
+        LiveIndex = -1;
+        Queued = WriterPinned = BlockedOnStreamWindow = BlockedOnConnectionWindow = false;
+        ReaderPinned = InputEnded = InboundWriterCompleted = InboundReaderCompleted = InboundDiscard = HasInboundTrailers = PeerHeadReceived = false;
+        InboundBuffered = 0;
+        HeadPending = HeadEndStream = HeadSent = TrailersPending = OutboundCompleteRequested = false;
+        OutputEnded = OutputFinished = OutboundReaderCompleted = OutboundWriterCompleted = false;
+        OwnerDone = ResetWhileRunning = Released = false;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Engine.Protocols.Hpack;
+using Engine.Protocols.Http;
+using Engine.Protocols.Http2;
+
+namespace Engine.Http2.Server;
+
+/// <summary>
+/// One request of a downstream HTTP/2 connection, as its handler sees it: the decoded request head
+/// (pseudo-header fields mapped into the shared request model), the request body as a pipe reader
+/// fed by DATA frames, the trailers, and the response written back through HEADERS, a body pipe
+/// writer drained into DATA frames within flow control, and END_STREAM or trailers.
+/// </summary>
+internal sealed class Http2ServerStream : Http2Stream
+{
+    private readonly HttpResponseHead _responseHead = new();
+
+    internal Http2ServerStream(Http2ServerConnection connection)
+        : base(connection)
+    {
+    }
+
+    /// <summary>The request head: method, scheme, authority, path and fields, decoded by HPACK into the head's arena.</summary>
+    public HttpRequestHead Request { get; } = new();
+
+    /// <summary>
+    /// The request body: completes (IsCompleted) after END_STREAM, with content-length checked
+    /// (RFC 9113 §8.1.1); reads IsCanceled when the request was cut short (reset, connection lost,
+    /// malformed) — see <see cref="Http2Stream.End"/>. Consuming it returns flow-control credit to the client.
+    /// </summary>
+    public PipeReader RequestBody => Inbound;
+
+    /// <summary>The request's trailers, when it ended with a trailer section (valid once the body completed); else null.</summary>
+    public HttpTrailers? RequestTrailers
+    {
+        get
+        {
+            lock (Connection.Sync)
+            {
+                return HasInboundTrailers ? InboundTrailers : null;
+            }
+        }
+    }
+
+    /// <summary>The stream's own response head: fill it and pass it to <see cref="WriteResponseHeadAsync"/> to skip the copy.</summary>
+    public HttpResponseHead ResponseHead => _responseHead;
+
+    /// <summary>
+    /// The response body, bounded per stream (<see cref="Http2SessionOptions.MaxBufferedBytesPerStream"/>).
+    /// Complete() sends END_STREAM after the data; Complete(exception) resets the stream; a flush
+    /// reports IsCompleted once the stream is gone.
+    /// </summary>
+    public PipeWriter ResponseBody => Outbound;
+
+    /// <summary>
+    /// Sends the final response head (status ≥ 200); <paramref name="endStream"/> when there is no
+    /// body. The head is copied (unless it is <see cref="ResponseHead"/>), so the caller may reuse it
+    /// at once. False when the stream is already gone (reset or connection lost): nothing is sent.
+    /// </summary>
+    public ValueTask<bool> WriteResponseHeadAsync(HttpResponseHead head, bool endStream = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(head.StatusCode, 200);
+        lock (Connection.Sync)
+        {
+            if (OutputEnded)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (HeadPending || HeadSent)
+            {
+                throw new InvalidOperationException("The response head was already written.");
+            }
+        }
+
+        if (!ReferenceEquals(head, _responseHead))
+        {
+            Http2HeadCopy.Copy(head, _responseHead);
+        }
+
+        lock (Connection.Sync)
+        {
+            if (OutputEnded)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            HeadPending = true;
+            HeadEndStream = endStream;
+        }
+
+        if (endStream)
+        {
+            Connection.OnOutboundCompleted(this, exception: null);
+        }
+        else
+        {
+            Connection.OnOutboundData(this);
+        }
+
+        return new ValueTask<bool>(true);
+    }
+
+    /// <summary>
+    /// Ends the response with a trailer section (after the body written so far; gRPC's grpc-status
+    /// goes here). The trailers are copied. False when the stream is already gone.
+    /// </summary>
+    public ValueTask<bool> CompleteWithTrailersAsync(HttpTrailers trailers)
+    {
+        lock (Connection.Sync)
+        {
+            if (OutputEnded)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (!HeadPending && !HeadSent)
+            {
+                throw new InvalidOperationException("Trailers need a response head first.");
+            }
+        }
+
+        Http2HeadCopy.Copy(trailers, OutboundTrailers);
+        lock (Connection.Sync)
+        {
+            TrailersPending = true;
+        }
+
+        Connection.OnOutboundCompleted(this, exception: null);
+        return new ValueTask<bool>(true);
+    }
+
+    /// <summary>Resets the stream (RST_STREAM with <paramref name="code"/>): the request and response stop here.</summary>
+    public void Reset(Http2ErrorCode code = Http2ErrorCode.Cancel) => Connection.ResetStream(this, code);
+
+    internal override void WriteHead(IBufferWriter<byte> output, HpackEncoder encoder, bool endStream, int maxFrameSize)
+        => Http2HeadWriter.WriteResponse(output, StreamId, _responseHead, encoder, endStream, maxFrameSize);
+
+    internal override void ResetForReuse()
+    {
+        base.ResetForReuse();
+        Request.Reset();
+        _responseHead.Reset();
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Engine.IntegrationTests.Http2.Support;
+
+/// <summary>
+/// A minimal Kestrel app speaking h2c only (prior knowledge) on a loopback port: a reference server
+/// for the client connection. /hello answers text, /echo streams the body back, /trailers ends with
+/// grpc-status trailers, /gate waits until the test opens the gate (to hold streams open).
+/// </summary>
+internal sealed class KestrelH2Server : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inGate;
+
+    private KestrelH2Server(WebApplication app) => _app = app;
+
+    public IPEndPoint Endpoint { get; private set; } = null!;
+
+    /// <summary>Requests now waiting at /gate.</summary>
+    public int InGate => Volatile.Read(ref _inGate);
+
+    public static async Task<KestrelH2Server> StartAsync(int maxStreamsPerConnection = 100)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(options =>
+        {
+            options.Limits.Http2.MaxStreamsPerConnection = maxStreamsPerConnection;
+            options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
+        });
+        var app = builder.Build();
+        var server = new KestrelH2Server(app);
+        app.MapGet("/hello", () => "hello from kestrel");
+        app.MapPost("/echo", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "application/octet-stream";
+            await context.Request.Body.CopyToAsync(context.Response.Body);
+        });
+        app.MapGet("/trailers", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "application/grpc";
+            await context.Response.WriteAsync("payload");
+            context.Response.AppendTrailer("grpc-status", "7");
+            context.Response.AppendTrailer("grpc-message", "denied");
+        });
+        app.MapGet("/gate", async () =>
+        {
+            Interlocked.Increment(ref server._inGate);
+            await server._gate.Task;
+            Interlocked.Decrement(ref server._inGate);
+            return "passed";
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Endpoint = new IPEndPoint(IPAddress.Loopback, new Uri(address).Port);
+        return server;
+    }
+
+    public void OpenGate() => _gate.TrySetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        OpenGate();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
