@@ -5,6 +5,12 @@ namespace Engine.IntegrationTests.Http2.Support;
 /// <summary>A frame read by <see cref="RawH2Client"/>, copied out of the socket buffer.</summary>
 internal sealed record RawFrame(Http2FrameType Type, Http2FrameFlags Flags, int StreamId, byte[] Payload)
 {
+    /// <summary>HEADERS: the decoded response head (every block is decoded on arrival to keep HPACK in step).</summary>
+    public Engine.Protocols.Http.HttpResponseHead? Head { get; init; }
+
+    /// <summary>HEADERS: the decoder's verdict on the block.</summary>
+    public Http2Error HeadError { get; init; }
+
     public bool EndStream => Type is Http2FrameType.Data or Http2FrameType.Headers && (Flags & Http2FrameFlags.EndStream) != 0;
 
     public bool IsAck => Type is Http2FrameType.Settings or Http2FrameType.Ping && (Flags & Http2FrameFlags.Ack) != 0;
