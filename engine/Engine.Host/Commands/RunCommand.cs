@@ -1,12 +1,16 @@
 using System.CommandLine;
+using System.Net;
 using System.Runtime.InteropServices;
 using Engine.Config;
 using Engine.Hosting;
+using Engine.Interception;
 using Microsoft.Extensions.Logging;
 
 namespace Engine.Host.Commands;
 
-/// <summary><c>engine run --config PATH… --listen HOST:PORT [--namespace NS] [--labels k=v,…]</c>.</summary>
+/// <summary>
+/// <c>engine run --config PATH… [--listen HOST:PORT] [--transparent …] [--namespace NS] [--labels k=v,…]</c>.
+/// </summary>
 internal static class RunCommand
 {
     public static Command Create()
@@ -16,21 +20,46 @@ internal static class RunCommand
         var ns = CommonOptions.Namespace();
         var labels = new Option<string>("--labels") { Description = "The sidecar's own labels, k=v,k2=v2 (matched by VirtualService sourceLabels)" };
         var logLevel = CommonOptions.LogLevel();
+        var transparent = new TransparentCommandOptions();
         var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, logLevel };
-        command.SetAction((result, cancellation) => RunAsync(
-            result.GetValue(config) ?? [], result.GetValue(listen), result.GetValue(ns)!, result.GetValue(labels), result.GetValue(logLevel)!, cancellation));
+        foreach (var option in transparent.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((result, cancellation) =>
+        {
+            var (interception, identity, error) = transparent.Parse(result);
+            return error is not null
+                ? Fail(error)
+                : RunAsync(result.GetValue(config) ?? [], result.GetValue(listen), result.GetValue(ns)!, result.GetValue(labels), result.GetValue(logLevel)!, interception, identity, cancellation);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] configPaths, string? listen, string ns, string? labelText, string logLevel, CancellationToken cancellation)
+    private static async Task<int> Fail(string error)
     {
-        if (configPaths.Length == 0 || listen is null)
+        await Console.Error.WriteLineAsync("engine: " + error).ConfigureAwait(false);
+        return 2;
+    }
+
+    private static async Task<int> RunAsync(string[] configPaths, string? listen, string ns, string? labelText, string logLevel,
+        TransparentOptions? interception, (uint Uid, uint Gid)? identity, CancellationToken cancellation)
+    {
+        if (configPaths.Length == 0 || (listen is null && interception is null))
         {
             await Console.Error.WriteLineAsync(GettingStarted).ConfigureAwait(false);
             return 2;
         }
 
-        if (!CommonOptions.TryParseEndpoint(listen, out var endpoint))
+        // Become the proxy user first: nothing below (config files, sockets) should happen as root.
+        if (identity is { } id && ProxyIdentity.Become(id.Uid, id.Gid) is { } identityError)
+        {
+            return await Fail($"--uid {id.Uid}: {identityError}").ConfigureAwait(false);
+        }
+
+        IPEndPoint? endpoint = null;
+        if (listen is not null && !CommonOptions.TryParseEndpoint(listen, out endpoint))
         {
             await Console.Error.WriteLineAsync($"engine: --listen '{listen}' is not HOST:PORT (for example 127.0.0.1:15001)").ConfigureAwait(false);
             return 2;
@@ -59,20 +88,34 @@ internal static class RunCommand
             return 1;
         }
 
+        var listening = new List<string>();
         try
         {
-            await sidecar.ListenAsync(endpoint).ConfigureAwait(false);
+            if (endpoint is not null)
+            {
+                listening.Add((await sidecar.ListenAsync(endpoint).ConfigureAwait(false)).ToString() ?? "?");
+            }
+
+            if (interception is not null)
+            {
+                var ports = await sidecar.ListenTransparentAsync(interception, loggerFactory).ConfigureAwait(false);
+                listening.Add($"{ports[0]} (outbound capture), {ports[1]} (inbound capture)");
+                if (ProxyIdentity.EffectiveUserId == 0)
+                {
+                    logger.LogWarning("transparent mode as root: the capture rules exempt the proxy uid (scripts/iptables.sh --proxy-uid, Istio's 1337), so unless root is that uid every upstream connection is captured again; run with --uid 1337 or under setpriv");
+                }
+            }
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
         {
-            await Console.Error.WriteLineAsync($"engine: cannot listen on {endpoint}: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"engine: cannot listen: {e.Message}").ConfigureAwait(false);
             return 1;
         }
 
         var snapshot = load.Snapshot;
         logger.LogInformation(
             "engine {Version} ready on {Endpoint}: {Files} config file(s), {VirtualServices} VirtualService(s), {DestinationRules} DestinationRule(s), {ServiceEntries} ServiceEntry(s), {WorkloadEntries} WorkloadEntry(s), {Clusters} cluster(s)",
-            VersionCommand.Version, endpoint, snapshot.Files.Length, snapshot.VirtualServices.Length, snapshot.DestinationRules.Length,
+            VersionCommand.Version, string.Join(", ", listening), snapshot.Files.Length, snapshot.VirtualServices.Length, snapshot.DestinationRules.Length,
             snapshot.ServiceEntries.Length, snapshot.WorkloadEntries.Length, sidecar.Server.Config.Clusters.Count);
 
         await WaitForShutdownAsync(cancellation).ConfigureAwait(false);
@@ -102,6 +145,11 @@ internal static class RunCommand
         engine run needs a configuration and an address to listen on:
 
           engine run --config samples/bookinfo/mesh --config samples/bookinfo/routes/jason-v2-v3.yaml --listen 127.0.0.1:15001
+
+        or, for traffic redirected by iptables (scripts/iptables.sh install), transparent mode
+        as the proxy user the rules exempt:
+
+          engine run --config samples/bookinfo/mesh --transparent --uid 1337
 
         --config takes Istio YAML (VirtualService, DestinationRule, ServiceEntry, WorkloadEntry):
         a file or a folder, repeatable. Check a configuration without running it:

@@ -20,8 +20,13 @@ internal sealed partial class Http1ProxySession
         }
 
         var config = _server.Config;
-        var port = RouteTable.PortOf(_request);
+        var port = _intercepted?.Destination.Port ?? RouteTable.PortOf(_request);
         var match = config.Routes.Match(new RequestView(_request, port, _scratch));
+        if (match.Outcome == RouteOutcome.NoVirtualHost && _intercepted is not null && !TryMatchOriginalDestination(config, ref port, ref match))
+        {
+            return RouteUnregistered(out cluster); // transparent mode (.Intercepted.cs)
+        }
+
         if (match.Outcome != RouteOutcome.Matched)
         {
             // No virtual host, or no rule of it matched: Envoy's 404 NR (istio-semantics.md §6).
@@ -31,6 +36,7 @@ internal sealed partial class Http1ProxySession
         _routeName = match.Rule!.Name;
         var destination = match.Rule.Action.Pick(_server.Random);
         cluster = destination?.Resolve(port);
+        cluster = _intercepted is null ? cluster : _intercepted.ForOriginalDestination(cluster, config.Destinations);
         _cluster = cluster;
         return cluster is null ? LocalReplies.For(ForwardError.ClusterNotFound) : null;
     }

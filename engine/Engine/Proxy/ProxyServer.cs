@@ -56,17 +56,23 @@ internal sealed class ProxyServer : IAsyncDisposable
 
     public void Publish(RuntimeConfig config) => Volatile.Write(ref _config, config);
 
-    /// <summary>Binds a listener (port 0 picks a free port; see <see cref="Endpoints"/>).</summary>
-    public async Task<EndPoint> ListenAsync(EndPoint endpoint)
+    /// <summary>Cancelled when shutdown begins (long-lived L4 connections end with it).</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>
+    /// Binds a listener (port 0 picks a free port; see <see cref="Endpoints"/>). Its connections
+    /// run an HTTP/1.1 session, or <paramref name="handler"/> (transparent listeners, Engine.Interception).
+    /// </summary>
+    public async Task<EndPoint> ListenAsync(EndPoint endpoint, ConnectionDelegate? handler = null)
     {
         var listener = await _listenerFactory.BindAsync(endpoint, _stopping.Token).ConfigureAwait(false);
         _listeners.Add(listener);
-        _acceptLoops.Add(AcceptLoopAsync(listener));
+        _acceptLoops.Add(AcceptLoopAsync(listener, handler));
         ProxyLog.Listening(Logger, listener.EndPoint.ToString() ?? "?");
         return listener.EndPoint;
     }
 
-    private async Task AcceptLoopAsync(IConnectionListener listener)
+    private async Task AcceptLoopAsync(IConnectionListener listener, ConnectionDelegate? handler)
     {
         try
         {
@@ -78,7 +84,7 @@ internal sealed class ProxyServer : IAsyncDisposable
                     break; // unbound
                 }
 
-                _ = RunConnectionAsync(connection);
+                _ = RunConnectionAsync(connection, handler);
             }
         }
         catch (OperationCanceledException)
@@ -90,12 +96,16 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(ConnectionContext connection)
+    private async Task RunConnectionAsync(ConnectionContext connection, ConnectionDelegate? handler)
     {
         Interlocked.Increment(ref _activeConnections);
         try
         {
-            await new Http1ProxySession(this, connection).RunAsync().ConfigureAwait(false);
+            await (handler is null ? new Http1ProxySession(this, connection).RunAsync() : handler(connection)).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            ProxyLog.SessionFailed(Logger, e, connection.RemoteEndPoint?.ToString() ?? "?");
         }
         finally
         {

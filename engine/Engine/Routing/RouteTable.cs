@@ -73,6 +73,12 @@ internal sealed class RouteTable
             return new RouteResult(RouteOutcome.NoVirtualHost, null, null);
         }
 
+        return Match(vhost, request);
+    }
+
+    /// <summary>The first rule of a given virtual host that matches (transparent mode picks the host by original destination).</summary>
+    public static RouteResult Match(VirtualHost vhost, in RequestView request)
+    {
         foreach (var rule in vhost.Rules)
         {
             if (rule.MatchIndex(request) >= 0)

@@ -17,7 +17,7 @@ namespace Engine.Routing.Compile;
 /// dropped with a warning; a VirtualService whose every match is filtered out for this sidecar
 /// contributes nothing, and its services keep their default route.
 /// </remarks>
-internal sealed class RouteTableCompiler
+internal sealed partial class RouteTableCompiler
 {
     private readonly ServiceRegistry _registry;
     private readonly IReadOnlyDictionary<string, Cluster> _clusters;
@@ -36,13 +36,7 @@ internal sealed class RouteTableCompiler
 
     public RouteTable Compile(IReadOnlyList<IstioResource<VirtualService>> virtualServices)
     {
-        var roots = virtualServices
-            .Where(v => v.Spec.AppliesToMesh && !v.Spec.IsDelegate)
-            .OrderBy(v => v.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue)
-            .ThenBy(v => v.Name, StringComparer.Ordinal)
-            .ThenBy(v => v.Namespace, StringComparer.Ordinal);
-
-        foreach (var vs in roots)
+        foreach (var vs in RootsInOrder(virtualServices))
         {
             AddVirtualService(vs);
         }
@@ -53,6 +47,14 @@ internal sealed class RouteTableCompiler
             _wildcards.Select(w => (w.Key[1..], w.Value.Host)),
             catchAll: null);
     }
+
+    /// <summary>The VirtualServices that apply to the mesh and are not delegates, oldest first (the one that wins a shared host).</summary>
+    private static IEnumerable<IstioResource<VirtualService>> RootsInOrder(IReadOnlyList<IstioResource<VirtualService>> virtualServices)
+        => virtualServices
+            .Where(v => v.Spec.AppliesToMesh && !v.Spec.IsDelegate)
+            .OrderBy(v => v.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue)
+            .ThenBy(v => v.Name, StringComparer.Ordinal)
+            .ThenBy(v => v.Namespace, StringComparer.Ordinal);
 
     private void AddVirtualService(IstioResource<VirtualService> vs)
     {
@@ -120,7 +122,7 @@ internal sealed class RouteTableCompiler
             }
 
             var name = route.Name.Length > 0 ? route.Name : $"{vs.Name}.{i}";
-            var rule = new RouteRule(name, i, matches.ToArray(), CompileAction(vs, route));
+            var rule = new RouteRule(name, i, matches.ToArray(), CompileAction(vs, route.Route.Select(r => (r.Destination, r.Weight)).ToArray()));
             rules.Add(rule);
             if (rule.IsCatchAll && i < http.Length - 1)
             {
@@ -136,11 +138,12 @@ internal sealed class RouteTableCompiler
         return rules.ToArray();
     }
 
-    private RouteAction CompileAction(IstioResource<VirtualService> vs, HttpRoute route)
+    /// <summary>The weighted destinations of an <c>http[]</c> or <c>tcp[]</c> rule.</summary>
+    private RouteAction CompileAction(IstioResource<VirtualService> vs, (Destination? Destination, int Weight)[] route)
     {
         var destinations = new List<RouteDestination>();
-        var weighted = route.Route.Length > 1;
-        foreach (var entry in route.Route)
+        var weighted = route.Length > 1;
+        foreach (var entry in route)
         {
             if (entry.Destination is null || (weighted && entry.Weight == 0))
             {
