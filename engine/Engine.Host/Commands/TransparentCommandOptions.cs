@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Engine.Config.Binding;
 using Engine.Interception;
 
 namespace Engine.Host.Commands;
@@ -32,6 +33,12 @@ internal sealed class TransparentCommandOptions
         DefaultValueFactory = _ => "allow-any",
     };
 
+    public Option<string> ProtocolDetectionTimeout { get; } = new("--protocol-detection-timeout")
+    {
+        Description = "How long to wait for a client's first bytes before treating a connection to an undeclared port as TCP (Istio's protocolDetectionTimeout), e.g. 5s, 100ms",
+        DefaultValueFactory = _ => "5s",
+    };
+
     public Option<uint?> Uid { get; } = new("--uid")
     {
         Description = "Become this user before doing anything else (the capture rules exempt it; Istio uses 1337). Needs root",
@@ -42,7 +49,7 @@ internal sealed class TransparentCommandOptions
         Description = "Group to become with --uid (default: the same number)",
     };
 
-    public IEnumerable<Option> All => [Transparent, OutboundPort, InboundPort, OutboundPolicy, Uid, Gid];
+    public IEnumerable<Option> All => [Transparent, OutboundPort, InboundPort, OutboundPolicy, ProtocolDetectionTimeout, Uid, Gid];
 
     /// <summary>Reads the options; null with an error message when one is invalid.</summary>
     public (TransparentOptions? Options, (uint Uid, uint Gid)? Identity, string? Error) Parse(ParseResult result)
@@ -76,6 +83,12 @@ internal sealed class TransparentCommandOptions
             return (null, null, "--outbound-port and --inbound-port must be two different ports in 1..65535");
         }
 
-        return (new TransparentOptions { OutboundPort = outbound, InboundPort = inbound, OutboundPolicy = policy.Value }, identity, null);
+        if (!DurationParser.TryParse(result.GetValue(ProtocolDetectionTimeout) ?? string.Empty, out var detection, out var durationError) || detection <= TimeSpan.Zero)
+        {
+            return (null, null, $"--protocol-detection-timeout: {(detection <= TimeSpan.Zero && durationError.Length == 0 ? "must be positive" : durationError)}");
+        }
+
+        var options = new TransparentOptions { OutboundPort = outbound, InboundPort = inbound, OutboundPolicy = policy.Value, ProtocolDetectionTimeout = detection };
+        return (options, identity, null);
     }
 }

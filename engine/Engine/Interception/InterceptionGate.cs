@@ -23,11 +23,9 @@ internal static class InterceptionGate
     {
         addresses = default;
         socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket!;
-        var clientText = connection.RemoteEndPoint?.ToString() ?? "?";
-        var localText = connection.LocalEndPoint?.ToString() ?? "?";
         if (socket is null || connection.RemoteEndPoint is not IPEndPoint remote || connection.LocalEndPoint is not IPEndPoint local)
         {
-            InterceptionLog.Refused(logger, listener, clientText, localText, "not a TCP socket connection");
+            InterceptionLog.Refused(logger, listener, connection.RemoteEndPoint?.ToString() ?? "?", connection.LocalEndPoint?.ToString() ?? "?", "not a TCP socket connection");
             return false;
         }
 

@@ -41,7 +41,7 @@ internal sealed class OutboundInterception
     /// The seam for the HTTP/2 session: given the connection (its preface still unread) and what
     /// interception learned, serve it. Null today: h2c prior knowledge is passed through at L4.
     /// </summary>
-    public Func<ConnectionContext, InterceptedConnection, Task>? Http2Session { get; init; }
+    public InterceptedSessionHandler? Http2Session { get; init; }
 
     public async Task RunAsync(ConnectionContext connection)
     {
@@ -53,7 +53,11 @@ internal sealed class OutboundInterception
         var config = _server.Config;
         var target = config.Destinations.Find(addresses.Destination.EndPoint);
         var protocol = target is { IsOpaque: true } ? SniffedProtocol.Opaque : await DetectAsync(connection.Transport.Input).ConfigureAwait(false);
-        InterceptionLog.Detected(_logger, addresses.Client.ToString(), addresses.Destination.ToString(), protocol, target?.ToString() ?? "unknown destination");
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            InterceptionLog.Detected(_logger, addresses.Client.ToString(), addresses.Destination.ToString(), protocol, target?.ToString() ?? "unknown destination");
+        }
+
         switch (protocol)
         {
             case SniffedProtocol.Http1:

@@ -14,10 +14,11 @@ namespace Engine.Interception;
 /// </summary>
 internal static class TransparentListeners
 {
-    public static async Task<IReadOnlyList<EndPoint>> StartAsync(ProxyServer server, UpstreamConnector connector, TransparentOptions options, ILoggerFactory loggerFactory)
+    /// <summary>Binds both listeners; <paramref name="http2Session"/> serves h2c prior knowledge when given (else L4 passthrough).</summary>
+    public static async Task<IReadOnlyList<EndPoint>> StartAsync(ProxyServer server, UpstreamConnector connector, TransparentOptions options, ILoggerFactory loggerFactory, InterceptedSessionHandler? http2Session = null)
     {
         var logger = loggerFactory.CreateLogger("engine.intercept");
-        var outbound = new OutboundInterception(server, connector, options, logger);
+        var outbound = new OutboundInterception(server, connector, options, logger) { Http2Session = http2Session };
         var inbound = new InboundInterception(server, options, logger);
         var outboundEndpoint = await ListenAsync(server, options.OutboundPort, outbound.RunAsync).ConfigureAwait(false);
         InterceptionLog.Listening(logger, "outbound", outboundEndpoint.ToString() ?? "?");

@@ -146,6 +146,18 @@ public sealed class TransparentInterceptionTests : IClassFixture<AllowAnyMesh>
     }
 
     [SkippableFact]
+    public async Task ServerFirstProtocol_OnAPortDeclaredTcp_IsNotHeldForProtocolDetection()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // Detection would wait 300 s (the fixture's --protocol-detection-timeout) for the client,
+        // which waits for the greeting: only skipping detection for a declared TCP port answers.
+        var exchange = await _mesh.ServerFirstExchangeAsync("10.77.100.30", 25, "QUIT\r\n");
+
+        Assert.Equal("220 smtp ready\nQUIT\r\n\n[smtp] received 6 bytes\n", exchange);
+    }
+
+    [SkippableFact]
     public async Task Http2PriorKnowledge_PassesThroughTheCapture()
     {
         Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);

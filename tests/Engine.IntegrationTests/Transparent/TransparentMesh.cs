@@ -14,7 +14,8 @@ namespace Engine.IntegrationTests.Transparent;
 ///        as uid 1337; app servers on :8080 and :15021 (an excluded inbound port); apps call out as uid 1000
 ///   peer (eth0 10.77.0.1/24, fd00:77::1/64): reviews v1/v2 on :9081/:9082, something else on :9080
 ///        (what an uncaptured call to 10.77.0.1:9080 reaches), an unknown HTTP server on :7070, raw TCP
-///        echo servers on :7000 (unknown), :7001/:7002 (tcp-echo v1/v2), an h2c server on :9090
+///        echo servers on :7000 (unknown), :7001/:7002 (tcp-echo v1/v2), a server-first one on :7003
+///        (behind smtp.example.com's VIP, port 25 declared TCP), an h2c server on :9090
 /// </code>
 /// The pod routes everything else (the ServiceEntry VIPs 10.77.100.x) via the peer, so a call to
 /// a VIP leaves the app and is captured. Skips, with the reason, unless running as root with
@@ -111,6 +112,8 @@ public abstract class TransparentMesh : IAsyncLifetime
             _owned.Add(NsTcpServer.Echo(Peer, port, name));
         }
 
+        _owned.Add(NsTcpServer.BannerEcho(Peer, 7003, "smtp"));
+
         _owned.Add(await H2cServer.StartAsync(Peer, 9090));
         _owned.Add(NsTcpServer.WhoAmI(Pod, 8080, "app"));
         _owned.Add(NsTcpServer.WhoAmI(Pod, 15021, "app-health"));
@@ -189,6 +192,17 @@ public abstract class TransparentMesh : IAsyncLifetime
           tcp:
           - match: [{port: 7100}]
             route: [{destination: {host: tcp-echo, subset: v2}, weight: 100}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: smtp}
+        spec:
+          hosts: [smtp.example.com]
+          addresses: [10.77.100.30]
+          location: MESH_EXTERNAL
+          resolution: STATIC
+          ports: [{number: 25, name: tcp-smtp, protocol: TCP, targetPort: 7003}]
+          endpoints: [{address: 10.77.0.1}]
         """;
 
     /// <summary>curl from inside a namespace, as a user (null: root), printing headers and body.</summary>
@@ -230,6 +244,27 @@ public abstract class TransparentMesh : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A server-first TCP exchange from inside the pod: wait for the greeting line before sending
+    /// anything, then send, half-close and read to the end.
+    /// </summary>
+    internal async Task<string> ServerFirstExchangeAsync(string host, int port, string send)
+    {
+        using var socket = Pod.CreateSocket(AddressFamily.InterNetwork);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(host), port), deadline.Token);
+        var greeting = new List<byte>();
+        var one = new byte[1];
+        while (!greeting.Contains((byte)'\n') && await socket.ReceiveAsync(one, SocketFlags.None, deadline.Token) == 1)
+        {
+            greeting.Add(one[0]);
+        }
+
+        await socket.SendAsync(Encoding.ASCII.GetBytes(send), SocketFlags.None, deadline.Token);
+        socket.Shutdown(SocketShutdown.Send);
+        return Encoding.ASCII.GetString([.. greeting]) + Text(await ReadToEndAsync(socket, deadline.Token));
+    }
+
     /// <summary>Waits (bounded) for the engine to log a line containing every one of the fragments.</summary>
     internal Task WaitForLogAsync(params string[] fragments)
         => WaitFor.ConditionAsync(
@@ -266,7 +301,7 @@ public abstract class TransparentMesh : IAsyncLifetime
 public sealed class AllowAnyMesh : TransparentMesh
 {
     private protected override (string[] Launcher, string[] Arguments) EngineCommand(NetworkNamespace pod, string configDirectory)
-        => (pod.Exec(ProxyUid), ["run", "--transparent", "--config", configDirectory]);
+        => (pod.Exec(ProxyUid), ["run", "--transparent", "--config", configDirectory, "--protocol-detection-timeout", "300s"]);
 }
 
 /// <summary>REGISTRY_ONLY, the engine started as root that becomes uid 1337 itself (<c>--uid</c>).</summary>

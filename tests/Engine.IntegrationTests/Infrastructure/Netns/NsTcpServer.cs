@@ -9,7 +9,8 @@ namespace Engine.IntegrationTests.Infrastructure.Netns;
 /// two behaviours: <see cref="WhoAmI"/> (an HTTP/1.1 answer that says who it is, who called and
 /// which headers arrived) or <see cref="Echo"/> (raw bytes back, and after the client's FIN a
 /// trailer with the byte count — so a client that half-closes proves the FIN went through and
-/// the way back stayed open). Every read is bounded in time.
+/// the way back stayed open), or <see cref="BannerEcho"/> (the same, server-first). Every read
+/// is bounded in time.
 /// </summary>
 internal sealed class NsTcpServer : IAsyncDisposable
 {
@@ -32,6 +33,14 @@ internal sealed class NsTcpServer : IAsyncDisposable
     public static NsTcpServer WhoAmI(NetworkNamespace ns, int port, string name) => Start(ns, port, name, WhoAmIAsync);
 
     public static NsTcpServer Echo(NetworkNamespace ns, int port, string name) => Start(ns, port, name, EchoAsync);
+
+    /// <summary>A server-first echo: it greets with <c>220 NAME ready</c> before the client says anything (SMTP-like).</summary>
+    public static NsTcpServer BannerEcho(NetworkNamespace ns, int port, string name)
+        => Start(ns, port, name, async (client, n) =>
+        {
+            await client.SendAsync(Encoding.ASCII.GetBytes($"220 {n} ready\n"));
+            await EchoAsync(client, n);
+        });
 
     /// <summary>A listening dual-mode socket on <c>[::]:port</c> inside the namespace.</summary>
     public static Socket Listen(NetworkNamespace ns, int port)
