@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text;
 using Engine.Interception;
+using Engine.Protocols.Tests.Http1;
 
 namespace Engine.Tests.Interception;
 
@@ -60,35 +60,7 @@ public sealed class ProtocolSnifferTests
         foreach (var (input, expected) in new[] { ("GET / HTTP/1.1\r\n", SniffedProtocol.Http1), (Preface, SniffedProtocol.Http2), ("\x16\x03\x01", SniffedProtocol.Opaque) })
         {
             var bytes = Encoding.Latin1.GetBytes(input);
-            Assert.Equal(expected, ProtocolSniffer.Sniff(Segmented(bytes)));
-        }
-    }
-
-    private static ReadOnlySequence<byte> Segmented(byte[] bytes)
-    {
-        var first = new Segment(bytes.AsMemory(0, 1), 0);
-        var last = first;
-        for (var i = 1; i < bytes.Length; i++)
-        {
-            last = last.Append(bytes.AsMemory(i, 1));
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
+            Assert.Equal(expected, ProtocolSniffer.Sniff(Sequences.OneBytePerSegment(bytes)));
         }
     }
 }
