@@ -28,6 +28,19 @@ public sealed class TransparentInterceptionTests : IClassFixture<AllowAnyMesh>
     }
 
     [SkippableFact]
+    public async Task RoutePortConditions_SeeTheOriginalDestinationPort_NotTheAuthoritys()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // The rule `match: port 9999` sends to v2; the authority claims 9080, the app dialled 9999.
+        var dialled9999 = await App("-H", "Host: reviews:9080", "http://10.77.0.1:9999/");
+        var dialled9080 = await App("-H", "Host: reviews:9999", "http://10.77.0.1:9080/");
+
+        Assert.Equal("reviews-v2", dialled9999.ServedBy);
+        Assert.Equal("reviews-v1", dialled9080.ServedBy);
+    }
+
+    [SkippableFact]
     public async Task App_CallingAServiceEntryVip_IsRoutedPerVirtualService()
     {
         Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);

@@ -160,6 +160,8 @@ public abstract class TransparentMesh : IAsyncLifetime
         spec:
           hosts: [reviews]
           http:
+          - match: [{port: 9999}]
+            route: [{destination: {host: reviews, subset: v2}}]
           - match: [{headers: {end-user: {exact: jason}}}]
             route: [{destination: {host: reviews, subset: v2}}]
           - route: [{destination: {host: reviews, subset: v1}}]
