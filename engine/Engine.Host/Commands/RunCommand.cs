@@ -118,6 +118,15 @@ internal static class RunCommand
             VersionCommand.Version, string.Join(", ", listening), snapshot.Files.Length, snapshot.VirtualServices.Length, snapshot.DestinationRules.Length,
             snapshot.ServiceEntries.Length, snapshot.WorkloadEntries.Length, sidecar.Server.Config.Clusters.Count);
 
+        // Live reload: file changes (debounced) and SIGHUP (at once). A broken file keeps the last
+        // good configuration serving; each error is logged with its file and line.
+        sidecar.WatchConfig();
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            ThreadPool.QueueUserWorkItem(static s => ((Sidecar)s!).Reload(), sidecar);
+        });
+
         await WaitForShutdownAsync(cancellation).ConfigureAwait(false);
         logger.LogInformation(
             "engine: shutting down; allocated {Allocated} bytes in total, GC gen0={Gen0} gen1={Gen1} gen2={Gen2}",

@@ -34,7 +34,7 @@ internal sealed class L4Forwarder
     {
         var started = Stopwatch.GetTimestamp();
         var target = decision.Upstream!;
-        var (outcome, upstream) = await UpstreamConnector.ConnectSocketAsync(target, decision.ConnectTimeout, _stopping, source).ConfigureAwait(false);
+        var (outcome, upstream) = await UpstreamConnector.ConnectSocketAsync(target, decision.ConnectTimeout, decision.Keepalive, _stopping, source).ConfigureAwait(false);
         if (upstream is null)
         {
             InterceptionLog.TcpConnectFailed(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, target.ToString(), decision.Route,

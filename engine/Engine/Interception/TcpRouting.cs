@@ -42,12 +42,12 @@ internal static class TcpRouting
         if (config.Destinations.IsOriginalDestination(cluster, out var targetPort))
         {
             var address = new System.Net.IPEndPoint(destination.Address, targetPort > 0 ? targetPort : destination.Port);
-            return TcpDecision.Connect(address, cluster.Name, route, null, cluster.Settings.ConnectTimeout);
+            return TcpDecision.Connect(address, cluster.Name, route, null, cluster.Settings.ConnectTimeout, cluster.Settings.TcpKeepalive);
         }
 
         var endpoint = cluster.Pick();
         return endpoint is null
             ? TcpDecision.Reject(cluster.Name, route, "no healthy upstream", "UH")
-            : TcpDecision.Connect(endpoint.Address, cluster.Name, route, endpoint, cluster.Settings.ConnectTimeout);
+            : TcpDecision.Connect(endpoint.Address, cluster.Name, route, endpoint, cluster.Settings.ConnectTimeout, cluster.Settings.TcpKeepalive);
     }
 }

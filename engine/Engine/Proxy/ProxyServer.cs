@@ -39,6 +39,9 @@ internal sealed class ProxyServer : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
+    /// <summary>Fire-and-forget mirrored copies, bounded.</summary>
+    public Mirroring.MirrorDispatcher Mirrors { get; } = new();
+
     /// <summary>Access log and metrics sink for finished requests.</summary>
     public IRequestTelemetry Telemetry { get; }
 

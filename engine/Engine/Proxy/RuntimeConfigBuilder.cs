@@ -42,7 +42,7 @@ internal sealed class RuntimeConfigBuilder
     {
         var registry = ServiceRegistry.Build(serviceEntries, workloadEntries, report);
         var generation = _pools.Begin();
-        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules), generation, _random);
+        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules), generation, _random, _time);
         var compiler = new RouteTableCompiler(registry, clusters, options, report);
         var routes = compiler.Compile(virtualServices);
         var destinations = DestinationIndex.Build(registry, clusters, routes, compiler.CompileTcp(virtualServices));

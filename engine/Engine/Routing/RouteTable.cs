@@ -79,15 +79,10 @@ internal sealed class RouteTable
     /// <summary>The first rule of a given virtual host that matches (transparent mode picks the host by original destination).</summary>
     public static RouteResult Match(VirtualHost vhost, in RequestView request)
     {
-        foreach (var rule in vhost.Rules)
-        {
-            if (rule.MatchIndex(request) >= 0)
-            {
-                return new RouteResult(RouteOutcome.Matched, vhost, rule);
-            }
-        }
-
-        return new RouteResult(RouteOutcome.NoRoute, vhost, null);
+        var (rule, matchIndex) = vhost.Automaton.Match(request);
+        return rule is null
+            ? new RouteResult(RouteOutcome.NoRoute, vhost, null)
+            : new RouteResult(RouteOutcome.Matched, vhost, rule, matchIndex);
     }
 
     /// <summary>The port a request is for when no original destination is known: the authority's, else the scheme default.</summary>

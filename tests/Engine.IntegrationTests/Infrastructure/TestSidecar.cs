@@ -38,7 +38,7 @@ internal sealed class TestSidecar : IAsyncDisposable
 
     public Sidecar Sidecar => _sidecar;
 
-    public static async Task<TestSidecar> StartAsync(IEnumerable<string> yamlDocuments, string ns = "default", IReadOnlyDictionary<string, string>? labels = null, IRandomSource? random = null)
+    public static async Task<TestSidecar> StartAsync(IEnumerable<string> yamlDocuments, string ns = "default", IReadOnlyDictionary<string, string>? labels = null, IRandomSource? random = null, bool watch = false)
     {
         var directory = Directory.CreateTempSubdirectory("engine-test-").FullName;
         var i = 0;
@@ -57,6 +57,11 @@ internal sealed class TestSidecar : IAsyncDisposable
         }
 
         var endpoint = (IPEndPoint)await sidecar.ListenAsync(new IPEndPoint(IPAddress.Loopback, 0)).ConfigureAwait(false);
+        if (watch)
+        {
+            sidecar.WatchConfig();
+        }
+
         return new TestSidecar(sidecar, directory, endpoint, load);
     }
 
@@ -71,6 +76,27 @@ internal sealed class TestSidecar : IAsyncDisposable
         }
 
         return await Client.SendAsync(request).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces a config file atomically (write aside, then rename), as a careful deploy tool does.</summary>
+    public async Task ReplaceFileAsync(string name, string yaml)
+    {
+        var temporary = Path.Combine(ConfigDirectory, "." + name + ".tmp");
+        await File.WriteAllTextAsync(temporary, yaml).ConfigureAwait(false);
+        File.Move(temporary, Path.Combine(ConfigDirectory, name), overwrite: true);
+    }
+
+    /// <summary>Sends a request and reads the whole response.</summary>
+    public async Task<EchoReply> SendAsync(HttpMethod method, string host, string path = "/", params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Host = host;
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await EchoReply.ReadAsync(await Client.SendAsync(request).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>Which upstream answered (<c>x-served-by</c>), or the status code when the proxy answered.</summary>

@@ -14,7 +14,7 @@ internal sealed partial class RouteTableCompiler
     public TcpRouteTable CompileTcp(IReadOnlyList<IstioResource<VirtualService>> virtualServices)
     {
         var byHost = new Dictionary<string, (TcpRouteRule[] Rules, string Owner)>(StringComparer.OrdinalIgnoreCase);
-        foreach (var vs in RootsInOrder(virtualServices))
+        foreach (var vs in RootsInOrder(virtualServices.Where(v => v.Spec.AppliesToMesh)))
         {
             if (vs.Spec.Tcp.IsEmpty)
             {
@@ -69,8 +69,12 @@ internal sealed partial class RouteTableCompiler
                 continue; // every match was filtered out for this sidecar
             }
 
-            var action = CompileAction(vs, route.Route.Select(r => (r.Destination, r.Weight)).ToArray());
-            rules.Add(new TcpRouteRule($"{vs.Name}.tcp.{i}", matches.ToArray(), action));
+            var weighted = route.Route.Length > 1;
+            var destinations = route.Route
+                .Where(r => r.Destination is not null && (!weighted || r.Weight > 0)) // Envoy omits weight-0 clusters
+                .Select(r => CompileDestinationTarget(vs, r.Destination!, weighted ? r.Weight : 1, vs.Namespace))
+                .ToArray();
+            rules.Add(new TcpRouteRule($"{vs.Name}.tcp.{i}", matches.ToArray(), new RouteAction(destinations)));
         }
 
         return rules.ToArray();

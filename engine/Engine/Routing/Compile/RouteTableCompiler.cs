@@ -1,5 +1,6 @@
 using Engine.Config;
 using Engine.Config.Model;
+using Engine.Routing.Policies;
 using Engine.Upstream;
 using Engine.Upstream.Registry;
 
@@ -36,9 +37,11 @@ internal sealed partial class RouteTableCompiler
 
     public RouteTable Compile(IReadOnlyList<IstioResource<VirtualService>> virtualServices)
     {
-        foreach (var vs in RootsInOrder(virtualServices))
+        var applying = virtualServices.Where(v => v.Spec.AppliesToMesh).ToArray();
+        var delegates = applying.Where(v => v.Spec.IsDelegate).ToDictionary(v => (v.Namespace, v.Name));
+        foreach (var vs in RootsInOrder(applying))
         {
-            AddVirtualService(vs);
+            AddVirtualService(vs, delegates);
         }
 
         AddDefaultRoutes();
@@ -48,17 +51,17 @@ internal sealed partial class RouteTableCompiler
             catchAll: null);
     }
 
-    /// <summary>The VirtualServices that apply to the mesh and are not delegates, oldest first (the one that wins a shared host).</summary>
-    private static IEnumerable<IstioResource<VirtualService>> RootsInOrder(IReadOnlyList<IstioResource<VirtualService>> virtualServices)
-        => virtualServices
-            .Where(v => v.Spec.AppliesToMesh && !v.Spec.IsDelegate)
+    /// <summary>The VirtualServices that are not delegates, oldest first (the one that wins a shared host).</summary>
+    private static IEnumerable<IstioResource<VirtualService>> RootsInOrder(IEnumerable<IstioResource<VirtualService>> applying)
+        => applying
+            .Where(v => !v.Spec.IsDelegate)
             .OrderBy(v => v.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue)
             .ThenBy(v => v.Name, StringComparer.Ordinal)
             .ThenBy(v => v.Namespace, StringComparer.Ordinal);
 
-    private void AddVirtualService(IstioResource<VirtualService> vs)
+    private void AddVirtualService(IstioResource<VirtualService> vs, IReadOnlyDictionary<(string, string), IstioResource<VirtualService>> delegates)
     {
-        var rules = CompileRules(vs);
+        var rules = CompileRules(vs, delegates);
         if (rules.Length == 0)
         {
             if (!vs.Spec.Http.IsEmpty)
@@ -94,19 +97,13 @@ internal sealed partial class RouteTableCompiler
         }
     }
 
-    private RouteRule[] CompileRules(IstioResource<VirtualService> vs)
+    private RouteRule[] CompileRules(IstioResource<VirtualService> vs, IReadOnlyDictionary<(string, string), IstioResource<VirtualService>> delegates)
     {
         var rules = new List<RouteRule>();
-        var http = vs.Spec.Http;
-        for (var i = 0; i < http.Length; i++)
+        var resolved = DelegateMerger.Expand(vs, delegates, (at, message) => Warn(vs, at, message)).ToArray();
+        for (var i = 0; i < resolved.Length; i++)
         {
-            var route = http[i];
-            if (route.Delegate is not null)
-            {
-                Warn(vs, route.Source.Field("delegate"), "delegate VirtualServices are not supported yet; this rule is skipped");
-                continue;
-            }
-
+            var (route, ns, rootIndex) = resolved[i];
             var matches = new List<MatchCondition>();
             foreach (var match in route.Match)
             {
@@ -121,14 +118,14 @@ internal sealed partial class RouteTableCompiler
                 continue; // every match was filtered out for this sidecar
             }
 
-            var name = route.Name.Length > 0 ? route.Name : $"{vs.Name}.{i}";
-            var rule = new RouteRule(name, i, matches.ToArray(), CompileAction(vs, route.Route.Select(r => (r.Destination, r.Weight)).ToArray()));
+            var name = route.Name.Length > 0 ? route.Name : $"{vs.Name}.{rootIndex}";
+            var rule = new RouteRule(name, rootIndex, matches.ToArray(), CompileAction(vs, route, ns));
             rules.Add(rule);
-            if (rule.IsCatchAll && i < http.Length - 1)
+            if (rule.IsCatchAll && i < resolved.Length - 1)
             {
-                for (var j = i + 1; j < http.Length; j++)
+                for (var j = i + 1; j < resolved.Length; j++)
                 {
-                    Warn(vs, http[j].Source, $"rule is unreachable: rule {i} before it matches every request");
+                    Warn(vs, resolved[j].Route.Source, $"rule is unreachable: the rule before it ({name}) matches every request");
                 }
 
                 break;
@@ -138,28 +135,59 @@ internal sealed partial class RouteTableCompiler
         return rules.ToArray();
     }
 
-    /// <summary>The weighted destinations of an <c>http[]</c> or <c>tcp[]</c> rule.</summary>
-    private RouteAction CompileAction(IstioResource<VirtualService> vs, (Destination? Destination, int Weight)[] route)
+    private RouteAction CompileAction(IstioResource<VirtualService> vs, HttpRoute route, string ns)
     {
         var destinations = new List<RouteDestination>();
-        var weighted = route.Length > 1;
-        foreach (var entry in route)
+        var weighted = route.Route.Length > 1;
+        foreach (var entry in route.Route)
         {
             if (entry.Destination is null || (weighted && entry.Weight == 0))
             {
                 continue; // Envoy omits weight-0 clusters from weighted_clusters
             }
 
-            destinations.Add(CompileDestination(vs, entry.Destination, weighted ? entry.Weight : 1));
+            destinations.Add(CompileDestination(vs, entry.Destination, weighted ? entry.Weight : 1, ns, entry.Headers));
         }
 
-        return new RouteAction(destinations.ToArray());
+        var mirrors = new List<MirrorPolicy>();
+        if (route.Mirror is { } mirror)
+        {
+            // mirrorPercentage, else the deprecated integer mirrorPercent, else 100%.
+            mirrors.Add(new MirrorPolicy(CompileDestination(vs, mirror, 1, ns, null), route.MirrorPercentage ?? route.MirrorPercent ?? 100));
+        }
+
+        foreach (var entry in route.Mirrors)
+        {
+            if (entry.Destination is { } target)
+            {
+                mirrors.Add(new MirrorPolicy(CompileDestination(vs, target, 1, ns, null), entry.Percentage ?? 100));
+            }
+        }
+
+        return ActionCompiler.Compile(route, destinations.ToArray(), mirrors.ToArray());
     }
 
-    private RouteDestination CompileDestination<T>(IstioResource<T> owner, Destination destination, int weight)
+    private RouteDestination CompileDestination<T>(IstioResource<T> owner, Destination destination, int weight, string ns, Headers? headers)
         where T : ModelNode
     {
-        var host = IstioHost.ResolveShortName(destination.Host, owner.Namespace);
+        var destination0 = CompileDestinationTarget(owner, destination, weight, ns);
+        if (headers is null)
+        {
+            return destination0;
+        }
+
+        return new RouteDestination(destination0.Host, destination0.Subset, destination0.Port, destination0.Weight, destination0.FixedCluster, destination0.ClustersByPort)
+        {
+            RequestEdits = ActionCompiler.Edits(headers.Request),
+            ResponseEdits = ActionCompiler.Edits(headers.Response),
+            AuthorityRewrite = ActionCompiler.Authority(null, headers.Request),
+        };
+    }
+
+    private RouteDestination CompileDestinationTarget<T>(IstioResource<T> owner, Destination destination, int weight, string ns)
+        where T : ModelNode
+    {
+        var host = IstioHost.ResolveShortName(destination.Host, ns);
         var subset = destination.Subset.Length > 0 ? destination.Subset : null;
         var service = _registry.Find(host);
         if (service is null)
