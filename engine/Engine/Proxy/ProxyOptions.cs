@@ -25,6 +25,12 @@ internal sealed record ProxyOptions
     /// </summary>
     public bool MirrorShadowHostSuffix { get; init; }
 
+    /// <summary>Mirrored copies in flight at once; more are dropped and counted.</summary>
+    public int MaxMirrorsInFlight { get; init; } = 256;
+
+    /// <summary>Bytes of mirrored copies in flight at once; more are dropped and counted.</summary>
+    public long MaxMirrorBytesInFlight { get; init; } = 32L * 1024 * 1024;
+
     /// <summary>Request bodies up to this size may be replayed for retries and copied to mirrors.</summary>
     public int MaxReplayBodyBytes { get; init; } = 1024 * 1024;
 }

@@ -29,6 +29,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         Random = random ?? SharedRandomSource.Instance;
         Time = time ?? TimeProvider.System;
         Telemetry = telemetry ?? NoRequestTelemetry.Instance;
+        Mirrors = new Mirroring.MirrorDispatcher(options.MaxMirrorsInFlight, options.MaxMirrorBytesInFlight);
         Logger = loggerFactory.CreateLogger("engine.proxy");
         _listenerFactory = SocketTransports.CreateListenerFactory(options.Transport, loggerFactory);
     }
@@ -40,7 +41,7 @@ internal sealed class ProxyServer : IAsyncDisposable
     public TimeProvider Time { get; }
 
     /// <summary>Fire-and-forget mirrored copies, bounded.</summary>
-    public Mirroring.MirrorDispatcher Mirrors { get; } = new();
+    public Mirroring.MirrorDispatcher Mirrors { get; }
 
     /// <summary>Access log and metrics sink for finished requests.</summary>
     public IRequestTelemetry Telemetry { get; }
