@@ -1,6 +1,7 @@
 using System.Net;
 using Engine.Upstream;
 using Engine.Upstream.LoadBalancing;
+using Engine.Upstream.Resilience;
 
 namespace Engine.Interception;
 
@@ -60,16 +61,17 @@ internal sealed class InterceptedConnection : IDisposable
         {
             _originalDestination?.Endpoints[0].Pool.CloseIdle();
             var address = new IPEndPoint(Destination.Address, targetPort > 0 ? targetPort : Destination.Port);
-            _originalDestination = Create(cluster.Name, address, cluster.Port, cluster.Settings, cluster.Host, cluster.Subset);
+            _originalDestination = Create(cluster.Name, address, cluster.Port, cluster.Settings, cluster.Host, cluster.Subset, cluster.Breaker);
         }
 
         return _originalDestination;
     }
 
-    private Cluster Create(string name, IPEndPoint address, int port, UpstreamPoolSettings settings, string? host = null, string? subset = null)
+    /// <summary>A one-endpoint cluster; an ORIGINAL_DST one shares the configured cluster's circuit breaker, so its limits hold across connections.</summary>
+    private Cluster Create(string name, IPEndPoint address, int port, UpstreamPoolSettings settings, string? host = null, string? subset = null, ClusterCircuitBreaker? breaker = null)
     {
-        var endpoint = new Endpoint(address, new Dictionary<string, string>(), 1, new Http1ConnectionPool(address, _connector, settings));
-        return new Cluster(name, host ?? address.ToString(), port, subset, [endpoint], new RoundRobinBalancer(_random), settings);
+        var endpoint = new Endpoint(address, new Dictionary<string, string>(), 1, new Http1ConnectionPool(address, _connector, settings, breaker));
+        return new Cluster(name, host ?? address.ToString(), port, subset, [endpoint], new RoundRobinBalancer(_random), settings, breaker);
     }
 
     /// <summary>Closes the idle keep-alive connections this connection's own clusters hold.</summary>
