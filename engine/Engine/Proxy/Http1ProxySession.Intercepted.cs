@@ -1,5 +1,6 @@
 using Engine.Interception;
 using Engine.Routing;
+using Engine.Routing.Policies;
 using Engine.Upstream;
 using Microsoft.AspNetCore.Connections;
 
@@ -47,6 +48,7 @@ internal sealed partial class Http1ProxySession
     {
         if (_intercepted!.Policy == OutboundPolicy.AllowAny)
         {
+            _action = AllowAny;
             _routeName = "allow_any";
             cluster = _cluster = _intercepted.Passthrough();
             return null;
@@ -58,4 +60,7 @@ internal sealed partial class Http1ProxySession
     }
 
     private static readonly LocalReply BlockAll = new(502, string.Empty, ResponseFlags.NoRoute);
+
+    /// <summary>Istio's allow_any route: PassthroughCluster, no timeout, no retries, nothing else.</summary>
+    private static readonly RouteAction AllowAny = new([]) { Retry = RetryPolicy.Disabled };
 }
