@@ -33,7 +33,10 @@ internal sealed class NetworkNamespace : IAsyncDisposable
     public static Task LinkAsync(NetworkNamespace a, string aInterface, NetworkNamespace b, string bInterface)
         => HostCommand.CheckAsync("ip", "link", "add", aInterface, "netns", a.Name, "type", "veth", "peer", "name", bInterface, "netns", b.Name);
 
-    /// <summary>Deletes namespaces of earlier test runs whose process is gone.</summary>
+    /// <summary>
+    /// Deletes namespaces of earlier test runs whose process is gone, after stopping what they
+    /// left running inside (an engine or a server of a run that crashed).
+    /// </summary>
     public static async Task RemoveStale()
     {
         var (_, list, _) = await HostCommand.RunAsync(["ip", "netns", "list"]);
@@ -44,6 +47,12 @@ internal sealed class NetworkNamespace : IAsyncDisposable
             if (name.StartsWith(Prefix, StringComparison.Ordinal) && parts.Length > 1
                 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !Directory.Exists($"/proc/{pid}"))
             {
+                var (_, pids, _) = await HostCommand.RunAsync(["ip", "netns", "pids", name]);
+                foreach (var leftover in pids.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    await HostCommand.RunAsync(["kill", "-KILL", leftover.Trim()]);
+                }
+
                 await HostCommand.RunAsync(["ip", "netns", "del", name]);
             }
         }
