@@ -20,8 +20,10 @@ internal static class RunCommand
         var ns = CommonOptions.Namespace();
         var labels = new Option<string>("--labels") { Description = "The sidecar's own labels, k=v,k2=v2 (matched by VirtualService sourceLabels)" };
         var logLevel = CommonOptions.LogLevel();
+        var limits = new ProxyLimitOptions();
         var transparent = new TransparentCommandOptions();
         var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, logLevel };
+        limits.AddTo(command);
         foreach (var option in transparent.All)
         {
             command.Options.Add(option);
@@ -29,10 +31,16 @@ internal static class RunCommand
 
         command.SetAction((result, cancellation) =>
         {
+            if (!limits.TryRead(result, out var proxy, out var problem))
+            {
+                Console.Error.WriteLine($"engine run: {problem}");
+                return Task.FromResult(2);
+            }
+
             var (interception, identity, error) = transparent.Parse(result);
             return error is not null
                 ? Fail(error)
-                : RunAsync(result.GetValue(config) ?? [], result.GetValue(listen), result.GetValue(ns)!, result.GetValue(labels), result.GetValue(logLevel)!, interception, identity, cancellation);
+                : RunAsync(result.GetValue(config) ?? [], result.GetValue(listen), result.GetValue(ns)!, result.GetValue(labels), result.GetValue(logLevel)!, proxy, interception, identity, cancellation);
         });
         return command;
     }
@@ -44,7 +52,7 @@ internal static class RunCommand
     }
 
     private static async Task<int> RunAsync(string[] configPaths, string? listen, string ns, string? labelText, string logLevel,
-        TransparentOptions? interception, (uint Uid, uint Gid)? identity, CancellationToken cancellation)
+        Engine.Proxy.ProxyOptions proxy, TransparentOptions? interception, (uint Uid, uint Gid)? identity, CancellationToken cancellation)
     {
         if (configPaths.Length == 0 || (listen is null && interception is null))
         {
@@ -73,7 +81,7 @@ internal static class RunCommand
 
         using var loggerFactory = HostLogging.Create(CommonOptions.ParseLogLevel(logLevel));
         var logger = loggerFactory.CreateLogger("engine");
-        var options = new SidecarOptions { ConfigPaths = configPaths, Namespace = ns, Labels = labels };
+        var options = new SidecarOptions { ConfigPaths = configPaths, Namespace = ns, Labels = labels, Proxy = proxy };
         await using var sidecar = new Sidecar(options, loggerFactory);
 
         var load = sidecar.Reload();

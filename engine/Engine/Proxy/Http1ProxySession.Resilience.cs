@@ -281,7 +281,15 @@ internal sealed partial class Http1ProxySession
     /// <summary>Ends the request's hold on its cluster's max-requests slot and its deadlines.</summary>
     private void EndAttempts(ref Cluster? admitted)
     {
-        admitted?.Breaker.EndRequest();
+        if (admitted is not null)
+        {
+            admitted.Breaker.EndRequest();
+            for (; _retrySlots > 0; _retrySlots--)
+            {
+                admitted.Breaker.EndRetry();
+            }
+        }
+
         admitted = null;
         _deadlines?.End();
     }

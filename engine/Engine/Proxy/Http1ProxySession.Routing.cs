@@ -38,6 +38,11 @@ internal sealed partial class Http1ProxySession
             return RejectionFor(Http1Error.InvalidPath);
         }
 
+        if (_server.Overloaded)
+        {
+            return LocalReplies.Overloaded;
+        }
+
         var config = _server.Config;
         var port = _intercepted?.Destination.Port ?? RouteTable.PortOf(_request);
         var match = config.Routes.Match(new RequestView(_request, port, _scratch));

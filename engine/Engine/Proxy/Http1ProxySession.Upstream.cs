@@ -125,17 +125,28 @@ internal sealed partial class Http1ProxySession
     /// exchange is already over, stops the pump first (the client may still be uploading to an
     /// upstream that has finished answering).
     /// </summary>
-    private ValueTask<BodyResult> FinishRequestBody(UpstreamConnection? upstream)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<BodyResult> FinishRequestBody(UpstreamConnection? upstream)
     {
         var pump = _bodyPump;
         _bodyPump = default;
-        if (!pump.IsCompleted && upstream is not null)
+        if (pump.IsCompleted || upstream is null)
         {
-            _input.CancelPendingRead();
-            upstream.Output.CancelPendingFlush();
+            return await pump.ConfigureAwait(false);
         }
 
-        return pump;
+        _input.CancelPendingRead();
+        upstream.Output.CancelPendingFlush();
+        var result = await pump.ConfigureAwait(false);
+        if (result != BodyResult.Canceled && _input.TryRead(out var stale))
+        {
+            // The pump ended on its own (it was finishing its last flush), so nothing consumed the
+            // cancellation: armed, it would make the next request's head read come back canceled
+            // and close the connection silently (found by the soak). TryRead observes it.
+            _input.AdvanceTo(stale.Buffer.Start);
+        }
+
+        return result;
     }
 
     /// <summary>Parses what arrived of the response head into <see cref="_response"/>; 1xx heads are skipped.</summary>
