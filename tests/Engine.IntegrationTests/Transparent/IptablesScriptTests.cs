@@ -4,6 +4,7 @@ using Engine.IntegrationTests.Infrastructure.Netns;
 namespace Engine.IntegrationTests.Transparent;
 
 /// <summary>scripts/iptables.sh in a namespace of its own: idempotent install, complete removal, refusal without root.</summary>
+[Collection(TransparentCollection.Name)]
 public sealed class IptablesScriptTests : IAsyncLifetime
 {
     private static readonly string Script = Path.Combine(RepoPaths.Root, "scripts", "iptables.sh");

@@ -5,6 +5,7 @@ namespace Engine.IntegrationTests.Transparent;
 /// and dropping to uid 1337 itself (<c>--uid</c>): if it did not, its own upstream connections
 /// would be captured and these calls would fail.
 /// </summary>
+[Collection(TransparentCollection.Name)]
 public sealed class RegistryOnlyTests : IClassFixture<RegistryOnlyMesh>
 {
     private readonly RegistryOnlyMesh _mesh;

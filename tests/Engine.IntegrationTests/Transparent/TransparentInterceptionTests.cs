@@ -5,6 +5,7 @@ namespace Engine.IntegrationTests.Transparent;
 /// binary as uid 1337, apps as uid 1000 (see <see cref="TransparentMesh"/>). Outbound policy
 /// ALLOW_ANY.
 /// </summary>
+[Collection(TransparentCollection.Name)]
 public sealed class TransparentInterceptionTests : IClassFixture<AllowAnyMesh>
 {
     private readonly AllowAnyMesh _mesh;
