@@ -16,6 +16,7 @@ internal static class Program
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(EchoCommand.Create());
+        root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
