@@ -111,6 +111,11 @@ if [ "$MICRO" = 1 ]; then
   command -v dotnet >/dev/null || { echo "bench: the .NET SDK (dotnet) is required" >&2; exit 1; }
   artifacts="$ROOT/artifacts/benchmarks"
   rm -rf "$artifacts/results"
+  # Timings mean little on a machine other processes keep busy: say how busy it was.
+  busy_before=$(awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat)
+  sleep 1
+  busy_after=$(awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat)
+  machine_busy=$(echo "$busy_before $busy_after" | awk '{ printf("%d", ($3 - $1) * 100 / ($4 - $2 > 0 ? $4 - $2 : 1)) }')
   log "BenchmarkDotNet: --filter '$MICRO_FILTER' --job $MICRO_JOB (a few minutes)"
   dotnet run -c Release --project perf/Engine.Benchmarks -- \
     --filter "$MICRO_FILTER" --job "$MICRO_JOB" --artifacts "$artifacts" --stopOnFirstError
@@ -132,6 +137,8 @@ if [ "$MICRO" = 1 ]; then
     echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(git rev-parse --short HEAD 2>/dev/null || echo '?') with"
     echo "\`scripts/bench.sh --micro --micro-job $MICRO_JOB --micro-filter '$MICRO_FILTER'\`."
     echo "BenchmarkDotNet's short job (3 iterations) is for trends and allocations, not for the last percent."
+    echo "Other processes kept the machine ${machine_busy}% busy when the run started$([ "$machine_busy" -gt 20 ] && echo ': timings are inflated by that; allocations are exact')."
+
     echo "\`Allocated\` is bytes per operation: \`-\` means none."
     echo
     for report in "$dest"/*.md; do
