@@ -16,13 +16,23 @@ internal static class RunCommand
         var ns = CommonOptions.Namespace();
         var labels = new Option<string>("--labels") { Description = "The sidecar's own labels, k=v,k2=v2 (matched by VirtualService sourceLabels)" };
         var logLevel = CommonOptions.LogLevel();
+        var limits = new ProxyLimitOptions();
         var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, logLevel };
-        command.SetAction((result, cancellation) => RunAsync(
-            result.GetValue(config) ?? [], result.GetValue(listen), result.GetValue(ns)!, result.GetValue(labels), result.GetValue(logLevel)!, cancellation));
+        limits.AddTo(command);
+        command.SetAction((result, cancellation) =>
+        {
+            if (!limits.TryRead(result, out var proxy, out var problem))
+            {
+                Console.Error.WriteLine($"engine run: {problem}");
+                return Task.FromResult(2);
+            }
+
+            return RunAsync(result.GetValue(config) ?? [], result.GetValue(listen), result.GetValue(ns)!, result.GetValue(labels), result.GetValue(logLevel)!, proxy, cancellation);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] configPaths, string? listen, string ns, string? labelText, string logLevel, CancellationToken cancellation)
+    private static async Task<int> RunAsync(string[] configPaths, string? listen, string ns, string? labelText, string logLevel, Engine.Proxy.ProxyOptions proxy, CancellationToken cancellation)
     {
         if (configPaths.Length == 0 || listen is null)
         {
@@ -44,7 +54,7 @@ internal static class RunCommand
 
         using var loggerFactory = HostLogging.Create(CommonOptions.ParseLogLevel(logLevel));
         var logger = loggerFactory.CreateLogger("engine");
-        var options = new SidecarOptions { ConfigPaths = configPaths, Namespace = ns, Labels = labels };
+        var options = new SidecarOptions { ConfigPaths = configPaths, Namespace = ns, Labels = labels, Proxy = proxy };
         await using var sidecar = new Sidecar(options, loggerFactory);
 
         var load = sidecar.Reload();

@@ -3,6 +3,7 @@ using System.Net;
 using Engine.Config;
 using Engine.Proxy;
 using Engine.Routing.Compile;
+using Engine.Telemetry;
 using Engine.Transport;
 using Engine.Upstream;
 using Microsoft.Extensions.Logging;
@@ -28,7 +29,7 @@ internal sealed class Sidecar : IAsyncDisposable
     private int _reloads;
     private int _reloadFailures;
 
-    public Sidecar(SidecarOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null, IRandomSource? random = null)
+    public Sidecar(SidecarOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null, IRandomSource? random = null, IRequestTelemetry? telemetry = null)
     {
         _options = options;
         _time = time ?? TimeProvider.System;
@@ -36,7 +37,7 @@ internal sealed class Sidecar : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("engine.config");
         _pools = new UpstreamPools(new UpstreamConnector(SocketTransports.CreateUpstreamFactory(options.Proxy.Transport)));
         _builder = new RuntimeConfigBuilder(_pools, random, _time);
-        Server = new ProxyServer(options.Proxy, RuntimeConfig.Empty, loggerFactory, random);
+        Server = new ProxyServer(options.Proxy, RuntimeConfig.Empty, loggerFactory, random, _time, telemetry);
         _sweeper = _time.CreateTimer(static s => ((Sidecar)s!).Sweep(), this, options.PoolSweepInterval, options.PoolSweepInterval);
     }
 

@@ -38,7 +38,16 @@ internal sealed partial class Http1ProxySession
         _response.Reset();
         _response.Version = HttpVersion.Http11;
         _response.StatusCode = reply.Status;
-        if (reply.Body.Length > 0)
+        if (reply.GrpcStatus is { } grpc)
+        {
+            // gRPC clients get a trailers-only answer: HTTP 200 with grpc-status in the headers.
+            Span<byte> code = stackalloc byte[4];
+            System.Buffers.Text.Utf8Formatter.TryFormat(grpc, code, out var codeLength);
+            _response.AddHeader("content-type"u8, "application/grpc"u8, KnownHeader.ContentType);
+            _response.AddHeader("grpc-status"u8, code[..codeLength]);
+            _response.AddHeader("grpc-message"u8, "fault filter abort"u8);
+        }
+        else if (reply.Body.Length > 0)
         {
             _response.AddHeader("content-type"u8, "text/plain"u8, KnownHeader.ContentType);
         }

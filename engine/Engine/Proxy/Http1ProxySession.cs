@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
+using Engine.Routing.Policies;
 using Engine.Telemetry;
 using Engine.Upstream;
 using Microsoft.AspNetCore.Connections;
@@ -47,6 +48,8 @@ internal sealed partial class Http1ProxySession
     private readonly ILogger _logger;
     private readonly ChunkedDecoder _requestChunks;
     private readonly ChunkedDecoder _responseChunks;
+    private readonly ConnectionTimer _timer;
+    private int _requestsOnConnection;
 
     // Per-request state (BeginRequest resets it).
     private ResponseFlags _flags;
@@ -57,6 +60,10 @@ internal sealed partial class Http1ProxySession
     private BodyFraming _upstreamFraming;
     private BodyFraming _downstreamFraming;
     private bool _continueSent;
+    private ValueTask<BodyResult> _bodyPump;
+    private bool _bodyBuffered;   // the whole Content-Length body is in the input pipe, not yet consumed
+    private bool _bodyConsumed;   // the request body has left the input pipe (sent, skipped or pumped)
+    private int _retrySlots;      // max-retries circuit-breaker slots this request holds
     private readonly BodyCounter _received = new();
     private readonly BodyCounter _sent = new();
     private DateTimeOffset _startTime;
@@ -77,6 +84,7 @@ internal sealed partial class Http1ProxySession
         _limits = server.Options.Http1Limits;
         _requestChunks = new ChunkedDecoder(_limits);
         _responseChunks = new ChunkedDecoder(_limits);
+        _timer = new ConnectionTimer(server.Time, _input);
     }
 
     private string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
@@ -84,25 +92,58 @@ internal sealed partial class Http1ProxySession
     public async Task RunAsync()
     {
         UpstreamConnection? upstream = null; // leased and not yet returned or discarded
-        Endpoint? busy = null;               // counts this request as active
+        Endpoint? busy = null;               // counts this request as active on the endpoint
+        Cluster? admitted = null;            // holds one of the cluster's max-requests slots
         try
         {
+            var first = true;
             while (true)
             {
-                // 1. A request head (pipelined requests are already in the pipe).
-                var read = await _input.ReadAsync().ConfigureAwait(false);
+                // 1. A request head (pipelined requests are already in the pipe). The first
+                // request and a head once started must arrive within the head timeout (slowloris:
+                // 408); between requests the idle timeout applies.
+                if (!_input.TryRead(out var read))
+                {
+                    if (_timer.Armed == ConnectionWait.None)
+                    {
+                        _timer.Arm(first ? ConnectionWait.RequestHead : ConnectionWait.NextRequest, first ? _server.Options.RequestHeadTimeout : _server.Options.IdleTimeout);
+                    }
+
+                    read = await _input.ReadAsync().ConfigureAwait(false);
+                }
+
                 var buffer = read.Buffer;
                 var parsed = Http1RequestParser.TryParseRequest(buffer, _request, _limits, out var consumed, out var parseError);
                 if (parsed == Http1ParseStatus.Incomplete)
                 {
+                    if (read.IsCanceled && _timer.Fired == ConnectionWait.RequestHead)
+                    {
+                        _input.AdvanceTo(buffer.End);
+                        _request.Reset();
+                        BeginRequest();
+                        _keepAlive = false;
+                        WriteLocalReply(LocalReplies.RequestTimeout);
+                        await _output.FlushAsync().ConfigureAwait(false);
+                        ReportCompleted();
+                        break;
+                    }
+
                     if (read.IsCompleted || read.IsCanceled)
                     {
-                        break; // closed between requests (normal) or mid-head (nothing to answer)
+                        break; // closed or idle too long between requests (normal), or mid-head (nothing to answer)
+                    }
+
+                    if (!buffer.IsEmpty && _timer.Armed != ConnectionWait.RequestHead)
+                    {
+                        _timer.Arm(ConnectionWait.RequestHead, _server.Options.RequestHeadTimeout);
                     }
 
                     _input.AdvanceTo(buffer.Start, buffer.End);
                     continue;
                 }
+
+                _timer.Disarm();
+                first = false;
 
                 if (parsed == Http1ParseStatus.Error)
                 {
@@ -118,97 +159,176 @@ internal sealed partial class Http1ProxySession
                 _input.AdvanceTo(consumed);
                 BeginRequest();
 
-                // 2. Route: either a local reply or a cluster to forward to.
+                // 2. Route (a local reply, or a cluster), then the fault filter, which runs
+                // before the router: a delay is not counted against the route timeout, and an
+                // abort is never retried nor mirrored (istio-semantics.md §3.12).
                 var reply = Route(out var cluster);
+                if (reply is null && _action!.Fault is { } fault)
+                {
+                    reply = await InjectFaultAsync(fault).ConfigureAwait(false);
+                }
 
-                // 3. Attempts: Istio's default policy retries connect failures on other hosts.
+                if (reply is null)
+                {
+                    DispatchMirrors();
+                    Deadlines(_action!)?.Begin(_action!.Timeout);
+                }
+
+                // 3. Attempts, under the route's retry policy (Istio's default when it has none).
+                var policy = _action?.Retry ?? RetryPolicy.Disabled;
+                var retries = 0;
                 var tried = new TriedEndpoints();
                 for (var attempt = 1; reply is null; attempt++)
                 {
-                    var endpoint = attempt == 1 ? cluster!.Pick() : cluster!.PickAvoiding(tried, _server.Random);
+                    var endpoint = retries == 0 || !policy.AvoidPreviousHosts ? cluster!.Pick() : cluster!.PickAvoiding(tried, _server.Random);
                     if (endpoint is null)
                     {
                         reply = LocalReplies.For(ForwardError.NoHealthyUpstream);
                         break;
                     }
 
+                    if (admitted is null)
+                    {
+                        if (!cluster.Breaker.TryStartRequest())
+                        {
+                            reply = LocalReplies.For(ForwardError.Overflow); // never retried
+                            break;
+                        }
+
+                        admitted = cluster;
+                    }
+
+                    // 3a. A connection: an idle one, a new one, or (at maxConnections) a pending wait.
+                    var error = ForwardError.None;
                     upstream = endpoint.Pool.TryTakeIdle();
                     var reused = upstream is not null;
-                    upstream ??= await ConnectAsync(endpoint).ConfigureAwait(false);
                     if (upstream is null)
                     {
-                        if (attempt <= DefaultRetries)
-                        {
-                            tried[attempt - 1] = endpoint;
-                            await Task.Delay(Backoff(attempt)).ConfigureAwait(false);
-                            continue;
-                        }
-
-                        _flags |= ResponseFlags.UpstreamRetryLimitExceeded;
-                        reply = LocalReplies.For(ForwardError.ConnectFailed);
-                        break;
+                        (error, upstream) = await LeaseAsync(endpoint, cluster).ConfigureAwait(false);
+                        reused = upstream?.RequestsServed > 0;
                     }
 
-                    // 4. One exchange with that upstream connection.
-                    busy = endpoint;
-                    _host = endpoint;
-                    _attempts = attempt;
-                    endpoint.RequestStarted();
+                    // 3b. Send the request and read the response head.
                     var upstreamStarted = Stopwatch.GetTimestamp();
-                    var error = ForwardError.None;
-                    WriteRequestHead(upstream, attempt);
-                    if (_request.ExpectContinue && _request.HasBody && !_continueSent)
+                    if (upstream is not null)
                     {
-                        // Envoy's default: answer 100 Continue itself and strip Expect upstream.
-                        _continueSent = true;
-                        _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
-                        await _output.FlushAsync().ConfigureAwait(false);
-                    }
-
-                    var bodyPump = StartRequestBody(upstream);
-                    if (bodyPump.IsCompleted)
-                    {
-                        // No body, or one already here and copied: send it all now. (A pump flushes as it goes.)
-                        try
+                        busy = endpoint;
+                        _host = endpoint;
+                        _attempts = attempt;
+                        endpoint.RequestStarted();
+                        _deadlines?.BeginTry(upstream, policy.PerTryTimeout);
+                        WriteRequestHead(upstream, attempt);
+                        if (_request.ExpectContinue && _request.HasBody && !_continueSent)
                         {
-                            if ((await upstream.Output.FlushAsync().ConfigureAwait(false)).IsCompleted)
-                            {
-                                error = ForwardError.UpstreamResetBeforeResponse;
-                            }
+                            // Envoy's default: answer 100 Continue itself and strip Expect upstream.
+                            _continueSent = true;
+                            _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+                            await _output.FlushAsync().ConfigureAwait(false);
                         }
-                        catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
-                        {
-                            error = ForwardError.UpstreamResetBeforeResponse;
-                        }
-                    }
 
-                    // 4a. The response head (1xx skipped). If the client goes away meanwhile, the
-                    // upstream request is aborted so that its connection is freed now.
-                    if (error == ForwardError.None)
-                    {
-                        using var clientGone = _connection.ConnectionClosed.UnsafeRegister(AbortUpstream, upstream);
-                        while (true)
+                        _bodyPump = StartRequestBody(upstream);
+                        if (_bodyPump.IsCompleted)
                         {
-                            ReadResult response;
+                            // No body, or one already here and copied: send it all now (a pump flushes as it goes).
                             try
                             {
-                                response = await upstream.Input.ReadAsync().ConfigureAwait(false);
+                                if ((await upstream.Output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                                {
+                                    error = ForwardError.UpstreamResetBeforeResponse;
+                                }
                             }
                             catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
                             {
                                 error = ForwardError.UpstreamResetBeforeResponse;
-                                break;
-                            }
-
-                            var step = ReadResponseHead(upstream, response, ref error);
-                            if (step != HeadStep.NeedMore)
-                            {
-                                break;
                             }
                         }
+
+                        // If the client goes away meanwhile, the upstream request is aborted so
+                        // that its connection is freed now.
+                        if (error == ForwardError.None)
+                        {
+                            using var clientGone = _connection.ConnectionClosed.UnsafeRegister(AbortUpstream, upstream);
+                            while (true)
+                            {
+                                ReadResult response;
+                                try
+                                {
+                                    response = await upstream.Input.ReadAsync().ConfigureAwait(false);
+                                }
+                                catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+                                {
+                                    error = ForwardError.UpstreamResetBeforeResponse;
+                                    break;
+                                }
+
+                                if (ReadResponseHead(upstream, response, ref error) != HeadStep.NeedMore)
+                                {
+                                    break;
+                                }
+                            }
+                        }
+
+                        error = TimeoutOr(error);
+                        _deadlines?.EndTry();
                     }
 
-                    // 4b. Head and body downstream.
+                    // 3c. Retry? Decided before anything goes downstream.
+                    RecordOutlier(cluster, endpoint, upstream is not null, error);
+                    if (upstream is not null && error == ForwardError.UpstreamResetBeforeResponse && reused && Replayable)
+                    {
+                        // A keep-alive connection the server closed while idle: replay on a fresh
+                        // one. Not an attempt; nothing reached the server that matters.
+                        _flags &= ~ResponseFlags.UpstreamConnectionTermination;
+                        await FinishRequestBody(upstream).ConfigureAwait(false);
+                        endpoint.RequestFinished();
+                        busy = null;
+                        upstream.Pool.Discard(upstream);
+                        upstream = null;
+                        attempt--;
+                        continue;
+                    }
+
+                    if (IsRetriable(policy, error) && CanRetry(policy, retries, cluster))
+                    {
+                        await FinishRequestBody(upstream).ConfigureAwait(false);
+                        if (busy is not null)
+                        {
+                            busy.RequestFinished();
+                            busy = null;
+                        }
+
+                        if (upstream is not null)
+                        {
+                            upstream.Pool.Discard(upstream);
+                            upstream = null;
+                        }
+
+                        tried[Math.Min(retries, RememberedEndpoints - 1)] = endpoint;
+                        retries++;
+                        _retrySlots++; // held until the request ends: the retry is outstanding until then
+                        await RetryBackoffAsync(policy, retries).ConfigureAwait(false);
+
+                        if (_deadlines?.RouteExpired == true)
+                        {
+                            reply = LocalReplies.For(ForwardError.RouteTimeout);
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    if (retries > 0 && IsRetriable(policy, error))
+                    {
+                        _flags |= ResponseFlags.UpstreamRetryLimitExceeded;
+                    }
+
+                    if (upstream is null)
+                    {
+                        reply = LocalReplies.For(error);
+                        break;
+                    }
+
+                    // 3d. Head and body downstream.
                     var responseBody = BodyResult.Complete;
                     if (error == ForwardError.None)
                     {
@@ -246,28 +366,26 @@ internal sealed partial class Http1ProxySession
                         {
                             responseBody = await StreamResponseBodyAsync(upstream).ConfigureAwait(false);
                         }
+
+                        if (responseBody != BodyResult.Complete && _deadlines?.RouteExpired == true)
+                        {
+                            _flags |= ResponseFlags.UpstreamRequestTimeout;
+                        }
                     }
 
-                    // 4c. Settle the request body, then both connections.
-                    var requestBody = await FinishRequestBody(bodyPump, upstream).ConfigureAwait(false);
+                    // 3e. Settle the request body, then both connections.
+                    var requestBody = await FinishRequestBody(upstream).ConfigureAwait(false);
                     endpoint.RequestFinished();
                     busy = null;
-                    var settlement = Settle(upstream, reused, ref error, requestBody, responseBody);
+                    var settlement = Settle(upstream, ref error, requestBody, responseBody);
                     upstream = null;
-                    if (settlement == Settlement.RetryOnFreshConnection)
-                    {
-                        attempt--; // a keep-alive connection that died idle is not an attempt
-                        continue;
-                    }
-
                     if (settlement == Settlement.Reply)
                     {
                         reply = LocalReplies.For(error);
                     }
                     else if (settlement == Settlement.Abort)
                     {
-                        // Part of the response is with the client: the only honest signal left is
-                        // to abort, never to end the message as if it were complete.
+                        EndAttempts(ref admitted);
                         ReportCompleted();
                         AbortDownstream();
                         return;
@@ -276,13 +394,17 @@ internal sealed partial class Http1ProxySession
                     break;
                 }
 
+                EndAttempts(ref admitted);
+
+                // A body nobody read must leave the pipe before the next request can be parsed:
+                // one that arrived whole is skipped; one still streaming ends the connection.
+                if (!ConsumeBufferedBody())
+                {
+                    _keepAlive = false;
+                }
+
                 if (reply is { } local)
                 {
-                    if (_request.HasBody && _requestFraming == BodyFraming.None)
-                    {
-                        _keepAlive = false; // the body was never read: the connection is out of step
-                    }
-
                     WriteLocalReply(local);
                     await _output.FlushAsync().ConfigureAwait(false);
                 }
@@ -310,6 +432,9 @@ internal sealed partial class Http1ProxySession
                 upstream.Pool.Discard(upstream);
             }
 
+            EndAttempts(ref admitted);
+            _deadlines?.Dispose();
+            _timer.Dispose();
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
         }
@@ -320,11 +445,16 @@ internal sealed partial class Http1ProxySession
         _flags = ResponseFlags.None;
         _status = 0;
         _started = Stopwatch.GetTimestamp();
-        _keepAlive = Http1Persistence.IsPersistent(_request) && !_server.Draining;
+        _requestsOnConnection++;
+        _keepAlive = Http1Persistence.IsPersistent(_request) && !_server.Draining
+                     && (_server.Options.MaxRequestsPerConnection == 0 || _requestsOnConnection < _server.Options.MaxRequestsPerConnection);
         _requestFraming = BodyFraming.None;
         _upstreamFraming = BodyFraming.None;
         _downstreamFraming = BodyFraming.None;
         _continueSent = false;
+        _bodyPump = default;
+        _bodyBuffered = false;
+        _bodyConsumed = !_request.HasBody;
         _received.Reset();
         _sent.Reset();
         _startTime = _server.Time.GetUtcNow();

@@ -18,4 +18,41 @@ internal sealed record ProxyOptions
 
     /// <summary>Add <c>x-envoy-upstream-service-time</c> to responses (Envoy's router does).</summary>
     public bool SendUpstreamServiceTime { get; init; } = true;
+
+    /// <summary>
+    /// Append <c>-shadow</c> to the host of mirrored requests. Off by default, as in Istio ≥ 1.28
+    /// (<c>DISABLE_SHADOW_HOST_SUFFIX=true</c>); on reproduces Istio ≤ 1.27.
+    /// </summary>
+    public bool MirrorShadowHostSuffix { get; init; }
+
+    /// <summary>Mirrored copies in flight at once; more are dropped and counted.</summary>
+    public int MaxMirrorsInFlight { get; init; } = 256;
+
+    /// <summary>Bytes of mirrored copies in flight at once; more are dropped and counted.</summary>
+    public long MaxMirrorBytesInFlight { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>Request bodies up to this size may be replayed for retries and copied to mirrors.</summary>
+    public int MaxReplayBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Time allowed for a request head once its first byte arrived (and for the first request of
+    /// a connection): a slowloris client gets 408 and the connection is closed
+    /// (robustness.md §3.3: 10 s).
+    /// </summary>
+    public TimeSpan RequestHeadTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A keep-alive connection with no request for this long is closed (Istio: 1 h).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Requests one downstream connection may carry; the last answer says connection: close (0: unlimited).</summary>
+    public int MaxRequestsPerConnection { get; init; }
+
+    /// <summary>Downstream connections at once; more are answered 503 and closed (0: unlimited).</summary>
+    public int MaxConnections { get; init; }
+
+    /// <summary>
+    /// Managed heap size above which new requests are shed with 503 (x-envoy-overloaded) instead of
+    /// growing memory until the process dies (0: no ceiling). Envoy's overload manager does the same.
+    /// </summary>
+    public long MaxHeapBytes { get; init; }
 }

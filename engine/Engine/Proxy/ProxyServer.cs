@@ -21,6 +21,12 @@ internal sealed class ProxyServer : IAsyncDisposable
     private RuntimeConfig _config;
     private int _activeConnections;
     private volatile bool _draining;
+    private volatile bool _overloaded;
+    private long _rejectedConnections;
+    private ITimer? _heapWatch;
+
+    private static readonly byte[] ConnectionLimitReply = System.Text.Encoding.ASCII.GetBytes(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nx-envoy-overloaded: true\r\nconnection: close\r\n\r\n");
 
     public ProxyServer(ProxyOptions options, RuntimeConfig config, ILoggerFactory loggerFactory, IRandomSource? random = null, TimeProvider? time = null, IRequestTelemetry? telemetry = null)
     {
@@ -29,6 +35,12 @@ internal sealed class ProxyServer : IAsyncDisposable
         Random = random ?? SharedRandomSource.Instance;
         Time = time ?? TimeProvider.System;
         Telemetry = telemetry ?? NoRequestTelemetry.Instance;
+        Mirrors = new Mirroring.MirrorDispatcher(options.MaxMirrorsInFlight, options.MaxMirrorBytesInFlight);
+        if (options.MaxHeapBytes > 0)
+        {
+            // Sampled, not measured per request: reading GC info is not free.
+            _heapWatch = Time.CreateTimer(static s => ((ProxyServer)s!).CheckHeap(), this, TimeSpan.Zero, TimeSpan.FromMilliseconds(250));
+        }
         Logger = loggerFactory.CreateLogger("engine.proxy");
         _listenerFactory = SocketTransports.CreateListenerFactory(options.Transport, loggerFactory);
     }
@@ -38,6 +50,9 @@ internal sealed class ProxyServer : IAsyncDisposable
     public IRandomSource Random { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>Fire-and-forget mirrored copies, bounded.</summary>
+    public Mirroring.MirrorDispatcher Mirrors { get; }
 
     /// <summary>Access log and metrics sink for finished requests.</summary>
     public IRequestTelemetry Telemetry { get; }
@@ -51,6 +66,12 @@ internal sealed class ProxyServer : IAsyncDisposable
     public bool Draining => _draining;
 
     public int ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    /// <summary>Connections refused because of <see cref="ProxyOptions.MaxConnections"/>.</summary>
+    public long RejectedConnections => Interlocked.Read(ref _rejectedConnections);
+
+    /// <summary>Over the memory ceiling: new requests are shed with 503 until the heap shrinks.</summary>
+    public bool Overloaded => _overloaded;
 
     public IReadOnlyList<EndPoint> Endpoints => _listeners.Select(l => l.EndPoint).ToArray();
 
@@ -92,9 +113,18 @@ internal sealed class ProxyServer : IAsyncDisposable
 
     private async Task RunConnectionAsync(ConnectionContext connection)
     {
-        Interlocked.Increment(ref _activeConnections);
+        var active = Interlocked.Increment(ref _activeConnections);
         try
         {
+            if (Options.MaxConnections > 0 && active > Options.MaxConnections)
+            {
+                // Over the connection ceiling: shed this one with a clear answer rather than die later.
+                Interlocked.Increment(ref _rejectedConnections);
+                await connection.Transport.Output.WriteAsync(ConnectionLimitReply).ConfigureAwait(false);
+                await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
+                return;
+            }
+
             await new Http1ProxySession(this, connection).RunAsync().ConfigureAwait(false);
         }
         finally
@@ -104,9 +134,12 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
     }
 
+    private void CheckHeap() => _overloaded = GC.GetTotalMemory(forceFullCollection: false) > Options.MaxHeapBytes;
+
     public async ValueTask DisposeAsync()
     {
         _draining = true;
+        _heapWatch?.Dispose();
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var listener in _listeners)
         {

@@ -24,13 +24,18 @@ internal sealed class Http1ConnectionPool
     private int _open;
     private long _opened;
     private volatile bool _retired;
+    private readonly Queue<TaskCompletionSource<UpstreamConnection?>> _waiters = new();
 
-    public Http1ConnectionPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings)
+    public Http1ConnectionPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings, Resilience.ClusterCircuitBreaker? breaker = null)
     {
         Address = address;
         _connector = connector;
         Settings = settings;
+        Breaker = breaker;
     }
+
+    /// <summary>The cluster's limits this pool's connections count against (tcp.maxConnections).</summary>
+    public Resilience.ClusterCircuitBreaker? Breaker { get; }
 
     public IPEndPoint Address { get; }
 
@@ -79,18 +84,73 @@ internal sealed class Http1ConnectionPool
         }
     }
 
+    /// <summary>
+    /// Opens a new connection, if the cluster's connection limit allows one
+    /// (<see cref="ConnectOutcome.AtLimit"/> otherwise: the caller waits for one to free up).
+    /// </summary>
     public async ValueTask<(ConnectOutcome Outcome, UpstreamConnection? Connection)> ConnectAsync(CancellationToken cancellationToken)
     {
+        if (Breaker is not null && !Breaker.TryOpenConnection())
+        {
+            return (ConnectOutcome.AtLimit, null);
+        }
+
         Interlocked.Increment(ref _open);
-        var (outcome, context) = await _connector.ConnectAsync(Address, Settings.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var (outcome, context) = await _connector.ConnectAsync(Address, Settings.ConnectTimeout, Settings.TcpKeepalive, cancellationToken).ConfigureAwait(false);
         if (context is null)
         {
             Interlocked.Decrement(ref _open);
+            Breaker?.ConnectionClosed();
             return (outcome, null);
         }
 
         Interlocked.Increment(ref _opened);
         return (outcome, new UpstreamConnection(context, this));
+    }
+
+    /// <summary>
+    /// Waits for a connection of this endpoint to be released (a pending request, Envoy's
+    /// http1MaxPendingRequests queue): completes with a connection handed over by
+    /// <see cref="Return"/>, or null when one was closed and a new one may be opened.
+    /// </summary>
+    public TaskCompletionSource<UpstreamConnection?> WaitForConnection()
+    {
+        var waiter = new TaskCompletionSource<UpstreamConnection?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _waiters.Enqueue(waiter);
+        }
+
+        return waiter;
+    }
+
+    /// <summary>Gives up waiting (timeout, client gone); a connection handed over meanwhile goes back to the pool.</summary>
+    public void CancelWait(TaskCompletionSource<UpstreamConnection?> waiter)
+    {
+        if (!waiter.TrySetCanceled() && waiter.Task.IsCompletedSuccessfully && waiter.Task.GetAwaiter().GetResult() is { } handed)
+        {
+            Return(handed, countRequest: false);
+        }
+    }
+
+    private bool TryHandOver(UpstreamConnection? connection)
+    {
+        while (true)
+        {
+            TaskCompletionSource<UpstreamConnection?>? waiter;
+            lock (_lock)
+            {
+                if (!_waiters.TryDequeue(out waiter))
+                {
+                    return false;
+                }
+            }
+
+            if (waiter.TrySetResult(connection))
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>True once a configuration without this endpoint was published.</summary>
@@ -107,13 +167,26 @@ internal sealed class Http1ConnectionPool
         CloseIdle();
     }
 
-    /// <summary>Parks a connection whose last exchange ended cleanly.</summary>
-    public void Return(UpstreamConnection connection)
+    /// <summary>Parks a connection whose last exchange ended cleanly, or hands it to a waiting request.</summary>
+    public void Return(UpstreamConnection connection, bool countRequest = true)
     {
-        connection.RequestsServed++;
-        if (_retired || connection.IsClosed || (Settings.MaxRequestsPerConnection > 0 && connection.RequestsServed >= Settings.MaxRequestsPerConnection))
+        if (countRequest)
+        {
+            connection.RequestsServed++;
+        }
+
+        // Bytes already waiting after a complete response (a body on a 204/304/HEAD answer, more
+        // than Content-Length) must never prefix the next response: such a connection is dropped.
+        if (_retired || !connection.IsIdleHealthy()
+            || (Settings.MaxRequestsPerConnection > 0 && connection.RequestsServed >= Settings.MaxRequestsPerConnection)
+            || (Settings.MaxConnectionDuration > TimeSpan.Zero && Stopwatch.GetElapsedTime(connection.OpenedAt) >= Settings.MaxConnectionDuration))
         {
             Discard(connection);
+            return;
+        }
+
+        if (TryHandOver(connection))
+        {
             return;
         }
 
@@ -144,6 +217,10 @@ internal sealed class Http1ConnectionPool
         }
 
         Interlocked.Decrement(ref _open);
+        Breaker?.ConnectionClosed();
+
+        // A slot freed up: a waiting request may open a connection of its own.
+        TryHandOver(null);
     }
 
     /// <summary>

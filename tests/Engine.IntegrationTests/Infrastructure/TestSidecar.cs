@@ -1,6 +1,7 @@
 using System.Net;
 using Engine.Config;
 using Engine.Hosting;
+using Engine.Proxy;
 using Engine.Upstream;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -38,7 +39,17 @@ internal sealed class TestSidecar : IAsyncDisposable
 
     public Sidecar Sidecar => _sidecar;
 
-    public static async Task<TestSidecar> StartAsync(IEnumerable<string> yamlDocuments, string ns = "default", IReadOnlyDictionary<string, string>? labels = null, IRandomSource? random = null, bool watch = false)
+    /// <summary>What the proxy reported for each finished request.</summary>
+    public CapturingTelemetry Telemetry { get; private init; } = new();
+
+    public static async Task<TestSidecar> StartAsync(
+        IEnumerable<string> yamlDocuments,
+        string ns = "default",
+        IReadOnlyDictionary<string, string>? labels = null,
+        IRandomSource? random = null,
+        bool watch = false,
+        TimeProvider? time = null,
+        ProxyOptions? proxy = null)
     {
         var directory = Directory.CreateTempSubdirectory("engine-test-").FullName;
         var i = 0;
@@ -47,8 +58,9 @@ internal sealed class TestSidecar : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(directory, $"{i++:D2}.yaml"), yaml).ConfigureAwait(false);
         }
 
-        var options = new SidecarOptions { ConfigPaths = [directory], Namespace = ns, Labels = labels ?? new Dictionary<string, string>() };
-        var sidecar = new Sidecar(options, NullLoggerFactory.Instance, random: random);
+        var options = new SidecarOptions { ConfigPaths = [directory], Namespace = ns, Labels = labels ?? new Dictionary<string, string>(), Proxy = proxy ?? new ProxyOptions() };
+        var telemetry = new CapturingTelemetry();
+        var sidecar = new Sidecar(options, NullLoggerFactory.Instance, time, random, telemetry);
         var load = sidecar.Reload();
         if (load.Snapshot is null)
         {
@@ -62,7 +74,7 @@ internal sealed class TestSidecar : IAsyncDisposable
             sidecar.WatchConfig();
         }
 
-        return new TestSidecar(sidecar, directory, endpoint, load);
+        return new TestSidecar(sidecar, directory, endpoint, load) { Telemetry = telemetry };
     }
 
     /// <summary>Sends GET / (or <paramref name="path"/>) for <paramref name="host"/> with extra headers.</summary>
