@@ -254,6 +254,8 @@ cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
   [ "$UPROBES" = 0 ] || perf probe -q -d 'enginebench:*' >/dev/null 2>&1 || true
+  # An interrupted run leaves no empty report folder behind.
+  rmdir "$OUT" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
