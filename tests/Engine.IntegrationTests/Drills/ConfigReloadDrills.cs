@@ -1,3 +1,5 @@
+using Engine.IntegrationTests.Infrastructure;
+
 namespace Engine.IntegrationTests.Drills;
 
 /// <summary>
@@ -16,22 +18,41 @@ public sealed class ConfigReloadDrills
 
         for (var version = 1; version <= 12; version++)
         {
-            await File.WriteAllTextAsync(routes, version % 3 == 0 ? "kind: VirtualService\nspec: [unclosed\n" : Routes(version));
+            var broken = version % 3 == 0;
+            var rejectedBefore = Rejections(drill.Proxy);
+            await File.WriteAllTextAsync(routes, broken ? "kind: VirtualService\nspec: [unclosed\n" : Routes(version));
             drill.Proxy.Hangup();
+
+            // Reloads run off the signal handler: wait until this one has visibly happened.
+            if (broken)
+            {
+                await WaitFor.ConditionAsync(() => Rejections(drill.Proxy) > rejectedBefore, 30_000, $"broken version {version} rejected");
+            }
+            else
+            {
+                await WaitForVersionAsync(drill.Proxy, version);
+            }
+
             await drill.Bystanders.WaitForMoreAsync(10);
         }
 
-        // The last file written (version 12) was broken: version 11 serves, and goes on serving.
+        // The last file written (version 12) was broken: version 11 goes on serving.
+        await WaitForVersionAsync(drill.Proxy, 11);
+        Assert.Equal(200, await drill.Proxy.StatusOfAsync("good", "x-version: 10\r\n"));
+        await drill.AssertOthersServedAndReleasedAsync();
+    }
+
+    private static int Rejections(DrillProxy proxy)
+        => proxy.Output.Split('\n').Count(line => line.Contains("configuration reload rejected", StringComparison.Ordinal));
+
+    private static async Task WaitForVersionAsync(DrillProxy proxy, int version)
+    {
         var deadline = Environment.TickCount64 + 30_000;
-        while (await drill.Proxy.StatusOfAsync("good", "x-version: 11\r\n") != 418)
+        while (await proxy.StatusOfAsync("good", $"x-version: {version}\r\n") != 418)
         {
-            Assert.True(Environment.TickCount64 < deadline, "version 11 of the routes never took effect");
+            Assert.True(Environment.TickCount64 < deadline, $"version {version} of the routes never took effect");
             await Task.Delay(50);
         }
-
-        Assert.Equal(200, await drill.Proxy.StatusOfAsync("good", "x-version: 10\r\n"));
-        Assert.Contains("configuration reload rejected", drill.Proxy.Output, StringComparison.Ordinal);
-        await drill.AssertOthersServedAndReleasedAsync();
     }
 
     /// <summary>A header-matched direct response per version (so the live version is observable); everything else to good.</summary>
