@@ -114,9 +114,9 @@ internal static class RunCommand
                 }
             }
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or Microsoft.AspNetCore.Connections.AddressInUseException)
         {
-            await Console.Error.WriteLineAsync($"engine: cannot listen: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"engine: cannot listen on {endpoint?.ToString() ?? "the capture ports"}: {e.Message}").ConfigureAwait(false);
             return 1;
         }
 

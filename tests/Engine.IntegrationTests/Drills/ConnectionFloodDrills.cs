@@ -11,7 +11,7 @@ namespace Engine.IntegrationTests.Drills;
 public sealed class ConnectionFloodDrills
 {
     /// <summary>Idle connections to hold: half never send a byte, half sit in keep-alive after one request.</summary>
-    private const int IdleConnections = 5_000;
+    private const int IdleConnections = 10_000;
 
     [SkippableFact]
     public async Task ThousandsOfIdleConnections_OthersServed_IdleOnesStillUsable_AllReleased()
