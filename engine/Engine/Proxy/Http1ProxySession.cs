@@ -66,6 +66,7 @@ internal sealed partial class Http1ProxySession
     private long _serviceTimeMs;
     private string? _routeName;
     private bool _proxiedResponse;
+    private bool _reportPending;
 
     public Http1ProxySession(ProxyServer server, ConnectionContext connection)
     {
@@ -85,12 +86,23 @@ internal sealed partial class Http1ProxySession
     {
         UpstreamConnection? upstream = null; // leased and not yet returned or discarded
         Endpoint? busy = null;               // counts this request as active
+        var betweenRequests = true;          // nothing of the next head read yet: a drain may close the connection
         try
         {
             while (true)
             {
                 // 1. A request head (pipelined requests are already in the pipe).
+                if (betweenRequests)
+                {
+                    Park();
+                }
+
                 var read = await _input.ReadAsync().ConfigureAwait(false);
+                if (betweenRequests)
+                {
+                    read = Unpark(read);
+                }
+
                 var buffer = read.Buffer;
                 var parsed = Http1RequestParser.TryParseRequest(buffer, _request, _limits, out var consumed, out var parseError);
                 if (parsed == Http1ParseStatus.Incomplete)
@@ -101,6 +113,7 @@ internal sealed partial class Http1ProxySession
                     }
 
                     _input.AdvanceTo(buffer.Start, buffer.End);
+                    betweenRequests = buffer.IsEmpty;
                     continue;
                 }
 
@@ -116,6 +129,7 @@ internal sealed partial class Http1ProxySession
                 }
 
                 _input.AdvanceTo(consumed);
+                betweenRequests = true;
                 BeginRequest();
 
                 // 2. Route: either a local reply or a cluster to forward to.
@@ -140,6 +154,7 @@ internal sealed partial class Http1ProxySession
                         if (attempt <= DefaultRetries)
                         {
                             tried[attempt - 1] = endpoint;
+                            _server.Telemetry.OnUpstreamRetry(cluster!);
                             await Task.Delay(Backoff(attempt)).ConfigureAwait(false);
                             continue;
                         }
@@ -304,6 +319,14 @@ internal sealed partial class Http1ProxySession
         }
         finally
         {
+            if (_reportPending)
+            {
+                // The connection ended mid-request (client gone, or cut by a drain timeout):
+                // Envoy logs such a request too, with DC and the status sent so far (0 if none).
+                _flags |= ResponseFlags.DownstreamConnectionTermination;
+                ReportCompleted();
+            }
+
             busy?.RequestFinished();
             if (upstream is not null)
             {
@@ -317,6 +340,8 @@ internal sealed partial class Http1ProxySession
 
     private void BeginRequest()
     {
+        _server.Telemetry.OnRequestStarted();
+        _reportPending = true;
         _flags = ResponseFlags.None;
         _status = 0;
         _started = Stopwatch.GetTimestamp();
@@ -339,6 +364,7 @@ internal sealed partial class Http1ProxySession
     /// <summary>Hands the finished request to the access log and metrics.</summary>
     private void ReportCompleted()
     {
+        _reportPending = false;
         _server.Telemetry.OnRequestCompleted(new CompletedRequest
         {
             Request = _request,

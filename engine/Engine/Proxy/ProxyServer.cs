@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Engine.Telemetry;
 using Engine.Transport;
@@ -10,16 +11,18 @@ namespace Engine.Proxy;
 /// <summary>
 /// The running proxy: listeners, the current configuration, and the sessions they start. The
 /// configuration is swapped with <see cref="Publish"/> (one reference write); each request reads
-/// it once and finishes on that snapshot.
+/// it once and finishes on that snapshot. Shutdown is a drain (ProxyServer.Drain.cs).
 /// </summary>
-internal sealed class ProxyServer : IAsyncDisposable
+internal sealed partial class ProxyServer : IAsyncDisposable
 {
     private readonly IConnectionListenerFactory _listenerFactory;
     private readonly List<IConnectionListener> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<ConnectionContext, IDrainableSession> _sessions = new();
     private RuntimeConfig _config;
     private int _activeConnections;
+    private long _connectionsAccepted;
     private volatile bool _draining;
 
     public ProxyServer(ProxyOptions options, RuntimeConfig config, ILoggerFactory loggerFactory, IRandomSource? random = null, TimeProvider? time = null, IRequestTelemetry? telemetry = null)
@@ -51,6 +54,9 @@ internal sealed class ProxyServer : IAsyncDisposable
     public bool Draining => _draining;
 
     public int ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    /// <summary>Downstream connections accepted since start (<c>envoy_http_downstream_cx_total</c>).</summary>
+    public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
 
     public IReadOnlyList<EndPoint> Endpoints => _listeners.Select(l => l.EndPoint).ToArray();
 
@@ -93,28 +99,34 @@ internal sealed class ProxyServer : IAsyncDisposable
     private async Task RunConnectionAsync(ConnectionContext connection)
     {
         Interlocked.Increment(ref _activeConnections);
+        Interlocked.Increment(ref _connectionsAccepted);
+        var session = new Http1ProxySession(this, connection);
+        _sessions[connection] = session; // the drain finds idle connections here
         try
         {
-            await new Http1ProxySession(this, connection).RunAsync().ConfigureAwait(false);
+            await session.RunAsync().ConfigureAwait(false);
         }
         finally
         {
-            Interlocked.Decrement(ref _activeConnections);
-            await connection.DisposeAsync().ConfigureAwait(false);
+            _sessions.TryRemove(connection, out _);
+
+            // Counted until the transport has sent the last bytes and closed: a drain that sees
+            // no connection left can let the process exit without cutting a response short.
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _activeConnections);
+            }
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         _draining = true;
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var listener in _listeners)
-        {
-            await listener.UnbindAsync().ConfigureAwait(false);
-            await listener.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+        await StopListeningAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 }

@@ -1,21 +1,28 @@
+using Engine.Upstream;
+
 namespace Engine.Telemetry;
 
 /// <summary>
-/// Where the data plane reports each finished request (access log, metrics). Called on the
-/// connection's thread at the end of every request: implementations must not block and should
-/// not allocate.
+/// Where the data plane reports what operators watch: every request's start and end (access log,
+/// metrics) and the upstream events that resilience features cause. Called on the connection's
+/// thread: implementations must not block and should not allocate.
 /// </summary>
 internal interface IRequestTelemetry
 {
+    /// <summary>A request head was read (or rejected); <see cref="OnRequestCompleted"/> follows exactly once.</summary>
+    void OnRequestStarted();
+
     void OnRequestCompleted(in CompletedRequest request);
-}
 
-/// <summary>Reports nothing (benchmarks, tests that do not care).</summary>
-internal sealed class NoRequestTelemetry : IRequestTelemetry
-{
-    public static readonly NoRequestTelemetry Instance = new();
+    /// <summary>Another attempt is about to be sent to <paramref name="cluster"/> after a failed one.</summary>
+    void OnUpstreamRetry(Cluster cluster);
 
-    public void OnRequestCompleted(in CompletedRequest request)
-    {
-    }
+    /// <summary>A request to <paramref name="cluster"/> hit its route timeout (504 UT).</summary>
+    void OnUpstreamTimeout(Cluster cluster);
+
+    /// <summary>A circuit breaker of <paramref name="cluster"/> refused a request (503 UO).</summary>
+    void OnUpstreamOverflow(Cluster cluster);
+
+    /// <summary>Outlier detection ejected <paramref name="endpoint"/> from <paramref name="cluster"/>.</summary>
+    void OnOutlierEjection(Cluster cluster, Endpoint endpoint);
 }

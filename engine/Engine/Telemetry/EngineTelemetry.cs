@@ -1,0 +1,40 @@
+using Engine.Telemetry.Metrics;
+using Engine.Upstream;
+
+namespace Engine.Telemetry;
+
+/// <summary>
+/// What <c>engine run</c> reports to: the metrics (always on: a few striped increments per
+/// request) and, unless turned off, the access log.
+/// </summary>
+internal sealed class EngineTelemetry : IRequestTelemetry, IDisposable
+{
+    public EngineTelemetry(ProxyMetrics? metrics = null, AccessLogs.AccessLog? accessLog = null)
+    {
+        Metrics = metrics ?? new ProxyMetrics();
+        AccessLog = accessLog;
+    }
+
+    public ProxyMetrics Metrics { get; }
+
+    public AccessLogs.AccessLog? AccessLog { get; }
+
+    public void OnRequestStarted() => Metrics.RequestStarted();
+
+    public void OnRequestCompleted(in CompletedRequest request)
+    {
+        Metrics.RequestCompleted(request);
+        AccessLog?.Log(request);
+    }
+
+    public void OnUpstreamRetry(Cluster cluster) => Metrics.UpstreamRetry(cluster);
+
+    public void OnUpstreamTimeout(Cluster cluster) => Metrics.UpstreamTimeout(cluster);
+
+    public void OnUpstreamOverflow(Cluster cluster) => Metrics.UpstreamOverflow(cluster);
+
+    public void OnOutlierEjection(Cluster cluster, Endpoint endpoint) => Metrics.OutlierEjection(cluster);
+
+    /// <summary>Writes out the access log's buffered lines.</summary>
+    public void Dispose() => AccessLog?.Dispose();
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Numerics;
+using Engine.Proxy;
+using Engine.Upstream;
+
+namespace Engine.Telemetry.Metrics;
+
+/// <summary>
+/// Every counter and histogram the proxy keeps (names and meaning: Telemetry/README.md). Updated
+/// on the request path without locks or allocations; read by the Prometheus exporter.
+/// </summary>
+internal sealed class ProxyMetrics
+{
+    private long _configReloads;
+    private long _configReloadFailures;
+
+    /// <summary>When the metrics began (process start, near enough): <c>envoy_server_uptime</c>.</summary>
+    public long StartedTimestamp { get; } = Stopwatch.GetTimestamp();
+
+    public DownstreamStats Downstream { get; } = new();
+
+    public ScopedStats<ClusterStats> Clusters { get; } = new(static name => new ClusterStats(name));
+
+    public ScopedStats<RouteStats> Routes { get; } = new(static name => new RouteStats(name));
+
+    /// <summary>Configuration loads that were published (the first one included).</summary>
+    public long ConfigReloads => Interlocked.Read(ref _configReloads);
+
+    /// <summary>Configuration loads rejected (the running configuration was kept).</summary>
+    public long ConfigReloadFailures => Interlocked.Read(ref _configReloadFailures);
+
+    public void RequestStarted() => Downstream.Counters.Increment(DownstreamStats.ActiveRequests);
+
+    public void RequestCompleted(in CompletedRequest request)
+    {
+        var counters = Downstream.Counters;
+        var statusClass = StatusClass.Of(request.Status);
+        counters.Decrement(DownstreamStats.ActiveRequests);
+        counters.Increment(DownstreamStats.RequestsTotal);
+        if (statusClass > 0)
+        {
+            counters.Increment(DownstreamStats.ClassBase + statusClass - 1);
+        }
+
+        for (var flags = (uint)request.Flags; flags != 0; flags &= flags - 1)
+        {
+            var bit = BitOperations.TrailingZeroCount(flags);
+            if (bit < DownstreamStats.FlagBits)
+            {
+                counters.Increment(DownstreamStats.FlagBase + bit);
+            }
+        }
+
+        Downstream.Time.Record(request.Duration);
+
+        // The cluster is charged with what it answered or failed to answer: not with requests
+        // that never had a host to go to (UH), as in Envoy.
+        if (request.Cluster is { } cluster && (request.Flags & ResponseFlags.NoHealthyUpstream) == 0)
+        {
+            var stats = Clusters.For(cluster, cluster.Name);
+            stats.Counters.Add(ClusterStats.RequestsTotal, request.Attempts);
+            if (statusClass > 0)
+            {
+                stats.Counters.Increment(ClusterStats.ClassBase + statusClass - 1);
+            }
+
+            if (request.UpstreamServiceTimeMs >= 0)
+            {
+                stats.Time.RecordMilliseconds(request.UpstreamServiceTimeMs);
+            }
+        }
+
+        if (request.RouteName is { } routeName)
+        {
+            var stats = Routes.For(routeName, routeName);
+            stats.Counters.Increment(RouteStats.RequestsTotal);
+            if (statusClass > 0)
+            {
+                stats.Counters.Increment(RouteStats.ClassBase + statusClass - 1);
+            }
+        }
+    }
+
+    /// <summary>A retry was sent to the cluster (Envoy's <c>upstream_rq_retry</c>).</summary>
+    public void UpstreamRetry(Cluster cluster) => Count(cluster, ClusterStats.Retries);
+
+    /// <summary>A request to the cluster timed out (<c>upstream_rq_timeout</c>).</summary>
+    public void UpstreamTimeout(Cluster cluster) => Count(cluster, ClusterStats.Timeouts);
+
+    /// <summary>A circuit breaker rejected a request (<c>upstream_rq_pending_overflow</c>).</summary>
+    public void UpstreamOverflow(Cluster cluster) => Count(cluster, ClusterStats.PendingOverflows);
+
+    /// <summary>Outlier detection ejected a host (<c>outlier_detection.ejections_enforced_total</c>).</summary>
+    public void OutlierEjection(Cluster cluster) => Count(cluster, ClusterStats.EjectionsEnforced);
+
+    public void ConfigReloaded() => Interlocked.Increment(ref _configReloads);
+
+    public void ConfigReloadFailed() => Interlocked.Increment(ref _configReloadFailures);
+
+    private void Count(Cluster cluster, int counter) => Clusters.For(cluster, cluster.Name).Counters.Increment(counter);
+}
