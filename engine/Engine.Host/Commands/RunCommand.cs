@@ -99,7 +99,7 @@ internal static class RunCommand
             {
                 adminEndpoint = await adminServer.ListenAsync(parsed.Admin!).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or Microsoft.AspNetCore.Connections.AddressInUseException)
             {
                 if (args.Admin is not null)
                 {
@@ -116,7 +116,7 @@ internal static class RunCommand
         {
             await sidecar.ListenAsync(parsed.Listen).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or Microsoft.AspNetCore.Connections.AddressInUseException)
         {
             await Console.Error.WriteLineAsync($"engine: cannot listen on {parsed.Listen}: {e.Message}").ConfigureAwait(false);
             return 1;
