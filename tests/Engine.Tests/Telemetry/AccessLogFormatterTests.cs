@@ -139,6 +139,23 @@ public sealed class AccessLogFormatterTests
         Assert.Contains("\"user_agent\":\"caf\u00e9 \u2603\"", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Timestamp_IsUtcWithMilliseconds_AndFollowsTheSecondOnOneThread()
+    {
+        var w = new LineWriter(new byte[8]);
+        var t = new DateTimeOffset(2026, 12, 31, 23, 59, 59, 999, TimeSpan.FromHours(2));
+
+        w.WriteTimestamp(t);
+        w.Write((byte)' ');
+        w.WriteTimestamp(t.AddMilliseconds(1));
+        w.Write((byte)' ');
+        w.WriteTimestamp(t.AddMilliseconds(-998));
+        w.Write((byte)' ');
+        w.WriteTimestamp(new DateTimeOffset(2027, 1, 1, 0, 0, 0, 5, TimeSpan.Zero));
+
+        Assert.Equal("2026-12-31T21:59:59.999Z 2026-12-31T22:00:00.000Z 2026-12-31T21:59:59.001Z 2027-01-01T00:00:00.005Z", Encoding.ASCII.GetString(w.Written));
+    }
+
     [Theory]
     [InlineData("text")]
     [InlineData("envoy")]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Net;
 using System.Text;
@@ -12,6 +13,19 @@ namespace Engine.Telemetry.AccessLogs;
 /// </summary>
 internal ref struct LineWriter
 {
+    /// <summary>Bytes a JSON string must escape: controls, DEL, quote and backslash (RFC 8259 §7).</summary>
+    private static readonly SearchValues<byte> JsonEscapedUtf8 = SearchValues.Create(JsonEscapes(latin1: false));
+
+    /// <summary>The same plus every byte ≥ 0x80, for values that are not UTF-8 (written as \u00XX, Latin-1).</summary>
+    private static readonly SearchValues<byte> JsonEscapedLatin1 = SearchValues.Create(JsonEscapes(latin1: true));
+
+    [ThreadStatic]
+    private static byte[]? t_timestampPrefix;
+
+    /// <summary>The second <see cref="t_timestampPrefix"/> shows, plus one (0: none yet).</summary>
+    [ThreadStatic]
+    private static long t_timestampSecond;
+
     private byte[] _buffer;
     private int _length;
 
@@ -72,22 +86,35 @@ internal ref struct LineWriter
     /// <summary>Envoy's START_TIME: <c>2024-06-02T13:24:57.930Z</c> (UTC, milliseconds).</summary>
     public void WriteTimestamp(DateTimeOffset time)
     {
-        var utc = time.UtcDateTime;
-        var (year, month, day) = utc;
+        // Lines come in bursts within one second: the date and time up to the seconds are
+        // formatted once per second per thread, and only the milliseconds per line.
+        var ticks = time.UtcTicks;
+        var second = ticks / TimeSpan.TicksPerSecond;
+        var prefix = t_timestampPrefix;
+        if (prefix is null || t_timestampSecond != second + 1)
+        {
+            prefix ??= new byte[20];
+            var utc = time.UtcDateTime;
+            var (year, month, day) = utc;
+            Digits(prefix, year, 4);
+            prefix[4] = (byte)'-';
+            Digits(prefix.AsSpan(5), month, 2);
+            prefix[7] = (byte)'-';
+            Digits(prefix.AsSpan(8), day, 2);
+            prefix[10] = (byte)'T';
+            Digits(prefix.AsSpan(11), utc.Hour, 2);
+            prefix[13] = (byte)':';
+            Digits(prefix.AsSpan(14), utc.Minute, 2);
+            prefix[16] = (byte)':';
+            Digits(prefix.AsSpan(17), utc.Second, 2);
+            prefix[19] = (byte)'.';
+            t_timestampPrefix = prefix;
+            t_timestampSecond = second + 1;
+        }
+
         var span = GetSpan(24);
-        Digits(span, year, 4);
-        span[4] = (byte)'-';
-        Digits(span[5..], month, 2);
-        span[7] = (byte)'-';
-        Digits(span[8..], day, 2);
-        span[10] = (byte)'T';
-        Digits(span[11..], utc.Hour, 2);
-        span[13] = (byte)':';
-        Digits(span[14..], utc.Minute, 2);
-        span[16] = (byte)':';
-        Digits(span[17..], utc.Second, 2);
-        span[19] = (byte)'.';
-        Digits(span[20..], utc.Millisecond, 3);
+        prefix.CopyTo(span);
+        Digits(span[20..], (int)(ticks % TimeSpan.TicksPerSecond / TimeSpan.TicksPerMillisecond), 3);
         span[23] = (byte)'Z';
         _length += 24;
     }
@@ -127,39 +154,25 @@ internal ref struct LineWriter
 
     /// <summary>
     /// A JSON string. Bytes that are valid UTF-8 are kept; a value that is not (HTTP allows
-    /// obs-text) is read as Latin-1, so every line stays valid JSON.
+    /// obs-text) is read as Latin-1, so every line stays valid JSON. Runs without escapes are
+    /// found with a vectorised search and copied whole.
     /// </summary>
     public void WriteJsonString(scoped ReadOnlySpan<byte> value)
     {
-        var utf8 = Utf8.IsValid(value);
+        var special = Utf8.IsValid(value) ? JsonEscapedUtf8 : JsonEscapedLatin1;
         Write((byte)'"');
-        foreach (var b in value)
+        while (true)
         {
-            if (b is >= 0x20 and not (byte)'"' and not (byte)'\\' and < 0x7F || (b >= 0x80 && utf8))
+            var next = value.IndexOfAny(special);
+            if (next < 0)
             {
-                Write(b);
-                continue;
+                Write(value);
+                break;
             }
 
-            switch (b)
-            {
-                case (byte)'"':
-                    Write("\\\""u8);
-                    break;
-                case (byte)'\\':
-                    Write("\\\\"u8);
-                    break;
-                case (byte)'\t':
-                    Write("\\t"u8);
-                    break;
-                default:
-                    var span = GetSpan(6);
-                    "\\u00"u8.CopyTo(span);
-                    span[4] = Hex(b >> 4);
-                    span[5] = Hex(b & 0xF);
-                    _length += 6;
-                    break;
-            }
+            Write(value[..next]);
+            WriteJsonEscape(value[next]);
+            value = value[(next + 1)..];
         }
 
         Write((byte)'"');
@@ -190,6 +203,29 @@ internal ref struct LineWriter
         WriteJsonString(utf8[..Encoding.UTF8.GetBytes(value, utf8)]);
     }
 
+    private void WriteJsonEscape(byte b)
+    {
+        switch (b)
+        {
+            case (byte)'"':
+                Write("\\\""u8);
+                break;
+            case (byte)'\\':
+                Write("\\\\"u8);
+                break;
+            case (byte)'\t':
+                Write("\\t"u8);
+                break;
+            default:
+                var span = GetSpan(6);
+                "\\u00"u8.CopyTo(span);
+                span[4] = Hex(b >> 4);
+                span[5] = Hex(b & 0xF);
+                _length += 6;
+                break;
+        }
+    }
+
     private Span<byte> GetSpan(int size)
     {
         if (_length + size > _buffer.Length)
@@ -208,6 +244,9 @@ internal ref struct LineWriter
             value /= 10;
         }
     }
+
+    private static byte[] JsonEscapes(bool latin1)
+        => Enumerable.Range(0, 256).Where(b => b < 0x20 || b == 0x7F || b == '"' || b == '\\' || (latin1 && b >= 0x80)).Select(b => (byte)b).ToArray();
 
     private static byte Hex(int nibble) => (byte)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
 }
