@@ -23,8 +23,9 @@ internal sealed class EngineTelemetry : IRequestTelemetry, IDisposable
 
     public void OnRequestCompleted(in CompletedRequest request)
     {
-        Metrics.RequestCompleted(request);
+        // The line is queued before the request is counted: a request in the metrics is in the log.
         AccessLog?.Log(request);
+        Metrics.RequestCompleted(request);
     }
 
     public void OnUpstreamRetry(Cluster cluster) => Metrics.UpstreamRetry(cluster);

@@ -101,17 +101,16 @@ public sealed class AdminEndpointTests : IAsyncLifetime
         await _sidecar.ListenAsync();
         using var client = _sidecar.ProxyClient();
 
-        // One request held at the v2 upstream, one finished on v1.
+        // One request held at the v2 upstream; v1 idle.
         var held = _sidecar.SendAsync(client, "reviews:9080", "/", ("end-user", "jason"), ("x-echo-delay-ms", "60000"));
         await WaitFor.ConditionAsync(() => _upstreams["reviews-v2"].Requests == 1, because: "the v2 request arrived");
-        using var second = _sidecar.ProxyClient();
-        await _sidecar.SendAsync(second, "reviews:9080", "/", ("x-echo-status", "200"));
 
         var v2Address = $"127.0.0.1:{_upstreams.PortOf("reviews-v2")}";
         var text = (await GetAsync("/clusters")).Body;
         Assert.Contains($"outbound|9080|v2|reviews.default.svc.cluster.local::{v2Address}::rq_active::1\n", text, StringComparison.Ordinal);
         Assert.Contains($"outbound|9080|v2|reviews.default.svc.cluster.local::{v2Address}::cx_active::1\n", text, StringComparison.Ordinal);
         Assert.Contains($"outbound|9080|v2|reviews.default.svc.cluster.local::{v2Address}::health_flags::healthy\n", text, StringComparison.Ordinal);
+        Assert.Contains($"outbound|9080|v1|reviews.default.svc.cluster.local::127.0.0.1:{_upstreams.PortOf("reviews-v1")}::rq_active::0\n", text, StringComparison.Ordinal);
 
         var json = JsonDocument.Parse((await GetAsync("/clusters?format=json")).Body).RootElement;
         var v2 = json.GetProperty("clusters").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "outbound|9080|v2|reviews.default.svc.cluster.local");

@@ -36,7 +36,6 @@ internal sealed class ProxyMetrics
         var counters = Downstream.Counters;
         var statusClass = StatusClass.Of(request.Status);
         counters.Decrement(DownstreamStats.ActiveRequests);
-        counters.Increment(DownstreamStats.RequestsTotal);
         if (statusClass > 0)
         {
             counters.Increment(DownstreamStats.ClassBase + statusClass - 1);
@@ -79,6 +78,10 @@ internal sealed class ProxyMetrics
                 stats.Counters.Increment(RouteStats.ClassBase + statusClass - 1);
             }
         }
+
+        // Last, so that a scrape that sees a request in the total sees all of its other updates
+        // (each Interlocked operation is a full fence): tests and dashboards can key on it.
+        counters.Increment(DownstreamStats.RequestsTotal);
     }
 
     /// <summary>A retry was sent to the cluster (Envoy's <c>upstream_rq_retry</c>).</summary>
