@@ -31,6 +31,13 @@ usage: scripts/bench.sh [options]
   --load-cpu N        core the load generator and the upstream share (default 1)
   --out DIR           where the report goes (default perf/results/<UTC date and time>)
   --no-build          reuse existing builds (artifacts/engine, perf/*/bin/Release)
+  --quiet-wait S      before each target, wait up to S seconds for other processes to leave the
+                      machine idle (default 60; 0: don't wait). Noise is reported per cell anyway.
+  --noise-limit P     measure a cell again when other processes took more than P% of either core
+                      during it (default 10)
+  --noise-retries N   at most N more attempts per cell (default 2; the last one is kept)
+  --profile           instead of comparing: syscalls per request (strace -c, at a fixed rate) and a CPU
+                      profile (perf record, under wrk) of each target, into perf/results/<date>-profile/
   --micro             run the BenchmarkDotNet suites instead and copy their reports to perf/results/micro/
   --micro-filter F    BenchmarkDotNet --filter for --micro (default '*')
   --micro-job J       BenchmarkDotNet --job for --micro (default short)
@@ -48,6 +55,10 @@ PROXY_CPU=0
 LOAD_CPU=1
 OUT=""
 BUILD=1
+QUIET_WAIT=60
+NOISE_LIMIT=10
+NOISE_RETRIES=2
+PROFILE=0
 MICRO=0
 MICRO_FILTER='*'
 MICRO_JOB=short
@@ -65,6 +76,10 @@ while [ $# -gt 0 ]; do
     --load-cpu) LOAD_CPU=$2; shift ;;
     --out) OUT=$2; shift ;;
     --no-build) BUILD=0 ;;
+    --quiet-wait) QUIET_WAIT=$2; shift ;;
+    --noise-limit) NOISE_LIMIT=$2; shift ;;
+    --noise-retries) NOISE_RETRIES=$2; shift ;;
+    --profile) PROFILE=1 ;;
     --micro) MICRO=1 ;;
     --micro-filter) MICRO_FILTER=$2; shift ;;
     --micro-job) MICRO_JOB=$2; shift ;;
@@ -79,7 +94,7 @@ if [ "$QUICK" = 1 ]; then
 else
   RUNS=${RUNS:-3}; DURATION=${DURATION:-10}; RATE_DURATION=${RATE_DURATION:-10}; WARMUP=2
 fi
-for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$PROXY_CPU" "$LOAD_CPU"; do
+for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$PROXY_CPU" "$LOAD_CPU" "$QUIET_WAIT" "$NOISE_LIMIT" "$NOISE_RETRIES"; do
   case "$n" in ''|*[!0-9]*) echo "bench: '$n' is not a whole number" >&2; exit 2 ;; esac
 done
 if [ "$RUNS" -lt 1 ] || [ "$RUNS" -gt 20 ] || [ "$DURATION" -lt 1 ] || [ "$DURATION" -gt 600 ] || [ "$RATE_DURATION" -lt 1 ] || [ "$RATE_DURATION" -gt 600 ]; then
@@ -145,6 +160,11 @@ have taskset || need_apt+=(util-linux)
 # The chart tool (ScottPlot on SkiaSharp) needs fontconfig and a font to draw text.
 have fc-list || need_apt+=(fontconfig)
 [ -d /usr/share/fonts/truetype/dejavu ] || need_apt+=(fonts-dejavu-core)
+if [ "$PROFILE" = 1 ]; then
+  have strace || need_apt+=(strace)
+  have perf   || need_apt+=(linux-perf)
+  have nm     || need_apt+=(binutils)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "bench: need root to install: ${need_apt[*]}" >&2
@@ -178,11 +198,19 @@ if [ "$BUILD" = 1 ]; then
     dotnet build "$project" -c Release -nologo -v quiet >/dev/null || { dotnet build "$project" -c Release -nologo -v quiet; exit 1; }
   done
 fi
+# In --profile mode run the published binary itself: its debug symbols (Engine.Host.dbg) sit
+# beside it, so perf names the engine's functions and uprobes can be placed on the runtime's
+# allocation helpers.
+[ "$PROFILE" = 1 ] && ENGINE="$ROOT/artifacts/publish/Engine.Host"
 for binary in "$ENGINE" "$LOADGEN" "$YARP" "$REPORT"; do
   [ -x "$binary" ] || { echo "bench: $binary is missing (run without --no-build)" >&2; exit 1; }
 done
 
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+if [ "$PROFILE" = 1 ]; then
+  STAMP=$STAMP-profile
+  [[ ",$TARGETS," == *",direct,"* ]] && TARGETS=${TARGETS//direct/} && TARGETS=${TARGETS//,,/,} && TARGETS=${TARGETS#,} && TARGETS=${TARGETS%,}
+fi
 OUT=${OUT:-perf/results/$STAMP}
 RUN_DIR="$ROOT/artifacts/bench/$STAMP"
 mkdir -p "$RUN_DIR/www" "$RUN_DIR/engine" "$RUN_DIR/nginx-temp" "$OUT"
@@ -214,9 +242,11 @@ stop_pid() {
   PIDS=("${kept[@]}")
 }
 
+UPROBES=0
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  [ "$UPROBES" = 0 ] || perf probe -q -d 'enginebench:*' >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -261,6 +291,48 @@ mem_kb() {
     total=$((total + ${v:-0}))
   done
   echo "$total"
+}
+
+# Sets CHILD_TICKS to the CPU ticks (user+sys) of this shell's reaped children so far. `times`
+# must run in this shell, never in a $(…) subshell (which would report its own children), so
+# call it as a plain command. Taken right before and after the load generator runs in the
+# foreground, the difference is the generator's CPU.
+CHILD_TICKS=0
+read_children_ticks() {
+  times > "$RUN_DIR/.times"
+  CHILD_TICKS=$(awk -v tck="$CLK_TCK" 'NR == 2 {
+      t = 0
+      for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
+      printf("%d\n", t * tck + 0.5)
+    }' "$RUN_DIR/.times")
+}
+
+# "busy total" clock ticks of one core (cpuN line of /proc/stat; idle and iowait are not busy).
+core_ticks() {
+  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+
+# Busy percentage of the whole machine over one second.
+machine_busy_pct() {
+  local b0 t0 b1 t1
+  read -r b0 t0 < <(awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat)
+  sleep 1
+  read -r b1 t1 < <(awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat)
+  echo $(( (b1 - b0) * 100 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+}
+
+# Other sessions' builds share this machine: before measuring a target, wait (bounded) until
+# nothing else is using more than 10% of it. Only the idle upstream of ours is running then.
+wait_quiet() {
+  [ "$QUIET_WAIT" -gt 0 ] || return 0
+  local waited=0 pct
+  pct=$(machine_busy_pct)
+  while [ "$pct" -gt 10 ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
+    [ "$waited" = 0 ] && log "  machine busy (${pct}% CPU used by other processes); waiting up to ${QUIET_WAIT}s"
+    pct=$(machine_busy_pct)
+    waited=$((waited + 1))
+  done
+  [ "$pct" -le 10 ] || log "  still busy (${pct}%); measuring anyway: see the noise columns"
 }
 
 json_escape() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
@@ -334,7 +406,7 @@ EOF
 cat > "$RUN_DIR/haproxy.cfg" <<EOF
 global
   nbthread 1
-  maxconn 20000
+  maxconn 4096
 defaults
   mode http
   option http-keep-alive
@@ -413,16 +485,24 @@ record() { printf '%s\n' "$1" >> "$RESULTS"; }
 
 # One wrk measurement: throughput and closed-loop latency, and the CPU the proxy (and the
 # upstream) spent on it.
-measure_wrk() {
+measure_wrk_once() {
   local target=$1 run=$2 body=$3 conns=$4
+  CELL_JSON=""
+  CELL_NOISE=0
   local port=${PORT[$target]} out="$RUN_DIR/wrk-$target-$body-c$conns-r$run.txt"
   local pids=() upstream_pids c0 c1 u0 u1
   [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
   mapfile -t upstream_pids < <(tree_pids "$UPSTREAM_PID")
+  local pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
+  read -r pb0 pt0 < <(core_ticks "$PROXY_CPU"); read -r lb0 lt0 < <(core_ticks "$LOAD_CPU")
   c0=$(cpu_ticks "${pids[@]}"); u0=$(cpu_ticks "${upstream_pids[@]}")
+  local g0 g1
+  read_children_ticks; g0=$CHILD_TICKS
   taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -H "Host: $SERVICE_HOST" \
     -s "$ROOT/perf/wrk/report.lua" "http://127.0.0.1:$port/$body" >"$out" 2>&1 || true
+  read_children_ticks; g1=$CHILD_TICKS
   c1=$(cpu_ticks "${pids[@]}"); u1=$(cpu_ticks "${upstream_pids[@]}")
+  read -r pb1 pt1 < <(core_ticks "$PROXY_CPU"); read -r lb1 lt1 < <(core_ticks "$LOAD_CPU")
   local line
   line=$(sed -n 's/^BENCH //p' "$out")
   if [ -z "$line" ]; then
@@ -437,36 +517,229 @@ measure_wrk() {
   local json
   json=$(awk -v t="$target" -v r="$run" -v b="$body" -v c="$conns" -v req="${m[requests]}" -v dur="${m[duration_us]}" \
     -v p50="${m[p50]}" -v p90="${m[p90]}" -v p99="${m[p99]}" -v p999="${m[p999]}" -v max="${m[max]}" -v bytes="${m[bytes]}" \
-    -v errs="$errors" -v es="${m[err_status]}" -v cpu=$((c1 - c0)) -v up=$((u1 - u0)) -v tck="$CLK_TCK" -v proxied="${#pids[@]}" 'BEGIN {
+    -v errs="$errors" -v es="${m[err_status]}" -v cpu=$((c1 - c0)) -v up=$((u1 - u0)) -v tck="$CLK_TCK" -v proxied="${#pids[@]}" \
+    -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) -v gen=$((g1 - g0)) 'BEGIN {
       rps = req / (dur / 1e6); cpu_s = cpu / tck; up_s = up / tck;
       per = (proxied > 0 && req > 0) ? sprintf("%.3f", cpu_s / req * 1e5) : "null";
       upper = req > 0 ? sprintf("%.3f", up_s / req * 1e5) : "null";
       printf("{\"kind\":\"wrk\",\"target\":\"%s\",\"run\":%d,\"body\":\"%s\",\"connections\":%d,\"requests\":%d,\"seconds\":%.3f,\"rps\":%.1f,", t, r, b, c, req, dur / 1e6, rps);
       printf("\"p50_us\":%d,\"p90_us\":%d,\"p99_us\":%d,\"p999_us\":%d,\"max_us\":%d,\"bytes\":%d,\"errors\":%d,\"status_errors\":%d,", p50, p90, p99, p999, max, bytes, errs, es);
-      printf("\"cpu_s\":%.2f,\"cpu_s_per_100k\":%s,\"upstream_cpu_s_per_100k\":%s}", proxied > 0 ? cpu_s : 0, per, upper);
+      printf("\"cpu_s\":%.2f,\"cpu_s_per_100k\":%s,\"upstream_cpu_s_per_100k\":%s,", proxied > 0 ? cpu_s : 0, per, upper);
+      foreign = pt > 0 ? (pb - (proxied > 0 ? cpu : 0)) * 100 / pt : 0; if (foreign < 0) foreign = 0;
+      lforeign = lt > 0 ? (lb - up - gen) * 100 / lt : 0; if (lforeign < 0) lforeign = 0;
+      printf("\"proxy_core_busy_pct\":%.1f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f,\"load_core_other_pct\":%.1f,\"generator_cpu_s\":%.2f}", pt > 0 ? pb * 100 / pt : 0, foreign, lt > 0 ? lb * 100 / lt : 0, lforeign, gen / tck);
     }')
-  record "$json"
+  CELL_JSON=$json
+  CELL_NOISE=$(noise_pct "$json")
   log "  $(printf '%-7s %-5s c=%-3s' "$target" "$body" "$conns") $(awk -v j="$json" 'BEGIN { match(j, /"rps":[0-9.]+/); r = substr(j, RSTART + 6, RLENGTH - 6); match(j, /"p99_us":[0-9]+/); p = substr(j, RSTART + 9, RLENGTH - 9); match(j, /"cpu_s_per_100k":[0-9.a-z]+/); c = substr(j, RSTART + 17, RLENGTH - 17); printf("%8.0f req/s  p99 %6.0f us  %s CPU-s/100k", r, p, c) }')$([ "$errors" -gt 0 ] && echo "  ERRORS $errors")"
 }
 
 # One fixed-rate measurement with engine-loadgen (open loop, latency from the intended send time).
-measure_rate() {
+measure_rate_once() {
   local target=$1 run=$2 rate=$3
+  CELL_JSON=""
+  CELL_NOISE=0
   local port=${PORT[$target]} file="rate-$target-$rate-r$run.json"
-  local pids=() c0 c1
+  local pids=() upstream_pids c0 c1 u0 u1 g0 g1 pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
   [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
-  c0=$(cpu_ticks "${pids[@]}")
+  mapfile -t upstream_pids < <(tree_pids "$UPSTREAM_PID")
+  read -r pb0 pt0 < <(core_ticks "$PROXY_CPU"); read -r lb0 lt0 < <(core_ticks "$LOAD_CPU")
+  c0=$(cpu_ticks "${pids[@]}"); u0=$(cpu_ticks "${upstream_pids[@]}")
+  read_children_ticks; g0=$CHILD_TICKS
   taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" \
     --rate "$rate" --connections 16 --duration "${RATE_DURATION}s" --warmup 1s --drain-timeout 5s \
     --progress 0 --json "$RUN_DIR/$file" >"$RUN_DIR/${file%.json}.log" 2>&1 || true
-  c1=$(cpu_ticks "${pids[@]}")
+  read_children_ticks; g1=$CHILD_TICKS
+  c1=$(cpu_ticks "${pids[@]}"); u1=$(cpu_ticks "${upstream_pids[@]}")
+  read -r pb1 pt1 < <(core_ticks "$PROXY_CPU"); read -r lb1 lt1 < <(core_ticks "$LOAD_CPU")
   if [ ! -s "$RUN_DIR/$file" ]; then
     log "  $target rate $rate: engine-loadgen wrote nothing (see ${file%.json}.log)"
     record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"rate $rate\",\"detail\":\"$(json_escape "$(tail -3 "$RUN_DIR/${file%.json}.log" | tr '\n' ' ')")\"}"
     return 0
   fi
-  record "{\"kind\":\"rate\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",\"cpu_s\":$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" 'BEGIN { printf("%.2f", p > 0 ? c / t : 0) }')}"
+  CELL_JSON="{\"kind\":\"rate\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" \
+    -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) -v up=$((u1 - u0)) -v gen=$((g1 - g0)) 'BEGIN {
+      foreign = pt > 0 ? (pb - (p > 0 ? c : 0)) * 100 / pt : 0; if (foreign < 0) foreign = 0;
+      lforeign = lt > 0 ? (lb - up - gen) * 100 / lt : 0; if (lforeign < 0) lforeign = 0;
+      printf("\"cpu_s\":%.2f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f,\"load_core_other_pct\":%.1f,\"generator_cpu_s\":%.2f", p > 0 ? c / t : 0, foreign, lt > 0 ? lb * 100 / lt : 0, lforeign, gen / t) }')}"
+  CELL_NOISE=$(noise_pct "$CELL_JSON")
   log "  $(printf '%-7s rate %-5s' "$target" "$rate") $(sed -n '2p' "$RUN_DIR/${file%.json}.log" | sed 's/^ *//')"
+}
+
+# ---------------------------------------------------------------------------------------------
+# --profile: where each proxy's time goes. strace counts every syscall of every thread while
+# engine-loadgen sends a fixed 2,000 requests/s (strace slows the traced process, so the rate is
+# kept well below saturation: counts per request stay exact, timings do not); perf samples the
+# on-CPU stacks under wrk at 64 connections (AOT and C binaries have native symbols).
+# ---------------------------------------------------------------------------------------------
+profile_target() {
+  local target=$1 port=${PORT[$1]} requests tids=() args=() tid spid
+  local dir="$OUT"
+  mapfile -t tp < <(tree_pids "$TARGET_PID")
+  for pid in "${tp[@]}"; do
+    for tid in /proc/"$pid"/task/*; do tids+=("${tid##*/}"); done
+  done
+  for tid in "${tids[@]}"; do args+=(-p "$tid"); done
+  strace -f -c -o "$dir/strace-$target.txt" "${args[@]}" 2>/dev/null &
+  spid=$!
+  PIDS+=("$spid")
+  sleep 1
+  taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" --rate 2000 \
+    --connections 16 --duration 5s --warmup 0s --progress 0 --json "$dir/strace-$target-load.json" >/dev/null 2>&1 || true
+  kill -INT "$spid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.05; done
+  stop_pid "$spid"
+  requests=$(awk -F': ' '/"completed"/ { gsub(/[^0-9]/, "", $2); print $2; exit }' "$dir/strace-$target-load.json" 2>/dev/null)
+  requests=${requests:-0}
+  # strace -c table: % time, seconds, usecs/call, calls, [errors,] syscall.
+  awk -v t="$target" -v n="$requests" 'BEGIN { printf("### %s: syscalls per request (%d requests at 2,000/s)\n\n| syscall | calls/request | errors/request |\n|---|---:|---:|\n", t, n) }
+    /^-/ || /^%/ || NF < 5 { next }
+    $NF == "total" { total = $4; terr = (NF == 6 ? $5 : 0); next }
+    { calls = $4; errs = (NF == 6 ? $5 : 0); if (n > 0 && calls / n >= 0.01) printf("| %s | %.2f | %.2f |\n", $NF, calls / n, errs / n) }
+    END { if (n > 0) printf("| **total** | **%.2f** | %.2f |\n\n", total / n, terr / n) }' "$dir/strace-$target.txt" >> "$dir/profile.md"
+
+  # CPU profile under wrk, 64 connections.
+  perf record -q -F 999 -g -o "$dir/perf-$target.data" -p "$(IFS=,; echo "${tp[*]}")" -- sleep 6 >/dev/null 2>&1 &
+  local ppid=$!
+  PIDS+=("$ppid")
+  sleep 0.5
+  taskset -c "$LOAD_CPU" wrk -t1 -c64 -d5s -H "Host: $SERVICE_HOST" "http://127.0.0.1:$port/small" > "$dir/perf-$target-wrk.txt" 2>&1 || true
+  wait "$ppid" 2>/dev/null || true
+  stop_pid "$ppid"
+  if [ -s "$dir/perf-$target.data" ]; then
+    perf report -i "$dir/perf-$target.data" --stdio --no-children --percent-limit 0.3 --sort dso,symbol 2>/dev/null \
+      | grep -E '^ +[0-9.]+%' | head -80 > "$dir/perf-$target.txt" || true
+    {
+      echo "### $target: where on-CPU time goes (perf, under wrk -c64)"
+      echo
+      echo '```'
+      perf report -i "$dir/perf-$target.data" --stdio --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9.]+%' | head -6 || true
+      echo '```'
+      echo
+      echo "Hottest functions outside the kernel:"
+      echo
+      echo '```'
+      grep -v kallsyms "$dir/perf-$target.txt" | head -20 | sed 's/ *- *- *$//' || true
+      echo '```'
+      echo
+    } >> "$dir/profile.md"
+    rm -f "$dir/perf-$target.data" "$dir/perf-$target.data.old"
+  fi
+  if [ "$target" != direct ]; then
+    { echo "### $target: memory after load"; echo; echo '```'; grep -E '^(Rss|Pss_Anon|Pss_File|Anonymous)' /proc/"$TARGET_PID"/smaps_rollup 2>/dev/null || true; grep -E '^(VmHWM|VmRSS|Threads)' /proc/"$TARGET_PID"/status || true; echo '```'; echo; } >> "$dir/profile.md"
+  fi
+}
+
+# Engine only: count the runtime's allocation helpers and GCs per request with uprobes (each hit
+# traps, so this runs at the same modest fixed rate), then record which methods allocate.
+profile_allocations() {
+  local port=${PORT[engine]} dbg="$ENGINE.dbg" dir="$OUT" probe requests
+  [ -f "$dbg" ] || { log "  no $dbg: allocation probes skipped"; return 0; }
+  perf probe -q -d 'enginebench:*' >/dev/null 2>&1 || true
+  UPROBES=1
+  # The GC entry point is a C++ symbol perf probe cannot parse: place that one by address.
+  local gc_address
+  gc_address=$(nm "$dbg" | awk '/GCHeap.*GarbageCollectGeneration/ { print $1; exit }' || true)
+  for probe in obj=RhpNewFast array=RhpNewArrayFast ptrarray=RhpNewPtrArrayFast object=RhpNewObject varsize=RhpNewVariableSizeObject string=RhNewString ${gc_address:+gc=0x$gc_address}; do
+    perf probe -q -x "$ENGINE" -a "enginebench:$probe" >/dev/null 2>&1 || log "  uprobe $probe not placed"
+  done
+  perf stat -x, -e 'enginebench:*' -p "$TARGET_PID" -o "$dir/allocations-engine.csv" -- sleep 6 >/dev/null 2>&1 &
+  local spid=$!
+  PIDS+=("$spid")
+  sleep 0.5
+  taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" --rate 2000 \
+    --connections 16 --duration 5s --warmup 0s --progress 0 --json "$dir/allocations-engine-load.json" >/dev/null 2>&1 || true
+  wait "$spid" 2>/dev/null || true
+  stop_pid "$spid"
+  requests=$(awk -F': ' '/"completed"/ { gsub(/[^0-9]/, "", $2); print $2; exit }' "$dir/allocations-engine-load.json" 2>/dev/null)
+  requests=${requests:-0}
+  {
+    echo "### engine: allocations and GCs per request (uprobes on the runtime's allocation helpers, $requests requests at 2,000/s)"
+    echo
+    echo "| helper | calls/request |"
+    echo "|---|---:|"
+    awk -F, -v n="$requests" '$3 ~ /enginebench:/ { sub(/enginebench:/, "", $3); if (n > 0) printf("| %s | %.3f |\n", $3, $1 / n) }' "$dir/allocations-engine.csv"
+    echo
+  } >> "$dir/profile.md"
+
+  # Who allocates: the method that called each RhpNewFast (the common small-object helper).
+  perf record -q -e enginebench:obj -g -p "$TARGET_PID" -o "$dir/allocations.data" -- sleep 4 >/dev/null 2>&1 &
+  spid=$!
+  PIDS+=("$spid")
+  sleep 0.5
+  taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" --rate 2000 \
+    --connections 16 --duration 3s --warmup 0s --progress 0 --json "$dir/allocations-sites-load.json" >/dev/null 2>&1 || true
+  wait "$spid" 2>/dev/null || true
+  stop_pid "$spid"
+  requests=$(awk -F': ' '/"completed"/ { gsub(/[^0-9]/, "", $2); print $2; exit }' "$dir/allocations-sites-load.json" 2>/dev/null)
+  {
+    echo "### engine: who calls RhpNewFast ($requests requests; count, then the allocating method)"
+    echo
+    echo '```'
+    perf script -i "$dir/allocations.data" 2>/dev/null | awk '
+      /^[^ \t]/ { want = 0; next }
+      /RhpNewFast/ { want = 1; next }
+      want == 1 && NF >= 2 { sub(/\+0x[0-9a-f]+$/, "", $2); count[$2]++; want = 0 }
+      END { for (k in count) printf("%7d  %s\n", count[k], k) }' | sort -rn | head -15 || true
+    echo '```'
+    echo
+  } >> "$dir/profile.md"
+  rm -f "$dir/allocations.data" "$dir/allocations.data.old"
+  perf probe -q -d 'enginebench:*' >/dev/null 2>&1 || true
+  UPROBES=0
+}
+
+if [ "$PROFILE" = 1 ]; then
+  IFS=, read -r -a TARGET_LIST <<< "$TARGETS"
+  {
+    echo "# Where the time goes — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo
+    echo "From \`scripts/bench.sh --profile\`. Each proxy pinned to core $PROXY_CPU; small body; Host: $SERVICE_HOST."
+    echo "Syscall counts are every thread's, per completed request (strace -c -f while engine-loadgen sends 2,000 requests/s)."
+    echo
+  } > "$OUT/profile.md"
+  for target in "${TARGET_LIST[@]}"; do
+    wait_quiet
+    if ! start_target "$target"; then
+      log "  $target did not start (see $RUN_DIR/$target.log)"
+      continue
+    fi
+    taskset -c "$LOAD_CPU" wrk -t1 -c64 -d1s -H "Host: $SERVICE_HOST" "http://127.0.0.1:${PORT[$target]}/small" >/dev/null 2>&1 || true
+    log "profiling $target"
+    profile_target "$target"
+    [ "$target" = engine ] && profile_allocations
+    stop_pid "$TARGET_PID"
+  done
+  log "profile: $OUT/profile.md"
+  exit 0
+fi
+
+# The larger of the two "CPU taken by other processes" figures of a cell, in whole percent.
+noise_pct() {
+  awk -v j="$1" 'BEGIN {
+    m = 0
+    # With no proxy, nothing of ours runs on the proxy core: only the load core matters.
+    if (j !~ /"target":"direct"/ && match(j, /"proxy_core_other_pct":[0-9.]+/)) { v = substr(j, RSTART + 23, RLENGTH - 23) + 0; if (v > m) m = v }
+    if (match(j, /"load_core_other_pct":[0-9.]+/)) { v = substr(j, RSTART + 22, RLENGTH - 22) + 0; if (v > m) m = v }
+    printf("%d", m) }'
+}
+
+# Measures a cell, and measures it again (up to NOISE_RETRIES times, after waiting for a quiet
+# machine) when other processes took more than NOISE_LIMIT% of either core meanwhile. The last
+# attempt is recorded whatever its noise, which the report shows.
+measure_cell() {
+  local kind=$1 attempt
+  shift
+  for attempt in $(seq 0 "$NOISE_RETRIES"); do
+    "measure_${kind}_once" "$@"
+    [ -n "$CELL_JSON" ] || return 0
+    [ "$CELL_NOISE" -gt "$NOISE_LIMIT" ] || break
+    if [ "$attempt" -lt "$NOISE_RETRIES" ]; then
+      log "    ^ other processes took ${CELL_NOISE}% of a core: measuring again"
+      wait_quiet
+    fi
+  done
+  record "$CELL_JSON"
 }
 
 IFS=, read -r -a TARGET_LIST <<< "$TARGETS"
@@ -477,12 +750,21 @@ for target in "${TARGET_LIST[@]}"; do
 done
 
 ENGINE_WORKS=unknown
+declare -A TPID=()
+declare -A IDLE_KB=()
+
+# Every run starts all targets at once (each on the proxy core; a proxy that is not being
+# measured sits idle), then measures each cell for every target back to back, so that targets
+# compared in a cell are measured seconds apart, not minutes: on a machine whose speed drifts,
+# that is what keeps the ratios honest.
 for run in $(seq 1 "$RUNS"); do
-  # Rotate the order each run so that no target always goes first (or last) on a drifting machine.
+  # Rotate the order each run so that no target always goes first (or last) in a cell.
   order=()
   n=${#TARGET_LIST[@]}
   for i in $(seq 0 $((n - 1))); do order+=("${TARGET_LIST[$(((i + run - 1) % n))]}"); done
   log "run $run of $RUNS: ${order[*]}"
+  wait_quiet
+  live=()
   for target in "${order[@]}"; do
     if ! start_target "$target"; then
       log "  $target did not start listening (see $RUN_DIR/$target.log)"
@@ -501,28 +783,41 @@ for run in $(seq 1 "$RUNS"); do
       continue
     fi
     [ "$target" = engine ] && [ "$ENGINE_WORKS" != no ] && ENGINE_WORKS=yes
-
-    idle_kb=0
+    TPID[$target]=$TARGET_PID
+    IDLE_KB[$target]=0
     if [ -n "$TARGET_PID" ]; then
       mapfile -t tp < <(tree_pids "$TARGET_PID")
-      idle_kb=$(mem_kb VmRSS "${tp[@]}")
+      IDLE_KB[$target]=$(mem_kb VmRSS "${tp[@]}")
     fi
-    # Warm-up (JIT tiers for YARP, pools and caches for all), not recorded.
+    live+=("$target")
+  done
+
+  # Warm-up (JIT tiers for YARP, pools and caches for all), not recorded.
+  for target in "${live[@]}"; do
     taskset -c "$LOAD_CPU" wrk -t1 -c64 -d"${WARMUP}s" -H "Host: $SERVICE_HOST" "http://127.0.0.1:${PORT[$target]}/small" >/dev/null 2>&1 || true
     taskset -c "$LOAD_CPU" wrk -t1 -c8 -d1s -H "Host: $SERVICE_HOST" "http://127.0.0.1:${PORT[$target]}/64k" >/dev/null 2>&1 || true
+  done
 
-    for body in small 64k; do
-      for conns in "${CONN_LIST[@]}"; do
-        measure_wrk "$target" "$run" "$body" "$conns"
+  for body in small 64k; do
+    for conns in "${CONN_LIST[@]}"; do
+      for target in "${live[@]}"; do
+        TARGET_PID=${TPID[$target]}
+        measure_cell wrk "$target" "$run" "$body" "$conns"
       done
     done
-    for rate in "${RATE_LIST[@]}"; do
-      measure_rate "$target" "$run" "$rate"
+  done
+  for rate in "${RATE_LIST[@]}"; do
+    for target in "${live[@]}"; do
+      TARGET_PID=${TPID[$target]}
+      measure_cell rate "$target" "$run" "$rate"
     done
+  done
 
+  for target in "${live[@]}"; do
+    TARGET_PID=${TPID[$target]}
     if [ -n "$TARGET_PID" ]; then
       mapfile -t tp < <(tree_pids "$TARGET_PID")
-      record "{\"kind\":\"memory\",\"target\":\"$target\",\"run\":$run,\"rss_idle_kb\":$idle_kb,\"rss_after_kb\":$(mem_kb VmRSS "${tp[@]}"),\"rss_peak_kb\":$(mem_kb VmHWM "${tp[@]}"),\"processes\":${#tp[@]}}"
+      record "{\"kind\":\"memory\",\"target\":\"$target\",\"run\":$run,\"rss_idle_kb\":${IDLE_KB[$target]},\"rss_after_kb\":$(mem_kb VmRSS "${tp[@]}"),\"rss_peak_kb\":$(mem_kb VmHWM "${tp[@]}"),\"processes\":${#tp[@]}}"
       stop_pid "$TARGET_PID"
     fi
   done
@@ -559,6 +854,7 @@ cat > "$RUN_DIR/meta.json" <<EOF
   "duration_s": $DURATION,
   "rate_duration_s": $RATE_DURATION,
   "rate_connections": 16,
+  "noise_limit_pct": $NOISE_LIMIT,
   "engine_works": "$ENGINE_WORKS",
   "engine_binary_bytes": $(stat -c %s "$ENGINE"),
   "versions": {

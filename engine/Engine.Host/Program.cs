@@ -16,6 +16,7 @@ internal static class Program
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(EchoCommand.Create());
+        root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         // Signals are ours (ShutdownSignals): System.CommandLine's handler would force an exit two
         // seconds after SIGTERM, in the middle of a drain.

@@ -23,7 +23,9 @@ internal static class Chart
         var proxies = targets.Where(t => t != "direct").ToArray();
         var cellLabels = s.Cells.Select(c => $"{(c.Body == "small" ? "13 B" : "64 KiB")}, {c.Connections} conns").ToArray();
 
+        // A new Multiplot holds one empty plot; drop it so the grid has exactly these four.
         var multiplot = new Multiplot();
+        multiplot.RemovePlot(multiplot.GetPlot(0));
         multiplot.AddPlot(Grouped("Requests per second (wrk, higher is better)", "req/s", cellLabels, targets,
             (cell, target) => s.Wrk(target, s.Cells[cell].Body, s.Cells[cell].Connections)?.Rps));
         multiplot.AddPlot(Grouped("Proxy CPU-seconds per 100k requests (lower is better)", "CPU-s / 100k", cellLabels, proxies,

@@ -22,10 +22,19 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine(EngineStatus(s));
         md.AppendLine();
+        if (NoiseNote(s) is { } noise)
+        {
+            md.AppendLine(noise);
+            md.AppendLine();
+        }
+
         md.AppendLine("Each proxy runs pinned to one core (`taskset`), with one worker/thread; wrk (or engine-loadgen) and the upstream " +
                       "(nginx, one worker) share the other core. `direct` is wrk against the upstream with no proxy: the limit. " +
                       "CPU-s/100k is the proxy's own utime+stime per 100,000 requests (all its processes); peak RSS is VmHWM. " +
-                      "Latencies are in microseconds. See perf/README.md for how to read this.");
+                      "Latencies are in microseconds. \"Load core busy\" near 100% means wrk and the upstream, not the proxy, set the pace " +
+                      "(compare CPU-s/100k then); \"others on proxy / load core\" is CPU that processes other than ours (proxy; upstream and load generator) took " +
+                      "on each core during the cell (the worst run): anything above a few percent is noise from elsewhere on the machine. " +
+                      "See perf/README.md for how to read this.");
         md.AppendLine();
 
         Goals(md, s);
@@ -34,18 +43,18 @@ internal static class MarkdownReport
         {
             md.AppendLine(Inv, $"## HTTP/1.1 keep-alive, {BodyName(body)}, {connections} connections (wrk)");
             md.AppendLine();
-            md.AppendLine("| target | req/s (min–max) | p50 | p90 | p99 | p99.9 | CPU-s/100k | upstream CPU-s/100k | errors |");
-            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine("| target | req/s (min–max) | p50 | p90 | p99 | p99.9 | CPU-s/100k | upstream CPU-s/100k | errors | load core busy | others on proxy / load core |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var target in s.Targets)
             {
                 var w = s.Wrk(target, body, connections);
                 if (w is null)
                 {
-                    md.AppendLine(Inv, $"| {target} | no result | | | | | | | |");
+                    md.AppendLine(Inv, $"| {target} | no result | | | | | | | | | |");
                     continue;
                 }
 
-                md.AppendLine(Inv, $"| {Bold(target)} | {w.Rps:N0} ({w.RpsMin:N0}–{w.RpsMax:N0}) | {w.P50:N0} | {w.P90:N0} | {w.P99:N0} | {w.P999:N0} | {Num(w.CpuPer100k, "F2")} | {Num(w.UpstreamCpuPer100k, "F2")} | {w.Errors} |");
+                md.AppendLine(Inv, $"| {Bold(target)} | {w.Rps:N0} ({w.RpsMin:N0}–{w.RpsMax:N0}) | {w.P50:N0} | {w.P90:N0} | {w.P99:N0} | {w.P999:N0} | {Num(w.CpuPer100k, "F2")} | {Num(w.UpstreamCpuPer100k, "F2")} | {w.Errors} | {Pct(w.LoadCoreBusy)} | {Pct(w.ProxyCoreOther)} / {Pct(w.LoadCoreOther)} |");
             }
 
             md.AppendLine();
@@ -76,6 +85,11 @@ internal static class MarkdownReport
         var meta = s.Results.Meta;
         text.AppendLine(Inv, $"Engine benchmark {Str(meta, "date_utc")}, commit {Str(meta, "commit")}, median of {meta.GetProperty("runs").GetInt32()} run(s){(meta.GetProperty("quick").GetBoolean() ? " (quick mode)" : string.Empty)}");
         text.AppendLine(EngineStatus(s).Replace("**", string.Empty, StringComparison.Ordinal));
+        if (NoiseNote(s) is { } noise)
+        {
+            text.AppendLine(noise.Replace("**", string.Empty, StringComparison.Ordinal));
+        }
+
         foreach (var (body, connections) in s.Cells)
         {
             text.AppendLine(Inv, $"{BodyName(body)}, {connections} connections:");
@@ -109,6 +123,26 @@ internal static class MarkdownReport
             "no" => "**Engine status: NOT WORKING** — it failed to start or answered a probe wrongly; its figures are missing or meaningless (see Failures).",
             _ => "Engine status: not measured in this run.",
         };
+    }
+
+    /// <summary>Says how many measurements other processes disturbed beyond the noise limit (after bench.sh's retries).</summary>
+    private static string? NoiseNote(Summary s)
+    {
+        var limit = s.Results.Meta.TryGetProperty("noise_limit_pct", out var l) ? l.GetDouble() : 10;
+        static double Worst(double proxy, double load, bool direct) => Math.Max(direct || double.IsNaN(proxy) ? 0 : proxy, double.IsNaN(load) ? 0 : load);
+        var cells = s.Results.Wrk.Select(w => Worst(w.ProxyCoreOther, w.LoadCoreOther, w.Target == "direct"))
+            .Concat(s.Results.Rates.Select(r => Worst(r.ProxyCoreOther, r.LoadCoreOther, r.Target == "direct")))
+            .ToArray();
+        var noisy = cells.Count(c => c > limit);
+        if (noisy == 0)
+        {
+            return null;
+        }
+
+        var text = string.Create(Inv, $"{noisy} of {cells.Length} measurements were disturbed by other processes on the machine (more than {limit:F0}% of a core, after retries): see the \"others\" columns.");
+        return noisy * 4 > cells.Length
+            ? "**Noisy run: " + text + " Req/s and latency from this run are not reliable; CPU-s/100k (the proxy's own CPU) holds up best.**"
+            : text;
     }
 
     private static void Goals(StringBuilder md, Summary s)
@@ -207,8 +241,8 @@ internal static class MarkdownReport
         md.AppendLine("Latency counts from each request's intended send time, so queueing behind a stall is charged (no coordinated omission). " +
                       "\"Added\" is the target's percentile minus direct's at the same rate: the proxy's own cost, the figure Istio publishes for its sidecar.");
         md.AppendLine();
-        md.AppendLine("| target | rate | achieved | p50 | p90 | p99 | p99.9 | added p50 | added p99 | CPU-s/100k | errors | send lag p99 |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| target | rate | achieved | p50 | p90 | p99 | p99.9 | added p50 | added p99 | CPU-s/100k | errors | send lag p99 | others on proxy / load core |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var rate in s.RateLevels)
         {
             foreach (var target in s.Targets)
@@ -222,7 +256,7 @@ internal static class MarkdownReport
                 var added = s.Added(target, rate);
                 var addedP50 = target == "direct" ? "—" : added is { } a ? a.P50.ToString("F0", Inv) : "n/a";
                 var addedP99 = target == "direct" ? "—" : added is { } b ? b.P99.ToString("F0", Inv) : "n/a";
-                md.AppendLine(Inv, $"| {Bold(target)} | {rate:N0} | {r.Achieved:N0} | {r.P50:F0} | {r.P90:F0} | {r.P99:F0} | {r.P999:F0} | {addedP50} | {addedP99} | {Num(r.CpuPer100k, "F2")} | {r.Errors} | {r.SendLagP99Max:F0} |");
+                md.AppendLine(Inv, $"| {Bold(target)} | {rate:N0} | {r.Achieved:N0} | {r.P50:F0} | {r.P90:F0} | {r.P99:F0} | {r.P999:F0} | {addedP50} | {addedP99} | {Num(r.CpuPer100k, "F2")} | {r.Errors} | {r.SendLagP99Max:F0} | {Pct(r.ProxyCoreOther)} / {Pct(r.LoadCoreOther)} |");
             }
         }
 
@@ -316,6 +350,8 @@ internal static class MarkdownReport
     private static string Bold(string target) => target == "engine" ? "**engine**" : target;
 
     private static string Status(bool met) => met ? "met" : "**not met**";
+
+    private static string Pct(double value) => double.IsNaN(value) ? "—" : value.ToString("F0", Inv) + "%";
 
     private static string Num(double? value, string format) => value is { } v ? v.ToString(format, Inv) : "—";
 

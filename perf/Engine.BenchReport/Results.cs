@@ -3,10 +3,10 @@ using System.Text.Json;
 namespace Engine.BenchReport;
 
 /// <summary>One wrk cell of one run.</summary>
-internal sealed record WrkRow(string Target, int Run, string Body, int Connections, double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors);
+internal sealed record WrkRow(string Target, int Run, string Body, int Connections, double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
 
 /// <summary>One fixed-rate (engine-loadgen) measurement of one run; latencies in µs.</summary>
-internal sealed record RateRow(string Target, int Run, int Rate, double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99);
+internal sealed record RateRow(string Target, int Run, int Rate, double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
 
 internal sealed record MemoryRow(string Target, int Run, long IdleKb, long AfterKb, long PeakKb);
 
@@ -62,7 +62,10 @@ internal sealed class Results
                         e.GetProperty("p50_us").GetDouble(), e.GetProperty("p90_us").GetDouble(),
                         e.GetProperty("p99_us").GetDouble(), e.GetProperty("p999_us").GetDouble(),
                         NullableDouble(e, "cpu_s_per_100k"), NullableDouble(e, "upstream_cpu_s_per_100k"),
-                        e.GetProperty("errors").GetInt64()));
+                        e.GetProperty("errors").GetInt64(),
+                        NullableDouble(e, "load_core_busy_pct") ?? double.NaN,
+                        NullableDouble(e, "proxy_core_other_pct") ?? double.NaN,
+                        NullableDouble(e, "load_core_other_pct") ?? double.NaN));
                     break;
                 case "rate":
                     results.Rates.Add(LoadRate(directory, e, target, run));
@@ -92,7 +95,10 @@ internal sealed class Results
             latency.GetProperty("p99").GetDouble(), latency.GetProperty("p99_9").GetDouble(),
             target == "direct" || requests == 0 ? null : cpu / requests * 1e5,
             r.GetProperty("error_total").GetInt64(),
-            r.GetProperty("send_lag_us").GetProperty("p99").GetDouble());
+            r.GetProperty("send_lag_us").GetProperty("p99").GetDouble(),
+            NullableDouble(line, "load_core_busy_pct") ?? double.NaN,
+            NullableDouble(line, "proxy_core_other_pct") ?? double.NaN,
+            NullableDouble(line, "load_core_other_pct") ?? double.NaN);
     }
 
     private static double? NullableDouble(JsonElement e, string name)

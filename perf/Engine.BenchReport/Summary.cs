@@ -51,7 +51,10 @@ internal sealed class Summary
             rows.Sum(r => r.Errors),
             rows.Min(r => r.Rps),
             rows.Max(r => r.Rps),
-            rows.Length);
+            rows.Length,
+            Stats.Median(rows.Select(r => r.LoadCoreBusy)),
+            rows.Max(r => r.ProxyCoreOther),
+            rows.Max(r => r.LoadCoreOther));
     }
 
     public RateMedian? Rate(string target, int rate)
@@ -71,7 +74,9 @@ internal sealed class Summary
             Stats.MedianOrNull(rows.Select(r => r.CpuPer100k)),
             rows.Sum(r => r.Errors),
             rows.Max(r => r.SendLagP99),
-            rows.Length);
+            rows.Length,
+            rows.Max(r => r.ProxyCoreOther),
+            rows.Max(r => r.LoadCoreOther));
     }
 
     /// <summary>Added latency over the direct (no proxy) run at the same rate, µs; null without a direct run.</summary>
@@ -106,6 +111,7 @@ internal sealed class Summary
     }
 }
 
-internal sealed record WrkMedian(double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double RpsMin, double RpsMax, int Runs);
+/// <summary>Medians of one wrk cell; <see cref="LoadCoreBusy"/> (median) near 100% means the load generator's core, not the proxy, set the pace; <see cref="ProxyCoreOther"/> and <see cref="LoadCoreOther"/> (worst run) are CPU that other processes took on each core.</summary>
+internal sealed record WrkMedian(double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double RpsMin, double RpsMax, int Runs, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
 
-internal sealed record RateMedian(double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99Max, int Runs);
+internal sealed record RateMedian(double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99Max, int Runs, double ProxyCoreOther, double LoadCoreOther);

@@ -30,6 +30,7 @@ internal sealed class Http1Connection : IRequestSlot
     {
         _run = run;
         _id = id;
+        _reader.Expect(head: run.Target.IsHead);
     }
 
     public override string ToString() => $"connection {_id}";

@@ -23,6 +23,9 @@ internal sealed record LoadResult
 
     public long Reconnects { get; init; }
 
+    /// <summary>CPU this generator used for the whole run (all threads): if it nears the run's length, the generator was the limit.</summary>
+    public double GeneratorCpuSeconds { get; init; }
+
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
 
     public required IReadOnlyDictionary<int, long> StatusCodes { get; init; }

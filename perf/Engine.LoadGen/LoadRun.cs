@@ -323,6 +323,7 @@ internal sealed class LoadRun
             CompletedWarmup = Volatile.Read(ref _completedWarmup),
             BodyBytes = Volatile.Read(ref _bodyBytes),
             Reconnects = Volatile.Read(ref _reconnects),
+            GeneratorCpuSeconds = Environment.CpuUsage.TotalTime.TotalSeconds,
             Errors = errors,
             StatusCodes = statuses,
             Latency = LatencySummary.From(_latency.Total),

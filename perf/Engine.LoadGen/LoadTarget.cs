@@ -7,11 +7,12 @@ namespace Engine.LoadGen;
 /// <summary>Where the load goes and the request bytes it sends, built once.</summary>
 internal sealed class LoadTarget
 {
-    private LoadTarget(Uri url, IPEndPoint endpoint, byte[] request)
+    private LoadTarget(Uri url, IPEndPoint endpoint, byte[] request, bool isHead)
     {
         Url = url;
         EndPoint = endpoint;
         Request = request;
+        IsHead = isHead;
     }
 
     public Uri Url { get; }
@@ -20,6 +21,9 @@ internal sealed class LoadTarget
 
     /// <summary>The whole request (head and body), sent as is on every slot.</summary>
     public byte[] Request { get; }
+
+    /// <summary>HEAD: responses carry no body whatever their Content-Length says.</summary>
+    public bool IsHead { get; }
 
     /// <summary>
     /// Resolves the URL and builds the request. Only loopback addresses are accepted unless
@@ -65,7 +69,7 @@ internal sealed class LoadTarget
         var request = new byte[head.Length + bodyBytes];
         head.CopyTo(request, 0);
         request.AsSpan(head.Length).Fill((byte)'x');
-        return new LoadTarget(uri, new IPEndPoint(address, uri.Port), request);
+        return new LoadTarget(uri, new IPEndPoint(address, uri.Port), request, string.Equals(method, "HEAD", StringComparison.OrdinalIgnoreCase));
     }
 }
 

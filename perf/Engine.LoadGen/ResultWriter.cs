@@ -26,6 +26,7 @@ internal static class ResultWriter
         json.WriteNumber("achieved_rps", Math.Round(result.AchievedRps, 1));
         json.WriteNumber("body_bytes", result.BodyBytes);
         json.WriteNumber("reconnects", result.Reconnects);
+        json.WriteNumber("generator_cpu_s", Math.Round(result.GeneratorCpuSeconds, 3));
         json.WriteNumber("error_total", result.ErrorTotal);
         json.WriteStartObject("errors");
         foreach (var (cause, count) in result.Errors)
@@ -57,7 +58,8 @@ internal static class ResultWriter
             $"  latency (from intended send)  p50 {l.P50:F1}us  p90 {l.P90:F1}us  p99 {l.P99:F1}us  p99.9 {l.P999:F1}us  max {l.Max:F1}us"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  service time (from write)     p50 {result.ServiceTime.P50:F1}us  p99 {result.ServiceTime.P99:F1}us;  send lag p50 {result.SendLag.P50:F1}us p99 {result.SendLag.P99:F1}us"));
-        output.WriteLine($"  completed {result.CompletedMeasured} of {result.Scheduled} scheduled; errors: {errors}; reconnects {result.Reconnects}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  completed {result.CompletedMeasured} of {result.Scheduled} scheduled; errors: {errors}; reconnects {result.Reconnects}; generator CPU {result.GeneratorCpuSeconds:F2} s"));
     }
 
     private static void Summary(Utf8JsonWriter json, string name, LatencySummary s)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Runtime.InteropServices;
 using Engine.Admin;
 using Engine.Config.Binding;
 using Engine.Hosting;
@@ -91,7 +92,7 @@ internal static class RunCommand
         }
 
         // The admin listener comes up before the proxy's, so /ready can be probed from the start.
-        await using var adminServer = parsed.Admin is null ? null : new AdminServer(sidecar, logging, VersionCommand.Version, loggerFactory);
+        await using var adminServer = parsed.Admin is null ? null : new AdminServer(sidecar, telemetry, logging, VersionCommand.Version, loggerFactory);
         EndPoint? adminEndpoint = null;
         if (adminServer is not null)
         {
@@ -124,6 +125,15 @@ internal static class RunCommand
 
         logger.LogInformation("{Summary}", StartupSummary.Format(
             VersionCommand.Version, sidecar.Server.Endpoints, adminEndpoint, load.Snapshot, sidecar.Server.Config, load.Warnings.Count(), accessLog));
+
+        // Live reload: file changes (debounced) and SIGHUP (at once). A broken file keeps the last
+        // good configuration serving; each error is logged with its file and line.
+        sidecar.WatchConfig();
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            ThreadPool.QueueUserWorkItem(static s => ((Sidecar)s!).Reload(), sidecar);
+        });
 
         await signals.Requested.ConfigureAwait(false);
         logger.LogInformation("shutdown requested: draining {Connections} connection(s), up to {Timeout} s", sidecar.Server.ActiveConnections, parsed.DrainTimeout.TotalSeconds);

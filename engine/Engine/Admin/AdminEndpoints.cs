@@ -29,12 +29,14 @@ internal sealed class AdminEndpoints
         """;
 
     private readonly Sidecar _sidecar;
+    private readonly EngineTelemetry _telemetry;
     private readonly LineLoggerProvider? _logging;
     private readonly string _version;
 
-    public AdminEndpoints(Sidecar sidecar, LineLoggerProvider? logging, string version)
+    public AdminEndpoints(Sidecar sidecar, EngineTelemetry telemetry, LineLoggerProvider? logging, string version)
     {
         _sidecar = sidecar;
+        _telemetry = telemetry;
         _logging = logging;
         _version = version;
     }
@@ -69,8 +71,7 @@ internal sealed class AdminEndpoints
 
     private AdminResponse Prometheus()
     {
-        var telemetry = _sidecar.Telemetry ?? new EngineTelemetry();
-        return new AdminResponse(200, PrometheusTextWriter.ContentType, System.Text.Encoding.UTF8.GetBytes(PrometheusExporter.Render(_sidecar.Server, telemetry)));
+        return new AdminResponse(200, PrometheusTextWriter.ContentType, System.Text.Encoding.UTF8.GetBytes(PrometheusExporter.Render(_sidecar, _telemetry)));
     }
 
     private AdminResponse ConfigDump()
@@ -89,12 +90,11 @@ internal sealed class AdminEndpoints
 
     private AdminResponse ServerInfo()
     {
-        var telemetry = _sidecar.Telemetry;
-        var log = telemetry?.AccessLog;
+        var log = _telemetry.AccessLog;
         var info = new ServerInfo(
             _version,
             ServerStates.Name(ServerStates.Of(_sidecar.Server)),
-            telemetry is null ? 0 : (long)Stopwatch.GetElapsedTime(telemetry.Metrics.StartedTimestamp).TotalSeconds,
+            (long)Stopwatch.GetElapsedTime(_telemetry.Metrics.StartedTimestamp).TotalSeconds,
             Listeners(),
             AdminAddress,
             _sidecar.Server.Config.Version,

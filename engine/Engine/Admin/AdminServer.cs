@@ -20,9 +20,9 @@ internal sealed class AdminServer : IAsyncDisposable
     private IConnectionListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
 
-    public AdminServer(Sidecar sidecar, LineLoggerProvider? logging, string version, ILoggerFactory loggerFactory)
+    public AdminServer(Sidecar sidecar, EngineTelemetry telemetry, LineLoggerProvider? logging, string version, ILoggerFactory loggerFactory)
     {
-        Endpoints = new AdminEndpoints(sidecar, logging, version);
+        Endpoints = new AdminEndpoints(sidecar, telemetry, logging, version);
         _logger = loggerFactory.CreateLogger("engine.admin");
 
         // Default transport settings: admin traffic is a probe or a scrape now and then.

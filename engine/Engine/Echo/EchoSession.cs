@@ -13,7 +13,8 @@ namespace Engine.Echo;
 /// One connection to <c>engine echo</c>. Request headers steer the answer:
 /// <c>x-echo-status: CODE</c> (status), <c>x-echo-delay-ms: N</c> (answer after N ms),
 /// <c>x-echo-bytes: N</c> (a body of exactly N bytes instead of the JSON description),
-/// <c>x-echo-body: true</c> (stream the request body back as the response body).
+/// <c>x-echo-body: true</c> (stream the request body back as the response body),
+/// <c>x-echo-set-NAME: VALUE</c> (add the response header NAME: VALUE).
 /// The JSON names the server, method, path, the request headers (names lower-cased), and the
 /// request body's length and FNV-1a hash, so tests can check what went through a proxy.
 /// </summary>
@@ -261,9 +262,22 @@ internal sealed class EchoSession
             w.Write("connection: close\r\n"u8);
         }
 
+        // x-echo-set-NAME: VALUE asks for a response header NAME: VALUE (to test response header rules).
+        var headers = _request.Headers;
+        for (var i = 0; i < headers.Length; i++)
+        {
+            var name = _request.Span(headers[i].Name);
+            if (name.Length > EchoSetPrefix.Length && System.Text.Ascii.EqualsIgnoreCase(name[..EchoSetPrefix.Length], EchoSetPrefix))
+            {
+                w.WriteHeader(name[EchoSetPrefix.Length..], _request.Span(headers[i].Value));
+            }
+        }
+
         w.Write("\r\n"u8);
         w.Commit();
     }
+
+    private static ReadOnlySpan<byte> EchoSetPrefix => "x-echo-set-"u8;
 
     private void WriteJson(long bodyLength, ulong bodyHash)
     {

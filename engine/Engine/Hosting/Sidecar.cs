@@ -23,17 +23,22 @@ internal sealed class Sidecar : IAsyncDisposable
     private readonly UpstreamPools _pools;
     private readonly RuntimeConfigBuilder _builder;
     private readonly ITimer _sweeper;
+    private readonly Lock _reloadLock = new();
+    private ConfigLoadResult? _lastLoad;
+    private ConfigSnapshot? _snapshot;
+    private ConfigWatcher? _watcher;
+    private int _reloads;
+    private int _reloadFailures;
 
-    public Sidecar(SidecarOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null, IRandomSource? random = null, EngineTelemetry? telemetry = null)
+    public Sidecar(SidecarOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null, IRandomSource? random = null, IRequestTelemetry? telemetry = null)
     {
-        Telemetry = telemetry;
         _options = options;
         _time = time ?? TimeProvider.System;
         random ??= SharedRandomSource.Instance;
         _logger = loggerFactory.CreateLogger("engine.config");
         _pools = new UpstreamPools(new UpstreamConnector(SocketTransports.CreateUpstreamFactory(options.Proxy.Transport)));
         _builder = new RuntimeConfigBuilder(_pools, random, _time);
-        Server = new ProxyServer(options.Proxy, RuntimeConfig.Empty, loggerFactory, random, telemetry: telemetry);
+        Server = new ProxyServer(options.Proxy, RuntimeConfig.Empty, loggerFactory, random, _time, telemetry);
         _sweeper = _time.CreateTimer(static s => ((Sidecar)s!).Sweep(), this, options.PoolSweepInterval, options.PoolSweepInterval);
     }
 
@@ -41,33 +46,74 @@ internal sealed class Sidecar : IAsyncDisposable
 
     public UpstreamPools Pools => _pools;
 
-    /// <summary>Metrics and access log, when the host set them up (<c>engine run</c> does).</summary>
-    public EngineTelemetry? Telemetry { get; }
-
     /// <summary>The resources the running configuration was built from (for /config_dump); null before the first good load.</summary>
-    public ConfigSnapshot? Snapshot { get; private set; }
+    public ConfigSnapshot? Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>The outcome of the last load (successful or not).</summary>
+    public ConfigLoadResult? LastLoad => Volatile.Read(ref _lastLoad);
+
+    /// <summary>Successful reloads after the first load.</summary>
+    public int Reloads => Volatile.Read(ref _reloads);
+
+    /// <summary>Loads that failed and left the previous configuration serving.</summary>
+    public int ReloadFailures => Volatile.Read(ref _reloadFailures);
 
     /// <summary>
-    /// Loads every config path, validates, compiles and publishes. On any error the running
-    /// configuration is kept (the last good one) and the errors are returned.
+    /// Loads every config path, validates, compiles off to the side and publishes with one
+    /// reference write; requests in flight finish on the table they started with. On any error the
+    /// running configuration stays (the last good one) and every error is logged with its file and
+    /// line. Serialised: a reload never runs concurrently with another.
     /// </summary>
     public ConfigLoadResult Reload()
     {
-        var result = ConfigLoader.Load(_options.ConfigPaths, _options.Namespace);
-        if (result.Snapshot is not { } snapshot)
+        lock (_reloadLock)
         {
-            Telemetry?.Metrics.ConfigReloadFailed();
+            var first = _lastLoad is null;
+            var result = ConfigLoader.Load(_options.ConfigPaths, _options.Namespace);
+            if (result.Snapshot is not { } snapshot)
+            {
+                if (!first)
+                {
+                    Interlocked.Increment(ref _reloadFailures);
+                    foreach (var error in result.Errors)
+                    {
+                        SidecarLog.ReloadError(_logger, error.ToString());
+                    }
+
+                    SidecarLog.ReloadRejected(_logger, result.Errors.Count(), Server.Config.Version);
+                }
+
+                Volatile.Write(ref _lastLoad, result);
+                return result;
+            }
+
+            var diagnostics = new List<ConfigDiagnostic>();
+            var compile = new RouteCompileOptions { ProxyNamespace = _options.Namespace, ProxyLabels = _options.Labels };
+            var (config, generation) = _builder.Build(snapshot.VirtualServices, snapshot.DestinationRules, snapshot.ServiceEntries, snapshot.WorkloadEntries, compile, diagnostics.Add);
+            Server.Publish(config);
+            generation.Commit();
+            Volatile.Write(ref _snapshot, snapshot);
+            result = result with { Diagnostics = [.. result.Diagnostics, .. diagnostics] };
+            if (!first)
+            {
+                Interlocked.Increment(ref _reloads);
+                foreach (var warning in result.Warnings)
+                {
+                    SidecarLog.ReloadWarning(_logger, warning.ToString());
+                }
+
+                SidecarLog.Reloaded(_logger, config.Version, snapshot.ResourceCount, snapshot.Files.Length);
+            }
+
+            Volatile.Write(ref _lastLoad, result);
             return result;
         }
+    }
 
-        var diagnostics = new List<ConfigDiagnostic>();
-        var compile = new RouteCompileOptions { ProxyNamespace = _options.Namespace, ProxyLabels = _options.Labels };
-        var (config, generation) = _builder.Build(snapshot.VirtualServices, snapshot.DestinationRules, snapshot.ServiceEntries, snapshot.WorkloadEntries, compile, diagnostics.Add);
-        Server.Publish(config);
-        generation.Commit();
-        Snapshot = snapshot;
-        Telemetry?.Metrics.ConfigReloaded();
-        return result with { Diagnostics = [.. result.Diagnostics, .. diagnostics] };
+    /// <summary>Starts reloading when a config file changes, is added or removed (within a second).</summary>
+    public void WatchConfig()
+    {
+        _watcher ??= new ConfigWatcher(_options.ConfigPaths, _options.ReloadQuietPeriod, _time, () => Reload());
     }
 
     public Task<EndPoint> ListenAsync(EndPoint endpoint) => Server.ListenAsync(endpoint);
@@ -76,6 +122,7 @@ internal sealed class Sidecar : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _watcher?.Dispose();
         await _sweeper.DisposeAsync().ConfigureAwait(false);
         await Server.DisposeAsync().ConfigureAwait(false);
         _pools.Dispose();

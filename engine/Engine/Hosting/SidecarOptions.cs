@@ -16,6 +16,9 @@ internal sealed record SidecarOptions
 
     public ProxyOptions Proxy { get; init; } = new();
 
+    /// <summary>How long config files must stay unchanged before a reload (editors write in several steps).</summary>
+    public TimeSpan ReloadQuietPeriod { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>How often idle upstream connections are checked for expiry or remote close.</summary>
     public TimeSpan PoolSweepInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

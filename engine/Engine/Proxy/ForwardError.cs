@@ -32,4 +32,13 @@ internal enum ForwardError
 
     /// <summary>The client's body framing was invalid (bad chunk): 400 and close.</summary>
     DownstreamBodyInvalid,
+
+    /// <summary>The route timeout expired before the response head: 504 UT, never retried.</summary>
+    RouteTimeout,
+
+    /// <summary>The per-try timeout expired before the response head: retried under 5xx/gateway-error/reset, else 504 UT.</summary>
+    PerTryTimeout,
+
+    /// <summary>A circuit breaker tripped (max requests, pending, retries): 503 UO with x-envoy-overloaded, never retried.</summary>
+    Overflow,
 }

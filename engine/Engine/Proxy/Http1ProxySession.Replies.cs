@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Text;
+using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
+using Engine.Routing.Actions;
 
 namespace Engine.Proxy;
 
@@ -17,50 +20,69 @@ internal sealed partial class Http1ProxySession
 
     /// <summary>
     /// Writes (without flushing) a response the proxy makes itself, in Envoy's shape: plain-text
-    /// body, <c>server: envoy</c>, <c>x-envoy-overloaded</c> when a circuit breaker tripped.
+    /// body, <c>server: envoy</c>, <c>x-envoy-overloaded</c> when a circuit breaker tripped, and —
+    /// once a route matched — the route's response header edits (Envoy's router finalises its
+    /// local replies with them too). Built in the response head so one serializer writes every
+    /// response; a HEAD request gets the length but not the body.
     /// </summary>
-    private void WriteLocalReply(LocalReply reply)
+    private void WriteLocalReply(in LocalReply reply)
     {
         _status = reply.Status;
         _flags |= reply.Flags;
+        _proxiedResponse = false;
         if (_server.Draining)
         {
             _keepAlive = false;
         }
 
-        var w = new PipeHeadWriter(_output);
-        w.Write("HTTP/1.1 "u8);
-        w.WriteDecimal(reply.Status);
-        w.WriteByte((byte)' ');
-        w.Write(ReasonPhrases.For(reply.Status));
-        w.Write("\r\n"u8);
-        var bodyLength = Encoding.UTF8.GetByteCount(reply.Body);
-        w.WriteHeader("content-length"u8, bodyLength);
-        if (bodyLength > 0)
+        _response.Reset();
+        _response.Version = HttpVersion.Http11;
+        _response.StatusCode = reply.Status;
+        if (reply.GrpcStatus is { } grpc)
         {
-            w.Write("content-type: text/plain\r\n"u8);
+            // gRPC clients get a trailers-only answer: HTTP 200 with grpc-status in the headers.
+            Span<byte> code = stackalloc byte[4];
+            System.Buffers.Text.Utf8Formatter.TryFormat(grpc, code, out var codeLength);
+            _response.AddHeader("content-type"u8, "application/grpc"u8, KnownHeader.ContentType);
+            _response.AddHeader("grpc-status"u8, code[..codeLength]);
+            _response.AddHeader("grpc-message"u8, "fault filter abort"u8);
+        }
+        else if (reply.Body.Length > 0)
+        {
+            _response.AddHeader("content-type"u8, "text/plain"u8, KnownHeader.ContentType);
         }
 
         if (reply.Overloaded)
         {
-            w.Write("x-envoy-overloaded: true\r\n"u8);
+            _response.AddHeader("x-envoy-overloaded"u8, "true"u8, KnownHeader.XEnvoyOverloaded);
         }
 
-        w.Write("server: envoy\r\n"u8);
-        if (!_keepAlive)
+        if (_location is not null)
         {
-            w.Write("connection: close\r\n"u8);
+            Span<byte> location = stackalloc byte[Math.Min(Encoding.UTF8.GetByteCount(_location), 4096)];
+            var written = Encoding.UTF8.GetBytes(_location.AsSpan(0, Math.Min(_location.Length, location.Length)), location);
+            _response.AddHeader("location"u8, location[..written]);
         }
 
-        w.Write("\r\n"u8);
-        if (bodyLength > 0)
+        if (_action is { } action)
         {
-            Span<byte> body = bodyLength <= 512 ? stackalloc byte[bodyLength] : new byte[bodyLength];
-            Encoding.UTF8.GetBytes(reply.Body, body);
-            w.Write(body);
-            _sent.Add(bodyLength);
+            action.ResponseEdits.Apply(_response);
         }
 
-        w.Commit();
+        if (_corsOrigin >= 0 && _action?.Cors is { } cors && reply.Status == 200 && reply.Body.Length == 0 && CorsRule.IsPreflight(_request))
+        {
+            cors.AddPreflightHeaders(_response, _request.ValueOf(_corsOrigin));
+        }
+
+        Span<byte> length = stackalloc byte[20];
+        System.Buffers.Text.Utf8Formatter.TryFormat(reply.Body.Length, length, out var digits);
+        _response.AddHeader("content-length"u8, length[..digits], KnownHeader.ContentLength);
+        _response.AddHeader("server"u8, "envoy"u8, KnownHeader.Server);
+        ResponseHeadSerializer.Write(_output, _response, new DownstreamResponseExtras(Chunked: false, Close: !_keepAlive, KeepAliveHeader: false, ServiceTimeMs: -1));
+        if (reply.Body.Length > 0 && _request.Method != HttpMethod.Head)
+        {
+            _output.Write(reply.Body);
+            _sent.Add(reply.Body.Length);
+        }
     }
 }

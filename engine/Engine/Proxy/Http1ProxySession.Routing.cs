@@ -1,14 +1,33 @@
 using Engine.Protocols.Http1;
 using Engine.Routing;
+using Engine.Routing.Actions;
 using Engine.Upstream;
 
 namespace Engine.Proxy;
 
 internal sealed partial class Http1ProxySession
 {
+    // What routing decided for the current request (BeginRequest resets it).
+    private RouteAction? _action;
+    private RouteDestination? _destination;
+    private ByteMatcher? _matchedUri;
+    private int _corsOrigin = -1;
+    private string? _location;
+
+    private void ResetRouting()
+    {
+        _action = null;
+        _destination = null;
+        _matchedUri = null;
+        _corsOrigin = -1;
+        _location = null;
+    }
+
     /// <summary>
-    /// Normalises the path (Istio's default BASE normalisation), matches the route table and picks
-    /// the destination. Returns a local reply, or null with the cluster to forward to.
+    /// Normalises the path (Istio's default BASE normalisation), matches the route table and
+    /// applies the rule: CORS preflight, redirect or direct response (local replies), or the
+    /// destination with its rewrites and request header edits. Returns a local reply, or null
+    /// with the cluster to forward to.
     /// </summary>
     private LocalReply? Route(out Cluster? cluster)
     {
@@ -19,19 +38,130 @@ internal sealed partial class Http1ProxySession
             return RejectionFor(Http1Error.InvalidPath);
         }
 
-        var config = _server.Config;
         var port = RouteTable.PortOf(_request);
-        var match = config.Routes.Match(new RequestView(_request, port, _scratch));
+        var match = _server.Config.Routes.Match(new RequestView(_request, port, _scratch));
         if (match.Outcome != RouteOutcome.Matched)
         {
             // No virtual host, or no rule of it matched: Envoy's 404 NR (istio-semantics.md §6).
             return LocalReplies.NoRoute;
         }
 
-        _routeName = match.Rule!.Name;
-        var destination = match.Rule.Action.Pick(_server.Random);
-        cluster = destination?.Resolve(port);
+        var rule = match.Rule!;
+        var action = rule.Action;
+        _action = action;
+        _routeName = rule.Name;
+        _matchedUri = rule.Matches.Length == 0 ? null : rule.Matches[match.MatchIndex].Uri;
+
+        // Redirects and direct responses bypass the CORS filter (Envoy).
+        if (action.Redirect is { } redirect)
+        {
+            _location = redirect.Location(_request, _matchedUri, port);
+            return new LocalReply(redirect.Status, [], ResponseFlags.None);
+        }
+
+        if (action.DirectResponse is { } direct)
+        {
+            return new LocalReply(direct.Status, direct.Body, ResponseFlags.None);
+        }
+
+        if (action.Cors is { } cors && CorsDecision(cors) is { } corsReply)
+        {
+            return corsReply;
+        }
+
+        _destination = action.Pick(_server.Random);
+        cluster = _destination?.Resolve(port);
         _cluster = cluster;
-        return cluster is null ? LocalReplies.For(ForwardError.ClusterNotFound) : null;
+        if (cluster is null)
+        {
+            return LocalReplies.For(ForwardError.ClusterNotFound);
+        }
+
+        ApplyRequestRewrites(action, _destination!);
+        return null;
+    }
+
+    /// <summary>
+    /// Envoy's CORS filter: a preflight from an allowed origin is answered here; a preflight from
+    /// another origin is forwarded (or answered without CORS headers when unmatched preflights are
+    /// ignored); an actual request from an allowed origin gets CORS headers on its response.
+    /// </summary>
+    private LocalReply? CorsDecision(CorsRule cors)
+    {
+        var originIndex = _request.IndexOf("origin"u8);
+        if (originIndex < 0)
+        {
+            return null;
+        }
+
+        var allowed = cors.Allows(_request.ValueOf(originIndex));
+        if (CorsRule.IsPreflight(_request))
+        {
+            if (allowed)
+            {
+                _corsOrigin = originIndex;
+                return new LocalReply(200, [], ResponseFlags.None);
+            }
+
+            return cors.ForwardUnmatchedPreflights ? null : new LocalReply(200, [], ResponseFlags.None);
+        }
+
+        if (allowed)
+        {
+            _corsOrigin = originIndex;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Path and authority rewrites and request header edits. A route-level authority rewrite wins
+    /// over a destination's; header edits of a weighted destination come before the route's, of a
+    /// single destination after them (istio-semantics.md §3.5).
+    /// </summary>
+    private void ApplyRequestRewrites(RouteAction action, RouteDestination destination)
+    {
+        action.PathRewrite?.Apply(_request, _matchedUri);
+        if ((action.AuthorityRewrite ?? destination.AuthorityRewrite) is { } authority)
+        {
+            _request.Authority = _request.Append(authority);
+        }
+
+        if (action.DestinationEditsFirst)
+        {
+            destination.RequestEdits.Apply(_request);
+            action.RequestEdits.Apply(_request);
+        }
+        else
+        {
+            action.RequestEdits.Apply(_request);
+            destination.RequestEdits.Apply(_request);
+        }
+    }
+
+    /// <summary>Response header edits of the route (and destination) and CORS headers, before the head goes downstream.</summary>
+    private void ApplyResponseEdits()
+    {
+        if (_action is not { } action)
+        {
+            return;
+        }
+
+        var destinationEdits = _destination?.ResponseEdits ?? HeaderEdits.None;
+        if (action.DestinationEditsFirst)
+        {
+            destinationEdits.Apply(_response);
+            action.ResponseEdits.Apply(_response);
+        }
+        else
+        {
+            action.ResponseEdits.Apply(_response);
+            destinationEdits.Apply(_response);
+        }
+
+        if (_corsOrigin >= 0 && action.Cors is { } cors)
+        {
+            cors.AddResponseHeaders(_response, _request.ValueOf(_corsOrigin));
+        }
     }
 }

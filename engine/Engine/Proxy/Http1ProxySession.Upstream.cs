@@ -22,18 +22,6 @@ internal sealed partial class Http1ProxySession
         Failed,
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<UpstreamConnection?> ConnectAsync(Endpoint endpoint)
-    {
-        var (_, connection) = await endpoint.Pool.ConnectAsync(_connection.ConnectionClosed).ConfigureAwait(false);
-        if (connection is null)
-        {
-            _flags |= ResponseFlags.UpstreamConnectionFailure;
-        }
-
-        return connection;
-    }
-
     private void WriteRequestHead(UpstreamConnection upstream, int attempt)
     {
         var options = _server.Options;
@@ -43,9 +31,11 @@ internal sealed partial class Http1ProxySession
 
     /// <summary>
     /// Starts sending the request body. A Content-Length body that has already arrived in full is
-    /// copied synchronously (the usual small POST); anything else streams from a pump that runs
-    /// while the response is read, so an upstream that answers early or echoes as it reads
-    /// cannot deadlock against us. A synchronously completed result means the caller flushes.
+    /// copied synchronously and left in the input pipe until the request is over, so a retry can
+    /// send it again (the usual small POST: replayable at no cost). Anything else streams from a
+    /// pump that runs while the response is read, so an upstream that answers early or echoes as
+    /// it reads cannot deadlock against us; such a body cannot be replayed. A synchronously
+    /// completed result means the caller flushes.
     /// </summary>
     private ValueTask<BodyResult> StartRequestBody(UpstreamConnection upstream)
     {
@@ -55,22 +45,60 @@ internal sealed partial class Http1ProxySession
         }
 
         _requestFraming = _request.Chunked ? BodyFraming.Chunked : BodyFraming.ContentLength;
-        if (_requestFraming == BodyFraming.ContentLength && _input.TryRead(out var read))
+        if (_requestFraming == BodyFraming.ContentLength && _request.ContentLength <= _server.Options.MaxReplayBodyBytes && _input.TryRead(out var read))
         {
             var buffer = read.Buffer;
             if (buffer.Length >= _request.ContentLength)
             {
                 var body = buffer.Slice(0, _request.ContentLength);
                 BodyCopier.Write(upstream.Output, body);
-                _received.Add(body.Length);
-                _input.AdvanceTo(body.End);
+                _input.AdvanceTo(buffer.Start); // consumed when the request is over (ConsumeBufferedBody)
+                _bodyBuffered = true;
                 return new ValueTask<BodyResult>(BodyResult.Complete);
             }
 
             _input.AdvanceTo(buffer.Start);
         }
 
+        _bodyConsumed = true; // the pump takes it from here (or the connection closes)
         return PumpRequestBodyAsync(upstream);
+    }
+
+    /// <summary>Whether the request can be sent again: no body, or one still whole in the input pipe.</summary>
+    private bool Replayable => !_request.HasBody || (_bodyBuffered && !_bodyConsumed);
+
+    /// <summary>
+    /// Takes an unread Content-Length body out of the input pipe when it is all there (a forwarded
+    /// buffered body, or one a local reply never needed); false when a body remains that cannot
+    /// be skipped, so the connection cannot carry another request.
+    /// </summary>
+    private bool ConsumeBufferedBody()
+    {
+        if (_bodyConsumed)
+        {
+            return true;
+        }
+
+        if (_request.Chunked || !_input.TryRead(out var read))
+        {
+            return false;
+        }
+
+        if (read.Buffer.Length < _request.ContentLength)
+        {
+            _input.AdvanceTo(read.Buffer.Start);
+            return false;
+        }
+
+        var body = read.Buffer.Slice(0, _request.ContentLength);
+        if (!_bodyBuffered)
+        {
+            _received.Add(body.Length);
+        }
+
+        _input.AdvanceTo(body.End);
+        _bodyConsumed = true;
+        return true;
     }
 
     /// <summary>
@@ -93,18 +121,32 @@ internal sealed partial class Http1ProxySession
     }
 
     /// <summary>
-    /// Waits for the request body to be sent; if the exchange is already over, stops the pump
-    /// first (the client may still be uploading to an upstream that has finished answering).
+    /// Waits for the attempt's request body to be sent (once; the pump is then forgotten); if the
+    /// exchange is already over, stops the pump first (the client may still be uploading to an
+    /// upstream that has finished answering).
     /// </summary>
-    private ValueTask<BodyResult> FinishRequestBody(ValueTask<BodyResult> pump, UpstreamConnection upstream)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<BodyResult> FinishRequestBody(UpstreamConnection? upstream)
     {
-        if (!pump.IsCompleted)
+        var pump = _bodyPump;
+        _bodyPump = default;
+        if (pump.IsCompleted || upstream is null)
         {
-            _input.CancelPendingRead();
-            upstream.Output.CancelPendingFlush();
+            return await pump.ConfigureAwait(false);
         }
 
-        return pump;
+        _input.CancelPendingRead();
+        upstream.Output.CancelPendingFlush();
+        var result = await pump.ConfigureAwait(false);
+        if (result != BodyResult.Canceled && _input.TryRead(out var stale))
+        {
+            // The pump ended on its own (it was finishing its last flush), so nothing consumed the
+            // cancellation: armed, it would make the next request's head read come back canceled
+            // and close the connection silently (found by the soak). TryRead observes it.
+            _input.AdvanceTo(stale.Buffer.Start);
+        }
+
+        return result;
     }
 
     /// <summary>Parses what arrived of the response head into <see cref="_response"/>; 1xx heads are skipped.</summary>
@@ -172,6 +214,7 @@ internal sealed partial class Http1ProxySession
 
         _status = _response.StatusCode;
         _proxiedResponse = true;
+        ApplyResponseEdits();
         _serviceTimeMs = (long)Stopwatch.GetElapsedTime(upstreamStarted).TotalMilliseconds;
         var serviceTimeMs = _server.Options.SendUpstreamServiceTime ? _serviceTimeMs : -1;
         ResponseHeadSerializer.Write(_output, _response, new DownstreamResponseExtras(
@@ -216,7 +259,7 @@ internal sealed partial class Http1ProxySession
     /// Returns the upstream connection to its pool or discards it, and says what happens next.
     /// A connection is reused only when both messages ended exactly where their framing said.
     /// </summary>
-    private Settlement Settle(UpstreamConnection upstream, bool reused, ref ForwardError error, BodyResult requestBody, BodyResult responseBody)
+    private Settlement Settle(UpstreamConnection upstream, ref ForwardError error, BodyResult requestBody, BodyResult responseBody)
     {
         var pool = upstream.Pool;
         if (error != ForwardError.None)
@@ -234,19 +277,6 @@ internal sealed partial class Http1ProxySession
             {
                 error = ForwardError.DownstreamBodyInvalid;
                 _keepAlive = false;
-                return Settlement.Reply;
-            }
-
-            if (error == ForwardError.UpstreamResetBeforeResponse && reused && _requestFraming == BodyFraming.None)
-            {
-                // The server's idle timer won the race with our reuse; nothing reached it that matters.
-                _flags &= ~ResponseFlags.UpstreamConnectionTermination;
-                return Settlement.RetryOnFreshConnection;
-            }
-
-            if (_requestFraming != BodyFraming.None)
-            {
-                _keepAlive = false; // part of the request body may have been consumed
             }
 
             return Settlement.Reply;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
+using Engine.Routing.Policies;
 using Engine.Telemetry;
 using Engine.Upstream;
 using Microsoft.AspNetCore.Connections;
@@ -57,6 +58,10 @@ internal sealed partial class Http1ProxySession
     private BodyFraming _upstreamFraming;
     private BodyFraming _downstreamFraming;
     private bool _continueSent;
+    private ValueTask<BodyResult> _bodyPump;
+    private bool _bodyBuffered;   // the whole Content-Length body is in the input pipe, not yet consumed
+    private bool _bodyConsumed;   // the request body has left the input pipe (sent, skipped or pumped)
+    private int _retrySlots;      // max-retries circuit-breaker slots this request holds
     private readonly BodyCounter _received = new();
     private readonly BodyCounter _sent = new();
     private DateTimeOffset _startTime;
@@ -85,7 +90,8 @@ internal sealed partial class Http1ProxySession
     public async Task RunAsync()
     {
         UpstreamConnection? upstream = null; // leased and not yet returned or discarded
-        Endpoint? busy = null;               // counts this request as active
+        Endpoint? busy = null;               // counts this request as active on the endpoint
+        Cluster? admitted = null;            // holds one of the cluster's max-requests slots
         var betweenRequests = true;          // nothing of the next head read yet: a drain may close the connection
         try
         {
@@ -132,98 +138,177 @@ internal sealed partial class Http1ProxySession
                 betweenRequests = true;
                 BeginRequest();
 
-                // 2. Route: either a local reply or a cluster to forward to.
+                // 2. Route (a local reply, or a cluster), then the fault filter, which runs
+                // before the router: a delay is not counted against the route timeout, and an
+                // abort is never retried nor mirrored (istio-semantics.md §3.12).
                 var reply = Route(out var cluster);
+                if (reply is null && _action!.Fault is { } fault)
+                {
+                    reply = await InjectFaultAsync(fault).ConfigureAwait(false);
+                }
 
-                // 3. Attempts: Istio's default policy retries connect failures on other hosts.
+                if (reply is null)
+                {
+                    DispatchMirrors();
+                    Deadlines(_action!)?.Begin(_action!.Timeout);
+                }
+
+                // 3. Attempts, under the route's retry policy (Istio's default when it has none).
+                var policy = _action?.Retry ?? RetryPolicy.Disabled;
+                var retries = 0;
                 var tried = new TriedEndpoints();
                 for (var attempt = 1; reply is null; attempt++)
                 {
-                    var endpoint = attempt == 1 ? cluster!.Pick() : cluster!.PickAvoiding(tried, _server.Random);
+                    var endpoint = retries == 0 || !policy.AvoidPreviousHosts ? cluster!.Pick() : cluster!.PickAvoiding(tried, _server.Random);
                     if (endpoint is null)
                     {
                         reply = LocalReplies.For(ForwardError.NoHealthyUpstream);
                         break;
                     }
 
+                    if (admitted is null)
+                    {
+                        if (!cluster.Breaker.TryStartRequest())
+                        {
+                            reply = LocalReplies.For(ForwardError.Overflow); // never retried
+                            break;
+                        }
+
+                        admitted = cluster;
+                    }
+
+                    // 3a. A connection: an idle one, a new one, or (at maxConnections) a pending wait.
+                    var error = ForwardError.None;
                     upstream = endpoint.Pool.TryTakeIdle();
                     var reused = upstream is not null;
-                    upstream ??= await ConnectAsync(endpoint).ConfigureAwait(false);
                     if (upstream is null)
                     {
-                        if (attempt <= DefaultRetries)
-                        {
-                            tried[attempt - 1] = endpoint;
-                            _server.Telemetry.OnUpstreamRetry(cluster!);
-                            await Task.Delay(Backoff(attempt)).ConfigureAwait(false);
-                            continue;
-                        }
-
-                        _flags |= ResponseFlags.UpstreamRetryLimitExceeded;
-                        reply = LocalReplies.For(ForwardError.ConnectFailed);
-                        break;
+                        (error, upstream) = await LeaseAsync(endpoint, cluster).ConfigureAwait(false);
+                        reused = upstream?.RequestsServed > 0;
                     }
 
-                    // 4. One exchange with that upstream connection.
-                    busy = endpoint;
-                    _host = endpoint;
-                    _attempts = attempt;
-                    endpoint.RequestStarted();
+                    // 3b. Send the request and read the response head.
                     var upstreamStarted = Stopwatch.GetTimestamp();
-                    var error = ForwardError.None;
-                    WriteRequestHead(upstream, attempt);
-                    if (_request.ExpectContinue && _request.HasBody && !_continueSent)
+                    if (upstream is not null)
                     {
-                        // Envoy's default: answer 100 Continue itself and strip Expect upstream.
-                        _continueSent = true;
-                        _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
-                        await _output.FlushAsync().ConfigureAwait(false);
-                    }
-
-                    var bodyPump = StartRequestBody(upstream);
-                    if (bodyPump.IsCompleted)
-                    {
-                        // No body, or one already here and copied: send it all now. (A pump flushes as it goes.)
-                        try
+                        busy = endpoint;
+                        _host = endpoint;
+                        _attempts = attempt;
+                        endpoint.RequestStarted();
+                        _deadlines?.BeginTry(upstream, policy.PerTryTimeout);
+                        WriteRequestHead(upstream, attempt);
+                        if (_request.ExpectContinue && _request.HasBody && !_continueSent)
                         {
-                            if ((await upstream.Output.FlushAsync().ConfigureAwait(false)).IsCompleted)
-                            {
-                                error = ForwardError.UpstreamResetBeforeResponse;
-                            }
+                            // Envoy's default: answer 100 Continue itself and strip Expect upstream.
+                            _continueSent = true;
+                            _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+                            await _output.FlushAsync().ConfigureAwait(false);
                         }
-                        catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
-                        {
-                            error = ForwardError.UpstreamResetBeforeResponse;
-                        }
-                    }
 
-                    // 4a. The response head (1xx skipped). If the client goes away meanwhile, the
-                    // upstream request is aborted so that its connection is freed now.
-                    if (error == ForwardError.None)
-                    {
-                        using var clientGone = _connection.ConnectionClosed.UnsafeRegister(AbortUpstream, upstream);
-                        while (true)
+                        _bodyPump = StartRequestBody(upstream);
+                        if (_bodyPump.IsCompleted)
                         {
-                            ReadResult response;
+                            // No body, or one already here and copied: send it all now (a pump flushes as it goes).
                             try
                             {
-                                response = await upstream.Input.ReadAsync().ConfigureAwait(false);
+                                if ((await upstream.Output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                                {
+                                    error = ForwardError.UpstreamResetBeforeResponse;
+                                }
                             }
                             catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
                             {
                                 error = ForwardError.UpstreamResetBeforeResponse;
-                                break;
-                            }
-
-                            var step = ReadResponseHead(upstream, response, ref error);
-                            if (step != HeadStep.NeedMore)
-                            {
-                                break;
                             }
                         }
+
+                        // If the client goes away meanwhile, the upstream request is aborted so
+                        // that its connection is freed now.
+                        if (error == ForwardError.None)
+                        {
+                            using var clientGone = _connection.ConnectionClosed.UnsafeRegister(AbortUpstream, upstream);
+                            while (true)
+                            {
+                                ReadResult response;
+                                try
+                                {
+                                    response = await upstream.Input.ReadAsync().ConfigureAwait(false);
+                                }
+                                catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+                                {
+                                    error = ForwardError.UpstreamResetBeforeResponse;
+                                    break;
+                                }
+
+                                if (ReadResponseHead(upstream, response, ref error) != HeadStep.NeedMore)
+                                {
+                                    break;
+                                }
+                            }
+                        }
+
+                        error = TimeoutOr(error);
+                        _deadlines?.EndTry();
                     }
 
-                    // 4b. Head and body downstream.
+                    // 3c. Retry? Decided before anything goes downstream.
+                    RecordOutlier(cluster, endpoint, upstream is not null, error);
+                    if (upstream is not null && error == ForwardError.UpstreamResetBeforeResponse && reused && Replayable)
+                    {
+                        // A keep-alive connection the server closed while idle: replay on a fresh
+                        // one. Not an attempt; nothing reached the server that matters.
+                        _flags &= ~ResponseFlags.UpstreamConnectionTermination;
+                        await FinishRequestBody(upstream).ConfigureAwait(false);
+                        endpoint.RequestFinished();
+                        busy = null;
+                        upstream.Pool.Discard(upstream);
+                        upstream = null;
+                        attempt--;
+                        continue;
+                    }
+
+                    if (IsRetriable(policy, error) && CanRetry(policy, retries, cluster))
+                    {
+                        await FinishRequestBody(upstream).ConfigureAwait(false);
+                        if (busy is not null)
+                        {
+                            busy.RequestFinished();
+                            busy = null;
+                        }
+
+                        if (upstream is not null)
+                        {
+                            upstream.Pool.Discard(upstream);
+                            upstream = null;
+                        }
+
+                        tried[Math.Min(retries, RememberedEndpoints - 1)] = endpoint;
+                        retries++;
+                        _server.Telemetry.OnUpstreamRetry(cluster);
+                        _retrySlots++; // held until the request ends: the retry is outstanding until then
+                        await RetryBackoffAsync(policy, retries).ConfigureAwait(false);
+
+                        if (_deadlines?.RouteExpired == true)
+                        {
+                            reply = LocalReplies.For(ForwardError.RouteTimeout);
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    if (retries > 0 && IsRetriable(policy, error))
+                    {
+                        _flags |= ResponseFlags.UpstreamRetryLimitExceeded;
+                    }
+
+                    if (upstream is null)
+                    {
+                        reply = LocalReplies.For(error);
+                        break;
+                    }
+
+                    // 3d. Head and body downstream.
                     var responseBody = BodyResult.Complete;
                     if (error == ForwardError.None)
                     {
@@ -261,43 +346,45 @@ internal sealed partial class Http1ProxySession
                         {
                             responseBody = await StreamResponseBodyAsync(upstream).ConfigureAwait(false);
                         }
+
+                        if (responseBody != BodyResult.Complete && _deadlines?.RouteExpired == true)
+                        {
+                            _flags |= ResponseFlags.UpstreamRequestTimeout;
+                        }
                     }
 
-                    // 4c. Settle the request body, then both connections.
-                    var requestBody = await FinishRequestBody(bodyPump, upstream).ConfigureAwait(false);
+                    // 3e. Settle the request body, then both connections.
+                    var requestBody = await FinishRequestBody(upstream).ConfigureAwait(false);
                     endpoint.RequestFinished();
                     busy = null;
-                    var settlement = Settle(upstream, reused, ref error, requestBody, responseBody);
+                    var settlement = Settle(upstream, ref error, requestBody, responseBody);
                     upstream = null;
-                    if (settlement == Settlement.RetryOnFreshConnection)
-                    {
-                        attempt--; // a keep-alive connection that died idle is not an attempt
-                        continue;
-                    }
-
                     if (settlement == Settlement.Reply)
                     {
                         reply = LocalReplies.For(error);
                     }
                     else if (settlement == Settlement.Abort)
                     {
-                        // Part of the response is with the client: the only honest signal left is
-                        // to abort, never to end the message as if it were complete.
+                        EndAttempts(ref admitted);
                         ReportCompleted();
-                        _connection.Abort(new ConnectionAbortedException("upstream response ended early"));
+                        AbortDownstream();
                         return;
                     }
 
                     break;
                 }
 
+                EndAttempts(ref admitted);
+
+                // A body nobody read must leave the pipe before the next request can be parsed:
+                // one that arrived whole is skipped; one still streaming ends the connection.
+                if (!ConsumeBufferedBody())
+                {
+                    _keepAlive = false;
+                }
+
                 if (reply is { } local)
                 {
-                    if (_request.HasBody && _requestFraming == BodyFraming.None)
-                    {
-                        _keepAlive = false; // the body was never read: the connection is out of step
-                    }
-
                     WriteLocalReply(local);
                     await _output.FlushAsync().ConfigureAwait(false);
                 }
@@ -333,6 +420,8 @@ internal sealed partial class Http1ProxySession
                 upstream.Pool.Discard(upstream);
             }
 
+            EndAttempts(ref admitted);
+            _deadlines?.Dispose();
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
         }
@@ -350,6 +439,9 @@ internal sealed partial class Http1ProxySession
         _upstreamFraming = BodyFraming.None;
         _downstreamFraming = BodyFraming.None;
         _continueSent = false;
+        _bodyPump = default;
+        _bodyBuffered = false;
+        _bodyConsumed = !_request.HasBody;
         _received.Reset();
         _sent.Reset();
         _startTime = _server.Time.GetUtcNow();
@@ -359,6 +451,7 @@ internal sealed partial class Http1ProxySession
         _serviceTimeMs = -1;
         _routeName = null;
         _proxiedResponse = false;
+        ResetRouting();
     }
 
     /// <summary>Hands the finished request to the access log and metrics.</summary>
@@ -384,6 +477,28 @@ internal sealed partial class Http1ProxySession
             DownstreamRemote = _connection.RemoteEndPoint,
             DownstreamLocal = _connection.LocalEndPoint,
         });
+    }
+
+    /// <summary>
+    /// Ends the client connection with a reset, not a FIN: after a truncated response a FIN could
+    /// pass for the end of a close-delimited body, and a reset cannot (bytes still unsent are
+    /// dropped — the client must see a failure, never a complete-looking message).
+    /// </summary>
+    private void AbortDownstream()
+    {
+        if (_connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            try
+            {
+                socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                // Already gone.
+            }
+        }
+
+        _connection.Abort(new ConnectionAbortedException("upstream response ended early"));
     }
 
     private async ValueTask<BodyResult> FlushDownstreamAsync()

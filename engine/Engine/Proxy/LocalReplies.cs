@@ -3,6 +3,7 @@ namespace Engine.Proxy;
 /// <summary>
 /// The one table from a forwarding failure to what the client sees, with Envoy's status codes and
 /// bodies (istio-semantics.md §6) so that clients and dashboards written for Istio keep working.
+/// Bodies are encoded once here, not per reply.
 /// </summary>
 internal static class LocalReplies
 {
@@ -10,17 +11,38 @@ internal static class LocalReplies
     public const string ConnectionTerminationBody = "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
     public const string ProtocolErrorBody = "upstream connect error or disconnect/reset before headers. reset reason: protocol error";
     public const string NoHealthyUpstreamBody = "no healthy upstream";
+    public const string TimeoutBody = "upstream request timeout";
+    public const string OverflowBody = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
+    public const string FaultAbortBody = "fault filter abort";
 
     public static readonly LocalReply NoRoute = new(404, string.Empty, ResponseFlags.NoRoute);
 
+    private static readonly LocalReply ClusterNotFound = new(503, string.Empty, ResponseFlags.NoClusterFound);
+    private static readonly LocalReply NoHealthyUpstream = new(503, NoHealthyUpstreamBody, ResponseFlags.NoHealthyUpstream);
+    private static readonly LocalReply ConnectFailed = new(503, ConnectFailureBody, ResponseFlags.UpstreamConnectionFailure);
+    private static readonly LocalReply ConnectionTermination = new(503, ConnectionTerminationBody, ResponseFlags.UpstreamConnectionTermination);
+    private static readonly LocalReply ProtocolError = new(502, ProtocolErrorBody, ResponseFlags.UpstreamProtocolError);
+    private static readonly LocalReply BadRequestBody = new(400, "bad request body", ResponseFlags.DownstreamProtocolError);
+    private static readonly LocalReply Timeout = new(504, TimeoutBody, ResponseFlags.UpstreamRequestTimeout);
+    private static readonly LocalReply Overflow = new(503, OverflowBody, ResponseFlags.UpstreamOverflow, overloaded: true);
+    private static readonly byte[] FaultAbortBytes = System.Text.Encoding.ASCII.GetBytes(FaultAbortBody);
+
+    /// <summary>A fault-injection abort: the configured status, or HTTP 200 with grpc-status for a gRPC status.</summary>
+    public static LocalReply FaultAbort(int? httpStatus, int? grpcStatus)
+        => grpcStatus is { } grpc
+            ? new LocalReply(200, [], ResponseFlags.FaultInjected, GrpcStatus: grpc)
+            : new LocalReply(httpStatus ?? 503, FaultAbortBytes, ResponseFlags.FaultInjected);
+
     public static LocalReply For(ForwardError error) => error switch
     {
-        ForwardError.ClusterNotFound => new(503, string.Empty, ResponseFlags.NoClusterFound),
-        ForwardError.NoHealthyUpstream => new(503, NoHealthyUpstreamBody, ResponseFlags.NoHealthyUpstream),
-        ForwardError.ConnectFailed => new(503, ConnectFailureBody, ResponseFlags.UpstreamConnectionFailure),
-        ForwardError.UpstreamResetBeforeResponse => new(503, ConnectionTerminationBody, ResponseFlags.UpstreamConnectionTermination),
-        ForwardError.UpstreamProtocolError => new(502, ProtocolErrorBody, ResponseFlags.UpstreamProtocolError),
-        ForwardError.DownstreamBodyInvalid => new(400, "bad request body", ResponseFlags.DownstreamProtocolError),
-        _ => new(503, ConnectionTerminationBody, ResponseFlags.UpstreamConnectionTermination),
+        ForwardError.ClusterNotFound => ClusterNotFound,
+        ForwardError.NoHealthyUpstream => NoHealthyUpstream,
+        ForwardError.ConnectFailed => ConnectFailed,
+        ForwardError.UpstreamResetBeforeResponse => ConnectionTermination,
+        ForwardError.UpstreamProtocolError => ProtocolError,
+        ForwardError.DownstreamBodyInvalid => BadRequestBody,
+        ForwardError.RouteTimeout or ForwardError.PerTryTimeout => Timeout,
+        ForwardError.Overflow => Overflow,
+        _ => ConnectionTermination,
     };
 }

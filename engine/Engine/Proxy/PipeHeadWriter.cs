@@ -1,21 +1,21 @@
+using System.Buffers;
 using System.Buffers.Text;
-using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 
 namespace Engine.Proxy;
 
 /// <summary>
-/// Writes a message head straight into a pipe's memory: one <c>GetSpan</c> per block instead of
+/// Writes a message head straight into a pipe's (or any buffer writer's) memory: one <c>GetSpan</c> per block instead of
 /// one per header, no intermediate buffer. <see cref="Commit"/> must be called before the pipe
 /// is flushed or written by anyone else.
 /// </summary>
 internal ref struct PipeHeadWriter
 {
-    private readonly PipeWriter _writer;
+    private readonly IBufferWriter<byte> _writer;
     private Span<byte> _span;
     private int _buffered;
 
-    public PipeHeadWriter(PipeWriter writer)
+    public PipeHeadWriter(IBufferWriter<byte> writer)
     {
         _writer = writer;
         _span = writer.GetSpan(1024);

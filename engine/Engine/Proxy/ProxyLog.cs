@@ -14,6 +14,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "listening on {Endpoint}")]
     public static partial void Listening(ILogger logger, string endpoint);
 
+    [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "request from {Remote} not retried: its body was streamed, not buffered")]
+    public static partial void NotReplayable(ILogger logger, string remote);
+
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "accept loop on {Endpoint} failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception, string endpoint);
 }

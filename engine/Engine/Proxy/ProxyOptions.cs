@@ -18,4 +18,19 @@ internal sealed record ProxyOptions
 
     /// <summary>Add <c>x-envoy-upstream-service-time</c> to responses (Envoy's router does).</summary>
     public bool SendUpstreamServiceTime { get; init; } = true;
+
+    /// <summary>
+    /// Append <c>-shadow</c> to the host of mirrored requests. Off by default, as in Istio ≥ 1.28
+    /// (<c>DISABLE_SHADOW_HOST_SUFFIX=true</c>); on reproduces Istio ≤ 1.27.
+    /// </summary>
+    public bool MirrorShadowHostSuffix { get; init; }
+
+    /// <summary>Mirrored copies in flight at once; more are dropped and counted.</summary>
+    public int MaxMirrorsInFlight { get; init; } = 256;
+
+    /// <summary>Bytes of mirrored copies in flight at once; more are dropped and counted.</summary>
+    public long MaxMirrorBytesInFlight { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>Request bodies up to this size may be replayed for retries and copied to mirrors.</summary>
+    public int MaxReplayBodyBytes { get; init; } = 1024 * 1024;
 }

@@ -32,6 +32,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         Random = random ?? SharedRandomSource.Instance;
         Time = time ?? TimeProvider.System;
         Telemetry = telemetry ?? NoRequestTelemetry.Instance;
+        Mirrors = new Mirroring.MirrorDispatcher(options.MaxMirrorsInFlight, options.MaxMirrorBytesInFlight);
         Logger = loggerFactory.CreateLogger("engine.proxy");
         _listenerFactory = SocketTransports.CreateListenerFactory(options.Transport, loggerFactory);
     }
@@ -41,6 +42,9 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     public IRandomSource Random { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>Fire-and-forget mirrored copies, bounded.</summary>
+    public Mirroring.MirrorDispatcher Mirrors { get; }
 
     /// <summary>Access log and metrics sink for finished requests.</summary>
     public IRequestTelemetry Telemetry { get; }

@@ -1,5 +1,5 @@
 using System.Buffers.Text;
-using System.IO.Pipelines;
+using System.Buffers;
 using Engine.Protocols.Http;
 
 namespace Engine.Proxy;
@@ -10,14 +10,28 @@ namespace Engine.Proxy;
 /// </summary>
 internal static class RequestHeadSerializer
 {
-    public static void Write(PipeWriter output, HttpRequestHead head, in UpstreamRequestExtras extras)
+    public static void Write(IBufferWriter<byte> output, HttpRequestHead head, in UpstreamRequestExtras extras)
     {
         var w = new PipeHeadWriter(output);
         w.Write(head.Span(head.MethodBytes));
         w.WriteByte((byte)' ');
         w.Write(head.Span(head.Path));
         w.Write(" HTTP/1.1\r\nhost: "u8);
-        w.Write(head.Span(head.Authority));
+        var authority = head.Span(head.Authority);
+        if (extras.ShadowHost)
+        {
+            // Envoy's mirror host suffix goes before any port: "foo:8000" → "foo-shadow:8000".
+            var colon = authority.LastIndexOf((byte)':');
+            var hostLength = colon > authority.LastIndexOf((byte)']') ? colon : authority.Length;
+            w.Write(authority[..hostLength]);
+            w.Write("-shadow"u8);
+            w.Write(authority[hostLength..]);
+        }
+        else
+        {
+            w.Write(authority);
+        }
+
         w.Write("\r\n"u8);
 
         var sawForwardedProto = false;
@@ -82,4 +96,4 @@ internal static class RequestHeadSerializer
 }
 
 /// <summary>Per-attempt values the serializer adds to an upstream request.</summary>
-internal readonly record struct UpstreamRequestExtras(int AttemptCount, bool GenerateRequestId);
+internal readonly record struct UpstreamRequestExtras(int AttemptCount, bool GenerateRequestId, bool ShadowHost = false);

@@ -41,7 +41,7 @@ internal sealed class RuntimeConfigBuilder
     {
         var registry = ServiceRegistry.Build(serviceEntries, workloadEntries, report);
         var generation = _pools.Begin();
-        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules), generation, _random);
+        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules), generation, _random, _time);
         var routes = new RouteTableCompiler(registry, clusters, options, report).Compile(virtualServices);
         var config = new RuntimeConfig(routes, clusters, Interlocked.Increment(ref _version), _time.GetUtcNow());
         return (config, generation);

@@ -29,6 +29,88 @@ internal sealed class MatchCondition
                               && Scheme is null && Method is null && Authority is null
                               && Headers.Length == 0 && QueryParams.Length == 0 && Port is null;
 
+    /// <summary>Why this match block does not hold for the request (null when it does): for explain.</summary>
+    public string? Mismatch(in RequestView request)
+    {
+        if (Port is { } port && port != request.Port)
+        {
+            return $"port {port} ≠ request port {request.Port}";
+        }
+
+        if (Uri is not null && !Uri.Matches(Uri.Kind == StringMatchKind.Prefix ? request.PathAndQuery : request.Path))
+        {
+            return $"uri {Uri}{(Uri.IgnoreCase ? " (ignoreUriCase)" : string.Empty)} does not match {Text(Uri.Kind == StringMatchKind.Prefix ? request.PathAndQuery : request.Path)}";
+        }
+
+        if (Method is not null && !Method.Matches(request.Method))
+        {
+            return $"method {Method} does not match {Text(request.Method)}";
+        }
+
+        if (Scheme is not null && !Scheme.Matches(request.Scheme))
+        {
+            return $"scheme {Scheme} does not match {Text(request.Scheme)}";
+        }
+
+        if (Authority is not null && !Authority.Matches(request.Authority))
+        {
+            return $"authority {Authority} does not match {Text(request.Authority)} (the authority includes the port)";
+        }
+
+        foreach (var header in Headers)
+        {
+            if (!header.Matches(request))
+            {
+                return request.TryGetHeader(header.LowerName, out var value) ? $"{header} does not hold for {Text(value)}" : $"{header} does not hold (header absent)";
+            }
+        }
+
+        foreach (var query in QueryParams)
+        {
+            if (!query.Matches(request))
+            {
+                return request.TryGetQueryParameter(query.NameBytes, out var value) ? $"{query} does not hold for {Text(value)}" : $"{query} does not hold (parameter absent)";
+            }
+        }
+
+        return null;
+    }
+
+    private static string Text(ReadOnlySpan<byte> bytes) => "\"" + System.Text.Encoding.UTF8.GetString(bytes) + "\"";
+
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (Uri is not null)
+        {
+            parts.Add($"uri {Uri}{(Uri.IgnoreCase ? " ignoreUriCase" : string.Empty)}");
+        }
+
+        if (Method is not null)
+        {
+            parts.Add($"method {Method}");
+        }
+
+        if (Scheme is not null)
+        {
+            parts.Add($"scheme {Scheme}");
+        }
+
+        if (Authority is not null)
+        {
+            parts.Add($"authority {Authority}");
+        }
+
+        parts.AddRange(Headers.Select(h => h.ToString()));
+        parts.AddRange(QueryParams.Select(q => q.ToString()));
+        if (Port is { } port)
+        {
+            parts.Add($"port {port}");
+        }
+
+        return parts.Count == 0 ? "(matches everything)" : string.Join(" and ", parts);
+    }
+
     public bool Matches(in RequestView request)
     {
         if (Port is { } port && port != request.Port)
@@ -36,7 +118,7 @@ internal sealed class MatchCondition
             return false;
         }
 
-        if (Uri is not null && !Uri.Matches(request.Path))
+        if (Uri is not null && !Uri.Matches(Uri.Kind == StringMatchKind.Prefix ? request.PathAndQuery : request.Path))
         {
             return false;
         }

@@ -28,7 +28,11 @@ internal readonly ref struct RequestView
     /// <summary>The port the request is for: the original destination, or the authority's port.</summary>
     public int Port { get; }
 
+    /// <summary>The path without its query (what exact and regex URI matches see).</summary>
     public ReadOnlySpan<byte> Path => _head.PathOnly;
+
+    /// <summary>The path with its query (what a prefix URI match sees in Envoy).</summary>
+    public ReadOnlySpan<byte> PathAndQuery => _head.Span(_head.Path);
 
     public ReadOnlySpan<byte> Method => _head.Span(_head.MethodBytes);
 
@@ -42,6 +46,13 @@ internal readonly ref struct RequestView
         if (lowerName.Length > 0 && lowerName[0] == (byte)':')
         {
             return TryGetPseudoHeader(lowerName, out value);
+        }
+
+        // Envoy keeps Host as :authority, so a header rule on "host" never matches (istio/istio#23083).
+        if (lowerName.SequenceEqual("host"u8))
+        {
+            value = default;
+            return false;
         }
 
         var first = _head.IndexOf(lowerName);

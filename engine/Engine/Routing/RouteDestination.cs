@@ -33,6 +33,15 @@ internal sealed class RouteDestination
 
     public (int Port, Cluster Cluster)[] ClustersByPort { get; }
 
+    /// <summary>This destination's own <c>headers.request</c> edits.</summary>
+    public Actions.HeaderEdits RequestEdits { get; init; } = Actions.HeaderEdits.None;
+
+    /// <summary>This destination's own <c>headers.response</c> edits.</summary>
+    public Actions.HeaderEdits ResponseEdits { get; init; } = Actions.HeaderEdits.None;
+
+    /// <summary>A host rewrite from this destination's request set/add of <c>:authority</c>/<c>host</c>.</summary>
+    public byte[]? AuthorityRewrite { get; init; }
+
     /// <summary>The cluster for a request on <paramref name="requestPort"/>, or null: Envoy's 503 NC ("cluster not found").</summary>
     public Cluster? Resolve(int requestPort)
     {

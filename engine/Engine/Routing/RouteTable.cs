@@ -73,15 +73,10 @@ internal sealed class RouteTable
             return new RouteResult(RouteOutcome.NoVirtualHost, null, null);
         }
 
-        foreach (var rule in vhost.Rules)
-        {
-            if (rule.MatchIndex(request) >= 0)
-            {
-                return new RouteResult(RouteOutcome.Matched, vhost, rule);
-            }
-        }
-
-        return new RouteResult(RouteOutcome.NoRoute, vhost, null);
+        var (rule, matchIndex) = vhost.Automaton.Match(request);
+        return rule is null
+            ? new RouteResult(RouteOutcome.NoRoute, vhost, null)
+            : new RouteResult(RouteOutcome.Matched, vhost, rule, matchIndex);
     }
 
     /// <summary>The port a request is for when no original destination is known: the authority's, else the scheme default.</summary>

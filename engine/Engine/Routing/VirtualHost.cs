@@ -12,6 +12,28 @@ internal sealed class VirtualHost
         Domains = domains;
         Rules = rules;
         FromVirtualService = fromVirtualService;
+        Automaton = Routing.Automaton.RouteAutomaton.Build(rules);
+    }
+
+    /// <summary>The rules compiled for matching (one pass over the path, then candidates in order).</summary>
+    public Routing.Automaton.RouteAutomaton Automaton { get; }
+
+    /// <summary>
+    /// The reference semantics: every rule in order, first match wins. The automaton must agree
+    /// with it on every request (a differential test checks); explain uses it to say why rules failed.
+    /// </summary>
+    public (RouteRule? Rule, int MatchIndex) MatchInOrder(in RequestView request)
+    {
+        foreach (var rule in Rules)
+        {
+            var index = rule.MatchIndex(request);
+            if (index >= 0)
+            {
+                return (rule, index);
+            }
+        }
+
+        return (null, -1);
     }
 
     /// <summary><c>namespace/name</c> of the VirtualService, or the service host for a default route.</summary>

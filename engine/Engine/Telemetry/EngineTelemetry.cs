@@ -30,12 +30,6 @@ internal sealed class EngineTelemetry : IRequestTelemetry, IDisposable
 
     public void OnUpstreamRetry(Cluster cluster) => Metrics.UpstreamRetry(cluster);
 
-    public void OnUpstreamTimeout(Cluster cluster) => Metrics.UpstreamTimeout(cluster);
-
-    public void OnUpstreamOverflow(Cluster cluster) => Metrics.UpstreamOverflow(cluster);
-
-    public void OnOutlierEjection(Cluster cluster, Endpoint endpoint) => Metrics.OutlierEjection(cluster);
-
     /// <summary>Writes out the access log's buffered lines.</summary>
     public void Dispose() => AccessLog?.Dispose();
 }

@@ -8,7 +8,8 @@ namespace Engine.Upstream;
 /// </summary>
 internal sealed class Cluster
 {
-    public Cluster(string name, string host, int port, string? subset, Endpoint[] endpoints, ILoadBalancer balancer, UpstreamPoolSettings settings)
+    public Cluster(string name, string host, int port, string? subset, Endpoint[] endpoints, ILoadBalancer balancer, UpstreamPoolSettings settings,
+        Resilience.ClusterCircuitBreaker? breaker = null, Resilience.OutlierDetector? outlier = null)
     {
         Name = name;
         Host = host;
@@ -17,6 +18,8 @@ internal sealed class Cluster
         Endpoints = endpoints;
         Balancer = balancer;
         Settings = settings;
+        Breaker = breaker ?? new Resilience.ClusterCircuitBreaker(Resilience.CircuitBreakerThresholds.Default);
+        Outlier = outlier;
     }
 
     public string Name { get; }
@@ -33,13 +36,23 @@ internal sealed class Cluster
 
     public UpstreamPoolSettings Settings { get; }
 
+    /// <summary>Connection-pool limits (circuit breaking) shared by every request to this cluster.</summary>
+    public Resilience.ClusterCircuitBreaker Breaker { get; }
+
+    /// <summary>Outlier detection, when the DestinationRule configures it.</summary>
+    public Resilience.OutlierDetector? Outlier { get; }
+
+    /// <summary>The endpoints balancing may pick now (ejected ones left out).</summary>
+    public Endpoint[] Healthy => Outlier?.Healthy ?? Endpoints;
+
     public static string NameFor(int port, string? subset, string host) => $"outbound|{port}|{subset}|{host}";
 
-    /// <summary>Picks an endpoint, or null when the cluster has none (503 UH).</summary>
+    /// <summary>Picks a healthy endpoint, or null when there is none (503 UH).</summary>
     public Endpoint? Pick()
     {
-        var index = Balancer.Pick(Endpoints);
-        return index < 0 ? null : Endpoints[index];
+        var healthy = Healthy;
+        var index = Balancer.Pick(healthy);
+        return index < 0 ? null : healthy[index];
     }
 
     /// <summary>
@@ -60,8 +73,9 @@ internal sealed class Cluster
             }
         }
 
+        var healthy = Healthy;
         var untried = 0;
-        foreach (var endpoint in Endpoints)
+        foreach (var endpoint in healthy)
         {
             untried += Contains(tried, endpoint) ? 0 : 1;
         }
@@ -72,7 +86,7 @@ internal sealed class Cluster
         }
 
         var choice = random.Next(untried);
-        foreach (var endpoint in Endpoints)
+        foreach (var endpoint in healthy)
         {
             if (!Contains(tried, endpoint) && choice-- == 0)
             {

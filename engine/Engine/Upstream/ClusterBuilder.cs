@@ -13,7 +13,7 @@ namespace Engine.Upstream;
 /// </summary>
 internal static class ClusterBuilder
 {
-    public static Dictionary<string, Cluster> Build(ServiceRegistry registry, DestinationRuleIndex rules, UpstreamPools.Generation pools, IRandomSource random)
+    public static Dictionary<string, Cluster> Build(ServiceRegistry registry, DestinationRuleIndex rules, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time)
     {
         var clusters = new Dictionary<string, Cluster>(StringComparer.Ordinal);
         foreach (var service in registry.Services)
@@ -21,7 +21,7 @@ internal static class ClusterBuilder
             var rule = rules.Find(service.Host);
             foreach (var port in service.Ports)
             {
-                Add(clusters, service, port, subset: null, rule, pools, random);
+                Add(clusters, service, port, subset: null, rule, pools, random, time);
                 if (rule is null)
                 {
                     continue;
@@ -29,7 +29,7 @@ internal static class ClusterBuilder
 
                 foreach (var subset in rule.Subsets)
                 {
-                    Add(clusters, service, port, subset, rule, pools, random);
+                    Add(clusters, service, port, subset, rule, pools, random, time);
                 }
             }
         }
@@ -37,7 +37,7 @@ internal static class ClusterBuilder
         return clusters;
     }
 
-    private static void Add(Dictionary<string, Cluster> clusters, MeshService service, ServicePortInfo port, Subset? subset, DestinationRule? rule, UpstreamPools.Generation pools, IRandomSource random)
+    private static void Add(Dictionary<string, Cluster> clusters, MeshService service, ServicePortInfo port, Subset? subset, DestinationRule? rule, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time)
     {
         var name = Cluster.NameFor(port.Number, subset?.Name, service.Host);
         if (clusters.ContainsKey(name))
@@ -47,16 +47,19 @@ internal static class ClusterBuilder
 
         var policy = EffectiveTrafficPolicy.Resolve(rule?.TrafficPolicy, subset, port.Number);
         var settings = PoolSettings(policy.ConnectionPool);
+        var breaker = pools.Breaker(name, Thresholds(policy.ConnectionPool));
+        var outlier = pools.Outlier(name, Resilience.OutlierSettings.From(policy.OutlierDetection), time);
         var selector = (IReadOnlyDictionary<string, string>?)subset?.Labels ?? new Dictionary<string, string>();
         var endpoints = service.Instances
             .Where(i => i.HasLabels(selector))
             .Select(i =>
             {
                 var address = new IPEndPoint(i.Address, i.PortFor(port));
-                return new Endpoint(address, i.Labels, i.Weight, pools.Get(name, address, settings));
+                return new Endpoint(address, i.Labels, i.Weight, pools.Get(name, address, settings, breaker));
             })
             .ToArray();
-        clusters[name] = new Cluster(name, service.Host, port.Number, subset?.Name, endpoints, Balancer(policy.LoadBalancer, random), settings);
+        outlier?.Bind(endpoints);
+        clusters[name] = new Cluster(name, service.Host, port.Number, subset?.Name, endpoints, Balancer(policy.LoadBalancer, random), settings, breaker, outlier);
     }
 
     private static ILoadBalancer Balancer(LoadBalancerSettings? settings, IRandomSource random) => settings?.Simple switch
@@ -90,6 +93,29 @@ internal static class ClusterBuilder
             settings = settings with { MaxRequestsPerConnection = perConnection };
         }
 
+        if (pool.Tcp?.MaxConnectionDuration is { } duration && duration > TimeSpan.Zero)
+        {
+            settings = settings with { MaxConnectionDuration = duration };
+        }
+
+        if (pool.Tcp?.TcpKeepalive is { } keepalive)
+        {
+            settings = settings with { TcpKeepalive = new TcpKeepaliveSettings((int)keepalive.Probes, keepalive.Time, keepalive.Interval) };
+        }
+
         return settings;
+    }
+
+    /// <summary>Istio's circuit-breaker thresholds: every limit set, 2^32−1 where the DestinationRule leaves it 0/unset.</summary>
+    private static Resilience.CircuitBreakerThresholds Thresholds(ConnectionPoolSettings? pool)
+    {
+        static long Limit(int value) => value > 0 ? value : Resilience.CircuitBreakerThresholds.Unlimited;
+        return pool is null
+            ? Resilience.CircuitBreakerThresholds.Default
+            : new Resilience.CircuitBreakerThresholds(
+                Limit(pool.Tcp?.MaxConnections ?? 0),
+                Limit(pool.Http?.Http1MaxPendingRequests ?? 0),
+                Limit(pool.Http?.Http2MaxRequests ?? 0),
+                Limit(pool.Http?.MaxRetries ?? 0));
     }
 }

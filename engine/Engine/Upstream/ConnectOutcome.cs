@@ -7,4 +7,7 @@ internal enum ConnectOutcome
     Refused,
     TimedOut,
     Failed,
+
+    /// <summary>The cluster is at tcp.maxConnections: wait for a connection to free up.</summary>
+    AtLimit,
 }

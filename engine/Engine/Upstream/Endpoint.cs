@@ -27,6 +27,9 @@ internal sealed class Endpoint
 
     public Http1ConnectionPool Pool { get; }
 
+    /// <summary>Passive health state when the cluster has outlier detection; null otherwise.</summary>
+    public Resilience.EndpointHealth? Health { get; set; }
+
     /// <summary>Requests in flight to this endpoint (what least-request compares).</summary>
     public int ActiveRequests => Volatile.Read(ref _activeRequests);
 

@@ -23,13 +23,19 @@ internal sealed class Http1ConnectionPool
     private int _idleCount;
     private int _open;
     private long _opened;
+    private volatile bool _retired;
+    private readonly Queue<TaskCompletionSource<UpstreamConnection?>> _waiters = new();
 
-    public Http1ConnectionPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings)
+    public Http1ConnectionPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings, Resilience.ClusterCircuitBreaker? breaker = null)
     {
         Address = address;
         _connector = connector;
         Settings = settings;
+        Breaker = breaker;
     }
+
+    /// <summary>The cluster's limits this pool's connections count against (tcp.maxConnections).</summary>
+    public Resilience.ClusterCircuitBreaker? Breaker { get; }
 
     public IPEndPoint Address { get; }
 
@@ -78,13 +84,23 @@ internal sealed class Http1ConnectionPool
         }
     }
 
+    /// <summary>
+    /// Opens a new connection, if the cluster's connection limit allows one
+    /// (<see cref="ConnectOutcome.AtLimit"/> otherwise: the caller waits for one to free up).
+    /// </summary>
     public async ValueTask<(ConnectOutcome Outcome, UpstreamConnection? Connection)> ConnectAsync(CancellationToken cancellationToken)
     {
+        if (Breaker is not null && !Breaker.TryOpenConnection())
+        {
+            return (ConnectOutcome.AtLimit, null);
+        }
+
         Interlocked.Increment(ref _open);
-        var (outcome, context) = await _connector.ConnectAsync(Address, Settings.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var (outcome, context) = await _connector.ConnectAsync(Address, Settings.ConnectTimeout, Settings.TcpKeepalive, cancellationToken).ConfigureAwait(false);
         if (context is null)
         {
             Interlocked.Decrement(ref _open);
+            Breaker?.ConnectionClosed();
             return (outcome, null);
         }
 
@@ -92,13 +108,83 @@ internal sealed class Http1ConnectionPool
         return (outcome, new UpstreamConnection(context, this));
     }
 
-    /// <summary>Parks a connection whose last exchange ended cleanly.</summary>
-    public void Return(UpstreamConnection connection)
+    /// <summary>
+    /// Waits for a connection of this endpoint to be released (a pending request, Envoy's
+    /// http1MaxPendingRequests queue): completes with a connection handed over by
+    /// <see cref="Return"/>, or null when one was closed and a new one may be opened.
+    /// </summary>
+    public TaskCompletionSource<UpstreamConnection?> WaitForConnection()
     {
-        connection.RequestsServed++;
-        if (connection.IsClosed || (Settings.MaxRequestsPerConnection > 0 && connection.RequestsServed >= Settings.MaxRequestsPerConnection))
+        var waiter = new TaskCompletionSource<UpstreamConnection?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _waiters.Enqueue(waiter);
+        }
+
+        return waiter;
+    }
+
+    /// <summary>Gives up waiting (timeout, client gone); a connection handed over meanwhile goes back to the pool.</summary>
+    public void CancelWait(TaskCompletionSource<UpstreamConnection?> waiter)
+    {
+        if (!waiter.TrySetCanceled() && waiter.Task.IsCompletedSuccessfully && waiter.Task.GetAwaiter().GetResult() is { } handed)
+        {
+            Return(handed, countRequest: false);
+        }
+    }
+
+    private bool TryHandOver(UpstreamConnection? connection)
+    {
+        while (true)
+        {
+            TaskCompletionSource<UpstreamConnection?>? waiter;
+            lock (_lock)
+            {
+                if (!_waiters.TryDequeue(out waiter))
+                {
+                    return false;
+                }
+            }
+
+            if (waiter.TrySetResult(connection))
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>True once a configuration without this endpoint was published.</summary>
+    public bool IsRetired => _retired;
+
+    /// <summary>
+    /// The endpoint left the configuration: idle connections close now, and connections still
+    /// carrying requests of the old configuration close when those finish (instead of being parked
+    /// in a pool nobody sweeps any more).
+    /// </summary>
+    public void Retire()
+    {
+        _retired = true;
+        CloseIdle();
+    }
+
+    /// <summary>Parks a connection whose last exchange ended cleanly, or hands it to a waiting request.</summary>
+    public void Return(UpstreamConnection connection, bool countRequest = true)
+    {
+        if (countRequest)
+        {
+            connection.RequestsServed++;
+        }
+
+        if (_retired || connection.IsClosed
+            || (Settings.MaxRequestsPerConnection > 0 && connection.RequestsServed >= Settings.MaxRequestsPerConnection)
+            || (Settings.MaxConnectionDuration > TimeSpan.Zero && Stopwatch.GetElapsedTime(connection.OpenedAt) >= Settings.MaxConnectionDuration))
         {
             Discard(connection);
+            return;
+        }
+
+        if (TryHandOver(connection))
+        {
             return;
         }
 
@@ -129,6 +215,10 @@ internal sealed class Http1ConnectionPool
         }
 
         Interlocked.Decrement(ref _open);
+        Breaker?.ConnectionClosed();
+
+        // A slot freed up: a waiting request may open a connection of its own.
+        TryHandOver(null);
     }
 
     /// <summary>

@@ -22,6 +22,9 @@ internal sealed class UpstreamConnection
 
     public PipeReader Input { get; }
 
+    /// <summary>Stopwatch timestamp of the connect (for maxConnectionDuration).</summary>
+    public long OpenedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public PipeWriter Output { get; }
 
     public Http1ConnectionPool Pool { get; }

@@ -12,9 +12,14 @@ internal sealed class UpstreamConnector : IDisposable
     public UpstreamConnector(SocketConnectionContextFactory factory) => _factory = factory;
 
     public async ValueTask<(ConnectOutcome Outcome, Microsoft.AspNetCore.Connections.ConnectionContext? Context)> ConnectAsync(
-        IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+        IPEndPoint endpoint, TimeSpan timeout, TcpKeepaliveSettings? keepalive, CancellationToken cancellationToken)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (keepalive is not null)
+        {
+            ApplyKeepalive(socket, keepalive);
+        }
+
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         try
@@ -31,6 +36,26 @@ internal sealed class UpstreamConnector : IDisposable
         {
             socket.Dispose();
             return (e.SocketErrorCode == SocketError.ConnectionRefused ? ConnectOutcome.Refused : ConnectOutcome.Failed, null);
+        }
+    }
+
+    /// <summary>SO_KEEPALIVE with the probe count, idle time and interval Istio's tcpKeepalive asks for (zero or unset: the OS default).</summary>
+    private static void ApplyKeepalive(Socket socket, TcpKeepaliveSettings keepalive)
+    {
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        if (keepalive.Time is { } time && time > TimeSpan.Zero)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Math.Max(1, (int)time.TotalSeconds));
+        }
+
+        if (keepalive.Interval is { } interval && interval > TimeSpan.Zero)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, (int)interval.TotalSeconds));
+        }
+
+        if (keepalive.Probes > 0)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, keepalive.Probes);
         }
     }
 

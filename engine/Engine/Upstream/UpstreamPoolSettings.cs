@@ -15,6 +15,15 @@ internal sealed record UpstreamPoolSettings
     /// <summary>0 = unlimited (DestinationRule <c>http.maxRequestsPerConnection</c>).</summary>
     public int MaxRequestsPerConnection { get; init; }
 
+    /// <summary>Connections older than this are closed when returned (tcp.maxConnectionDuration; zero: none).</summary>
+    public TimeSpan MaxConnectionDuration { get; init; }
+
+    /// <summary>TCP keepalive probes on upstream sockets (tcp.tcpKeepalive); null: the OS default.</summary>
+    public TcpKeepaliveSettings? TcpKeepalive { get; init; }
+
     /// <summary>Idle connections kept per endpoint; more are closed when returned.</summary>
     public int MaxIdleConnections { get; init; } = 1024;
 }
+
+/// <summary>DestinationRule <c>tcp.tcpKeepalive</c>: probes, idle time before the first, interval.</summary>
+internal sealed record TcpKeepaliveSettings(int Probes, TimeSpan? Time, TimeSpan? Interval);

@@ -12,6 +12,8 @@ internal sealed class UpstreamPools : IDisposable
     private readonly UpstreamConnector _connector;
     private readonly Lock _lock = new();
     private Dictionary<(string Cluster, IPEndPoint Address), Http1ConnectionPool> _pools = new();
+    private Dictionary<string, Resilience.ClusterCircuitBreaker> _breakers = new(StringComparer.Ordinal);
+    private Dictionary<string, Resilience.OutlierDetector> _outliers = new(StringComparer.Ordinal);
 
     public UpstreamPools(UpstreamConnector connector) => _connector = connector;
 
@@ -38,7 +40,13 @@ internal sealed class UpstreamPools : IDisposable
                 pool.CloseIdle();
             }
 
+            foreach (var outlier in _outliers.Values)
+            {
+                outlier.Dispose();
+            }
+
             _pools.Clear();
+            _outliers.Clear();
         }
 
         _connector.Dispose();
@@ -60,7 +68,46 @@ internal sealed class UpstreamPools : IDisposable
 
         public Generation(UpstreamPools owner) => _owner = owner;
 
-        public Http1ConnectionPool Get(string cluster, IPEndPoint address, UpstreamPoolSettings settings)
+        private readonly Dictionary<string, Resilience.ClusterCircuitBreaker> _nextBreakers = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Resilience.OutlierDetector> _nextOutliers = new(StringComparer.Ordinal);
+
+        /// <summary>The cluster's circuit breaker, kept across reloads (its counts are live), with the new thresholds.</summary>
+        public Resilience.ClusterCircuitBreaker Breaker(string cluster, Resilience.CircuitBreakerThresholds thresholds)
+        {
+            lock (_owner._lock)
+            {
+                if (!_owner._breakers.TryGetValue(cluster, out var breaker))
+                {
+                    breaker = new Resilience.ClusterCircuitBreaker(thresholds);
+                }
+
+                breaker.Thresholds = thresholds;
+                _nextBreakers[cluster] = breaker;
+                return breaker;
+            }
+        }
+
+        /// <summary>The cluster's outlier detector, kept across reloads while its settings stay the same.</summary>
+        public Resilience.OutlierDetector? Outlier(string cluster, Resilience.OutlierSettings? settings, TimeProvider time)
+        {
+            if (settings is null)
+            {
+                return null;
+            }
+
+            lock (_owner._lock)
+            {
+                if (!_owner._outliers.TryGetValue(cluster, out var outlier) || outlier.Settings != settings)
+                {
+                    outlier = new Resilience.OutlierDetector(settings, time);
+                }
+
+                _nextOutliers[cluster] = outlier;
+                return outlier;
+            }
+        }
+
+        public Http1ConnectionPool Get(string cluster, IPEndPoint address, UpstreamPoolSettings settings, Resilience.ClusterCircuitBreaker? breaker = null)
         {
             var key = (cluster, address);
             if (_next.TryGetValue(key, out var pool))
@@ -70,9 +117,9 @@ internal sealed class UpstreamPools : IDisposable
 
             lock (_owner._lock)
             {
-                if (!_owner._pools.TryGetValue(key, out pool) || pool.Settings != settings)
+                if (!_owner._pools.TryGetValue(key, out pool) || pool.Settings != settings || (breaker is not null && pool.Breaker != breaker))
                 {
-                    pool = new Http1ConnectionPool(address, _owner._connector, settings);
+                    pool = new Http1ConnectionPool(address, _owner._connector, settings, breaker);
                 }
             }
 
@@ -88,11 +135,21 @@ internal sealed class UpstreamPools : IDisposable
             {
                 retired = _owner._pools.Where(p => !_next.TryGetValue(p.Key, out var kept) || kept != p.Value).Select(p => p.Value).ToList();
                 _owner._pools = new Dictionary<(string, IPEndPoint), Http1ConnectionPool>(_next);
+                foreach (var (name, outlier) in _owner._outliers)
+                {
+                    if (!_nextOutliers.TryGetValue(name, out var kept) || kept != outlier)
+                    {
+                        outlier.Dispose();
+                    }
+                }
+
+                _owner._outliers = new Dictionary<string, Resilience.OutlierDetector>(_nextOutliers, StringComparer.Ordinal);
+                _owner._breakers = new Dictionary<string, Resilience.ClusterCircuitBreaker>(_nextBreakers, StringComparer.Ordinal);
             }
 
             foreach (var pool in retired)
             {
-                pool.CloseIdle();
+                pool.Retire();
             }
         }
     }

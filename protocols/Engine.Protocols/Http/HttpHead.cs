@@ -80,6 +80,30 @@ public abstract class HttpHead
         return _arena.AsSpan(range.Start, length);
     }
 
+    /// <summary>
+    /// Writable space at the end of the arena for a producer that learns the length only once it has
+    /// written (HPACK Huffman decoding writes straight into the arena this way). Nothing is taken
+    /// until <see cref="CommitAppend"/>.
+    /// </summary>
+    public Span<byte> GetAppendSpan(int maxLength)
+    {
+        EnsureArena(maxLength);
+        return _arena.AsSpan(_used, maxLength);
+    }
+
+    /// <summary>Takes the first <paramref name="length"/> bytes written into <see cref="GetAppendSpan"/>.</summary>
+    public ByteRange CommitAppend(int length)
+    {
+        if ((uint)length > (uint)(_arena.Length - _used))
+        {
+            ThrowIndex();
+        }
+
+        var range = new ByteRange(_used, length);
+        _used += length;
+        return range;
+    }
+
     /// <summary>Writable view of a range already in the arena (in-place edits such as path normalisation).</summary>
     public Span<byte> WritableSpan(ByteRange range) => _arena.AsSpan(range.Start, range.Length);
 
@@ -91,6 +115,16 @@ public abstract class HttpHead
         }
 
         _headers[_headerCount++] = new HeaderField(name, value, known);
+    }
+
+    /// <summary>
+    /// Adds a field that an HTTP/2 peer sent as "never indexed" (RFC 7541 §6.2.3): an intermediary
+    /// MUST re-encode it the same way, so the flag travels with the field.
+    /// </summary>
+    public void AddHeader(ByteRange name, ByteRange value, KnownHeader known, bool neverIndexed)
+    {
+        AddHeader(name, value, known);
+        _headers[_headerCount - 1].NeverIndexed = neverIndexed;
     }
 
     public void AddHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, KnownHeader known = KnownHeader.None)

@@ -56,7 +56,7 @@ public sealed class RunOperatorTests : IAsyncLifetime
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         Assert.Equal("LIVE\n", await client.GetStringAsync($"http://127.0.0.1:{admin}/ready"));
         var stats = await client.GetStringAsync($"http://127.0.0.1:{admin}/stats/prometheus");
-        Assert.Contains("engine_config_reload_success 1\n", stats, StringComparison.Ordinal);
+        Assert.Contains("engine_config_version 1\n", stats, StringComparison.Ordinal);
     }
 
     [Fact]

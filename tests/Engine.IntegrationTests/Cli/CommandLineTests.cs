@@ -73,4 +73,38 @@ public sealed class CommandLineTests
         Assert.Equal(1, code);
         Assert.Contains(file + ":", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Explain_SaysWhichRuleMatched_AndWhereTheRequestGoes()
+    {
+        var (code, output) = await EngineProcess.RunAsync(
+            "explain --config samples/bookinfo/mesh --config samples/bookinfo/routes/jason-v2-v3.yaml \"GET http://reviews:9080/reviews/1\" -H \"end-user: jason\"");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("VirtualService default/reviews", output, StringComparison.Ordinal);
+        Assert.Matches(@"rule 0\s+reviews\.0: match\[0\] header end-user exact ""jason"" → matches", output);
+        Assert.Contains("outbound|9080|v2|reviews.default.svc.cluster.local", output, StringComparison.Ordinal);
+        Assert.Contains("endpoint 127.0.10.12:9080", output, StringComparison.Ordinal);
+        Assert.Contains("retries   2 retries on connect-failure,refused-stream,retriable-status-codes,cancelled,unavailable", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Explain_SaysWhyARuleDidNotMatch()
+    {
+        var (code, output) = await EngineProcess.RunAsync(
+            "explain --config samples/bookinfo/mesh --config samples/bookinfo/routes/jason-v2-v3.yaml http://reviews:9080/ -H \"end-user: bob\"");
+
+        Assert.Equal(0, code);
+        Assert.Contains("does not hold for \"bob\"", output, StringComparison.Ordinal);
+        Assert.Contains("outbound|9080|v3|reviews.default.svc.cluster.local", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Explain_AnUnknownHost_IsNotRouted_Exit3()
+    {
+        var (code, output) = await EngineProcess.RunAsync("explain --config samples/bookinfo/mesh http://nowhere.example/");
+
+        Assert.Equal(3, code);
+        Assert.Contains("is not routed", output, StringComparison.Ordinal);
+    }
 }

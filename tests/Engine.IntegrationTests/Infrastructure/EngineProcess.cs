@@ -81,6 +81,9 @@ internal sealed class EngineProcess : IAsyncDisposable
         return 0;
     }
 
+    /// <summary>SIGKILL: the process dies at once, mid-write if it was writing (a crashed upstream).</summary>
+    public void Kill() => _process.Kill();
+
     public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
 
     public async Task<int> WaitForExitAsync(int timeoutMs = 30_000)

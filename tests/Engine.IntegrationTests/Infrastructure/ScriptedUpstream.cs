@@ -137,6 +137,25 @@ internal sealed class ScriptedExchange
         await _stream.FlushAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Reads exactly <paramref name="length"/> body bytes after the head.</summary>
+    public async Task<string> ReadBodyAsync(int length)
+    {
+        var buffer = new byte[length];
+        var read = 0;
+        while (read < length)
+        {
+            var n = await _stream.ReadAsync(buffer.AsMemory(read)).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return Encoding.Latin1.GetString(buffer, 0, read);
+    }
+
     /// <summary>Closes with FIN.</summary>
     public void Close()
     {

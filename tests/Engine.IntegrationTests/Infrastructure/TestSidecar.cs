@@ -1,6 +1,7 @@
 using System.Net;
 using Engine.Config;
 using Engine.Hosting;
+using Engine.Proxy;
 using Engine.Upstream;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -38,7 +39,17 @@ internal sealed class TestSidecar : IAsyncDisposable
 
     public Sidecar Sidecar => _sidecar;
 
-    public static async Task<TestSidecar> StartAsync(IEnumerable<string> yamlDocuments, string ns = "default", IReadOnlyDictionary<string, string>? labels = null, IRandomSource? random = null)
+    /// <summary>What the proxy reported for each finished request.</summary>
+    public CapturingTelemetry Telemetry { get; private init; } = new();
+
+    public static async Task<TestSidecar> StartAsync(
+        IEnumerable<string> yamlDocuments,
+        string ns = "default",
+        IReadOnlyDictionary<string, string>? labels = null,
+        IRandomSource? random = null,
+        bool watch = false,
+        TimeProvider? time = null,
+        ProxyOptions? proxy = null)
     {
         var directory = Directory.CreateTempSubdirectory("engine-test-").FullName;
         var i = 0;
@@ -47,8 +58,9 @@ internal sealed class TestSidecar : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(directory, $"{i++:D2}.yaml"), yaml).ConfigureAwait(false);
         }
 
-        var options = new SidecarOptions { ConfigPaths = [directory], Namespace = ns, Labels = labels ?? new Dictionary<string, string>() };
-        var sidecar = new Sidecar(options, NullLoggerFactory.Instance, random: random);
+        var options = new SidecarOptions { ConfigPaths = [directory], Namespace = ns, Labels = labels ?? new Dictionary<string, string>(), Proxy = proxy ?? new ProxyOptions() };
+        var telemetry = new CapturingTelemetry();
+        var sidecar = new Sidecar(options, NullLoggerFactory.Instance, time, random, telemetry);
         var load = sidecar.Reload();
         if (load.Snapshot is null)
         {
@@ -57,7 +69,12 @@ internal sealed class TestSidecar : IAsyncDisposable
         }
 
         var endpoint = (IPEndPoint)await sidecar.ListenAsync(new IPEndPoint(IPAddress.Loopback, 0)).ConfigureAwait(false);
-        return new TestSidecar(sidecar, directory, endpoint, load);
+        if (watch)
+        {
+            sidecar.WatchConfig();
+        }
+
+        return new TestSidecar(sidecar, directory, endpoint, load) { Telemetry = telemetry };
     }
 
     /// <summary>Sends GET / (or <paramref name="path"/>) for <paramref name="host"/> with extra headers.</summary>
@@ -71,6 +88,27 @@ internal sealed class TestSidecar : IAsyncDisposable
         }
 
         return await Client.SendAsync(request).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces a config file atomically (write aside, then rename), as a careful deploy tool does.</summary>
+    public async Task ReplaceFileAsync(string name, string yaml)
+    {
+        var temporary = Path.Combine(ConfigDirectory, "." + name + ".tmp");
+        await File.WriteAllTextAsync(temporary, yaml).ConfigureAwait(false);
+        File.Move(temporary, Path.Combine(ConfigDirectory, name), overwrite: true);
+    }
+
+    /// <summary>Sends a request and reads the whole response.</summary>
+    public async Task<EchoReply> SendAsync(HttpMethod method, string host, string path = "/", params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Host = host;
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await EchoReply.ReadAsync(await Client.SendAsync(request).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>Which upstream answered (<c>x-served-by</c>), or the status code when the proxy answered.</summary>

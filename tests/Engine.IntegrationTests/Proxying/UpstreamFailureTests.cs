@@ -132,7 +132,8 @@ public sealed class UpstreamFailureTests
         await raw.SendAsync("GET / HTTP/1.1\r\nHost: svc:8080\r\n\r\n");
         var received = await raw.ReadToEndAsync();
 
-        Assert.Contains("hello", received, StringComparison.Ordinal);
+        // Whatever part of the body arrived, the message never ends: no last chunk.
+        Assert.StartsWith("HTTP/1.1 200", received, StringComparison.Ordinal);
         Assert.DoesNotContain("0\r\n\r\n", received, StringComparison.Ordinal);
     }
 

@@ -68,7 +68,7 @@ internal sealed class ObservedSidecar : IAsyncDisposable
             throw new InvalidOperationException("test configuration is invalid:\n" + string.Join("\n", load.Diagnostics));
         }
 
-        var admin = new AdminServer(sidecar, logging, "0.0.0-test", NullLoggerFactory.Instance);
+        var admin = new AdminServer(sidecar, telemetry, logging, "0.0.0-test", NullLoggerFactory.Instance);
         await admin.ListenAsync(new IPEndPoint(IPAddress.Loopback, 0));
         var observed = new ObservedSidecar(directory, sidecar, admin, telemetry, logging, accessLogPath);
         if (listen)

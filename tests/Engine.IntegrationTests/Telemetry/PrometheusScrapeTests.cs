@@ -87,9 +87,11 @@ public sealed class PrometheusScrapeTests : IAsyncLifetime
         Assert.Equal(13, scrape.Value("engine_route_rq_total", ("route_name", Route)));
         Assert.Equal(3, scrape.Value("engine_route_rq_xx", ("response_code_class", "5"), ("route_name", Route)));
 
-        Assert.Equal(1, scrape.Value("engine_config_reload_success"));
+        Assert.Equal(0, scrape.Value("engine_config_reload_success")); // the first load is not a reload
         Assert.Equal(0, scrape.Value("engine_config_reload_failure"));
         Assert.Equal(1, scrape.Value("engine_config_version"));
+        Assert.Equal(0, scrape.Value("envoy_cluster_upstream_rq_pending_overflow", ("envoy_cluster_name", Cluster)));
+        Assert.Equal(0, scrape.Value("envoy_cluster_upstream_rq_timeout", ("envoy_cluster_name", Cluster)));
         Assert.Equal(0, scrape.Value("envoy_server_state"));
         Assert.Equal(1, scrape.Value("envoy_server_live"));
         Assert.Equal(14, scrape.Value("engine_access_log_lines"));
@@ -120,7 +122,7 @@ public sealed class PrometheusScrapeTests : IAsyncLifetime
         Assert.Equal(1, scrape.Value("envoy_cluster_upstream_rq_xx", ("envoy_response_code_class", "5"), ("envoy_cluster_name", DeadCluster)));
         Assert.Equal(1, scrape.Value("engine_http_downstream_rq_response_flag", ("response_flag", "UF")));
         Assert.Equal(1, scrape.Value("engine_http_downstream_rq_response_flag", ("response_flag", "URX")));
-        Assert.Equal(2, scrape.Value("engine_config_reload_success"));
+        Assert.Equal(1, scrape.Value("engine_config_reload_success"));
         Assert.Equal(1, scrape.Value("engine_config_reload_failure"));
         Assert.Equal(2, scrape.Value("engine_config_version"));
     }

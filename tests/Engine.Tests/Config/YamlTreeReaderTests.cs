@@ -152,4 +152,21 @@ public sealed class YamlTreeReaderTests
         Assert.Equal(3, stream.Error.Line);
         Assert.Single(stream.Documents);
     }
+
+    /// <summary>
+    /// Found by fuzzing (scripts/fuzz.sh config): YamlDotNet rejects a malformed tag or anchor by
+    /// throwing ArgumentException from TagName/AnchorName, not YamlException; it escaped the loader.
+    /// </summary>
+    [Theory]
+    [InlineData("!!+&a ")]
+    [InlineData("a: !<%zz> b\n")]
+    [InlineData("kind: !!\u007f x\n")]
+    public void Read_InvalidTag_IsASyntaxErrorNotAnException(string yaml)
+    {
+        var stream = YamlTreeReader.Read(yaml);
+
+        Assert.NotNull(stream.Error);
+        Assert.Equal(1, stream.Error.Line);
+        Assert.False(string.IsNullOrWhiteSpace(stream.Error.Message));
+    }
 }

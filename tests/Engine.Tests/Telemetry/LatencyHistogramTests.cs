@@ -38,14 +38,7 @@ public sealed class LatencyHistogramTests
     public void Record_AllocatesNothing()
     {
         var histogram = new LatencyHistogram();
-        histogram.RecordMicroseconds(1);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
-        {
-            histogram.RecordMicroseconds(i * 37);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Allocations.AssertSteadyStateAllocatesNothing(i => histogram.RecordMicroseconds(i * 37L));
     }
 }

@@ -16,6 +16,12 @@ internal static class TelemetryFixtures
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 26, 3, 15, 33, 123, TimeSpan.Zero);
 
+    // Shared so that building a CompletedRequest allocates nothing (the allocation tests build one per call).
+    private static readonly IPEndPoint ClientAddress = new(IPAddress.Parse("10.0.0.7"), 51234);
+    private static readonly IPEndPoint ListenerAddress = new(IPAddress.Loopback, 15001);
+    private static readonly IPEndPoint ClientAddressV6 = new(IPAddress.IPv6Loopback, 40000);
+    private static readonly IPEndPoint ListenerAddressV6 = new(IPAddress.IPv6Loopback, 15001);
+
     private static readonly UpstreamConnector Connector = new(SocketTransports.CreateUpstreamFactory(new TransportSettings()));
 
     public static HttpRequestHead Parse(string head)
@@ -52,8 +58,8 @@ internal static class TelemetryFixtures
             Cluster = cluster,
             UpstreamHost = cluster.Endpoints[0],
             RouteName = "reviews-v1",
-            DownstreamRemote = new IPEndPoint(IPAddress.Parse("10.0.0.7"), 51234),
-            DownstreamLocal = new IPEndPoint(IPAddress.Loopback, 15001),
+            DownstreamRemote = ClientAddress,
+            DownstreamLocal = ListenerAddress,
         };
 
     /// <summary>A local reply (no upstream response).</summary>
@@ -69,7 +75,7 @@ internal static class TelemetryFixtures
             UpstreamServiceTimeMs = -1,
             Cluster = cluster,
             RouteName = route,
-            DownstreamRemote = new IPEndPoint(IPAddress.IPv6Loopback, 40000),
-            DownstreamLocal = new IPEndPoint(IPAddress.IPv6Loopback, 15001),
+            DownstreamRemote = ClientAddressV6,
+            DownstreamLocal = ListenerAddressV6,
         };
 }

@@ -6,9 +6,8 @@ internal sealed record ClustersDump(IReadOnlyList<ClusterStatusDump> Clusters);
 internal sealed record ClusterStatusDump(string Name, IReadOnlyList<HostStatusDump> Hosts);
 
 /// <summary>
-/// One endpoint: in-flight requests, open/idle/total upstream connections, and its health.
-/// Health is always <c>healthy</c> and <c>Ejected</c> false until health checks and outlier
-/// detection exist; the fields are here so that tooling written against them keeps working.
+/// One endpoint: in-flight requests, open/idle/total upstream connections, and its health
+/// (ejected by outlier detection or not; there are no active health checks).
 /// </summary>
 internal sealed record HostStatusDump(
     string Address,

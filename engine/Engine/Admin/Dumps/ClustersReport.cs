@@ -37,8 +37,12 @@ internal static class ClustersReport
         return text.ToString();
     }
 
+    /// <summary>Envoy's health flags: <c>healthy</c>, or <c>/failed_outlier_check</c> while outlier detection has the host ejected.</summary>
     private static HostStatusDump Host(Endpoint e)
-        => new(e.Address.ToString(), e.Weight, "healthy", false, e.ActiveRequests, e.Pool.OpenConnections, e.Pool.IdleConnections, e.Pool.ConnectionsOpened);
+    {
+        var ejected = e.Health?.Ejected == true;
+        return new(e.Address.ToString(), e.Weight, ejected ? "/failed_outlier_check" : "healthy", ejected, e.ActiveRequests, e.Pool.OpenConnections, e.Pool.IdleConnections, e.Pool.ConnectionsOpened);
+    }
 
     private static void Line(StringBuilder text, string prefix, string stat, long value)
         => text.Append(prefix).Append(stat).Append("::").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');

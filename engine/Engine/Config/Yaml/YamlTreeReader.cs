@@ -175,7 +175,19 @@ internal sealed partial class YamlTreeReader
 
     private ParsingEvent Next()
     {
-        if (!_parser.MoveNext() || _parser.Current is null)
+        bool moved;
+        try
+        {
+            moved = _parser.MoveNext();
+        }
+        catch (ArgumentException e)
+        {
+            // YamlDotNet checks tags and anchors by constructing TagName/AnchorName, which throw
+            // ArgumentException rather than YamlException (e.g. "!!+&a", found by fuzzing).
+            throw new YamlTreeException(ToInt(_last.Line), ToInt(_last.Column), "invalid tag or anchor: " + e.Message);
+        }
+
+        if (!moved || _parser.Current is null)
         {
             throw new YamlTreeException(ToInt(_last.Line), ToInt(_last.Column), "unexpected end of input");
         }

@@ -1,5 +1,6 @@
 using Engine.Config;
 using Engine.Config.Model;
+using Engine.Routing.Policies;
 using Engine.Upstream;
 using Engine.Upstream.Registry;
 
@@ -36,15 +37,17 @@ internal sealed class RouteTableCompiler
 
     public RouteTable Compile(IReadOnlyList<IstioResource<VirtualService>> virtualServices)
     {
-        var roots = virtualServices
-            .Where(v => v.Spec.AppliesToMesh && !v.Spec.IsDelegate)
+        var applying = virtualServices.Where(v => v.Spec.AppliesToMesh).ToArray();
+        var delegates = applying.Where(v => v.Spec.IsDelegate).ToDictionary(v => (v.Namespace, v.Name));
+        var roots = applying
+            .Where(v => !v.Spec.IsDelegate)
             .OrderBy(v => v.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue)
             .ThenBy(v => v.Name, StringComparer.Ordinal)
             .ThenBy(v => v.Namespace, StringComparer.Ordinal);
 
         foreach (var vs in roots)
         {
-            AddVirtualService(vs);
+            AddVirtualService(vs, delegates);
         }
 
         AddDefaultRoutes();
@@ -54,9 +57,9 @@ internal sealed class RouteTableCompiler
             catchAll: null);
     }
 
-    private void AddVirtualService(IstioResource<VirtualService> vs)
+    private void AddVirtualService(IstioResource<VirtualService> vs, IReadOnlyDictionary<(string, string), IstioResource<VirtualService>> delegates)
     {
-        var rules = CompileRules(vs);
+        var rules = CompileRules(vs, delegates);
         if (rules.Length == 0)
         {
             if (!vs.Spec.Http.IsEmpty)
@@ -92,19 +95,13 @@ internal sealed class RouteTableCompiler
         }
     }
 
-    private RouteRule[] CompileRules(IstioResource<VirtualService> vs)
+    private RouteRule[] CompileRules(IstioResource<VirtualService> vs, IReadOnlyDictionary<(string, string), IstioResource<VirtualService>> delegates)
     {
         var rules = new List<RouteRule>();
-        var http = vs.Spec.Http;
-        for (var i = 0; i < http.Length; i++)
+        var resolved = DelegateMerger.Expand(vs, delegates, (at, message) => Warn(vs, at, message)).ToArray();
+        for (var i = 0; i < resolved.Length; i++)
         {
-            var route = http[i];
-            if (route.Delegate is not null)
-            {
-                Warn(vs, route.Source.Field("delegate"), "delegate VirtualServices are not supported yet; this rule is skipped");
-                continue;
-            }
-
+            var (route, ns, rootIndex) = resolved[i];
             var matches = new List<MatchCondition>();
             foreach (var match in route.Match)
             {
@@ -119,14 +116,14 @@ internal sealed class RouteTableCompiler
                 continue; // every match was filtered out for this sidecar
             }
 
-            var name = route.Name.Length > 0 ? route.Name : $"{vs.Name}.{i}";
-            var rule = new RouteRule(name, i, matches.ToArray(), CompileAction(vs, route));
+            var name = route.Name.Length > 0 ? route.Name : $"{vs.Name}.{rootIndex}";
+            var rule = new RouteRule(name, rootIndex, matches.ToArray(), CompileAction(vs, route, ns));
             rules.Add(rule);
-            if (rule.IsCatchAll && i < http.Length - 1)
+            if (rule.IsCatchAll && i < resolved.Length - 1)
             {
-                for (var j = i + 1; j < http.Length; j++)
+                for (var j = i + 1; j < resolved.Length; j++)
                 {
-                    Warn(vs, http[j].Source, $"rule is unreachable: rule {i} before it matches every request");
+                    Warn(vs, resolved[j].Route.Source, $"rule is unreachable: the rule before it ({name}) matches every request");
                 }
 
                 break;
@@ -136,7 +133,7 @@ internal sealed class RouteTableCompiler
         return rules.ToArray();
     }
 
-    private RouteAction CompileAction(IstioResource<VirtualService> vs, HttpRoute route)
+    private RouteAction CompileAction(IstioResource<VirtualService> vs, HttpRoute route, string ns)
     {
         var destinations = new List<RouteDestination>();
         var weighted = route.Route.Length > 1;
@@ -147,16 +144,48 @@ internal sealed class RouteTableCompiler
                 continue; // Envoy omits weight-0 clusters from weighted_clusters
             }
 
-            destinations.Add(CompileDestination(vs, entry.Destination, weighted ? entry.Weight : 1));
+            destinations.Add(CompileDestination(vs, entry.Destination, weighted ? entry.Weight : 1, ns, entry.Headers));
         }
 
-        return new RouteAction(destinations.ToArray());
+        var mirrors = new List<MirrorPolicy>();
+        if (route.Mirror is { } mirror)
+        {
+            // mirrorPercentage, else the deprecated integer mirrorPercent, else 100%.
+            mirrors.Add(new MirrorPolicy(CompileDestination(vs, mirror, 1, ns, null), route.MirrorPercentage ?? route.MirrorPercent ?? 100));
+        }
+
+        foreach (var entry in route.Mirrors)
+        {
+            if (entry.Destination is { } target)
+            {
+                mirrors.Add(new MirrorPolicy(CompileDestination(vs, target, 1, ns, null), entry.Percentage ?? 100));
+            }
+        }
+
+        return ActionCompiler.Compile(route, destinations.ToArray(), mirrors.ToArray());
     }
 
-    private RouteDestination CompileDestination<T>(IstioResource<T> owner, Destination destination, int weight)
+    private RouteDestination CompileDestination<T>(IstioResource<T> owner, Destination destination, int weight, string ns, Headers? headers)
         where T : ModelNode
     {
-        var host = IstioHost.ResolveShortName(destination.Host, owner.Namespace);
+        var destination0 = CompileDestinationTarget(owner, destination, weight, ns);
+        if (headers is null)
+        {
+            return destination0;
+        }
+
+        return new RouteDestination(destination0.Host, destination0.Subset, destination0.Port, destination0.Weight, destination0.FixedCluster, destination0.ClustersByPort)
+        {
+            RequestEdits = ActionCompiler.Edits(headers.Request),
+            ResponseEdits = ActionCompiler.Edits(headers.Response),
+            AuthorityRewrite = ActionCompiler.Authority(null, headers.Request),
+        };
+    }
+
+    private RouteDestination CompileDestinationTarget<T>(IstioResource<T> owner, Destination destination, int weight, string ns)
+        where T : ModelNode
+    {
+        var host = IstioHost.ResolveShortName(destination.Host, ns);
         var subset = destination.Subset.Length > 0 ? destination.Subset : null;
         var service = _registry.Find(host);
         if (service is null)

@@ -12,10 +12,10 @@ internal sealed class ClusterStats
     /// <summary>Class c (1–5) of the final response is at <c>ClassBase + c - 1</c>.</summary>
     public const int ClassBase = 1;
     public const int Retries = ClassBase + StatusClass.Count;
+
+    /// <summary>Requests that ended with the UT flag (route timeout, or a per-try timeout on the last try).</summary>
     public const int Timeouts = Retries + 1;
-    public const int PendingOverflows = Timeouts + 1;
-    public const int EjectionsEnforced = PendingOverflows + 1;
-    private const int CounterCount = EjectionsEnforced + 1;
+    private const int CounterCount = Timeouts + 1;
 
     public ClusterStats(string name) => Name = name;
 

@@ -11,9 +11,6 @@ namespace Engine.Telemetry.Metrics;
 /// </summary>
 internal sealed class ProxyMetrics
 {
-    private long _configReloads;
-    private long _configReloadFailures;
-
     /// <summary>When the metrics began (process start, near enough): <c>envoy_server_uptime</c>.</summary>
     public long StartedTimestamp { get; } = Stopwatch.GetTimestamp();
 
@@ -22,12 +19,6 @@ internal sealed class ProxyMetrics
     public ScopedStats<ClusterStats> Clusters { get; } = new(static name => new ClusterStats(name));
 
     public ScopedStats<RouteStats> Routes { get; } = new(static name => new RouteStats(name));
-
-    /// <summary>Configuration loads that were published (the first one included).</summary>
-    public long ConfigReloads => Interlocked.Read(ref _configReloads);
-
-    /// <summary>Configuration loads rejected (the running configuration was kept).</summary>
-    public long ConfigReloadFailures => Interlocked.Read(ref _configReloadFailures);
 
     public void RequestStarted() => Downstream.Counters.Increment(DownstreamStats.ActiveRequests);
 
@@ -67,6 +58,11 @@ internal sealed class ProxyMetrics
             {
                 stats.Time.RecordMilliseconds(request.UpstreamServiceTimeMs);
             }
+
+            if ((request.Flags & ResponseFlags.UpstreamRequestTimeout) != 0)
+            {
+                stats.Counters.Increment(ClusterStats.Timeouts);
+            }
         }
 
         if (request.RouteName is { } routeName)
@@ -86,19 +82,6 @@ internal sealed class ProxyMetrics
 
     /// <summary>A retry was sent to the cluster (Envoy's <c>upstream_rq_retry</c>).</summary>
     public void UpstreamRetry(Cluster cluster) => Count(cluster, ClusterStats.Retries);
-
-    /// <summary>A request to the cluster timed out (<c>upstream_rq_timeout</c>).</summary>
-    public void UpstreamTimeout(Cluster cluster) => Count(cluster, ClusterStats.Timeouts);
-
-    /// <summary>A circuit breaker rejected a request (<c>upstream_rq_pending_overflow</c>).</summary>
-    public void UpstreamOverflow(Cluster cluster) => Count(cluster, ClusterStats.PendingOverflows);
-
-    /// <summary>Outlier detection ejected a host (<c>outlier_detection.ejections_enforced_total</c>).</summary>
-    public void OutlierEjection(Cluster cluster) => Count(cluster, ClusterStats.EjectionsEnforced);
-
-    public void ConfigReloaded() => Interlocked.Increment(ref _configReloads);
-
-    public void ConfigReloadFailed() => Interlocked.Increment(ref _configReloadFailures);
 
     private void Count(Cluster cluster, int counter) => Clusters.For(cluster, cluster.Name).Counters.Increment(counter);
 }

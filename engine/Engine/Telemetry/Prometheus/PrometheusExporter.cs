@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Engine.Hosting;
 using Engine.Proxy;
 using Engine.Telemetry.Metrics;
 using Engine.Upstream;
@@ -18,15 +19,16 @@ internal static class PrometheusExporter
     private const string Gauge = "gauge";
     private const string Histogram = "histogram";
 
-    public static string Render(ProxyServer server, EngineTelemetry telemetry)
+    public static string Render(Sidecar sidecar, EngineTelemetry telemetry)
     {
         var w = new PrometheusTextWriter();
+        var server = sidecar.Server;
         var metrics = telemetry.Metrics;
         WriteServer(w, server, metrics);
         WriteDownstream(w, server, metrics.Downstream);
         WriteClusters(w, server.Config, metrics);
         WriteRoutes(w, metrics);
-        WriteConfig(w, server.Config, metrics);
+        WriteConfig(w, sidecar);
         WriteAccessLog(w, telemetry.AccessLog);
         WriteRuntime(w);
         return w.ToString();
@@ -102,9 +104,23 @@ internal static class PrometheusExporter
         }
 
         CounterFamily(w, all, "envoy_cluster_upstream_rq_retry", "Retries sent", ClusterStats.Retries);
-        CounterFamily(w, all, "envoy_cluster_upstream_rq_timeout", "Requests that timed out waiting for the upstream", ClusterStats.Timeouts);
-        CounterFamily(w, all, "envoy_cluster_upstream_rq_pending_overflow", "Requests refused by a circuit breaker", ClusterStats.PendingOverflows);
-        CounterFamily(w, all, "envoy_cluster_outlier_detection_ejections_enforced_total", "Hosts ejected by outlier detection", ClusterStats.EjectionsEnforced);
+        CounterFamily(w, all, "envoy_cluster_upstream_rq_timeout", "Requests that timed out waiting for the upstream (504 UT)", ClusterStats.Timeouts);
+
+        // Circuit breakers and outlier detectors count for themselves and survive reloads that
+        // keep their settings (UpstreamPools); they are read here.
+        w.Family("envoy_cluster_upstream_rq_pending_overflow", Counter, "Requests refused by a circuit breaker (max requests, pending requests or retries): 503 UO");
+        foreach (var cluster in configured)
+        {
+            w.Sample("envoy_cluster_upstream_rq_pending_overflow", cluster.Breaker.Overflows, ("envoy_cluster_name", cluster.Name));
+        }
+
+        w.Family("envoy_cluster_outlier_detection_ejections_enforced_total", Counter, "Hosts ejected by outlier detection");
+        foreach (var cluster in configured)
+        {
+            w.Sample("envoy_cluster_outlier_detection_ejections_enforced_total", cluster.Outlier?.Ejections ?? 0, ("envoy_cluster_name", cluster.Name));
+        }
+
+        GaugeFamily(w, configured, "envoy_cluster_upstream_rq_pending_active", "Requests waiting for a connection (at maxConnections)", c => c.Breaker.PendingRequests);
 
         GaugeFamily(w, configured, "envoy_cluster_upstream_rq_active", "Upstream requests in flight", c => c.Endpoints.Sum(e => (long)e.ActiveRequests));
         GaugeFamily(w, configured, "envoy_cluster_upstream_cx_active", "Upstream connections open (busy or idle)", c => c.Endpoints.Sum(e => (long)e.Pool.OpenConnections));
@@ -115,7 +131,7 @@ internal static class PrometheusExporter
         }
 
         GaugeFamily(w, configured, "envoy_cluster_membership_total", "Endpoints in the cluster", c => c.Endpoints.Length);
-        GaugeFamily(w, configured, "envoy_cluster_membership_healthy", "Endpoints eligible for traffic (no health checking or ejection yet: all)", c => c.Endpoints.Length);
+        GaugeFamily(w, configured, "envoy_cluster_membership_healthy", "Endpoints eligible for traffic (not ejected by outlier detection)", c => c.Healthy.Length);
 
         w.Family("envoy_cluster_upstream_rq_time", Histogram, "Upstream service time in ms, from sending the request to the response head");
         foreach (var (name, stats) in all)
@@ -143,12 +159,13 @@ internal static class PrometheusExporter
         }
     }
 
-    private static void WriteConfig(PrometheusTextWriter w, RuntimeConfig config, ProxyMetrics metrics)
+    private static void WriteConfig(PrometheusTextWriter w, Sidecar sidecar)
     {
-        w.Family("engine_config_reload_success", Counter, "Configuration loads published (the first included)");
-        w.Sample("engine_config_reload_success", metrics.ConfigReloads);
-        w.Family("engine_config_reload_failure", Counter, "Configuration loads rejected (the running configuration was kept)");
-        w.Sample("engine_config_reload_failure", metrics.ConfigReloadFailures);
+        var config = sidecar.Server.Config;
+        w.Family("engine_config_reload_success", Counter, "Configuration reloads published after the first load (file change or SIGHUP)");
+        w.Sample("engine_config_reload_success", (long)sidecar.Reloads);
+        w.Family("engine_config_reload_failure", Counter, "Configuration reloads rejected: the running configuration was kept");
+        w.Sample("engine_config_reload_failure", (long)sidecar.ReloadFailures);
         w.Family("engine_config_version", Gauge, "Version of the running configuration (1 for the first load)");
         w.Sample("engine_config_version", config.Version);
         w.Family("engine_config_loaded_timestamp_seconds", Gauge, "Unix time the running configuration was built");

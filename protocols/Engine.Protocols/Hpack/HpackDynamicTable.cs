@@ -1,0 +1,166 @@
+namespace Engine.Protocols.Hpack;
+
+/// <summary>
+/// An HPACK dynamic table (RFC 7541 §2.3.2, §4): entries newest first, evicted oldest first,
+/// sized as name + value + 32 octets each (§4.1). Entry bytes live in one buffer of twice the
+/// largest allowed size, appended until full and then compacted, so lookups hand out contiguous
+/// spans and steady-state inserts allocate nothing. Used by the decoder and the encoder alike.
+/// </summary>
+internal sealed class HpackDynamicTable
+{
+    /// <summary>RFC 7541 §4.1: every entry costs 32 octets beyond its name and value.</summary>
+    public const int EntryOverhead = 32;
+
+    private readonly byte[] _bytes;
+    private readonly byte[] _nameScratch;
+    private readonly Entry[] _entries;
+    private int _newest = -1;
+    private int _count;
+    private int _writePosition;
+
+    /// <param name="capacity">The largest size this table may ever be set to (the SETTINGS value).</param>
+    public HpackDynamicTable(int capacity)
+    {
+        Capacity = capacity;
+        MaxSize = capacity;
+        _bytes = new byte[capacity * 2];
+        _nameScratch = new byte[capacity];
+        _entries = new Entry[(capacity / EntryOverhead) + 1];
+    }
+
+    /// <summary>Upper bound of <see cref="MaxSize"/>, fixed at construction.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Current maximum size, set by dynamic table size updates (RFC 7541 §4.2).</summary>
+    public int MaxSize { get; private set; }
+
+    /// <summary>Current size: the sum of entry sizes (RFC 7541 §4.1).</summary>
+    public int Size { get; private set; }
+
+    public int Count => _count;
+
+    /// <summary>Changes the maximum size, evicting oldest entries until the table fits (RFC 7541 §4.3).</summary>
+    public void SetMaxSize(int maxSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxSize, Capacity);
+        MaxSize = maxSize;
+        EvictUntil(maxSize);
+    }
+
+    /// <summary>Name of the entry at a 0-based position, newest first.</summary>
+    public ReadOnlySpan<byte> NameAt(int position)
+    {
+        ref readonly var entry = ref EntryAt(position);
+        return new ReadOnlySpan<byte>(_bytes, entry.Offset, entry.NameLength);
+    }
+
+    /// <summary>Value of the entry at a 0-based position, newest first.</summary>
+    public ReadOnlySpan<byte> ValueAt(int position)
+    {
+        ref readonly var entry = ref EntryAt(position);
+        return new ReadOnlySpan<byte>(_bytes, entry.Offset + entry.NameLength, entry.ValueLength);
+    }
+
+    /// <summary>
+    /// Inserts a field as the newest entry (RFC 7541 §4.4): evicts until it fits; an entry larger than
+    /// the maximum size empties the table and is not added. <paramref name="name"/> may be the name of
+    /// an entry of this table that is about to be evicted (§4.4 cautions about exactly that).
+    /// </summary>
+    public void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        var size = name.Length + value.Length + EntryOverhead;
+        if (size > MaxSize)
+        {
+            EvictUntil(0);
+            return;
+        }
+
+        if (name.Overlaps(_bytes))
+        {
+            name.CopyTo(_nameScratch);
+            name = _nameScratch.AsSpan(0, name.Length);
+        }
+
+        EvictUntil(MaxSize - size);
+        if (_writePosition + name.Length + value.Length > _bytes.Length)
+        {
+            Compact();
+        }
+
+        var offset = _writePosition;
+        name.CopyTo(_bytes.AsSpan(offset));
+        value.CopyTo(_bytes.AsSpan(offset + name.Length));
+        _writePosition += name.Length + value.Length;
+
+        _newest = (_newest + 1) % _entries.Length;
+        _entries[_newest] = new Entry(offset, name.Length, value.Length);
+        _count++;
+        Size += size;
+    }
+
+    /// <summary>Removes every entry, keeping the maximum size (RFC 7541 §4.4: an entry larger than the table).</summary>
+    public void EvictAll() => EvictUntil(0);
+
+    /// <summary>Removes every entry (the connection's table restarts, e.g. when a pooled encoder is reused).</summary>
+    public void Clear()
+    {
+        EvictUntil(0);
+        MaxSize = Capacity;
+        _writePosition = 0;
+    }
+
+    private ref readonly Entry EntryAt(int position)
+    {
+        if ((uint)position >= (uint)_count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(position));
+        }
+
+        var slot = _newest - position;
+        if (slot < 0)
+        {
+            slot += _entries.Length;
+        }
+
+        return ref _entries[slot];
+    }
+
+    private void EvictUntil(int size)
+    {
+        while (Size > size)
+        {
+            ref readonly var oldest = ref EntryAt(_count - 1);
+            Size -= oldest.NameLength + oldest.ValueLength + EntryOverhead;
+            _count--;
+        }
+
+        if (_count == 0)
+        {
+            _writePosition = 0;
+        }
+    }
+
+    /// <summary>Moves the live entries (at most <see cref="Capacity"/> bytes) to the front, oldest first.</summary>
+    private void Compact()
+    {
+        var position = 0;
+        for (var i = _count - 1; i >= 0; i--)
+        {
+            var slot = _newest - i;
+            if (slot < 0)
+            {
+                slot += _entries.Length;
+            }
+
+            ref var entry = ref _entries[slot];
+            var length = entry.NameLength + entry.ValueLength;
+            _bytes.AsSpan(entry.Offset, length).CopyTo(_bytes.AsSpan(position));
+            entry = new Entry(position, entry.NameLength, entry.ValueLength);
+            position += length;
+        }
+
+        _writePosition = position;
+    }
+
+    private readonly record struct Entry(int Offset, int NameLength, int ValueLength);
+}

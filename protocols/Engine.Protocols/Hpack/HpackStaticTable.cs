@@ -1,0 +1,179 @@
+using System.Text;
+
+namespace Engine.Protocols.Hpack;
+
+/// <summary>
+/// The HPACK static table (RFC 7541 Appendix A), indices 1–61, and the look-ups the encoder needs.
+/// Names are lowercase; look-ups compare ignoring ASCII case because a head that came from
+/// HTTP/1.1 keeps its names as sent (the encoder lowercases them on the wire, RFC 9113 §8.2.1).
+/// </summary>
+internal static class HpackStaticTable
+{
+    public const int Count = 61;
+
+    // Indices the encoder and the request/response mapping use by number.
+    public const int Authority = 1;
+    public const int MethodGet = 2;
+    public const int MethodPost = 3;
+    public const int PathRoot = 4;
+    public const int SchemeHttp = 6;
+    public const int SchemeHttps = 7;
+    public const int Status200 = 8;
+
+    private static readonly Entry[] Entries =
+    [
+        default,
+        new(":authority"u8),
+        new(":method"u8, "GET"u8),
+        new(":method"u8, "POST"u8),
+        new(":path"u8, "/"u8),
+        new(":path"u8, "/index.html"u8),
+        new(":scheme"u8, "http"u8),
+        new(":scheme"u8, "https"u8),
+        new(":status"u8, "200"u8),
+        new(":status"u8, "204"u8),
+        new(":status"u8, "206"u8),
+        new(":status"u8, "304"u8),
+        new(":status"u8, "400"u8),
+        new(":status"u8, "404"u8),
+        new(":status"u8, "500"u8),
+        new("accept-charset"u8),
+        new("accept-encoding"u8, "gzip, deflate"u8),
+        new("accept-language"u8),
+        new("accept-ranges"u8),
+        new("accept"u8),
+        new("access-control-allow-origin"u8),
+        new("age"u8),
+        new("allow"u8),
+        new("authorization"u8),
+        new("cache-control"u8),
+        new("content-disposition"u8),
+        new("content-encoding"u8),
+        new("content-language"u8),
+        new("content-length"u8),
+        new("content-location"u8),
+        new("content-range"u8),
+        new("content-type"u8),
+        new("cookie"u8),
+        new("date"u8),
+        new("etag"u8),
+        new("expect"u8),
+        new("expires"u8),
+        new("from"u8),
+        new("host"u8),
+        new("if-match"u8),
+        new("if-modified-since"u8),
+        new("if-none-match"u8),
+        new("if-range"u8),
+        new("if-unmodified-since"u8),
+        new("last-modified"u8),
+        new("link"u8),
+        new("location"u8),
+        new("max-forwards"u8),
+        new("proxy-authenticate"u8),
+        new("proxy-authorization"u8),
+        new("range"u8),
+        new("referer"u8),
+        new("refresh"u8),
+        new("retry-after"u8),
+        new("server"u8),
+        new("set-cookie"u8),
+        new("strict-transport-security"u8),
+        new("transfer-encoding"u8),
+        new("user-agent"u8),
+        new("vary"u8),
+        new("via"u8),
+        new("www-authenticate"u8),
+    ];
+
+    /// <summary>Entry indices by name length, for <see cref="FindName"/>.</summary>
+    private static readonly int[][] ByLength = BuildByLength();
+
+    public static ReadOnlySpan<byte> NameAt(int index) => Entries[index].Name;
+
+    public static ReadOnlySpan<byte> ValueAt(int index) => Entries[index].Value;
+
+    /// <summary>The first static index whose name is <paramref name="name"/> (ASCII case ignored), or 0.</summary>
+    public static int FindName(ReadOnlySpan<byte> name)
+    {
+        if ((uint)name.Length >= (uint)ByLength.Length)
+        {
+            return 0;
+        }
+
+        foreach (var index in ByLength[name.Length])
+        {
+            if (Ascii.EqualsIgnoreCase(name, Entries[index].Name))
+            {
+                return index;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// The static index of this exact field, or 0. Only :method, :path, :scheme, :status and
+    /// accept-encoding have values in the table; <paramref name="nameIndex"/> is the result of
+    /// <see cref="FindName"/>, and entries sharing a name are consecutive.
+    /// </summary>
+    public static int FindField(int nameIndex, ReadOnlySpan<byte> value)
+    {
+        if (nameIndex == 0)
+        {
+            return 0;
+        }
+
+        var name = Entries[nameIndex].Name;
+        for (var index = nameIndex; index <= Count && Entries[index].Name.SequenceEqual(name); index++)
+        {
+            if (Entries[index].Value.SequenceEqual(value))
+            {
+                return index;
+            }
+        }
+
+        return 0;
+    }
+
+    private static int[][] BuildByLength()
+    {
+        var longest = 0;
+        for (var i = 1; i <= Count; i++)
+        {
+            longest = Math.Max(longest, Entries[i].Name.Length);
+        }
+
+        var lists = new List<int>[longest + 1];
+        for (var i = 1; i <= Count; i++)
+        {
+            (lists[Entries[i].Name.Length] ??= []).Add(i);
+        }
+
+        var result = new int[longest + 1][];
+        for (var length = 0; length <= longest; length++)
+        {
+            result[length] = lists[length]?.ToArray() ?? [];
+        }
+
+        return result;
+    }
+
+    private readonly struct Entry
+    {
+        public Entry(ReadOnlySpan<byte> name)
+            : this(name, [])
+        {
+        }
+
+        public Entry(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+        {
+            Name = name.ToArray();
+            Value = value.ToArray();
+        }
+
+        public byte[] Name { get; }
+
+        public byte[] Value { get; }
+    }
+}

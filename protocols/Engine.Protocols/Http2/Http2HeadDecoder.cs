@@ -1,0 +1,71 @@
+using Engine.Protocols.Hpack;
+using Engine.Protocols.Http;
+
+namespace Engine.Protocols.Http2;
+
+/// <summary>
+/// Turns a complete field block into the shared request model (DESIGN.md "One request model for
+/// both protocols"): HPACK output lands in the head's arena, pseudo-header fields in its properties.
+/// Each method resets the head first. The result is <see cref="Http2Error.None"/>, a connection
+/// error (COMPRESSION_ERROR: GOAWAY) or a stream error (malformed or over the limits: RST_STREAM
+/// or a 400/431 reply, see <see cref="Http2ErrorTable"/>); the dynamic table is in step in every
+/// case but the first kind of error.
+/// </summary>
+public static class Http2HeadDecoder
+{
+    /// <summary>A request's HEADERS (RFC 9113 §8.3.1), checked whole.</summary>
+    public static Http2Error DecodeRequest(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpRequestHead head, in Http2Limits limits)
+    {
+        head.Reset();
+        var sink = new RequestHeaderSink(head);
+        var error = decoder.Decode(block, head, ref sink, limits.MaxHeaderListBytes, limits.MaxHeaderCount);
+        return error != Http2Error.None ? error : sink.Finish();
+    }
+
+    /// <summary>
+    /// A response's HEADERS (RFC 9113 §8.3.2). A 1xx head is followed by another (§8.1), so one that
+    /// ends the stream (<paramref name="endStream"/>) is malformed.
+    /// </summary>
+    public static Http2Error DecodeResponse(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpResponseHead head, bool endStream, in Http2Limits limits)
+    {
+        head.Reset();
+        var sink = new ResponseHeaderSink(head);
+        var error = decoder.Decode(block, head, ref sink, limits.MaxHeaderListBytes, limits.MaxHeaderCount);
+        if (error == Http2Error.None)
+        {
+            error = sink.Finish();
+        }
+
+        return error == Http2Error.None && endStream && head.StatusCode < 200 ? Http2Error.InvalidStatus : error;
+    }
+
+    /// <summary>
+    /// A trailer section: a HEADERS frame after the head (and any DATA) of a message. §8.1: it MUST
+    /// end the stream, so without END_STREAM the message is malformed.
+    /// </summary>
+    public static Http2Error DecodeTrailers(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpTrailers trailers, bool endStream, in Http2Limits limits)
+    {
+        trailers.Reset();
+        var sink = new TrailerSink(trailers);
+        var error = decoder.Decode(block, trailers, ref sink, limits.MaxHeaderListBytes, limits.MaxHeaderCount);
+        if (error != Http2Error.None)
+        {
+            return error;
+        }
+
+        return endStream ? Http2Error.None : Http2Error.TrailersWithoutEndStream;
+    }
+
+    /// <summary>
+    /// Decodes a block only to keep the dynamic table in step, for HEADERS the session will not act
+    /// on (a refused or ignored stream, RFC 9113 §4.3: every field block MUST be processed).
+    /// <paramref name="scratch"/> receives at most one field. Only connection errors are returned.
+    /// </summary>
+    public static Http2Error Skip(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpHead scratch)
+    {
+        scratch.Reset();
+        var sink = default(DiscardSink);
+        var error = decoder.Decode(block, scratch, ref sink, maxListBytes: 0, maxFieldCount: 0);
+        return Http2ErrorTable.IsConnectionError(error) ? error : Http2Error.None;
+    }
+}

@@ -1,0 +1,166 @@
+using System.Net;
+using System.Text.Json;
+using Engine.IntegrationTests.Infrastructure;
+using Engine.Proxy;
+
+namespace Engine.IntegrationTests.Resilience;
+
+/// <summary>mirror / mirrors / mirrorPercentage: copies arrive, the client sees only the primary, a stalled mirror costs it nothing.</summary>
+public sealed class MirroringTests : IAsyncLifetime
+{
+    private Upstreams _upstreams = null!;
+
+    public async Task InitializeAsync() => _upstreams = await Upstreams.StartAsync("v1", "v2", "v3");
+
+    public async Task DisposeAsync() => await _upstreams.DisposeAsync();
+
+    private Task<TestSidecar> StartAsync(string mirror, ProxyOptions? proxy = null, int? mirrorPort = null) => TestSidecar.StartAsync(
+    [
+        MeshYaml.Service("httpbin", 8000, (_upstreams.PortOf("v1"), "v1"), (mirrorPort ?? _upstreams.PortOf("v2"), "v2"), (_upstreams.PortOf("v3"), "v3")),
+        MeshYaml.Subsets("httpbin", "v1", "v2", "v3"),
+        $$"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: httpbin}
+        spec:
+          hosts: [httpbin]
+          http:
+          - route:
+            - destination: {host: httpbin, subset: v1}
+        {{mirror}}
+        """,
+    ], proxy: proxy);
+
+    [Fact]
+    public async Task Mirror_ReceivesCopies_ClientSeesOnlyThePrimary()
+    {
+        await using var sidecar = await StartAsync("    mirror: {host: httpbin, subset: v2}");
+        var mirroredBefore = _upstreams["v2"].Requests;
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("v1", (await sidecar.SendAsync(HttpMethod.Get, "httpbin:8000", "/headers")).ServedBy);
+        }
+
+        await WaitFor.ConditionAsync(() => _upstreams["v2"].Requests - mirroredBefore == 20, because: "every request was mirrored (mirrorPercentage defaults to 100)");
+    }
+
+    [Fact]
+    public async Task Mirror_CopiesTheBody_AndKeepsTheHost_WithoutShadowSuffix()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var mirror = new ScriptedUpstream(async x =>
+        {
+            seen.Enqueue(ScriptedHeaders.Get(x.Head, "host") + " " + await x.ReadBodyAsync(5));
+            await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        });
+        await using var sidecar = await StartAsync("    mirror: {host: httpbin, subset: v2}", mirrorPort: mirror.Port);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/post") { Content = new StringContent("hello") };
+        request.Headers.Host = "httpbin:8000";
+        using var response = await sidecar.Client.SendAsync(request);
+
+        Assert.Equal("v1", response.Headers.GetValues("x-served-by").Single());
+        await WaitFor.ConditionAsync(() => !seen.IsEmpty);
+        Assert.Equal("httpbin:8000 hello", seen.Single());
+    }
+
+    [Fact]
+    public async Task Mirror_ShadowHostSuffix_WhenTurnedOn_GoesBeforeThePort()
+    {
+        var hosts = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var mirror = new ScriptedUpstream(async x =>
+        {
+            hosts.Enqueue(ScriptedHeaders.Get(x.Head, "host") ?? "?");
+            await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        });
+        await using var sidecar = await StartAsync("    mirror: {host: httpbin, subset: v2}", new ProxyOptions { MirrorShadowHostSuffix = true }, mirror.Port);
+
+        var reply = await sidecar.SendAsync(HttpMethod.Get, "httpbin:8000", "/");
+
+        Assert.Equal("httpbin:8000", reply.UpstreamHeader("host")); // the primary keeps its host
+        await WaitFor.ConditionAsync(() => !hosts.IsEmpty);
+        Assert.Equal("httpbin-shadow:8000", hosts.Single());
+    }
+
+    [Fact]
+    public async Task MirrorPercentage_CopiesAboutThatShare()
+    {
+        const int n = 400;
+        await using var sidecar = await StartAsync("    mirror: {host: httpbin, subset: v2}\n    mirrorPercentage: {value: 25}");
+        var before = _upstreams["v2"].Requests;
+
+        await sidecar.DistributionAsync("httpbin:8000", n);
+        await WaitFor.ConditionAsync(() => sidecar.Sidecar.Server.Mirrors.InFlight == 0);
+
+        var copies = _upstreams["v2"].Requests - before;
+        var sigma = Math.Sqrt(n * 0.25 * 0.75);
+        Assert.InRange(copies, (n * 0.25) - (5 * sigma), (n * 0.25) + (5 * sigma));
+    }
+
+    [Fact]
+    public async Task Mirrors_EachEntryWithItsOwnPercentage()
+    {
+        await using var sidecar = await StartAsync("    mirrors:\n    - destination: {host: httpbin, subset: v2}\n    - destination: {host: httpbin, subset: v3}\n      percentage: {value: 0}");
+        var v2 = _upstreams["v2"].Requests;
+        var v3 = _upstreams["v3"].Requests;
+
+        for (var i = 0; i < 10; i++)
+        {
+            await sidecar.SendAsync(HttpMethod.Get, "httpbin:8000");
+        }
+
+        await WaitFor.ConditionAsync(() => _upstreams["v2"].Requests - v2 == 10);
+        Assert.Equal(v3, _upstreams["v3"].Requests);
+    }
+
+    [Fact]
+    public async Task StalledMirror_CostsTheClientNothing_AndItsTrafficIsBounded()
+    {
+        using var stall = new CancellationTokenSource();
+        await using var stalled = new ScriptedUpstream(async x =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stall.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        await using var sidecar = await StartAsync("    mirror: {host: httpbin, subset: v2}", new ProxyOptions { MaxMirrorsInFlight = 4 }, stalled.Port);
+
+        for (var i = 0; i < 30; i++)
+        {
+            var reply = await sidecar.SendAsync(HttpMethod.Get, "httpbin:8000");
+            Assert.Equal(HttpStatusCode.OK, reply.Status);
+            Assert.Equal("v1", reply.ServedBy);
+        }
+
+        var mirrors = sidecar.Sidecar.Server.Mirrors;
+        Assert.True(mirrors.InFlight <= 4, $"{mirrors.InFlight} mirrors in flight");
+        Assert.True(mirrors.Dropped >= 26, $"{mirrors.Dropped} dropped");
+        await stall.CancelAsync();
+    }
+
+    [SkippableFact]
+    public async Task IstioSample_MirroringTask_V1ServesV2GetsCopies()
+    {
+        var samples = RepoPaths.IstioSamples;
+        Skip.If(samples is null, "../shared/istio-samples is not present");
+        var yaml = await File.ReadAllTextAsync(Path.Combine(samples!, "docs-mirroring-httpbin-mirror-v2.yaml"));
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            MeshYaml.Service("httpbin", 8000, (_upstreams.PortOf("v1"), "v1"), (_upstreams.PortOf("v2"), "v2")),
+            MeshYaml.Subsets("httpbin", "v1", "v2"),
+            yaml,
+        ]);
+        var before = _upstreams["v2"].Requests;
+
+        var reply = await sidecar.SendAsync(HttpMethod.Get, "httpbin:8000", "/headers");
+
+        Assert.Equal("v1", reply.ServedBy);
+        await WaitFor.ConditionAsync(() => _upstreams["v2"].Requests > before);
+        _ = JsonDocument.Parse(reply.Body);
+    }
+}

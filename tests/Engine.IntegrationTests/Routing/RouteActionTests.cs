@@ -1,0 +1,295 @@
+using System.Net;
+using Engine.IntegrationTests.Infrastructure;
+
+namespace Engine.IntegrationTests.Routing;
+
+/// <summary>rewrite, redirect, directResponse and headers through the real proxy, each with its negative case.</summary>
+public sealed class RouteActionTests : IAsyncLifetime
+{
+    private Upstreams _upstreams = null!;
+
+    public async Task InitializeAsync() => _upstreams = await Upstreams.StartAsync("svc-v1", "svc-v2");
+
+    public async Task DisposeAsync() => await _upstreams.DisposeAsync();
+
+    private Task<TestSidecar> StartAsync(string httpRules) => TestSidecar.StartAsync(
+    [
+        MeshYaml.Service("svc", 8080, (_upstreams.PortOf("svc-v1"), "v1"), (_upstreams.PortOf("svc-v2"), "v2")),
+        MeshYaml.Subsets("svc", "v1", "v2"),
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: svc}\nspec:\n  hosts: [svc, example.com]\n  http:\n" + httpRules,
+    ]);
+
+    private static Task<EchoReply> GetAsync(TestSidecar sidecar, string path, params (string, string)[] headers)
+        => sidecar.SendAsync(HttpMethod.Get, "svc:8080", path, headers);
+
+    [Theory]
+    [InlineData("prefix", "/api/", "/v2/", "/api/users?x=1", "/v2/users?x=1")]
+    [InlineData("prefix", "/common", "/", "/common/api", "//api")]           // Envoy's behaviour (istio/istio#26828), reproduced
+    [InlineData("exact", "/login", "/auth/login", "/login?next=/", "/auth/login?next=/")] // exact: whole path, query kept
+    [InlineData("regex", "/users/[0-9]+", "/u", "/users/42", "/u")]
+    public async Task RewriteUri_SwapsTheMatchedPrefixOrWholePath_AndKeepsTheQuery(string kind, string match, string rewrite, string path, string expected)
+    {
+        await using var sidecar = await StartAsync($$"""
+              - match:
+                - uri: {{{kind}}: "{{match}}"}
+                rewrite: {uri: "{{rewrite}}"}
+                route:
+                - destination: {host: svc, subset: v1}
+              - route:
+                - destination: {host: svc, subset: v2}
+            """);
+
+        var reply = await GetAsync(sidecar, path);
+
+        Assert.Equal(expected, reply.Path);
+        Assert.Equal(path, reply.UpstreamHeader("x-envoy-original-path"));
+    }
+
+    [Fact]
+    public async Task RewriteUri_WithoutAUriMatch_TheMatchedPrefixIsSlash()
+    {
+        await using var sidecar = await StartAsync("""
+              - rewrite: {uri: /v2}
+                route:
+                - destination: {host: svc, subset: v1}
+            """);
+
+        Assert.Equal("/v2foo", (await GetAsync(sidecar, "/foo")).Path);
+    }
+
+    [Fact]
+    public async Task RewriteUri_NotAppliedWhenTheRuleDoesNotMatch()
+    {
+        await using var sidecar = await StartAsync("""
+              - match: [{uri: {prefix: /api/}}]
+                rewrite: {uri: /v2/}
+                route:
+                - destination: {host: svc, subset: v1}
+              - route:
+                - destination: {host: svc, subset: v2}
+            """);
+
+        var reply = await GetAsync(sidecar, "/other/x");
+
+        Assert.Equal("/other/x", reply.Path);
+        Assert.Null(reply.UpstreamHeader("x-envoy-original-path"));
+    }
+
+    [Fact]
+    public async Task UriRegexRewrite_ReplacesWithGroups()
+    {
+        await using var sidecar = await StartAsync("""
+              - match: [{uri: {prefix: /service/}}]
+                rewrite:
+                  uriRegexRewrite: {match: "^/service/([^/]+)(/.*)$", rewrite: "\\2/instance/\\1"}
+                route:
+                - destination: {host: svc, subset: v1}
+            """);
+
+        Assert.Equal("/api/v1/instance/orders?id=3", (await GetAsync(sidecar, "/service/orders/api/v1?id=3")).Path);
+    }
+
+    [Fact]
+    public async Task RewriteAuthority_ChangesHostUpstream()
+    {
+        await using var sidecar = await StartAsync("""
+              - rewrite: {authority: backend.internal}
+                route:
+                - destination: {host: svc, subset: v1}
+            """);
+
+        var reply = await GetAsync(sidecar, "/");
+
+        Assert.Equal("backend.internal", reply.UpstreamHeader("host"));
+    }
+
+    [Theory]
+    [InlineData("uri: /new", "http://svc:8080/new?a=1", 301)]
+    [InlineData("authority: other.example.com", "http://other.example.com/old/x?a=1", 301)]
+    [InlineData("{authority: other.example.com, port: 8443, scheme: https}", "https://other.example.com:8443/old/x?a=1", 301)]
+    [InlineData("{scheme: https, authority: secure.example.com, port: 443}", "https://secure.example.com/old/x?a=1", 301)]
+    [InlineData("{uri: \"/new?b=2\", redirectCode: 308}", "http://svc:8080/new?b=2", 308)]
+    [InlineData("{uri: /moved, redirectCode: 302}", "http://svc:8080/moved?a=1", 302)]
+    [InlineData("{authority: other, derivePort: FROM_REQUEST_PORT}", "http://other:8080/old/x?a=1", 301)]
+    public async Task Redirect_AnswersLocallyWithLocation(string redirect, string location, int status)
+    {
+        var before = _upstreams["svc-v1"].Requests + _upstreams["svc-v2"].Requests;
+        var redirectYaml = redirect.StartsWith('{') ? $"redirect: {redirect}" : $"redirect: {{{redirect}}}";
+        await using var sidecar = await StartAsync($$$"""
+              - match: [{uri: {prefix: /old}}]
+                {{{redirectYaml}}}
+              - route:
+                - destination: {host: svc, subset: v1}
+            """);
+
+        var reply = await GetAsync(sidecar, "/old/x?a=1");
+
+        Assert.Equal(status, (int)reply.Status);
+        Assert.Equal(location, reply.Message.Headers.Location?.OriginalString);
+        Assert.Equal(before, _upstreams["svc-v1"].Requests + _upstreams["svc-v2"].Requests);
+        Assert.Equal("svc-v1", (await GetAsync(sidecar, "/other")).ServedBy); // the negative case: not redirected
+    }
+
+    [SkippableFact]
+    public async Task IstioSample_RedirectWithSnakeCasePrefixRewrite()
+    {
+        var samples = RepoPaths.IstioSamples;
+        Skip.If(samples is null, "../shared/istio-samples is not present");
+        await using var sidecar = await TestSidecar.StartAsync([await File.ReadAllTextAsync(Path.Combine(samples!, "api-vs-redirect-prefix-rewrite.yaml"))]);
+
+        var reply = await sidecar.SendAsync(HttpMethod.Get, "example.com", "/foo/bar?x=1");
+
+        Assert.Equal(HttpStatusCode.MovedPermanently, reply.Status);
+        Assert.Equal("http://foo.example.com/bar?x=1", reply.Message.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.NotFound, (await sidecar.SendAsync(HttpMethod.Get, "example.com", "/other")).Status);
+    }
+
+    [Fact]
+    public async Task DirectResponse_StringAndBytesBodies_WithRouteResponseHeaders()
+    {
+        await using var sidecar = await StartAsync("""
+              - match: [{uri: {exact: /health}}]
+                directResponse: {status: 200, body: {string: "ok from the sidecar"}}
+                headers:
+                  response:
+                    set: {content-type: text/plain; charset=utf-8, x-direct: "yes"}
+              - match: [{uri: {exact: /bytes}}]
+                directResponse: {status: 503, body: {bytes: aGVsbG8=}}
+              - match: [{uri: {exact: /empty}}]
+                directResponse: {status: 204}
+              - route:
+                - destination: {host: svc, subset: v1}
+            """);
+
+        var health = await GetAsync(sidecar, "/health");
+        Assert.Equal(HttpStatusCode.OK, health.Status);
+        Assert.Equal("ok from the sidecar", health.Body);
+        Assert.Equal("yes", health.Header("x-direct"));
+        Assert.Equal("text/plain; charset=utf-8", health.Header("content-type"));
+        Assert.Null(health.ServedBy);
+
+        var bytes = await GetAsync(sidecar, "/bytes");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, bytes.Status);
+        Assert.Equal("hello", bytes.Body);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await GetAsync(sidecar, "/empty")).Status);
+        Assert.Equal("svc-v1", (await GetAsync(sidecar, "/elsewhere")).ServedBy);
+    }
+
+    [Fact]
+    public async Task RequestHeaders_SetAddRemove_RemoveAppliesBeforeAdd()
+    {
+        await using var sidecar = await StartAsync("""
+              - headers:
+                  request:
+                    set: {x-set: new}
+                    add: {x-added: one, x-removed: back}
+                    remove: [x-removed, x-gone]
+                route:
+                - destination: {host: svc, subset: v1}
+            """);
+
+        var reply = await GetAsync(sidecar, "/", ("x-set", "old"), ("x-gone", "1"), ("x-removed", "original"), ("x-kept", "k"));
+
+        Assert.Equal("new", reply.UpstreamHeader("x-set"));
+        Assert.Equal("one", reply.UpstreamHeader("x-added"));
+        Assert.Equal("back", reply.UpstreamHeader("x-removed")); // removed first, then added
+        Assert.Null(reply.UpstreamHeader("x-gone"));
+        Assert.Equal("k", reply.UpstreamHeader("x-kept"));
+    }
+
+    [Fact]
+    public async Task RequestHeaders_SetAuthority_IsAHostRewrite()
+    {
+        await using var sidecar = await StartAsync("""
+              - headers:
+                  request:
+                    set: {":authority": rewritten.example}
+                route:
+                - destination: {host: svc, subset: v1}
+            """);
+
+        Assert.Equal("rewritten.example", (await GetAsync(sidecar, "/")).UpstreamHeader("host"));
+    }
+
+    [Fact]
+    public async Task ResponseHeaders_SetAddRemove()
+    {
+        await using var sidecar = await StartAsync("""
+              - headers:
+                  response:
+                    set: {x-set: new}
+                    add: {x-added: one}
+                    remove: [x-secret]
+                route:
+                - destination: {host: svc, subset: v1}
+            """);
+
+        var reply = await GetAsync(sidecar, "/", ("x-echo-set-x-secret", "s3cr3t"), ("x-echo-set-x-set", "old"), ("x-echo-set-x-other", "o"));
+
+        Assert.Null(reply.Header("x-secret"));
+        Assert.Equal("new", reply.Header("x-set"));
+        Assert.Equal("one", reply.Header("x-added"));
+        Assert.Equal("o", reply.Header("x-other"));
+    }
+
+    [Fact]
+    public async Task SingleDestination_DestinationSetWinsOverRoute()
+    {
+        await using var sidecar = await StartAsync("""
+              - headers:
+                  request: {set: {x-who: route}}
+                route:
+                - destination: {host: svc, subset: v1}
+                  headers:
+                    request: {set: {x-who: destination}}
+            """);
+
+        Assert.Equal("destination", (await GetAsync(sidecar, "/")).UpstreamHeader("x-who"));
+    }
+
+    [Fact]
+    public async Task WeightedDestinations_RouteSetWinsOverDestination()
+    {
+        await using var sidecar = await StartAsync("""
+              - headers:
+                  request: {set: {x-who: route}}
+                route:
+                - destination: {host: svc, subset: v1}
+                  weight: 50
+                  headers:
+                    request: {set: {x-who: destination}}
+                - destination: {host: svc, subset: v2}
+                  weight: 50
+            """);
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("route", (await GetAsync(sidecar, "/")).UpstreamHeader("x-who"));
+        }
+    }
+
+    [SkippableFact]
+    public async Task IstioSample_HeadersAndWeights_RequestHeaderEverywhere_ResponseHeaderRemovedOnlyForV1()
+    {
+        var samples = RepoPaths.IstioSamples;
+        Skip.If(samples is null, "../shared/istio-samples is not present");
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            MeshYaml.Service("reviews.prod.svc.cluster.local", 9080, (_upstreams.PortOf("svc-v1"), "v1"), (_upstreams.PortOf("svc-v2"), "v2")),
+            MeshYaml.Subsets("reviews.prod.svc.cluster.local", "v1", "v2"),
+            await File.ReadAllTextAsync(Path.Combine(samples!, "api-vs-headers-and-weights.yaml")),
+        ]);
+
+        var seen = new HashSet<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            var reply = await sidecar.SendAsync(HttpMethod.Get, "reviews.prod.svc.cluster.local:9080", "/", ("x-echo-set-foo", "bar"));
+            Assert.Equal("true", reply.UpstreamHeader("test"));
+            Assert.Equal(reply.ServedBy == "svc-v1" ? null : "bar", reply.Header("foo"));
+            seen.Add(reply.ServedBy!);
+        }
+
+        Assert.Equal(2, seen.Count);
+    }
+}
