@@ -31,17 +31,29 @@ internal static class RunCommand
         var accessLog = new Option<string>("--access-log") { Description = "Access log destination: stdout, off, or a file path", DefaultValueFactory = _ => "stdout" };
         var accessLogFormat = new Option<string>("--access-log-format") { Description = "text (Istio's default), envoy (Envoy's default) or json", DefaultValueFactory = _ => "text" };
         var drainTimeout = new Option<string>("--drain-timeout") { Description = "On SIGTERM, how long in-flight requests get to finish (e.g. 5s, 500ms)", DefaultValueFactory = _ => "5s" };
+        var limits = new ProxyLimitOptions();
         var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, logLevel, admin, accessLog, accessLogFormat, drainTimeout };
-        command.SetAction((result, _) => RunAsync(new RunArguments(
-            result.GetValue(config) ?? [],
-            result.GetValue(listen),
-            result.GetValue(ns)!,
-            result.GetValue(labels),
-            result.GetValue(logLevel)!,
-            result.GetValue(admin),
-            result.GetValue(accessLog)!,
-            result.GetValue(accessLogFormat)!,
-            result.GetValue(drainTimeout)!)));
+        limits.AddTo(command);
+        command.SetAction((result, _) =>
+        {
+            if (!limits.TryRead(result, out var proxy, out var problem))
+            {
+                Console.Error.WriteLine($"engine run: {problem}");
+                return Task.FromResult(2);
+            }
+
+            return RunAsync(new RunArguments(
+                result.GetValue(config) ?? [],
+                result.GetValue(listen),
+                result.GetValue(ns)!,
+                result.GetValue(labels),
+                result.GetValue(logLevel)!,
+                result.GetValue(admin),
+                result.GetValue(accessLog)!,
+                result.GetValue(accessLogFormat)!,
+                result.GetValue(drainTimeout)!,
+                proxy));
+        });
         return command;
     }
 
@@ -76,7 +88,7 @@ internal static class RunCommand
         }
 
         using var telemetry = new EngineTelemetry(accessLog: accessLog);
-        var options = new SidecarOptions { ConfigPaths = args.ConfigPaths, Namespace = args.Namespace, Labels = parsed.Labels };
+        var options = new SidecarOptions { ConfigPaths = args.ConfigPaths, Namespace = args.Namespace, Labels = parsed.Labels, Proxy = args.Proxy };
         await using var sidecar = new Sidecar(options, loggerFactory, telemetry: telemetry);
 
         var load = sidecar.Reload();
@@ -222,7 +234,7 @@ internal static class RunCommand
 
     private sealed record RunArguments(
         string[] ConfigPaths, string? Listen, string Namespace, string? Labels, string LogLevel,
-        string? Admin, string AccessLog, string AccessLogFormat, string DrainTimeout);
+        string? Admin, string AccessLog, string AccessLogFormat, string DrainTimeout, Engine.Proxy.ProxyOptions Proxy);
 
     private sealed record ParsedRunArguments(
         IPEndPoint Listen, Dictionary<string, string> Labels, IPEndPoint? Admin, AccessLogFormat AccessLogFormat, TimeSpan DrainTimeout);

@@ -38,6 +38,11 @@ internal sealed partial class Http1ProxySession
             return RejectionFor(Http1Error.InvalidPath);
         }
 
+        if (_server.Overloaded)
+        {
+            return LocalReplies.Overloaded;
+        }
+
         var port = RouteTable.PortOf(_request);
         var match = _server.Config.Routes.Match(new RequestView(_request, port, _scratch));
         if (match.Outcome != RouteOutcome.Matched)

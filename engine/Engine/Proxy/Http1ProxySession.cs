@@ -48,6 +48,8 @@ internal sealed partial class Http1ProxySession
     private readonly ILogger _logger;
     private readonly ChunkedDecoder _requestChunks;
     private readonly ChunkedDecoder _responseChunks;
+    private readonly ConnectionTimer _timer;
+    private int _requestsOnConnection;
 
     // Per-request state (BeginRequest resets it).
     private ResponseFlags _flags;
@@ -83,6 +85,7 @@ internal sealed partial class Http1ProxySession
         _limits = server.Options.Http1Limits;
         _requestChunks = new ChunkedDecoder(_limits);
         _responseChunks = new ChunkedDecoder(_limits);
+        _timer = new ConnectionTimer(server.Time, _input);
     }
 
     private string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
@@ -95,33 +98,64 @@ internal sealed partial class Http1ProxySession
         var betweenRequests = true;          // nothing of the next head read yet: a drain may close the connection
         try
         {
+            var first = true;
             while (true)
             {
-                // 1. A request head (pipelined requests are already in the pipe).
-                if (betweenRequests)
+                // 1. A request head (pipelined requests are already in the pipe). The first
+                // request and a head once started must arrive within the head timeout (slowloris:
+                // 408); between requests the idle timeout applies.
+                if (!_input.TryRead(out var read))
                 {
-                    Park();
-                }
+                    if (_timer.Armed == ConnectionWait.None)
+                    {
+                        _timer.Arm(first ? ConnectionWait.RequestHead : ConnectionWait.NextRequest, first ? _server.Options.RequestHeadTimeout : _server.Options.IdleTimeout);
+                    }
 
-                var read = await _input.ReadAsync().ConfigureAwait(false);
-                if (betweenRequests)
-                {
-                    read = Unpark(read);
+                    if (betweenRequests)
+                    {
+                        Park(); // a drain may close the connection while it waits here
+                    }
+
+                    read = await _input.ReadAsync().ConfigureAwait(false);
+                    if (betweenRequests)
+                    {
+                        read = Unpark(read);
+                    }
                 }
 
                 var buffer = read.Buffer;
                 var parsed = Http1RequestParser.TryParseRequest(buffer, _request, _limits, out var consumed, out var parseError);
                 if (parsed == Http1ParseStatus.Incomplete)
                 {
+                    if (read.IsCanceled && _timer.Fired == ConnectionWait.RequestHead)
+                    {
+                        _input.AdvanceTo(buffer.End);
+                        _request.Reset();
+                        BeginRequest();
+                        _keepAlive = false;
+                        WriteLocalReply(LocalReplies.RequestTimeout);
+                        await _output.FlushAsync().ConfigureAwait(false);
+                        ReportCompleted();
+                        break;
+                    }
+
                     if (read.IsCompleted || read.IsCanceled)
                     {
-                        break; // closed between requests (normal) or mid-head (nothing to answer)
+                        break; // closed or idle too long between requests (normal), or mid-head (nothing to answer)
+                    }
+
+                    if (!buffer.IsEmpty && _timer.Armed != ConnectionWait.RequestHead)
+                    {
+                        _timer.Arm(ConnectionWait.RequestHead, _server.Options.RequestHeadTimeout);
                     }
 
                     _input.AdvanceTo(buffer.Start, buffer.End);
                     betweenRequests = buffer.IsEmpty;
                     continue;
                 }
+
+                _timer.Disarm();
+                first = false;
 
                 if (parsed == Http1ParseStatus.Error)
                 {
@@ -422,6 +456,7 @@ internal sealed partial class Http1ProxySession
 
             EndAttempts(ref admitted);
             _deadlines?.Dispose();
+            _timer.Dispose();
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
         }
@@ -434,7 +469,9 @@ internal sealed partial class Http1ProxySession
         _flags = ResponseFlags.None;
         _status = 0;
         _started = Stopwatch.GetTimestamp();
-        _keepAlive = Http1Persistence.IsPersistent(_request) && !_server.Draining;
+        _requestsOnConnection++;
+        _keepAlive = Http1Persistence.IsPersistent(_request) && !_server.Draining
+                     && (_server.Options.MaxRequestsPerConnection == 0 || _requestsOnConnection < _server.Options.MaxRequestsPerConnection);
         _requestFraming = BodyFraming.None;
         _upstreamFraming = BodyFraming.None;
         _downstreamFraming = BodyFraming.None;

@@ -17,6 +17,12 @@ internal static class LocalReplies
 
     public static readonly LocalReply NoRoute = new(404, string.Empty, ResponseFlags.NoRoute);
 
+    /// <summary>The request head did not arrive in time (slowloris).</summary>
+    public static readonly LocalReply RequestTimeout = new(408, "request header timeout", ResponseFlags.DownstreamProtocolError);
+
+    /// <summary>The proxy sheds load: over its memory ceiling (Envoy's overload manager answers the same way).</summary>
+    public static readonly LocalReply Overloaded = new(503, "envoy overloaded", ResponseFlags.UpstreamOverflow, overloaded: true);
+
     private static readonly LocalReply ClusterNotFound = new(503, string.Empty, ResponseFlags.NoClusterFound);
     private static readonly LocalReply NoHealthyUpstream = new(503, NoHealthyUpstreamBody, ResponseFlags.NoHealthyUpstream);
     private static readonly LocalReply ConnectFailed = new(503, ConnectFailureBody, ResponseFlags.UpstreamConnectionFailure);

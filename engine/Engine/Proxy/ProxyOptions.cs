@@ -33,4 +33,26 @@ internal sealed record ProxyOptions
 
     /// <summary>Request bodies up to this size may be replayed for retries and copied to mirrors.</summary>
     public int MaxReplayBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Time allowed for a request head once its first byte arrived (and for the first request of
+    /// a connection): a slowloris client gets 408 and the connection is closed
+    /// (robustness.md §3.3: 10 s).
+    /// </summary>
+    public TimeSpan RequestHeadTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A keep-alive connection with no request for this long is closed (Istio: 1 h).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Requests one downstream connection may carry; the last answer says connection: close (0: unlimited).</summary>
+    public int MaxRequestsPerConnection { get; init; }
+
+    /// <summary>Downstream connections at once; more are answered 503 and closed (0: unlimited).</summary>
+    public int MaxConnections { get; init; }
+
+    /// <summary>
+    /// Managed heap size above which new requests are shed with 503 (x-envoy-overloaded) instead of
+    /// growing memory until the process dies (0: no ceiling). Envoy's overload manager does the same.
+    /// </summary>
+    public long MaxHeapBytes { get; init; }
 }

@@ -24,6 +24,12 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     private int _activeConnections;
     private long _connectionsAccepted;
     private volatile bool _draining;
+    private volatile bool _overloaded;
+    private long _rejectedConnections;
+    private ITimer? _heapWatch;
+
+    private static readonly byte[] ConnectionLimitReply = System.Text.Encoding.ASCII.GetBytes(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nx-envoy-overloaded: true\r\nconnection: close\r\n\r\n");
 
     public ProxyServer(ProxyOptions options, RuntimeConfig config, ILoggerFactory loggerFactory, IRandomSource? random = null, TimeProvider? time = null, IRequestTelemetry? telemetry = null)
     {
@@ -33,6 +39,11 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         Time = time ?? TimeProvider.System;
         Telemetry = telemetry ?? NoRequestTelemetry.Instance;
         Mirrors = new Mirroring.MirrorDispatcher(options.MaxMirrorsInFlight, options.MaxMirrorBytesInFlight);
+        if (options.MaxHeapBytes > 0)
+        {
+            // Sampled, not measured per request: reading GC info is not free.
+            _heapWatch = Time.CreateTimer(static s => ((ProxyServer)s!).CheckHeap(), this, TimeSpan.Zero, TimeSpan.FromMilliseconds(250));
+        }
         Logger = loggerFactory.CreateLogger("engine.proxy");
         _listenerFactory = SocketTransports.CreateListenerFactory(options.Transport, loggerFactory);
     }
@@ -61,6 +72,12 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
     /// <summary>Downstream connections accepted since start (<c>envoy_http_downstream_cx_total</c>).</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
+
+    /// <summary>Connections refused because of <see cref="ProxyOptions.MaxConnections"/>.</summary>
+    public long RejectedConnections => Interlocked.Read(ref _rejectedConnections);
+
+    /// <summary>Over the memory ceiling: new requests are shed with 503 until the heap shrinks.</summary>
+    public bool Overloaded => _overloaded;
 
     public IReadOnlyList<EndPoint> Endpoints => _listeners.Select(l => l.EndPoint).ToArray();
 
@@ -102,12 +119,21 @@ internal sealed partial class ProxyServer : IAsyncDisposable
 
     private async Task RunConnectionAsync(ConnectionContext connection)
     {
-        Interlocked.Increment(ref _activeConnections);
+        var active = Interlocked.Increment(ref _activeConnections);
         Interlocked.Increment(ref _connectionsAccepted);
-        var session = new Http1ProxySession(this, connection);
-        _sessions[connection] = session; // the drain finds idle connections here
         try
         {
+            if (Options.MaxConnections > 0 && active > Options.MaxConnections)
+            {
+                // Over the connection ceiling: shed this one with a clear answer rather than die later.
+                Interlocked.Increment(ref _rejectedConnections);
+                await connection.Transport.Output.WriteAsync(ConnectionLimitReply).ConfigureAwait(false);
+                await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
+                return;
+            }
+
+            var session = new Http1ProxySession(this, connection);
+            _sessions[connection] = session; // the drain finds idle connections here
             await session.RunAsync().ConfigureAwait(false);
         }
         finally
@@ -127,9 +153,12 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         }
     }
 
+    private void CheckHeap() => _overloaded = GC.GetTotalMemory(forceFullCollection: false) > Options.MaxHeapBytes;
+
     public async ValueTask DisposeAsync()
     {
         _draining = true;
+        _heapWatch?.Dispose();
         await StopListeningAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }

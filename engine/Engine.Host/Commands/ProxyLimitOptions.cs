@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Engine.Config.Binding;
+using Engine.Proxy;
+
+namespace Engine.Host.Commands;
+
+/// <summary>The proxy's downstream limits and switches on the `engine run` command line.</summary>
+internal sealed class ProxyLimitOptions
+{
+    private readonly Option<string> _headTimeout = new("--request-head-timeout") { Description = "Time for a request head to arrive (slowloris: 408); Go-style duration", DefaultValueFactory = _ => "10s" };
+    private readonly Option<string> _idleTimeout = new("--idle-timeout") { Description = "Close keep-alive connections idle this long", DefaultValueFactory = _ => "1h" };
+    private readonly Option<int> _maxRequests = new("--max-requests-per-connection") { Description = "Requests per downstream connection (0: unlimited)" };
+    private readonly Option<int> _maxConnections = new("--max-connections") { Description = "Downstream connections at once; more get 503 (0: unlimited)" };
+    private readonly Option<int> _maxHeapMb = new("--max-heap-mb") { Description = "Shed requests with 503 above this managed heap size (0: no ceiling)" };
+    private readonly Option<bool> _shadowSuffix = new("--mirror-shadow-suffix") { Description = "Append -shadow to mirrored hosts (Istio <= 1.27 behaviour)" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_headTimeout);
+        command.Options.Add(_idleTimeout);
+        command.Options.Add(_maxRequests);
+        command.Options.Add(_maxConnections);
+        command.Options.Add(_maxHeapMb);
+        command.Options.Add(_shadowSuffix);
+    }
+
+    public bool TryRead(ParseResult result, out ProxyOptions options, out string problem)
+    {
+        options = new ProxyOptions();
+        problem = string.Empty;
+        if (!DurationParser.TryParse(result.GetValue(_headTimeout)!, out var head, out var headError))
+        {
+            problem = $"--request-head-timeout: {headError}";
+            return false;
+        }
+
+        if (!DurationParser.TryParse(result.GetValue(_idleTimeout)!, out var idle, out var idleError))
+        {
+            problem = $"--idle-timeout: {idleError}";
+            return false;
+        }
+
+        options = options with
+        {
+            RequestHeadTimeout = head,
+            IdleTimeout = idle,
+            MaxRequestsPerConnection = Math.Max(0, result.GetValue(_maxRequests)),
+            MaxConnections = Math.Max(0, result.GetValue(_maxConnections)),
+            MaxHeapBytes = Math.Max(0, result.GetValue(_maxHeapMb)) * 1024L * 1024,
+            MirrorShadowHostSuffix = result.GetValue(_shadowSuffix),
+        };
+        return true;
+    }
+}
