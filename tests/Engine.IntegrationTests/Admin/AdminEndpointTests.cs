@@ -78,6 +78,7 @@ public sealed class AdminEndpointTests : IAsyncLifetime
         var routes = host.GetProperty("routes");
         Assert.Equal("jason", routes[0].GetProperty("name").GetString());
         Assert.Equal("header end-user exact \"jason\"", routes[0].GetProperty("matches")[0].GetString());
+        Assert.Contains(routes[0].GetProperty("policies").EnumerateArray(), p => p.GetString()!.StartsWith("retries ", StringComparison.Ordinal));
         var split = routes[1].GetProperty("destinations");
         Assert.Equal(80, split[0].GetProperty("weight").GetInt32());
         Assert.Equal("outbound|9080|v1|reviews.default.svc.cluster.local", split[0].GetProperty("clusters")[0].GetString());

@@ -21,8 +21,11 @@ internal sealed record ResourceDump(string Kind, string Namespace, string Name, 
 /// <summary>A compiled virtual host: its domains and its routes, in the order they are tried.</summary>
 internal sealed record VirtualHostDump(string Name, IReadOnlyList<string> Domains, bool FromVirtualService, IReadOnlyList<RouteDump> Routes);
 
-/// <summary>A route (VirtualService http rule): its match entries (ORed; none = everything) and destinations.</summary>
-internal sealed record RouteDump(string Name, int Index, IReadOnlyList<string> Matches, IReadOnlyList<DestinationDump> Destinations);
+/// <summary>
+/// A route (VirtualService http rule): its match entries (ORed; none = everything), destinations,
+/// and what else it does (redirect, rewrite, header edits, timeout, retries, fault, mirror), in words.
+/// </summary>
+internal sealed record RouteDump(string Name, int Index, IReadOnlyList<string> Matches, IReadOnlyList<DestinationDump> Destinations, IReadOnlyList<string> Policies);
 
 /// <summary>A weighted destination and the cluster(s) it resolves to (one per port when the port comes from the request).</summary>
 internal sealed record DestinationDump(string Host, string? Subset, int? Port, int Weight, IReadOnlyList<string> Clusters);

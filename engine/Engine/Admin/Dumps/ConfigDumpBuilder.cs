@@ -34,7 +34,53 @@ internal static class ConfigDumpBuilder
         => new(host.Name, host.Domains, host.FromVirtualService, host.Rules.Select(Route).ToArray());
 
     private static RouteDump Route(RouteRule rule)
-        => new(rule.Name, rule.Index, rule.Matches.Select(Describe).ToArray(), rule.Action.Destinations.Select(Destination).ToArray());
+        => new(rule.Name, rule.Index, rule.Matches.Select(Describe).ToArray(), rule.Action.Destinations.Select(Destination).ToArray(), Policies(rule.Action));
+
+    /// <summary>The action beyond its destinations, one line per feature it uses (the policies' own descriptions).</summary>
+    private static string[] Policies(RouteAction action)
+    {
+        var lines = new List<string>();
+        if (action.Redirect is { } redirect)
+        {
+            lines.Add("redirect " + redirect.Describe());
+        }
+
+        if (action.DirectResponse is { } direct)
+        {
+            lines.Add($"direct response {direct.Status} with a {direct.Body.Length}-byte body");
+        }
+
+        if (action.PathRewrite is { } rewrite)
+        {
+            lines.Add("rewrite " + rewrite.Description);
+        }
+
+        if (action.AuthorityRewrite is { } authority)
+        {
+            lines.Add("authority rewrite " + System.Text.Encoding.UTF8.GetString(authority));
+        }
+
+        lines.AddRange(action.RequestEdits.Describe().Select(e => "request " + e));
+        lines.AddRange(action.ResponseEdits.Describe().Select(e => "response " + e));
+        if (action.Cors is { } cors)
+        {
+            lines.Add(cors.Describe());
+        }
+
+        if (action.Timeout is { } timeout)
+        {
+            lines.Add($"timeout {timeout.TotalMilliseconds} ms");
+        }
+
+        lines.Add("retries " + action.Retry.Describe());
+        if (action.Fault is { } fault)
+        {
+            lines.Add("fault " + fault.Describe());
+        }
+
+        lines.AddRange(action.Mirrors.Select(m => m.Describe()));
+        return lines.ToArray();
+    }
 
     private static DestinationDump Destination(RouteDestination d)
     {
