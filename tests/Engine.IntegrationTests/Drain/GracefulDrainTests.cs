@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Engine.IntegrationTests.Drills;
 using Engine.IntegrationTests.Infrastructure;
 
 namespace Engine.IntegrationTests.Drain;
@@ -7,7 +8,10 @@ namespace Engine.IntegrationTests.Drain;
 /// <summary>
 /// SIGTERM to the `engine` binary: /ready turns 503, the listener closes, in-flight requests
 /// finish with <c>connection: close</c>, idle connections are closed, and the process exits 0.
+/// In the drill collection: the load test saturates the machine, and the drills (the soak's
+/// memory slope above all) must not run beside it.
 /// </summary>
+[Collection(DrillCollection.Name)]
 public sealed class GracefulDrainTests : IAsyncLifetime
 {
     private readonly string _configDir = Directory.CreateTempSubdirectory("engine-drain-").FullName;
