@@ -13,6 +13,7 @@ have haproxy  || need_apt+=(haproxy)
 have wrk      || need_apt+=(wrk)
 have ip       || need_apt+=(iproute2)
 have python3  || need_apt+=(python3)
+have setpriv  || need_apt+=(util-linux)   # transparent-mode tests run the engine and apps as other users
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

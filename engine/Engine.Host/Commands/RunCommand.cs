@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Engine.Admin;
 using Engine.Config.Binding;
 using Engine.Hosting;
+using Engine.Interception;
 using Engine.Telemetry;
 using Engine.Telemetry.AccessLogs;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Engine.Host.Commands;
 
 /// <summary>
-/// <c>engine run --config PATH… --listen HOST:PORT [--namespace NS] [--labels k=v,…]
+/// <c>engine run --config PATH… [--listen HOST:PORT] [--transparent …] [--namespace NS] [--labels k=v,…]
 /// [--admin HOST:PORT|none] [--access-log stdout|off|PATH] [--access-log-format text|envoy|json]
 /// [--drain-timeout 5s]</c>.
 /// </summary>
@@ -32,8 +33,14 @@ internal static class RunCommand
         var accessLogFormat = new Option<string>("--access-log-format") { Description = "text (Istio's default), envoy (Envoy's default) or json", DefaultValueFactory = _ => "text" };
         var drainTimeout = new Option<string>("--drain-timeout") { Description = "On SIGTERM, how long in-flight requests get to finish (e.g. 5s, 500ms)", DefaultValueFactory = _ => "5s" };
         var limits = new ProxyLimitOptions();
+        var transparent = new TransparentCommandOptions();
         var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, logLevel, admin, accessLog, accessLogFormat, drainTimeout };
         limits.AddTo(command);
+        foreach (var option in transparent.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((result, _) =>
         {
             if (!limits.TryRead(result, out var proxy, out var problem))
@@ -42,33 +49,49 @@ internal static class RunCommand
                 return Task.FromResult(2);
             }
 
-            return RunAsync(new RunArguments(
-                result.GetValue(config) ?? [],
-                result.GetValue(listen),
-                result.GetValue(ns)!,
-                result.GetValue(labels),
-                result.GetValue(logLevel)!,
-                result.GetValue(admin),
-                result.GetValue(accessLog)!,
-                result.GetValue(accessLogFormat)!,
-                result.GetValue(drainTimeout)!,
-                proxy));
+            var (interception, identity, error) = transparent.Parse(result);
+            return error is not null
+                ? Fail(error)
+                : RunAsync(new RunArguments(
+                    result.GetValue(config) ?? [],
+                    result.GetValue(listen),
+                    result.GetValue(ns)!,
+                    result.GetValue(labels),
+                    result.GetValue(logLevel)!,
+                    result.GetValue(admin),
+                    result.GetValue(accessLog)!,
+                    result.GetValue(accessLogFormat)!,
+                    result.GetValue(drainTimeout)!,
+                    proxy,
+                    interception,
+                    identity));
         });
         return command;
     }
 
+    private static async Task<int> Fail(string error)
+    {
+        await Console.Error.WriteLineAsync("engine: " + error).ConfigureAwait(false);
+        return 2;
+    }
+
     private static async Task<int> RunAsync(RunArguments args)
     {
-        if (args.ConfigPaths.Length == 0 || args.Listen is null)
+        if (args.ConfigPaths.Length == 0 || (args.Listen is null && args.Interception is null))
         {
             await Console.Error.WriteLineAsync(GettingStarted).ConfigureAwait(false);
             return 2;
         }
 
+        // Become the proxy user first: nothing below (config files, sockets) should happen as root.
+        if (args.Identity is { } id && ProxyIdentity.Become(id.Uid, id.Gid) is { } identityError)
+        {
+            return await Fail($"--uid {id.Uid}: {identityError}").ConfigureAwait(false);
+        }
+
         if (!TryParseArguments(args, out var parsed, out var usageError))
         {
-            await Console.Error.WriteLineAsync("engine: " + usageError).ConfigureAwait(false);
-            return 2;
+            return await Fail(usageError).ConfigureAwait(false);
         }
 
         // Signals are taken over before anything listens, so that no SIGTERM is ever fatal.
@@ -112,7 +135,7 @@ internal static class RunCommand
             {
                 adminEndpoint = await adminServer.ListenAsync(parsed.Admin!).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or Microsoft.AspNetCore.Connections.AddressInUseException)
+            catch (Exception e) when (IsListenFailure(e))
             {
                 if (args.Admin is not null)
                 {
@@ -125,18 +148,32 @@ internal static class RunCommand
             }
         }
 
+        var listening = new List<string>();
         try
         {
-            await sidecar.ListenAsync(parsed.Listen).ConfigureAwait(false);
+            if (parsed.Listen is { } endpoint)
+            {
+                listening.Add((await sidecar.ListenAsync(endpoint).ConfigureAwait(false)).ToString() ?? "?");
+            }
+
+            if (args.Interception is { } interception)
+            {
+                var ports = await sidecar.ListenTransparentAsync(interception, loggerFactory).ConfigureAwait(false);
+                listening.Add($"{ports[0]} (outbound capture), {ports[1]} (inbound capture)");
+                if (ProxyIdentity.EffectiveUserId == 0)
+                {
+                    logger.LogWarning("transparent mode as root: the capture rules exempt the proxy uid (scripts/iptables.sh --proxy-uid, Istio's 1337), so unless root is that uid every upstream connection is captured again; run with --uid 1337 or under setpriv");
+                }
+            }
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or Microsoft.AspNetCore.Connections.AddressInUseException)
+        catch (Exception e) when (IsListenFailure(e))
         {
-            await Console.Error.WriteLineAsync($"engine: cannot listen on {parsed.Listen}: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"engine: cannot listen on {(object?)parsed.Listen ?? "the capture ports"}: {e.Message}").ConfigureAwait(false);
             return 1;
         }
 
         logger.LogInformation("{Summary}", StartupSummary.Format(
-            VersionCommand.Version, sidecar.Server.Endpoints, adminEndpoint, load.Snapshot, sidecar.Server.Config, load.Warnings.Count(), accessLog));
+            VersionCommand.Version, listening, adminEndpoint, load.Snapshot, sidecar.Server.Config, load.Warnings.Count(), accessLog));
 
         // Live reload: file changes (debounced) and SIGHUP (at once). A broken file keeps the last
         // good configuration serving; each error is logged with its file and line.
@@ -165,10 +202,14 @@ internal static class RunCommand
         return 0;
     }
 
+    private static bool IsListenFailure(Exception e)
+        => e is System.Net.Sockets.SocketException or IOException or Microsoft.AspNetCore.Connections.AddressInUseException;
+
     private static bool TryParseArguments(RunArguments args, out ParsedRunArguments parsed, out string error)
     {
         parsed = null!;
-        if (!CommonOptions.TryParseEndpoint(args.Listen!, out var listen))
+        IPEndPoint? listen = null;
+        if (args.Listen is not null && !CommonOptions.TryParseEndpoint(args.Listen, out listen))
         {
             error = $"--listen '{args.Listen}' is not HOST:PORT (for example 127.0.0.1:15001)";
             return false;
@@ -222,6 +263,11 @@ internal static class RunCommand
 
           engine run --config samples/bookinfo/mesh --config samples/bookinfo/routes/jason-v2-v3.yaml --listen 127.0.0.1:15001
 
+        or, for traffic redirected by iptables (scripts/iptables.sh install), transparent mode
+        as the proxy user the rules exempt:
+
+          engine run --config samples/bookinfo/mesh --transparent --uid 1337
+
         --config takes Istio YAML (VirtualService, DestinationRule, ServiceEntry, WorkloadEntry):
         a file or a folder, repeatable. Check a configuration without running it:
 
@@ -234,8 +280,9 @@ internal static class RunCommand
 
     private sealed record RunArguments(
         string[] ConfigPaths, string? Listen, string Namespace, string? Labels, string LogLevel,
-        string? Admin, string AccessLog, string AccessLogFormat, string DrainTimeout, Engine.Proxy.ProxyOptions Proxy);
+        string? Admin, string AccessLog, string AccessLogFormat, string DrainTimeout,
+        Engine.Proxy.ProxyOptions Proxy, TransparentOptions? Interception, (uint Uid, uint Gid)? Identity);
 
     private sealed record ParsedRunArguments(
-        IPEndPoint Listen, Dictionary<string, string> Labels, IPEndPoint? Admin, AccessLogFormat AccessLogFormat, TimeSpan DrainTimeout);
+        IPEndPoint? Listen, Dictionary<string, string> Labels, IPEndPoint? Admin, AccessLogFormat AccessLogFormat, TimeSpan DrainTimeout);
 }

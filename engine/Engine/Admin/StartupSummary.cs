@@ -14,7 +14,7 @@ internal static class StartupSummary
 {
     public static string Format(
         string version,
-        IReadOnlyList<EndPoint> listeners,
+        IReadOnlyList<string> listeners,
         EndPoint? admin,
         ConfigSnapshot snapshot,
         RuntimeConfig config,

@@ -86,6 +86,7 @@ internal sealed partial class Http1ProxySession
         _requestChunks = new ChunkedDecoder(_limits);
         _responseChunks = new ChunkedDecoder(_limits);
         _timer = new ConnectionTimer(server.Time, _input);
+        server.Attach(connection, this); // a drain can close this connection while it is idle
     }
 
     private string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";

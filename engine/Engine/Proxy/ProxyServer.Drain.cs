@@ -21,7 +21,8 @@ namespace Engine.Proxy;
 /// went idle is left a moment: its client is most likely writing the next request, which will
 /// then be answered with <c>connection: close</c>; closing it instead would lose that request
 /// on the wire (the unavoidable HTTP/1.1 keep-alive race, RFC 9112 §9.6).</item>
-/// <item>The drain ends when no connection is left, or at the timeout, when the rest are cut.</item>
+/// <item>The drain ends when no connection is left, or at the timeout, when the rest are cut
+/// (transparent L4 passthrough flows are given the drain time too, then end with <see cref="Stopping"/>).</item>
 /// </list>
 /// </remarks>
 internal sealed partial class ProxyServer
@@ -39,9 +40,9 @@ internal sealed partial class ProxyServer
         var started = Stopwatch.GetTimestamp();
         await StopListeningAsync().ConfigureAwait(false);
         _draining = true;
-        foreach (var session in _sessions.Values)
+        foreach (var session in _connections.Values)
         {
-            session.OnDrainStarted();
+            session?.OnDrainStarted();
         }
 
         var grace = DrainIdleGrace < timeout ? DrainIdleGrace : timeout;
@@ -55,9 +56,9 @@ internal sealed partial class ProxyServer
             }
 
             var idleBefore = Stopwatch.GetTimestamp() - graceTicks;
-            foreach (var session in _sessions.Values)
+            foreach (var session in _connections.Values)
             {
-                session.CloseIfIdle(idleBefore);
+                session?.CloseIfIdle(idleBefore);
             }
 
             try
@@ -69,9 +70,11 @@ internal sealed partial class ProxyServer
             }
         }
 
-        // Timeout (or a second signal): whatever is still open is cut.
+        // Timeout (or a second signal): whatever is still open is cut, L4 passthrough flows
+        // (which follow Stopping) included.
+        await _stopping.CancelAsync().ConfigureAwait(false);
         var cut = 0;
-        foreach (var connection in _sessions.Keys)
+        foreach (var connection in _connections.Keys)
         {
             connection.Abort(new ConnectionAbortedException("drain timeout"));
             cut++;
@@ -88,12 +91,13 @@ internal sealed partial class ProxyServer
             return;
         }
 
+        // Unbinding ends the accept loops (AcceptAsync returns null). Stopping is not cancelled
+        // here: L4 passthrough flows follow it, and they get the drain time too.
         foreach (var listener in _listeners)
         {
             await listener.UnbindAsync().ConfigureAwait(false);
         }
 
-        await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
         foreach (var listener in _listeners)
         {
