@@ -60,7 +60,7 @@ internal sealed partial class Http1ProxySession
         var rule = match.Rule!;
         var action = rule.Action;
         _action = action;
-        _routeName = rule.Name;
+        _routeName = rule.RouteNameFor(match.MatchIndex);
         _matchedUri = rule.Matches.Length == 0 ? null : rule.Matches[match.MatchIndex].Uri;
 
         // Redirects and direct responses bypass the CORS filter (Envoy).
