@@ -480,7 +480,7 @@ start_target() {
   TARGET_PID=""
   case "$target" in
     direct) return 0 ;;
-    engine) taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:${PORT[engine]}" --log-level warn >"$log_file" 2>&1 & ;;
+    engine) taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:${PORT[engine]}" --log-level warn --access-log off --admin none >"$log_file" 2>&1 & ;;
     nginx) taskset -c "$PROXY_CPU" nginx -c "$RUN_DIR/nginx-proxy.conf" -e "$RUN_DIR/nginx-proxy-error.log" >"$log_file" 2>&1 & ;;
     haproxy) taskset -c "$PROXY_CPU" haproxy -db -f "$RUN_DIR/haproxy.cfg" >"$log_file" 2>&1 & ;;
     yarp) taskset -c "$PROXY_CPU" "$YARP" --listen "127.0.0.1:${PORT[yarp]}" --upstream "http://127.0.0.1:$UPSTREAM_PORT/" >"$log_file" 2>&1 & ;;
@@ -847,7 +847,7 @@ done
 if [[ ",$TARGETS," == *",engine,"* ]]; then
   log "engine start-to-ready (5 starts, first accepted connection)"
   taskset -c "$LOAD_CPU" "$LOADGEN" startup --connect "127.0.0.1:$STARTUP_PORT" --runs 5 --json "$RUN_DIR/startup.json" -- \
-    taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:$STARTUP_PORT" --log-level warn \
+    taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:$STARTUP_PORT" --log-level warn --access-log off --admin none \
     2>&1 | sed 's/^/  /' >&2 || log "  startup measurement failed"
 fi
 

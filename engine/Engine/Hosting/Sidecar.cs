@@ -27,6 +27,7 @@ internal sealed class Sidecar : IAsyncDisposable
     private readonly ITimer _sweeper;
     private readonly Lock _reloadLock = new();
     private ConfigLoadResult? _lastLoad;
+    private ConfigSnapshot? _snapshot;
     private ConfigWatcher? _watcher;
     private int _reloads;
     private int _reloadFailures;
@@ -47,6 +48,9 @@ internal sealed class Sidecar : IAsyncDisposable
     public ProxyServer Server { get; }
 
     public UpstreamPools Pools => _pools;
+
+    /// <summary>The resources the running configuration was built from (for /config_dump); null before the first good load.</summary>
+    public ConfigSnapshot? Snapshot => Volatile.Read(ref _snapshot);
 
     /// <summary>The outcome of the last load (successful or not).</summary>
     public ConfigLoadResult? LastLoad => Volatile.Read(ref _lastLoad);
@@ -91,6 +95,7 @@ internal sealed class Sidecar : IAsyncDisposable
             var (config, generation) = _builder.Build(snapshot.VirtualServices, snapshot.DestinationRules, snapshot.ServiceEntries, snapshot.WorkloadEntries, compile, diagnostics.Add);
             Server.Publish(config);
             generation.Commit();
+            Volatile.Write(ref _snapshot, snapshot);
             result = result with { Diagnostics = [.. result.Diagnostics, .. diagnostics] };
             if (!first)
             {

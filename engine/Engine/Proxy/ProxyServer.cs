@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Engine.Telemetry;
 using Engine.Transport;
@@ -10,9 +11,9 @@ namespace Engine.Proxy;
 /// <summary>
 /// The running proxy: listeners, the current configuration, and the sessions they start. The
 /// configuration is swapped with <see cref="Publish"/> (one reference write); each request reads
-/// it once and finishes on that snapshot.
+/// it once and finishes on that snapshot. Shutdown is a drain (ProxyServer.Drain.cs).
 /// </summary>
-internal sealed class ProxyServer : IAsyncDisposable
+internal sealed partial class ProxyServer : IAsyncDisposable
 {
     private readonly IConnectionListenerFactory _listenerFactory;
     private readonly List<IConnectionListener> _listeners = [];
@@ -20,6 +21,12 @@ internal sealed class ProxyServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private RuntimeConfig _config;
     private int _activeConnections;
+    private long _connectionsAccepted;
+
+    // Every open connection, with its HTTP session once it has one (the drain closes idle ones and
+    // cuts what is left at its timeout). Null for a transparent-listener connection that has not
+    // (or never will, for L4 passthrough) become an HTTP session.
+    private readonly ConcurrentDictionary<ConnectionContext, IDrainableSession?> _connections = new();
     private volatile bool _draining;
     private volatile bool _overloaded;
     private long _rejectedConnections;
@@ -66,6 +73,9 @@ internal sealed class ProxyServer : IAsyncDisposable
     public bool Draining => _draining;
 
     public int ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    /// <summary>Downstream connections accepted since start (<c>envoy_http_downstream_cx_total</c>).</summary>
+    public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
 
     /// <summary>Connections refused because of <see cref="ProxyOptions.MaxConnections"/>.</summary>
     public long RejectedConnections => Interlocked.Read(ref _rejectedConnections);
@@ -120,6 +130,8 @@ internal sealed class ProxyServer : IAsyncDisposable
     private async Task RunConnectionAsync(ConnectionContext connection, ConnectionDelegate? handler)
     {
         var active = Interlocked.Increment(ref _activeConnections);
+        Interlocked.Increment(ref _connectionsAccepted);
+        _connections[connection] = null;
         try
         {
             if (Options.MaxConnections > 0 && active > Options.MaxConnections)
@@ -144,8 +156,27 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _activeConnections);
-            await connection.DisposeAsync().ConfigureAwait(false);
+            _connections.TryRemove(connection, out _);
+
+            // Counted until the transport has sent the last bytes and closed: a drain that sees
+            // no connection left can let the process exit without cutting a response short.
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _activeConnections);
+            }
+        }
+    }
+
+    /// <summary>An HTTP session started on <paramref name="connection"/> (directly or behind a transparent listener): the drain can now close it when idle.</summary>
+    internal void Attach(ConnectionContext connection, IDrainableSession session)
+    {
+        if (_connections.ContainsKey(connection))
+        {
+            _connections[connection] = session;
         }
     }
 
@@ -155,14 +186,8 @@ internal sealed class ProxyServer : IAsyncDisposable
     {
         _draining = true;
         _heapWatch?.Dispose();
+        await StopListeningAsync().ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var listener in _listeners)
-        {
-            await listener.UnbindAsync().ConfigureAwait(false);
-            await listener.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
         _stopping.Dispose();
     }
 }

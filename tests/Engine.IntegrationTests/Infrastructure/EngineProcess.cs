@@ -111,6 +111,7 @@ internal sealed class EngineProcess : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(timeoutMs);
         await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        _process.WaitForExit(); // drains the asynchronous output readers: the last lines are in Output
         return _process.ExitCode;
     }
 
