@@ -111,6 +111,11 @@ if [ "$MICRO" = 1 ]; then
   command -v dotnet >/dev/null || { echo "bench: the .NET SDK (dotnet) is required" >&2; exit 1; }
   artifacts="$ROOT/artifacts/benchmarks"
   rm -rf "$artifacts/results"
+  # Timings mean little on a machine other processes keep busy: say how busy it was.
+  busy_before=$(awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat)
+  sleep 1
+  busy_after=$(awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat)
+  machine_busy=$(echo "$busy_before $busy_after" | awk '{ printf("%d", ($3 - $1) * 100 / ($4 - $2 > 0 ? $4 - $2 : 1)) }')
   log "BenchmarkDotNet: --filter '$MICRO_FILTER' --job $MICRO_JOB (a few minutes)"
   dotnet run -c Release --project perf/Engine.Benchmarks -- \
     --filter "$MICRO_FILTER" --job "$MICRO_JOB" --artifacts "$artifacts" --stopOnFirstError
@@ -132,6 +137,8 @@ if [ "$MICRO" = 1 ]; then
     echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(git rev-parse --short HEAD 2>/dev/null || echo '?') with"
     echo "\`scripts/bench.sh --micro --micro-job $MICRO_JOB --micro-filter '$MICRO_FILTER'\`."
     echo "BenchmarkDotNet's short job (3 iterations) is for trends and allocations, not for the last percent."
+    echo "Other processes kept the machine ${machine_busy}% busy when the run started$([ "$machine_busy" -gt 20 ] && echo ': timings are inflated by that; allocations are exact')."
+
     echo "\`Allocated\` is bytes per operation: \`-\` means none."
     echo
     for report in "$dest"/*.md; do
@@ -247,6 +254,8 @@ cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
   [ "$UPROBES" = 0 ] || perf probe -q -d 'enginebench:*' >/dev/null 2>&1 || true
+  # An interrupted run leaves no empty report folder behind.
+  rmdir "$OUT" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -471,7 +480,7 @@ start_target() {
   TARGET_PID=""
   case "$target" in
     direct) return 0 ;;
-    engine) taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:${PORT[engine]}" --log-level warn >"$log_file" 2>&1 & ;;
+    engine) taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:${PORT[engine]}" --log-level warn --access-log off --admin none >"$log_file" 2>&1 & ;;
     nginx) taskset -c "$PROXY_CPU" nginx -c "$RUN_DIR/nginx-proxy.conf" -e "$RUN_DIR/nginx-proxy-error.log" >"$log_file" 2>&1 & ;;
     haproxy) taskset -c "$PROXY_CPU" haproxy -db -f "$RUN_DIR/haproxy.cfg" >"$log_file" 2>&1 & ;;
     yarp) taskset -c "$PROXY_CPU" "$YARP" --listen "127.0.0.1:${PORT[yarp]}" --upstream "http://127.0.0.1:$UPSTREAM_PORT/" >"$log_file" 2>&1 & ;;
@@ -572,31 +581,40 @@ measure_rate_once() {
 # kept well below saturation: counts per request stay exact, timings do not); perf samples the
 # on-CPU stacks under wrk at 64 connections (AOT and C binaries have native symbols).
 # ---------------------------------------------------------------------------------------------
-profile_target() {
-  local target=$1 port=${PORT[$1]} requests tids=() args=() tid spid
-  local dir="$OUT"
+# Counts every syscall of every thread of the target while engine-loadgen sends PATH at RATE/s
+# for 5 s, and appends a per-request table to profile.md.
+strace_pass() {
+  local target=$1 path=$2 rate=$3 port=${PORT[$1]} dir="$OUT" requests tids=() args=() tid spid pid
   mapfile -t tp < <(tree_pids "$TARGET_PID")
   for pid in "${tp[@]}"; do
     for tid in /proc/"$pid"/task/*; do tids+=("${tid##*/}"); done
   done
   for tid in "${tids[@]}"; do args+=(-p "$tid"); done
-  strace -f -c -o "$dir/strace-$target.txt" "${args[@]}" 2>/dev/null &
+  strace -f -c -o "$dir/strace-$target-$path.txt" "${args[@]}" 2>/dev/null &
   spid=$!
   PIDS+=("$spid")
   sleep 1
-  taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" --rate 2000 \
-    --connections 16 --duration 5s --warmup 0s --progress 0 --json "$dir/strace-$target-load.json" >/dev/null 2>&1 || true
+  taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/$path" --host "$SERVICE_HOST" --rate "$rate" \
+    --connections 16 --duration 5s --warmup 0s --progress 0 --json "$dir/strace-$target-$path-load.json" >/dev/null 2>&1 || true
   kill -INT "$spid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.05; done
   stop_pid "$spid"
-  requests=$(awk -F': ' '/"completed"/ { gsub(/[^0-9]/, "", $2); print $2; exit }' "$dir/strace-$target-load.json" 2>/dev/null)
+  requests=$(awk -F': ' '/"completed"/ { gsub(/[^0-9]/, "", $2); print $2; exit }' "$dir/strace-$target-$path-load.json" 2>/dev/null || true)
   requests=${requests:-0}
   # strace -c table: % time, seconds, usecs/call, calls, [errors,] syscall.
-  awk -v t="$target" -v n="$requests" 'BEGIN { printf("### %s: syscalls per request (%d requests at 2,000/s)\n\n| syscall | calls/request | errors/request |\n|---|---:|---:|\n", t, n) }
+  awk -v t="$target" -v n="$requests" -v p="/$path" -v r="$rate" 'BEGIN { printf("### %s: syscalls per request, %s (%d requests at %s/s)\n\n| syscall | calls/request | errors/request |\n|---|---:|---:|\n", t, p, n, r) }
     /^-/ || /^%/ || NF < 5 { next }
     $NF == "total" { total = $4; terr = (NF == 6 ? $5 : 0); next }
     { calls = $4; errs = (NF == 6 ? $5 : 0); if (n > 0 && calls / n >= 0.01) printf("| %s | %.2f | %.2f |\n", $NF, calls / n, errs / n) }
-    END { if (n > 0) printf("| **total** | **%.2f** | %.2f |\n\n", total / n, terr / n) }' "$dir/strace-$target.txt" >> "$dir/profile.md"
+    END { if (n > 0) printf("| **total** | **%.2f** | %.2f |\n\n", total / n, terr / n) }' "$dir/strace-$target-$path.txt" >> "$dir/profile.md"
+}
+
+profile_target() {
+  local target=$1 port=${PORT[$1]}
+  local dir="$OUT"
+  strace_pass "$target" small 2000
+  strace_pass "$target" 64k 1000
+  mapfile -t tp < <(tree_pids "$TARGET_PID")
 
   # CPU profile under wrk, 64 connections.
   perf record -q -F 999 -g -o "$dir/perf-$target.data" -p "$(IFS=,; echo "${tp[*]}")" -- sleep 6 >/dev/null 2>&1 &
@@ -695,7 +713,7 @@ if [ "$PROFILE" = 1 ]; then
     echo "# Where the time goes — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo
     echo "From \`scripts/bench.sh --profile\`. Each proxy pinned to core $PROXY_CPU; small body; Host: $SERVICE_HOST."
-    echo "Syscall counts are every thread's, per completed request (strace -c -f while engine-loadgen sends 2,000 requests/s)."
+    echo "Syscall counts are every thread's, per completed request (strace -c -f while engine-loadgen sends 2,000 requests/s of /small, then 1,000/s of /64k)."
     echo
   } > "$OUT/profile.md"
   for target in "${TARGET_LIST[@]}"; do
@@ -829,7 +847,7 @@ done
 if [[ ",$TARGETS," == *",engine,"* ]]; then
   log "engine start-to-ready (5 starts, first accepted connection)"
   taskset -c "$LOAD_CPU" "$LOADGEN" startup --connect "127.0.0.1:$STARTUP_PORT" --runs 5 --json "$RUN_DIR/startup.json" -- \
-    taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:$STARTUP_PORT" --log-level warn \
+    taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:$STARTUP_PORT" --log-level warn --access-log off --admin none \
     2>&1 | sed 's/^/  /' >&2 || log "  startup measurement failed"
 fi
 

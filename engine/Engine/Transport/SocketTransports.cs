@@ -38,8 +38,8 @@ internal static class SocketTransports
             NoDelay = true,
             Backlog = settings.Backlog,
             IOQueueCount = settings.IOQueueCount,
-            MaxReadBufferSize = settings.MaxBufferedBytes,
-            MaxWriteBufferSize = settings.MaxBufferedBytes,
+            MaxReadBufferSize = settings.MaxReadBufferedBytes,
+            MaxWriteBufferSize = settings.MaxWriteBufferedBytes,
         };
         SetMemoryPoolFactory(options, new PinnedBlockMemoryPoolFactory(settings.BlockSize, settings.MaxRetainedBlocks));
         return new SocketTransportFactory(Options.Create(options), loggerFactory ?? NullLoggerFactory.Instance);
@@ -52,8 +52,8 @@ internal static class SocketTransports
             UnsafePreferInlineScheduling = true,
             WaitForDataBeforeAllocatingBuffer = true,
             IOQueueCount = settings.IOQueueCount,
-            MaxReadBufferSize = settings.MaxBufferedBytes,
-            MaxWriteBufferSize = settings.MaxBufferedBytes,
+            MaxReadBufferSize = settings.MaxReadBufferedBytes,
+            MaxWriteBufferSize = settings.MaxWriteBufferedBytes,
         };
         SetMemoryPoolFactory(options, new PinnedBlockMemoryPoolFactory(settings.BlockSize, settings.MaxRetainedBlocks));
         return new SocketConnectionContextFactory(options, logger ?? NullLogger.Instance);

@@ -175,7 +175,9 @@ internal sealed class Http1ConnectionPool
             connection.RequestsServed++;
         }
 
-        if (_retired || connection.IsClosed
+        // Bytes already waiting after a complete response (a body on a 204/304/HEAD answer, more
+        // than Content-Length) must never prefix the next response: such a connection is dropped.
+        if (_retired || !connection.IsIdleHealthy()
             || (Settings.MaxRequestsPerConnection > 0 && connection.RequestsServed >= Settings.MaxRequestsPerConnection)
             || (Settings.MaxConnectionDuration > TimeSpan.Zero && Stopwatch.GetElapsedTime(connection.OpenedAt) >= Settings.MaxConnectionDuration))
         {

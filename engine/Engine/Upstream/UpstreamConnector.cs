@@ -14,6 +14,17 @@ internal sealed class UpstreamConnector : IDisposable
     public async ValueTask<(ConnectOutcome Outcome, Microsoft.AspNetCore.Connections.ConnectionContext? Context)> ConnectAsync(
         IPEndPoint endpoint, TimeSpan timeout, TcpKeepaliveSettings? keepalive, CancellationToken cancellationToken)
     {
+        var (outcome, socket) = await ConnectSocketAsync(endpoint, timeout, keepalive, cancellationToken).ConfigureAwait(false);
+        return (outcome, socket is null ? null : _factory.Create(socket));
+    }
+
+    /// <summary>
+    /// Connects a bare socket (L4 proxying needs one: the transport cannot half-close), optionally
+    /// from a given local address (transparent inbound delivery binds 127.0.0.6 / ::6 first).
+    /// </summary>
+    public static async ValueTask<(ConnectOutcome Outcome, Socket? Socket)> ConnectSocketAsync(
+        IPEndPoint endpoint, TimeSpan timeout, TcpKeepaliveSettings? keepalive, CancellationToken cancellationToken, IPAddress? source = null)
+    {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (keepalive is not null)
         {
@@ -24,8 +35,13 @@ internal sealed class UpstreamConnector : IDisposable
         timeoutSource.CancelAfter(timeout);
         try
         {
+            if (source is not null)
+            {
+                socket.Bind(new IPEndPoint(source, 0));
+            }
+
             await socket.ConnectAsync(endpoint, timeoutSource.Token).ConfigureAwait(false);
-            return (ConnectOutcome.Connected, _factory.Create(socket));
+            return (ConnectOutcome.Connected, socket);
         }
         catch (OperationCanceledException)
         {

@@ -62,6 +62,39 @@ internal sealed class HpackDynamicTable
     }
 
     /// <summary>
+    /// The encoder's look-up: position of the newest entry with this name (ASCII case ignored; entry
+    /// names are lowercase) and value, or -1; <paramref name="namePosition"/> is the newest entry with
+    /// the name alone, or -1. Entries are filtered by their lengths before any byte is compared.
+    /// </summary>
+    public int Find(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, out int namePosition)
+    {
+        namePosition = -1;
+        var slot = _newest;
+        for (var position = 0; position < _count; position++)
+        {
+            ref readonly var entry = ref _entries[slot];
+            slot = slot == 0 ? _entries.Length - 1 : slot - 1;
+            if (entry.NameLength != name.Length
+                || !System.Text.Ascii.EqualsIgnoreCase(new ReadOnlySpan<byte>(_bytes, entry.Offset, entry.NameLength), name))
+            {
+                continue;
+            }
+
+            if (entry.ValueLength == value.Length && new ReadOnlySpan<byte>(_bytes, entry.Offset + entry.NameLength, entry.ValueLength).SequenceEqual(value))
+            {
+                return position;
+            }
+
+            if (namePosition < 0)
+            {
+                namePosition = position;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
     /// Inserts a field as the newest entry (RFC 7541 §4.4): evicts until it fits; an entry larger than
     /// the maximum size empties the table and is not added. <paramref name="name"/> may be the name of
     /// an entry of this table that is about to be evicted (§4.4 cautions about exactly that).

@@ -20,7 +20,13 @@ namespace Engine.Protocols.Hpack;
 /// ids, paths with a query…) are sent without indexing so they do not evict the useful entries.</item>
 /// <item>authorization, proxy-authorization, cookie and set-cookie, and any field the peer sent as
 /// never-indexed, are sent never-indexed (§7.1.3; §6.2.3: an intermediary MUST keep that).</item>
-/// <item>A string is Huffman-coded when that is shorter (it almost always is for text).</item>
+/// <item>Strings are sent raw by default; with <c>huffman: true</c> a string is Huffman-coded when
+/// that is strictly shorter. Measured on the 12-field browser request (min of 300 rounds, Release):
+/// encode with the table and raw strings 502 ns / 191 B, with Huffman 698 ns / 142 B; stateless raw
+/// 364 ns / 560 B, stateless Huffman 959 ns / 427 B; and the receiver decodes raw blocks in ~430 ns
+/// against 720–1360 ns Huffman-coded. A sidecar's hops are pod-local or one network hop: CPU per
+/// request matters more than 50 bytes, so the table is on and Huffman off unless configured
+/// (<see cref="Http2.Http2Limits.EncoderHuffman"/>).</item>
 /// </list>
 /// Pass <c>maxTableSize: 0</c> for a stateless encoder that never indexes.
 /// </summary>
@@ -46,13 +52,16 @@ public sealed class HpackEncoder
 
     /// <param name="maxTableSize">Most dynamic-table memory to use whatever the peer allows; 0 never indexes.</param>
     /// <param name="huffman">Huffman-code strings when shorter.</param>
-    public HpackEncoder(int maxTableSize = 4096, bool huffman = true)
+    public HpackEncoder(int maxTableSize = 4096, bool huffman = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxTableSize);
         _table = new HpackDynamicTable(maxTableSize);
         _huffman = huffman;
         Reset();
     }
+
+    /// <summary>The encoder the limits describe (<see cref="Http2Limits.EncoderTableSize"/>, <see cref="Http2Limits.EncoderHuffman"/>).</summary>
+    public static HpackEncoder FromLimits(in Http2Limits limits) => new(limits.EncoderTableSize, limits.EncoderHuffman);
 
     /// <summary>Dynamic table size now (for tests and stats).</summary>
     public int DynamicTableSize => _table.Size;
@@ -190,24 +199,10 @@ public sealed class HpackEncoder
             return WriteLiteral(0x00, 4, nameIndex, name, value, destination);
         }
 
-        var dynamicName = -1;
-        for (var position = 0; position < _table.Count; position++)
+        var found = _table.Find(name, value, out var dynamicName);
+        if (found >= 0)
         {
-            var entryName = _table.NameAt(position);
-            if (entryName.Length != name.Length || !Ascii.EqualsIgnoreCase(entryName, name))
-            {
-                continue;
-            }
-
-            if (_table.ValueAt(position).SequenceEqual(value))
-            {
-                return WriteIndexed(HpackStaticTable.Count + 1 + position, destination);
-            }
-
-            if (dynamicName < 0)
-            {
-                dynamicName = position;
-            }
+            return WriteIndexed(HpackStaticTable.Count + 1 + found, destination);
         }
 
         if (nameIndex == 0 && dynamicName >= 0)

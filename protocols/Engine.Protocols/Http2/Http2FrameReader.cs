@@ -43,9 +43,7 @@ public static class Http2FrameReader
         }
         else if (buffer.Length >= Http2FrameHeader.Size)
         {
-            Span<byte> bytes = stackalloc byte[Http2FrameHeader.Size];
-            buffer.Slice(0, Http2FrameHeader.Size).CopyTo(bytes);
-            header = Http2FrameHeader.Read(bytes);
+            header = ReadSplitHeader(buffer);
         }
         else
         {
@@ -70,21 +68,10 @@ public static class Http2FrameReader
 
         // The fixed fields (at most 8 octets) straight from the first segment, or copied when the
         // frame straddles segments.
-        Span<byte> copy = stackalloc byte[FixedFieldsMax];
-        scoped ReadOnlySpan<byte> fields;
-        if (first.Length >= total)
-        {
-            fields = first.Slice(Http2FrameHeader.Size, header.Length);
-        }
-        else
-        {
-            var copied = Math.Min(header.Length, FixedFieldsMax);
-            buffer.Slice(Http2FrameHeader.Size, copied).CopyTo(copy);
-            fields = copy[..copied];
-        }
-
         var payload = buffer.Slice(Http2FrameHeader.Size, header.Length);
-        error = ReadPayload(header, payload, fields, out frame);
+        error = first.Length >= total
+            ? ReadPayload(header, payload, first.Slice(Http2FrameHeader.Size, header.Length), out frame)
+            : ReadSplitPayload(header, payload, out frame);
         if (error != Http2Error.None && Http2ErrorTable.IsConnectionError(error))
         {
             return Http2ReadStatus.ConnectionError;
@@ -92,6 +79,23 @@ public static class Http2FrameReader
 
         consumed = payload.End;
         return error == Http2Error.None ? Http2ReadStatus.Frame : Http2ReadStatus.StreamError;
+    }
+
+    /// <summary>A header that straddles segments (rare: kept out of the main path, with its copy).</summary>
+    private static Http2FrameHeader ReadSplitHeader(in ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> bytes = stackalloc byte[Http2FrameHeader.Size];
+        buffer.Slice(0, Http2FrameHeader.Size).CopyTo(bytes);
+        return Http2FrameHeader.Read(bytes);
+    }
+
+    /// <summary>A frame that straddles segments: its fixed fields (at most 8 octets) are copied first.</summary>
+    private static Http2Error ReadSplitPayload(Http2FrameHeader header, in ReadOnlySequence<byte> payload, out Http2Frame frame)
+    {
+        Span<byte> fields = stackalloc byte[FixedFieldsMax];
+        var copied = (int)Math.Min(payload.Length, FixedFieldsMax);
+        payload.Slice(0, copied).CopyTo(fields);
+        return ReadPayload(header, payload, fields[..copied], out frame);
     }
 
     /// <summary>The rules the 9-octet header alone decides; all are connection errors.</summary>

@@ -178,4 +178,34 @@ public sealed class UpstreamFailureTests
             response.Dispose();
         }
     }
+
+    [Fact]
+    public async Task ExtraBytesAfterAResponse_NeverPrefixTheNextResponse()
+    {
+        // Content-Length says 2 but 40 bytes follow, shaped like a second response: a proxy that
+        // reused this connection would hand them to the next client as its answer.
+        await using var upstream = new ScriptedUpstream(x => x.SendAsync(
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nSMUGGLED"));
+        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port));
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await sidecar.GetAsync("svc:8080", "/" + i);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task ABodyOnA204_IsNotTakenForTheNextResponse()
+    {
+        await using var upstream = new ScriptedUpstream(x => x.SendAsync(
+            x.RequestNumber == 1 ? "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbad" : "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood"));
+        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port));
+
+        using var first = await sidecar.GetAsync("svc:8080", "/first");
+        using var second = await sidecar.GetAsync("svc:8080", "/second");
+
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        Assert.Equal("good", await second.Content.ReadAsStringAsync());
+    }
 }

@@ -42,7 +42,7 @@ public class HpackEncoderTests
     [Fact]
     public void EncodeRequest_RoundTripsThroughTheRequestDecoder()
     {
-        var encoder = new HpackEncoder();
+        var encoder = new HpackEncoder(huffman: true);
         var decoder = new HpackDecoder();
         var source = Heads.Request("POST", "https", "reviews:9080", "/api/v1/reviews?id=7", ("content-type", "application/json"), ("x-request-id", "abc"), ("authorization", "Bearer x"), ("cookie", "a=1"), ("cookie", "b=2"));
         var decoded = new HttpRequestHead();
@@ -74,9 +74,18 @@ public class HpackEncoderTests
     }
 
     [Fact]
+    public void FromLimits_DefaultIsIndexedRaw()
+    {
+        var encoder = HpackEncoder.FromLimits(Http2Limits.Default);
+        var block = Convert.ToHexStringLower(EncodeRequest(encoder, Heads.Request("GET", "http", "ab", "/")));
+        Assert.Equal("828641026162" + "84", block);
+        Assert.Equal(":authority".Length + "ab".Length + 32, encoder.DynamicTableSize);
+    }
+
+    [Fact]
     public void Stateless_NeverIndexes()
     {
-        var encoder = new HpackEncoder(maxTableSize: 0);
+        var encoder = new HpackEncoder(maxTableSize: 0, huffman: true);
         var head = Heads.Request("GET", "http", "a", "/", ("x-custom", "v"));
         var first = EncodeRequest(encoder, head);
         var second = EncodeRequest(encoder, head);
@@ -151,7 +160,7 @@ public class HpackEncoderTests
         Assert.Equal(Engine.Protocols.Http1.Http1ParseStatus.Complete, Engine.Protocols.Http1.Http1RequestParser.TryParseRequest(new System.Buffers.ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(request)), head, Engine.Protocols.Http1.Http1Limits.Default, out _, out _));
         var decoded = new HttpRequestHead();
 
-        foreach (var encoder in new[] { new HpackEncoder(), new HpackEncoder(0), new HpackEncoder(0, huffman: false) })
+        foreach (var encoder in new[] { new HpackEncoder(), new HpackEncoder(4096, huffman: true), new HpackEncoder(0, huffman: true), new HpackEncoder(0) })
         {
             Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeRequest(new HpackDecoder(), EncodeRequest(encoder, head), decoded, Http2Limits.Default));
             Assert.Equal("reviews.default.svc.cluster.local", Text(decoded, decoded.Authority));
@@ -191,7 +200,7 @@ public class HpackEncoderTests
     {
         var head = new HttpResponseHead { StatusCode = status };
         var block = new byte[HpackEncoder.GetMaxEncodedLength(head)];
-        var length = new HpackEncoder(huffman: false).EncodeResponse(head, block);
+        var length = new HpackEncoder().EncodeResponse(head, block);
         Assert.Equal(hex, Convert.ToHexStringLower(block, 0, length));
     }
 
@@ -202,7 +211,7 @@ public class HpackEncoderTests
         head.AddHeader("location"u8, Encoding.ASCII.GetBytes("/" + new string('x', 20_000)));
         head.AddHeader("Content-Length"u8, "0"u8, KnownHeader.ContentLength);
         var block = new byte[HpackEncoder.GetMaxEncodedLength(head)];
-        var length = new HpackEncoder().EncodeResponse(head, block);
+        var length = new HpackEncoder(huffman: true).EncodeResponse(head, block);
         var decoded = new HttpResponseHead();
 
         Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(new HpackDecoder(), block.AsSpan(0, length), decoded, endStream: false, Http2Limits.Default));
