@@ -39,6 +39,15 @@ internal enum ForwardError
     /// <summary>The per-try timeout expired before the response head: retried under 5xx/gateway-error/reset, else 504 UT.</summary>
     PerTryTimeout,
 
+    /// <summary>
+    /// An HTTP/2 upstream refused the stream (REFUSED_STREAM, or above its GOAWAY's last-stream-id):
+    /// nothing was processed, so retry-on refused-stream (Istio's default) sends it again; else 503 UR.
+    /// </summary>
+    UpstreamRefusedStream,
+
+    /// <summary>An HTTP/2 upstream reset the stream before its response head: 503 UR.</summary>
+    UpstreamResetStream,
+
     /// <summary>A circuit breaker tripped (max requests, pending, retries): 503 UO with x-envoy-overloaded, never retried.</summary>
     Overflow,
 }

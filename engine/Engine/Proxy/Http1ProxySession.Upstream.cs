@@ -65,7 +65,90 @@ internal sealed partial class Http1ProxySession
     }
 
     /// <summary>Whether the request can be sent again: no body, or one still whole in the input pipe.</summary>
-    private bool Replayable => !_request.HasBody || (_bodyBuffered && !_bodyConsumed);
+    private protected override bool Replayable => !_request.HasBody || (_bodyBuffered && !_bodyConsumed);
+
+    private protected override bool MayHaveBody => _request.HasBody;
+
+    private SequencePosition _peekStart;
+
+    private protected override bool TryPeekWholeBody(out ReadOnlySequence<byte> body)
+    {
+        body = default;
+        if (_request.Chunked || _request.ContentLength > _server.Options.MaxReplayBodyBytes || !_input.TryRead(out var read))
+        {
+            return false;
+        }
+
+        if (read.Buffer.Length < _request.ContentLength)
+        {
+            _input.AdvanceTo(read.Buffer.Start);
+            return false;
+        }
+
+        body = read.Buffer.Slice(0, _request.ContentLength);
+        _peekStart = body.Start;
+        _bodyBuffered = true;
+        return true;
+    }
+
+    // The downstream side of the shared attempt loop (ProxyExchange.Forward.cs), which this session
+    // uses for upstreams that speak HTTP/2; HTTP/1.1 upstreams take the inline loop in RunAsync.
+    private bool _chunkedResponse;
+
+    private protected override PipeWriter ResponseBodyWriter => _output;
+
+    private protected override bool ResponseBodyChunked => _chunkedResponse;
+
+    private protected override ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked)
+    {
+        _bodyConsumed = true;
+        return _request.Chunked
+            ? BodyCopier.CopyChunkedAsync(_input, destination, _requestChunks, encodeChunked, _received)
+            : BodyCopier.CopyLengthAsync(_input, destination, _request.ContentLength, _received, encodeChunked);
+    }
+
+    private protected override void CancelRequestBody() => _input.CancelPendingRead();
+
+    private protected override void OnRequestBodyStopped(BodyResult result)
+    {
+        if (result != BodyResult.Canceled && _input.TryRead(out var stale))
+        {
+            _input.AdvanceTo(stale.Buffer.Start); // observes a cancellation nobody consumed (see FinishRequestBody)
+        }
+    }
+
+    /// <summary>
+    /// An HTTP/2 response head for an HTTP/1.1 client: a body of unknown length goes chunked to an
+    /// HTTP/1.1 client and close-delimited to an HTTP/1.0 one; an empty one gets content-length: 0.
+    /// </summary>
+    private protected override ValueTask<bool> SendResponseHeadAsync(bool endStream)
+    {
+        var clientIs11 = _request.Version == HttpVersion.Http11;
+        var unsized = _response.ContentLength < 0;
+        _chunkedResponse = !endStream && unsized && clientIs11;
+        if ((!endStream && unsized && !clientIs11) || _server.Draining)
+        {
+            _keepAlive = false;
+        }
+
+        if (endStream && unsized && HttpResponseHead.CanHaveBody(_request.Method, _response.StatusCode) && _response.StatusCode != 304)
+        {
+            _response.AddHeader("content-length"u8, "0"u8, KnownHeader.ContentLength);
+        }
+
+        ResponseHeadSerializer.Write(_output, _response, new DownstreamResponseExtras(
+            Chunked: _chunkedResponse,
+            Close: !_keepAlive,
+            KeepAliveHeader: _keepAlive && !clientIs11,
+            ServiceTimeMs: _server.Options.SendUpstreamServiceTime ? _serviceTimeMs : -1));
+        return new ValueTask<bool>(true);
+    }
+
+    private protected override ValueTask<BodyResult> CompleteResponseAsync(HttpTrailers? trailers) => FlushDownstreamAsync();
+
+    private protected override void AbortResponse() => AbortDownstream();
+
+    private protected override void EndPeek() => _input.AdvanceTo(_peekStart);
 
     /// <summary>
     /// Takes an unread Content-Length body out of the input pipe when it is all there (a forwarded

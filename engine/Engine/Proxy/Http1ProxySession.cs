@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
+using Engine.Protocols.Http2;
 using Engine.Routing.Policies;
 using Engine.Telemetry;
 using Engine.Upstream;
@@ -35,27 +36,18 @@ namespace Engine.Proxy;
 /// the loop.
 /// </para>
 /// </remarks>
-internal sealed partial class Http1ProxySession
+internal sealed partial class Http1ProxySession : ProxyExchange
 {
-    private readonly ProxyServer _server;
     private readonly ConnectionContext _connection;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly Http1Limits _limits;
-    private readonly HttpRequestHead _request = new();
-    private readonly HttpResponseHead _response = new();
-    private readonly byte[] _scratch = new byte[16 * 1024];
-    private readonly ILogger _logger;
     private readonly ChunkedDecoder _requestChunks;
     private readonly ChunkedDecoder _responseChunks;
     private readonly ConnectionTimer _timer;
     private int _requestsOnConnection;
 
-    // Per-request state (BeginRequest resets it).
-    private ResponseFlags _flags;
-    private bool _keepAlive;
-    private int _status;
-    private long _started;
+    // Per-request state of the HTTP/1.1 side (BeginRequest resets it; the rest is in ProxyExchange).
     private BodyFraming _requestFraming;
     private BodyFraming _upstreamFraming;
     private BodyFraming _downstreamFraming;
@@ -63,25 +55,13 @@ internal sealed partial class Http1ProxySession
     private ValueTask<BodyResult> _bodyPump;
     private bool _bodyBuffered;   // the whole Content-Length body is in the input pipe, not yet consumed
     private bool _bodyConsumed;   // the request body has left the input pipe (sent, skipped or pumped)
-    private int _retrySlots;      // max-retries circuit-breaker slots this request holds
-    private readonly BodyCounter _received = new();
-    private readonly BodyCounter _sent = new();
-    private DateTimeOffset _startTime;
-    private Cluster? _cluster;
-    private Endpoint? _host;
-    private int _attempts;
-    private long _serviceTimeMs;
-    private string? _routeName;
-    private bool _proxiedResponse;
-    private bool _reportPending;
 
     public Http1ProxySession(ProxyServer server, ConnectionContext connection)
+        : base(server, new HttpRequestHead())
     {
-        _server = server;
         _connection = connection;
         _input = connection.Transport.Input;
         _output = connection.Transport.Output;
-        _logger = server.Logger;
         _limits = server.Options.Http1Limits;
         _requestChunks = new ChunkedDecoder(_limits);
         _responseChunks = new ChunkedDecoder(_limits);
@@ -89,7 +69,9 @@ internal sealed partial class Http1ProxySession
         server.Attach(connection, this); // a drain can close this connection while it is idle
     }
 
-    private string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
+    private protected override string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
+
+    private protected override CancellationToken ClientGone => _connection.ConnectionClosed;
 
     public async Task RunAsync()
     {
@@ -125,6 +107,16 @@ internal sealed partial class Http1ProxySession
                 }
 
                 var buffer = read.Buffer;
+                if (first && SniffHttp2(read, ref betweenRequests))
+                {
+                    if (SwitchedToHttp2)
+                    {
+                        return; // the preface stays in the pipe for the HTTP/2 connection
+                    }
+
+                    continue;
+                }
+
                 var parsed = Http1RequestParser.TryParseRequest(buffer, _request, _limits, out var consumed, out var parseError);
                 if (parsed == Http1ParseStatus.Incomplete)
                 {
@@ -189,10 +181,18 @@ internal sealed partial class Http1ProxySession
                 }
 
                 // 3. Attempts, under the route's retry policy (Istio's default when it has none).
+                // An HTTP/2 upstream takes the shared loop (ProxyExchange.Forward.cs); HTTP/1.1 this one.
+                var forwarded = false;
+                if (reply is null && cluster!.Protocol == UpstreamProtocol.Http2)
+                {
+                    reply = await ForwardOverHttp2Async(cluster).ConfigureAwait(false);
+                    forwarded = true;
+                }
+
                 var policy = _action?.Retry ?? RetryPolicy.Disabled;
                 var retries = 0;
                 var tried = new TriedEndpoints();
-                for (var attempt = 1; reply is null; attempt++)
+                for (var attempt = 1; reply is null && !forwarded; attempt++)
                 {
                     var endpoint = retries == 0 || !policy.AvoidPreviousHosts ? cluster!.Pick() : cluster!.PickAvoiding(tried, _server.Random);
                     if (endpoint is null)
@@ -458,18 +458,61 @@ internal sealed partial class Http1ProxySession
             EndAttempts(ref admitted);
             _deadlines?.Dispose();
             _timer.Dispose();
-            await _input.CompleteAsync().ConfigureAwait(false);
-            await _output.CompleteAsync().ConfigureAwait(false);
+            if (!SwitchedToHttp2)
+            {
+                await _input.CompleteAsync().ConfigureAwait(false);
+                await _output.CompleteAsync().ConfigureAwait(false);
+            }
         }
+    }
+
+    /// <summary>The client opened with the HTTP/2 preface (h2c prior knowledge): the connection is handed to HTTP/2.</summary>
+    public bool SwitchedToHttp2 { get; private set; }
+
+    /// <summary>
+    /// Before the first request: the HTTP/2 connection preface switches protocols; until enough bytes
+    /// arrived to tell, the read goes on (true: handled). A request line is parsed as usual, and so is
+    /// anything else (it gets its 400). A read cut by the head timer is left to the parser (408).
+    /// </summary>
+    private bool SniffHttp2(in ReadResult read, ref bool betweenRequests)
+    {
+        var buffer = read.Buffer;
+        var sniff = Http2Preface.Sniff(buffer);
+        if (sniff == ProtocolSniffResult.Http2)
+        {
+            _input.AdvanceTo(buffer.Start);
+            _timer.Disarm();
+            SwitchedToHttp2 = true;
+            return true;
+        }
+
+        if (sniff == ProtocolSniffResult.Incomplete && !buffer.IsEmpty && !read.IsCompleted && !read.IsCanceled)
+        {
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            betweenRequests = false;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>An HTTP/1.1 request to an HTTP/2 upstream (rare path: its own async method).</summary>
+    private async ValueTask<LocalReply?> ForwardOverHttp2Async(Cluster cluster)
+    {
+        if (_request.ExpectContinue && _request.HasBody && !_continueSent)
+        {
+            // Envoy's default: answer 100 Continue itself and strip Expect upstream.
+            _continueSent = true;
+            _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+            await _output.FlushAsync().ConfigureAwait(false);
+        }
+
+        return await ForwardAsync(cluster).ConfigureAwait(false);
     }
 
     private void BeginRequest()
     {
-        _server.Telemetry.OnRequestStarted();
-        _reportPending = true;
-        _flags = ResponseFlags.None;
-        _status = 0;
-        _started = Stopwatch.GetTimestamp();
+        BeginExchange();
         _requestsOnConnection++;
         _keepAlive = Http1Persistence.IsPersistent(_request) && !_server.Draining
                      && (_server.Options.MaxRequestsPerConnection == 0 || _requestsOnConnection < _server.Options.MaxRequestsPerConnection);
@@ -480,42 +523,11 @@ internal sealed partial class Http1ProxySession
         _bodyPump = default;
         _bodyBuffered = false;
         _bodyConsumed = !_request.HasBody;
-        _received.Reset();
-        _sent.Reset();
-        _startTime = _server.Time.GetUtcNow();
-        _cluster = null;
-        _host = null;
-        _attempts = 0;
-        _serviceTimeMs = -1;
-        _routeName = null;
-        _proxiedResponse = false;
-        ResetRouting();
     }
 
     /// <summary>Hands the finished request to the access log and metrics.</summary>
     private void ReportCompleted()
-    {
-        _reportPending = false;
-        _server.Telemetry.OnRequestCompleted(new CompletedRequest
-        {
-            Request = _request,
-            Response = _proxiedResponse ? _response : null,
-            Protocol = _request.Version == HttpVersion.Http10 ? "HTTP/1.0" : "HTTP/1.1",
-            Status = _status,
-            Flags = _flags,
-            StartTime = _startTime,
-            Duration = Stopwatch.GetElapsedTime(_started),
-            UpstreamServiceTimeMs = _serviceTimeMs,
-            BytesReceived = _received.Bytes,
-            BytesSent = _sent.Bytes,
-            Attempts = _attempts,
-            Cluster = _cluster,
-            UpstreamHost = _host,
-            RouteName = _routeName,
-            DownstreamRemote = _connection.RemoteEndPoint,
-            DownstreamLocal = _connection.LocalEndPoint,
-        });
-    }
+        => ReportCompleted(_request.Version == HttpVersion.Http10 ? "HTTP/1.0" : "HTTP/1.1", _connection.RemoteEndPoint, _connection.LocalEndPoint);
 
     /// <summary>
     /// Ends the client connection with a reset, not a FIN: after a truncated response a FIN could

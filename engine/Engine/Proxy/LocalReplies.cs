@@ -9,6 +9,8 @@ internal static class LocalReplies
 {
     public const string ConnectFailureBody = "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
     public const string ConnectionTerminationBody = "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+    public const string RefusedStreamBody = "upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset";
+    public const string RemoteResetBody = "upstream connect error or disconnect/reset before headers. reset reason: remote reset";
     public const string ProtocolErrorBody = "upstream connect error or disconnect/reset before headers. reset reason: protocol error";
     public const string NoHealthyUpstreamBody = "no healthy upstream";
     public const string TimeoutBody = "upstream request timeout";
@@ -27,6 +29,8 @@ internal static class LocalReplies
     private static readonly LocalReply NoHealthyUpstream = new(503, NoHealthyUpstreamBody, ResponseFlags.NoHealthyUpstream);
     private static readonly LocalReply ConnectFailed = new(503, ConnectFailureBody, ResponseFlags.UpstreamConnectionFailure);
     private static readonly LocalReply ConnectionTermination = new(503, ConnectionTerminationBody, ResponseFlags.UpstreamConnectionTermination);
+    private static readonly LocalReply RefusedStream = new(503, RefusedStreamBody, ResponseFlags.UpstreamRemoteReset);
+    private static readonly LocalReply RemoteReset = new(503, RemoteResetBody, ResponseFlags.UpstreamRemoteReset);
     private static readonly LocalReply ProtocolError = new(502, ProtocolErrorBody, ResponseFlags.UpstreamProtocolError);
     private static readonly LocalReply BadRequestBody = new(400, "bad request body", ResponseFlags.DownstreamProtocolError);
     private static readonly LocalReply Timeout = new(504, TimeoutBody, ResponseFlags.UpstreamRequestTimeout);
@@ -46,6 +50,8 @@ internal static class LocalReplies
         ForwardError.ConnectFailed => ConnectFailed,
         ForwardError.UpstreamResetBeforeResponse => ConnectionTermination,
         ForwardError.UpstreamProtocolError => ProtocolError,
+        ForwardError.UpstreamRefusedStream => RefusedStream,
+        ForwardError.UpstreamResetStream => RemoteReset,
         ForwardError.DownstreamBodyInvalid => BadRequestBody,
         ForwardError.RouteTimeout or ForwardError.PerTryTimeout => Timeout,
         ForwardError.Overflow => Overflow,

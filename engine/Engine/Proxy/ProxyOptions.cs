@@ -8,6 +8,9 @@ internal sealed record ProxyOptions
 {
     public Http1Limits Http1Limits { get; init; } = Http1Limits.Default;
 
+    /// <summary>HTTP/2 downstream connections (h2c, sniffed on the same listener): limits and buffering.</summary>
+    public global::Engine.Http2.Http2SessionOptions Http2 { get; init; } = global::Engine.Http2.Http2SessionOptions.Default;
+
     public TransportSettings Transport { get; init; } = new();
 
     /// <summary>Add <c>x-request-id</c> when the client sent none (Envoy does, with a UUID v4).</summary>

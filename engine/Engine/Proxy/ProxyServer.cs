@@ -148,7 +148,21 @@ internal sealed partial class ProxyServer : IAsyncDisposable
                 return;
             }
 
-            await (handler is null ? new Http1ProxySession(this, connection).RunAsync() : handler(connection)).ConfigureAwait(false);
+            if (handler is not null)
+            {
+                await handler(connection).ConfigureAwait(false);
+            }
+            else
+            {
+                // HTTP/1.1 and HTTP/2 (h2c prior knowledge) share the listener: the session hands the
+                // connection over when its first bytes are the HTTP/2 preface.
+                var session = new Http1ProxySession(this, connection);
+                await session.RunAsync().ConfigureAwait(false);
+                if (session.SwitchedToHttp2)
+                {
+                    await new Http2ProxyConnection(this, connection).RunAsync().ConfigureAwait(false);
+                }
+            }
         }
         catch (Exception e)
         {

@@ -16,7 +16,7 @@ internal sealed class RequestDeadlines : IDisposable
     private CancellationTokenSource _cancellation = new();
     private long _routeDeadline;   // timestamp, 0 = none
     private long _tryDeadline;     // timestamp, 0 = none
-    private UpstreamConnection? _upstream;
+    private IAbortableUpstream? _upstream;
     private volatile int _expired; // 0 none, 1 per-try, 2 route
 
     public RequestDeadlines(TimeProvider time)
@@ -49,7 +49,7 @@ internal sealed class RequestDeadlines : IDisposable
     }
 
     /// <summary>Starts an attempt on <paramref name="upstream"/> with its own timeout, if any.</summary>
-    public void BeginTry(UpstreamConnection upstream, TimeSpan? perTryTimeout)
+    public void BeginTry(IAbortableUpstream upstream, TimeSpan? perTryTimeout)
     {
         if (_expired == 1)
         {

@@ -85,9 +85,14 @@ internal static class RequestHeadSerializer
             w.WriteHeader("x-envoy-attempt-count"u8, extras.AttemptCount);
         }
 
-        if (head.Chunked)
+        if (head.Chunked || extras.ChunkedBody)
         {
             w.Write("transfer-encoding: chunked\r\n"u8);
+        }
+        else if (head.ContentLength < 0 && extras.BodyLength > 0)
+        {
+            // An HTTP/2 request need not declare its length; HTTP/1.1 must frame the body somehow.
+            w.WriteHeader("content-length"u8, extras.BodyLength);
         }
 
         w.Write("\r\n"u8);
@@ -96,4 +101,8 @@ internal static class RequestHeadSerializer
 }
 
 /// <summary>Per-attempt values the serializer adds to an upstream request.</summary>
-internal readonly record struct UpstreamRequestExtras(int AttemptCount, bool GenerateRequestId, bool ShadowHost = false);
+/// <remarks>
+/// <see cref="BodyLength"/> and <see cref="ChunkedBody"/> frame a body the head itself does not
+/// (an HTTP/2 request without content-length): a known length, or chunked when it is still streaming.
+/// </remarks>
+internal readonly record struct UpstreamRequestExtras(int AttemptCount, bool GenerateRequestId, bool ShadowHost = false, long BodyLength = -1, bool ChunkedBody = false);

@@ -42,6 +42,9 @@ internal sealed class Cluster
     /// <summary>Outlier detection, when the DestinationRule configures it.</summary>
     public Resilience.OutlierDetector? Outlier { get; }
 
+    /// <summary>What the endpoints are spoken to in (see <see cref="UpstreamProtocols.For"/>).</summary>
+    public UpstreamProtocol Protocol { get; init; }
+
     /// <summary>The endpoints balancing may pick now (ejected ones left out).</summary>
     public Endpoint[] Healthy => Outlier?.Healthy ?? Endpoints;
 

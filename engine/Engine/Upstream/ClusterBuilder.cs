@@ -59,7 +59,10 @@ internal static class ClusterBuilder
             })
             .ToArray();
         outlier?.Bind(endpoints);
-        clusters[name] = new Cluster(name, service.Host, port.Number, subset?.Name, endpoints, Balancer(policy.LoadBalancer, random), settings, breaker, outlier);
+        clusters[name] = new Cluster(name, service.Host, port.Number, subset?.Name, endpoints, Balancer(policy.LoadBalancer, random), settings, breaker, outlier)
+        {
+            Protocol = UpstreamProtocols.For(port, policy.ConnectionPool?.Http?.H2UpgradePolicy ?? H2UpgradePolicy.Default),
+        };
     }
 
     private static ILoadBalancer Balancer(LoadBalancerSettings? settings, IRandomSource random) => settings?.Simple switch

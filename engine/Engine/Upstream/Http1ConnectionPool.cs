@@ -165,6 +165,31 @@ internal sealed class Http1ConnectionPool
     {
         _retired = true;
         CloseIdle();
+        if (Volatile.Read(ref _http2) is { } http2)
+        {
+            _ = http2.DisposeAsync().AsTask(); // a graceful GOAWAY: streams in flight finish
+        }
+    }
+
+    private global::Engine.Http2.Client.Http2ClientPool? _http2;
+
+    /// <summary>
+    /// The endpoint's HTTP/2 connections, for clusters whose port speaks HTTP/2 (gRPC, http2, or
+    /// h2UpgradePolicy UPGRADE): multiplexed, opened on first use, more when every one is at the
+    /// server's SETTINGS_MAX_CONCURRENT_STREAMS; it lives and retires with this pool.
+    /// </summary>
+    public global::Engine.Http2.Client.Http2ClientPool Http2
+    {
+        get
+        {
+            if (Volatile.Read(ref _http2) is { } existing)
+            {
+                return existing;
+            }
+
+            var created = new global::Engine.Http2.Client.Http2ClientPool(Address, _connector, Settings);
+            return Interlocked.CompareExchange(ref _http2, created, null) ?? created;
+        }
     }
 
     /// <summary>Parks a connection whose last exchange ended cleanly, or hands it to a waiting request.</summary>

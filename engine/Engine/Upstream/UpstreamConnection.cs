@@ -7,7 +7,7 @@ namespace Engine.Upstream;
 /// One pooled HTTP/1.1 connection to an endpoint: the socket wrapped in Kestrel's transport, so
 /// the forwarder reads and writes pipes on both sides.
 /// </summary>
-internal sealed class UpstreamConnection
+internal sealed class UpstreamConnection : IAbortableUpstream
 {
     private readonly ConnectionContext _context;
     private int _closed;

@@ -16,7 +16,7 @@ namespace Engine.Http2.Client;
 /// pipe reader, the response trailers, and <see cref="Http2Stream.End"/> saying how it ended and
 /// whether a retry is safe. Dispose it when done: that resets it if unfinished and recycles it.
 /// </summary>
-internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, IDisposable
+internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, IDisposable, Upstream.IAbortableUpstream
 {
     private readonly HttpRequestHead _requestHead = new();
     private readonly HttpResponseHead _responseHead = new();
@@ -169,6 +169,9 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
 
     /// <summary>Resets the stream (RST_STREAM with <paramref name="code"/> once it is on the wire).</summary>
     public void Reset(Http2ErrorCode code = Http2ErrorCode.Cancel) => Connection.ResetStream(this, code);
+
+    /// <summary>A deadline passed or the client left: CANCEL (the head wait and body reads end at once).</summary>
+    void Upstream.IAbortableUpstream.Abort() => Reset(Http2ErrorCode.Cancel);
 
     /// <summary>The owner is done: an unfinished stream is reset (CANCEL), then the object is recycled.</summary>
     public void Dispose() => ((Http2ClientConnection)Connection).OnStreamDisposed(this);

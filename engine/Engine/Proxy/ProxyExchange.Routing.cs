@@ -5,16 +5,16 @@ using Engine.Upstream;
 
 namespace Engine.Proxy;
 
-internal sealed partial class Http1ProxySession
+internal abstract partial class ProxyExchange
 {
     // What routing decided for the current request (BeginRequest resets it).
-    private RouteAction? _action;
-    private RouteDestination? _destination;
-    private ByteMatcher? _matchedUri;
-    private int _corsOrigin = -1;
-    private string? _location;
+    private protected RouteAction? _action;
+    private protected RouteDestination? _destination;
+    private protected ByteMatcher? _matchedUri;
+    private protected int _corsOrigin = -1;
+    private protected string? _location;
 
-    private void ResetRouting()
+    private protected void ResetRouting()
     {
         _action = null;
         _destination = null;
@@ -29,7 +29,7 @@ internal sealed partial class Http1ProxySession
     /// destination with its rewrites and request header edits. Returns a local reply, or null
     /// with the cluster to forward to.
     /// </summary>
-    private LocalReply? Route(out Cluster? cluster)
+    private protected LocalReply? Route(out Cluster? cluster)
     {
         cluster = null;
         if (!PathNormalizer.TryNormalize(_request))
@@ -98,7 +98,7 @@ internal sealed partial class Http1ProxySession
     /// another origin is forwarded (or answered without CORS headers when unmatched preflights are
     /// ignored); an actual request from an allowed origin gets CORS headers on its response.
     /// </summary>
-    private LocalReply? CorsDecision(CorsRule cors)
+    private protected LocalReply? CorsDecision(CorsRule cors)
     {
         var originIndex = _request.IndexOf("origin"u8);
         if (originIndex < 0)
@@ -131,7 +131,7 @@ internal sealed partial class Http1ProxySession
     /// over a destination's; header edits of a weighted destination come before the route's, of a
     /// single destination after them (istio-semantics.md §3.5).
     /// </summary>
-    private void ApplyRequestRewrites(RouteAction action, RouteDestination destination)
+    private protected void ApplyRequestRewrites(RouteAction action, RouteDestination destination)
     {
         action.PathRewrite?.Apply(_request, _matchedUri);
         if ((action.AuthorityRewrite ?? destination.AuthorityRewrite) is { } authority)
@@ -152,7 +152,7 @@ internal sealed partial class Http1ProxySession
     }
 
     /// <summary>Response header edits of the route (and destination) and CORS headers, before the head goes downstream.</summary>
-    private void ApplyResponseEdits()
+    private protected void ApplyResponseEdits()
     {
         if (_action is not { } action)
         {

@@ -7,12 +7,12 @@ using Engine.Upstream;
 namespace Engine.Proxy;
 
 /// <summary>Timeouts, retries, faults, mirrors, circuit breaking and outlier recording for the session's requests.</summary>
-internal sealed partial class Http1ProxySession
+internal abstract partial class ProxyExchange
 {
-    private RequestDeadlines? _deadlines;
+    private protected RequestDeadlines? _deadlines;
 
     /// <summary>The session's deadline timer, created the first time a route has a timeout (route or per try).</summary>
-    private RequestDeadlines? Deadlines(Engine.Routing.RouteAction action)
+    private protected RequestDeadlines? Deadlines(Engine.Routing.RouteAction action)
     {
         if (_deadlines is null && action.Timeout is null && action.Retry.PerTryTimeout is null)
         {
@@ -23,7 +23,7 @@ internal sealed partial class Http1ProxySession
     }
 
     /// <summary>A timeout that fired during the attempt overrides what the abort looked like.</summary>
-    private ForwardError TimeoutOr(ForwardError error)
+    private protected ForwardError TimeoutOr(ForwardError error)
     {
         if (_deadlines is not { } deadlines)
         {
@@ -51,7 +51,7 @@ internal sealed partial class Http1ProxySession
     /// Fault injection: a delay drawn with its percentage, then an abort drawn independently
     /// (istio-semantics.md §3.12). No percentage configured means it never fires.
     /// </summary>
-    private async ValueTask<LocalReply?> InjectFaultAsync(FaultPolicy fault)
+    private protected async ValueTask<LocalReply?> InjectFaultAsync(FaultPolicy fault)
     {
         if (fault.Delay is { } delay && Draw(fault.DelayPercent))
         {
@@ -68,14 +68,14 @@ internal sealed partial class Http1ProxySession
     }
 
     /// <summary>True with probability <paramref name="percent"/>/100 (Envoy's granularity is 0.0001 %).</summary>
-    private bool Draw(double percent) => percent > 0 && (percent >= 100 || _server.Random.NextDouble() * 100 < percent);
+    private protected bool Draw(double percent) => percent > 0 && (percent >= 100 || _server.Random.NextDouble() * 100 < percent);
 
     /// <summary>
     /// An attempt failed or answered: is it one the policy retries? (Envoy's wouldRetryFromReset /
     /// wouldRetryFromHeaders.) A circuit-breaker overflow and the route timeout never are; a
     /// response carrying x-envoy-overloaded is not either.
     /// </summary>
-    private bool IsRetriable(RetryPolicy policy, ForwardError error)
+    private protected bool IsRetriable(RetryPolicy policy, ForwardError error)
     {
         var on = policy.On;
         switch (error)
@@ -111,13 +111,19 @@ internal sealed partial class Http1ProxySession
             case ForwardError.UpstreamProtocolError:
                 return (on & (RetryOn.FiveXx | RetryOn.GatewayError | RetryOn.Reset)) != 0;
 
+            case ForwardError.UpstreamRefusedStream:
+                return (on & (RetryOn.RefusedStream | RetryOn.FiveXx | RetryOn.GatewayError | RetryOn.Reset | RetryOn.ResetBeforeRequest)) != 0;
+
+            case ForwardError.UpstreamResetStream:
+                return (on & (RetryOn.FiveXx | RetryOn.GatewayError | RetryOn.Reset)) != 0;
+
             default:
                 return false;
         }
     }
 
     /// <summary>gRPC conditions look at grpc-status in the response headers (a trailers-only answer).</summary>
-    private bool IsRetriableGrpcStatus(RetryOn on)
+    private protected bool IsRetriableGrpcStatus(RetryOn on)
     {
         if ((on & (RetryOn.Cancelled | RetryOn.DeadlineExceeded | RetryOn.Internal | RetryOn.ResourceExhausted | RetryOn.Unavailable)) == 0)
         {
@@ -141,7 +147,7 @@ internal sealed partial class Http1ProxySession
         };
     }
 
-    private static bool Contains(IReadOnlyList<int> codes, int status)
+    private protected static bool Contains(IReadOnlyList<int> codes, int status)
     {
         for (var i = 0; i < codes.Count; i++)
         {
@@ -159,9 +165,9 @@ internal sealed partial class Http1ProxySession
     /// still there, the request body replayable, and the cluster's max-retries breaker admitting
     /// it (the slot is held through the back-off).
     /// </summary>
-    private bool CanRetry(RetryPolicy policy, int retries, Cluster cluster)
+    private protected bool CanRetry(RetryPolicy policy, int retries, Cluster cluster)
     {
-        if (retries >= policy.Attempts || _deadlines?.RouteExpired == true || _connection.ConnectionClosed.IsCancellationRequested)
+        if (retries >= policy.Attempts || _deadlines?.RouteExpired == true || ClientGone.IsCancellationRequested)
         {
             return false;
         }
@@ -176,7 +182,7 @@ internal sealed partial class Http1ProxySession
     }
 
     /// <summary>Envoy's back-off: uniform in [0, (2^n − 1) × base), capped at 10 × base; cut short by the route timeout.</summary>
-    private async ValueTask RetryBackoffAsync(RetryPolicy policy, int retry)
+    private protected async ValueTask RetryBackoffAsync(RetryPolicy policy, int retry)
     {
         var baseMs = policy.BackoffBase.TotalMilliseconds;
         var ceiling = Math.Min(((1L << Math.Min(retry, 20)) - 1) * baseMs, policy.BackoffMax.TotalMilliseconds);
@@ -197,7 +203,7 @@ internal sealed partial class Http1ProxySession
     }
 
     /// <summary>What the outlier detector learns from an attempt (overflows and client-side problems teach nothing).</summary>
-    private void RecordOutlier(Cluster cluster, Endpoint endpoint, bool connected, ForwardError error)
+    private protected void RecordOutlier(Cluster cluster, Endpoint endpoint, bool connected, ForwardError error)
     {
         if (cluster.Outlier is not { } outlier)
         {
@@ -210,7 +216,7 @@ internal sealed partial class Http1ProxySession
                 outlier.RecordLocalSuccess(endpoint);
                 outlier.RecordResponse(endpoint, _response.StatusCode);
                 break;
-            case ForwardError.ConnectFailed or ForwardError.UpstreamResetBeforeResponse or ForwardError.PerTryTimeout or ForwardError.RouteTimeout:
+            case ForwardError.ConnectFailed or ForwardError.UpstreamResetBeforeResponse or ForwardError.UpstreamResetStream or ForwardError.PerTryTimeout or ForwardError.RouteTimeout:
                 if (connected || error == ForwardError.ConnectFailed)
                 {
                     outlier.RecordLocalFailure(endpoint);
@@ -229,12 +235,12 @@ internal sealed partial class Http1ProxySession
     /// UO), waiting until a connection is released or closed.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(ForwardError Error, UpstreamConnection? Connection)> LeaseAsync(Endpoint endpoint, Cluster cluster)
+    private protected async ValueTask<(ForwardError Error, UpstreamConnection? Connection)> LeaseAsync(Endpoint endpoint, Cluster cluster)
     {
         var cancellation = _deadlines?.Token ?? CancellationToken.None;
         while (true)
         {
-            var (outcome, connection) = await endpoint.Pool.ConnectAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            var (outcome, connection) = await endpoint.Pool.ConnectAsync(ClientGone).ConfigureAwait(false);
             if (connection is not null)
             {
                 return (ForwardError.None, connection);
@@ -279,7 +285,7 @@ internal sealed partial class Http1ProxySession
     }
 
     /// <summary>Ends the request's hold on its cluster's max-requests slot and its deadlines.</summary>
-    private void EndAttempts(ref Cluster? admitted)
+    private protected void EndAttempts(ref Cluster? admitted)
     {
         if (admitted is not null)
         {
@@ -299,7 +305,7 @@ internal sealed partial class Http1ProxySession
     /// fire and forget. A copy needs the whole body at hand: requests whose body is still
     /// streaming are not copied (counted as dropped), as Envoy gives up shadowing past its buffer.
     /// </summary>
-    private void DispatchMirrors()
+    private protected void DispatchMirrors()
     {
         var mirrors = _action!.Mirrors;
         if (mirrors.Length == 0)
@@ -327,37 +333,32 @@ internal sealed partial class Http1ProxySession
     }
 
     /// <summary>The request (as rewritten) serialised with its body, in a pooled buffer, or false when the body is not all here.</summary>
-    private bool TrySnapshotRequest(out byte[] bytes, out int length)
+    private protected bool TrySnapshotRequest(out byte[] bytes, out int length)
     {
         ReadOnlySequence<byte> body = default;
         bytes = [];
         length = 0;
-        if (_request.HasBody)
+        var peeked = false;
+        if (MayHaveBody)
         {
-            if (_request.Chunked || _request.ContentLength > _server.Options.MaxReplayBodyBytes || !_input.TryRead(out var read))
+            if (!TryPeekWholeBody(out body))
             {
                 return false;
             }
 
-            if (read.Buffer.Length < _request.ContentLength)
-            {
-                _input.AdvanceTo(read.Buffer.Start);
-                return false;
-            }
-
-            body = read.Buffer.Slice(0, _request.ContentLength);
+            peeked = true;
         }
 
         var writer = new ArrayBufferWriter<byte>(1024 + (int)body.Length);
-        RequestHeadSerializer.Write(writer, _request, new UpstreamRequestExtras(0, _server.Options.GenerateRequestId, _server.Options.MirrorShadowHostSuffix));
+        RequestHeadSerializer.Write(writer, _request, new UpstreamRequestExtras(0, _server.Options.GenerateRequestId, _server.Options.MirrorShadowHostSuffix, BodyLength: body.Length));
         foreach (var segment in body)
         {
             writer.Write(segment.Span);
         }
 
-        if (_request.HasBody)
+        if (peeked)
         {
-            _input.AdvanceTo(body.Start); // the body stays for the real request
+            EndPeek(); // the body stays for the real request
         }
 
         length = writer.WrittenCount;

@@ -1,0 +1,62 @@
+using Engine.Http2.Server;
+using Microsoft.AspNetCore.Connections;
+
+namespace Engine.Proxy;
+
+/// <summary>
+/// A downstream HTTP/2 connection as the proxy runs it: each stream is proxied by an
+/// <see cref="Http2ProxyStream"/> taken from a small per-connection pool (its buffers and
+/// timers are reused stream after stream, as the HTTP/1.1 session reuses its own), and the
+/// drain sends GOAWAY and lets the streams in flight finish.
+/// </summary>
+internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSession
+{
+    private readonly ProxyServer _server;
+    private readonly ConnectionContext _connection;
+    private readonly Stack<Http2ProxyStream> _idle = new();
+    private readonly Lock _lock = new();
+    private Http2ServerConnection? _http2;
+
+    public Http2ProxyConnection(ProxyServer server, ConnectionContext connection)
+    {
+        _server = server;
+        _connection = connection;
+    }
+
+    /// <summary>Runs the connection until it closes (the client's preface is still in the input pipe).</summary>
+    public async Task RunAsync()
+    {
+        _http2 = new Http2ServerConnection(_connection, this, _server.Options.Http2);
+        _server.Attach(_connection, this);
+        if (_server.Draining)
+        {
+            OnDrainStarted();
+        }
+
+        await _http2.RunAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask HandleAsync(Http2ServerStream stream)
+    {
+        Http2ProxyStream? exchange;
+        lock (_lock)
+        {
+            _idle.TryPop(out exchange);
+        }
+
+        exchange ??= new Http2ProxyStream(_server, _connection);
+        await exchange.RunAsync(stream).ConfigureAwait(false);
+        lock (_lock)
+        {
+            if (_idle.Count < 16)
+            {
+                _idle.Push(exchange);
+            }
+        }
+    }
+
+    public void OnDrainStarted() => _ = _http2?.DrainAsync(_server.Stopping);
+
+    /// <summary>HTTP/2 connections are closed by their GOAWAY once their streams finish, not here.</summary>
+    public bool CloseIfIdle(long idleSinceTimestamp) => false;
+}

@@ -1,0 +1,300 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using Engine.Protocols.Http;
+using Engine.Routing.Policies;
+using Engine.Upstream;
+
+namespace Engine.Proxy;
+
+/// <summary>
+/// The attempt loop for every exchange that is not HTTP/1.1 on both sides (that one has its
+/// allocation-free loop in <see cref="Http1ProxySession.RunAsync"/>): pick an endpoint, admit it
+/// through the circuit breaker, run an attempt over HTTP/1.1 (.Http1Upstream.cs) or HTTP/2
+/// (.Http2Upstream.cs) until the response head, decide on a retry with the same rules, then relay
+/// the response through the downstream side's hooks below.
+/// </summary>
+internal abstract partial class ProxyExchange
+{
+    // The downstream side, as the attempt loop needs it.
+
+    /// <summary>
+    /// Copies the request body (what has not been peeked and replayed) into <paramref name="destination"/>
+    /// until its end; <paramref name="encodeChunked"/> frames it as HTTP/1.1 chunks. Does not complete the destination.
+    /// </summary>
+    private protected abstract ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked);
+
+    /// <summary>The request's trailers, once its body has been copied (HTTP/2 clients send them; gRPC rarely does).</summary>
+    private protected virtual HttpTrailers? RequestTrailers => null;
+
+    /// <summary>Sends <see cref="_response"/> downstream; <paramref name="endStream"/> when no body follows. False: the client is gone.</summary>
+    private protected abstract ValueTask<bool> SendResponseHeadAsync(bool endStream);
+
+    /// <summary>Where the response body goes, and whether it must be chunk-encoded on the way (an HTTP/1.1 client of an unsized body).</summary>
+    private protected abstract PipeWriter ResponseBodyWriter { get; }
+
+    private protected abstract bool ResponseBodyChunked { get; }
+
+    /// <summary>Ends the response after its body, with the upstream's trailers when it had some (HTTP/2 carries them; HTTP/1.1 drops them).</summary>
+    private protected abstract ValueTask<BodyResult> CompleteResponseAsync(HttpTrailers? trailers);
+
+    /// <summary>The response was cut off after its head went out: the client must see a failure, never a complete-looking message.</summary>
+    private protected abstract void AbortResponse();
+
+    // The upstream side of the attempt in flight (at most one of the two).
+    private UpstreamConnection? _h1Upstream;
+    private Engine.Http2.Client.Http2ClientStream? _h2Upstream;
+    private ValueTask<BodyResult> _requestPump;
+
+    /// <summary>
+    /// Forwards the routed request to <paramref name="cluster"/> under the route's retry policy.
+    /// Returns the local reply to send when no upstream response was relayed (503, 504, …), or null
+    /// when the response went downstream (completely, or cut off and reported as such).
+    /// </summary>
+    private protected async ValueTask<LocalReply?> ForwardAsync(Cluster cluster)
+    {
+        var policy = _action?.Retry ?? RetryPolicy.Disabled;
+        var retries = 0;
+        var tried = new TriedEndpoints();
+        Cluster? admitted = null;
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var endpoint = retries == 0 || !policy.AvoidPreviousHosts ? cluster.Pick() : cluster.PickAvoiding(tried, _server.Random);
+                if (endpoint is null)
+                {
+                    return LocalReplies.For(ForwardError.NoHealthyUpstream);
+                }
+
+                if (admitted is null)
+                {
+                    if (!cluster.Breaker.TryStartRequest())
+                    {
+                        return LocalReplies.For(ForwardError.Overflow); // never retried
+                    }
+
+                    admitted = cluster;
+                }
+
+                _host = endpoint;
+                _attempts = attempt;
+                endpoint.RequestStarted();
+                try
+                {
+                    var upstreamStarted = Stopwatch.GetTimestamp();
+                    var (error, connected, reused) = cluster.Protocol == UpstreamProtocol.Http2
+                        ? await StartHttp2AttemptAsync(endpoint, policy, attempt).ConfigureAwait(false)
+                        : await StartHttp1AttemptAsync(endpoint, cluster, policy, attempt).ConfigureAwait(false);
+                    error = TimeoutOr(error);
+                    _deadlines?.EndTry();
+                    RecordOutlier(cluster, endpoint, connected, error);
+
+                    if (error == ForwardError.UpstreamResetBeforeResponse && reused && Replayable)
+                    {
+                        // A pooled HTTP/1.1 connection the server had closed while idle: replay on a
+                        // fresh one; not an attempt (nothing that matters reached the server).
+                        _flags &= ~ResponseFlags.UpstreamConnectionTermination;
+                        await EndUpstreamAsync(reusable: false).ConfigureAwait(false);
+                        attempt--;
+                        continue;
+                    }
+
+                    if (IsRetriable(policy, error) && CanRetry(policy, retries, cluster))
+                    {
+                        await EndUpstreamAsync(reusable: false).ConfigureAwait(false);
+                        tried[Math.Min(retries, RememberedEndpoints - 1)] = endpoint;
+                        retries++;
+                        _server.Telemetry.OnUpstreamRetry(cluster);
+                        _retrySlots++; // held until the request ends: the retry is outstanding until then
+                        await RetryBackoffAsync(policy, retries).ConfigureAwait(false);
+                        if (_deadlines?.RouteExpired == true)
+                        {
+                            return LocalReplies.For(ForwardError.RouteTimeout);
+                        }
+
+                        continue;
+                    }
+
+                    if (retries > 0 && IsRetriable(policy, error))
+                    {
+                        _flags |= ResponseFlags.UpstreamRetryLimitExceeded;
+                    }
+
+                    if (error != ForwardError.None)
+                    {
+                        var requestBody = await EndUpstreamAsync(reusable: false).ConfigureAwait(false);
+                        if (ClientGone.IsCancellationRequested)
+                        {
+                            _flags |= ResponseFlags.DownstreamConnectionTermination;
+                            _keepAlive = false;
+                            return null; // nobody to answer
+                        }
+
+                        return LocalReplies.For(requestBody == BodyResult.SourceInvalid ? ForwardError.DownstreamBodyInvalid : error);
+                    }
+
+                    await RelayResponseAsync(upstreamStarted).ConfigureAwait(false);
+                    return null;
+                }
+                finally
+                {
+                    endpoint.RequestFinished();
+                }
+            }
+        }
+        finally
+        {
+            if (_h1Upstream is not null || _h2Upstream is not null)
+            {
+                await EndUpstreamAsync(reusable: false).ConfigureAwait(false);
+            }
+
+            EndAttempts(ref admitted);
+        }
+    }
+
+    /// <summary>The response head has arrived and is final: head, body and end (trailers) downstream.</summary>
+    private async ValueTask RelayResponseAsync(long upstreamStarted)
+    {
+        _status = _response.StatusCode;
+        _proxiedResponse = true;
+        ApplyResponseEdits();
+        _serviceTimeMs = (long)Stopwatch.GetElapsedTime(upstreamStarted).TotalMilliseconds;
+        var endStream = !HttpResponseHead.CanHaveBody(_request.Method, _response.StatusCode) || ResponseBodyIsEmpty();
+        if (!await SendResponseHeadAsync(endStream).ConfigureAwait(false))
+        {
+            _flags |= ResponseFlags.DownstreamConnectionTermination;
+            await EndUpstreamAsync(reusable: false).ConfigureAwait(false);
+            return;
+        }
+
+        var body = endStream ? BodyResult.Complete : await CopyResponseBodyAsync().ConfigureAwait(false);
+        if (body == BodyResult.Complete)
+        {
+            body = await CompleteResponseAsync(endStream ? null : UpstreamTrailers()).ConfigureAwait(false);
+        }
+
+        var requestBody = await EndUpstreamAsync(reusable: body == BodyResult.Complete).ConfigureAwait(false);
+        if (requestBody != BodyResult.Complete)
+        {
+            _keepAlive = false; // answered before the whole request body went through
+        }
+
+        switch (body)
+        {
+            case BodyResult.Complete:
+                return;
+            case BodyResult.DestinationGone:
+                _flags |= ResponseFlags.DownstreamConnectionTermination;
+                _keepAlive = false;
+                return;
+            default:
+                if (_deadlines?.RouteExpired == true)
+                {
+                    _flags |= ResponseFlags.UpstreamRequestTimeout;
+                }
+
+                _flags |= ResponseFlags.UpstreamRemoteReset;
+                _keepAlive = false;
+                AbortResponse();
+                return;
+        }
+    }
+
+    /// <summary>Whether the upstream said the response has no body at all (HTTP/2 END_STREAM on its head; HTTP/1.1 length 0).</summary>
+    private bool ResponseBodyIsEmpty()
+    {
+        if (_h2Upstream is { } stream)
+        {
+            if (!stream.ResponseBody.TryRead(out var read))
+            {
+                return false;
+            }
+
+            stream.ResponseBody.AdvanceTo(read.Buffer.Start);
+            return read.IsCompleted && read.Buffer.IsEmpty && !read.IsCanceled && stream.ResponseTrailers is null;
+        }
+
+        return _response.ContentLength == 0 && !_response.Chunked;
+    }
+
+    private ValueTask<BodyResult> CopyResponseBodyAsync()
+        => _h2Upstream is { } stream
+            ? CopyHttp2ResponseBodyAsync(stream)
+            : CopyHttp1ResponseBodyAsync(_h1Upstream!);
+
+    private HttpTrailers? UpstreamTrailers() => _h2Upstream?.ResponseTrailers;
+
+    /// <summary>
+    /// Ends the attempt's upstream side: waits for (or stops) the request body pump, then returns
+    /// the HTTP/1.1 connection to its pool when both messages ended cleanly, or discards it; an
+    /// HTTP/2 stream is disposed (reset when unfinished). Returns how the request body went.
+    /// </summary>
+    private async ValueTask<BodyResult> EndUpstreamAsync(bool reusable)
+    {
+        var pump = _requestPump;
+        _requestPump = default;
+        BodyResult requestBody;
+        if (_h2Upstream is { } stream)
+        {
+            _h2Upstream = null;
+            if (!pump.IsCompleted)
+            {
+                stream.Reset(); // stops a pump waiting on flow control
+            }
+
+            requestBody = await StopPumpAsync(pump).ConfigureAwait(false);
+            stream.Dispose();
+            return requestBody;
+        }
+
+        if (_h1Upstream is { } connection)
+        {
+            _h1Upstream = null;
+            if (!pump.IsCompleted)
+            {
+                connection.Abort();
+            }
+
+            requestBody = await StopPumpAsync(pump).ConfigureAwait(false);
+            if (reusable && requestBody == BodyResult.Complete && _h1Reusable)
+            {
+                connection.Pool.Return(connection);
+            }
+            else
+            {
+                connection.Pool.Discard(connection);
+            }
+
+            return requestBody;
+        }
+
+        return await StopPumpAsync(pump).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A pump still running is waiting on a client that keeps uploading (or on an upstream that
+    /// stopped reading): it is stopped through the downstream's cancellation hook.
+    /// </summary>
+    private async ValueTask<BodyResult> StopPumpAsync(ValueTask<BodyResult> pump)
+    {
+        if (pump.IsCompleted)
+        {
+            return await pump.ConfigureAwait(false);
+        }
+
+        CancelRequestBody();
+        var result = await pump.ConfigureAwait(false);
+        OnRequestBodyStopped(result);
+        return result;
+    }
+
+    /// <summary>Stops a request-body copy in progress (its read returns canceled).</summary>
+    private protected abstract void CancelRequestBody();
+
+    /// <summary>After <see cref="CancelRequestBody"/>: a cancellation the copy did not consume must not linger.</summary>
+    private protected virtual void OnRequestBodyStopped(BodyResult result)
+    {
+    }
+}

@@ -1,0 +1,181 @@
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Engine.Protocols.Http;
+using Engine.Protocols.Http1;
+using Engine.Protocols.Http2;
+using Engine.Routing.Policies;
+using Engine.Upstream;
+
+namespace Engine.Proxy;
+
+/// <summary>
+/// An attempt over an HTTP/1.1 upstream connection for a request that did not come over HTTP/1.1
+/// (an HTTP/2 stream): the head is serialised as HTTP/1.1 (cookie crumbs joined, RFC 9113 §8.2.3),
+/// a body of unknown length goes chunked, and the response is parsed and de-framed.
+/// </summary>
+internal abstract partial class ProxyExchange
+{
+    private static readonly Action<object?> AbortOnClientGone = static state => ((IAbortableUpstream)state!).Abort();
+
+    private ChunkedDecoder? _upstreamChunks;
+    private BodyFraming _h1ResponseFraming;
+    private bool _h1Reusable;
+
+    private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp1AttemptAsync(Endpoint endpoint, Cluster cluster, RetryPolicy policy, int attempt)
+    {
+        var upstream = endpoint.Pool.TryTakeIdle();
+        var reused = upstream is not null;
+        if (upstream is null)
+        {
+            ForwardError connectError;
+            (connectError, upstream) = await LeaseAsync(endpoint, cluster).ConfigureAwait(false);
+            if (upstream is null)
+            {
+                return (connectError, false, false);
+            }
+
+            reused = upstream.RequestsServed > 0;
+        }
+
+        _h1Upstream = upstream;
+        _h1Reusable = false;
+        _deadlines?.BeginTry(upstream, policy.PerTryTimeout);
+        Http2HeaderTranslation.JoinCookies(_request);
+
+        // The body: whole and replayable, or streamed (chunked unless its length is declared).
+        var options = _server.Options;
+        var hasBody = MayHaveBody;
+        System.Buffers.ReadOnlySequence<byte> body = default;
+        var buffered = hasBody && TryPeekWholeBody(out body);
+        var bodyLength = buffered ? body.Length : hasBody ? -1 : 0;
+
+        RequestHeadSerializer.Write(upstream.Output, _request, new UpstreamRequestExtras(
+            options.SendAttemptCount ? attempt : 0,
+            options.GenerateRequestId,
+            BodyLength: bodyLength,
+            ChunkedBody: hasBody && !buffered && _request.ContentLength < 0));
+        if (buffered)
+        {
+            BodyCopier.Write(upstream.Output, body);
+            EndPeek(); // left in place: a retry sends it again
+        }
+        else if (hasBody)
+        {
+            _requestPump = PumpRequestBodyAsync(upstream, encodeChunked: _request.ContentLength < 0);
+        }
+
+        var error = ForwardError.None;
+        if (_requestPump.IsCompleted)
+        {
+            try
+            {
+                if ((await upstream.Output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                {
+                    error = ForwardError.UpstreamResetBeforeResponse;
+                }
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                error = ForwardError.UpstreamResetBeforeResponse;
+            }
+        }
+
+        if (error == ForwardError.None)
+        {
+            using var clientGone = ClientGone.UnsafeRegister(AbortOnClientGone, upstream);
+            error = await ReadHttp1ResponseHeadAsync(upstream).ConfigureAwait(false);
+        }
+
+        return (error, true, reused);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<BodyResult> PumpRequestBodyAsync(UpstreamConnection upstream, bool encodeChunked)
+    {
+        var result = await CopyRequestBodyAsync(upstream.Output, encodeChunked).ConfigureAwait(false);
+        if (result is BodyResult.SourceInvalid or BodyResult.SourceEnded)
+        {
+            upstream.Abort(); // the upstream waits for bytes that will never come
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads until a final response head (1xx skipped, capped); the response's framing is noted for the body.</summary>
+    private async ValueTask<ForwardError> ReadHttp1ResponseHeadAsync(UpstreamConnection upstream)
+    {
+        var limits = _server.Options.Http1Limits;
+        var informational = 0;
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await upstream.Input.ReadAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                _flags |= ResponseFlags.UpstreamConnectionTermination;
+                return ForwardError.UpstreamResetBeforeResponse;
+            }
+
+            var buffer = read.Buffer;
+            var status = Http1ResponseParser.TryParseResponse(buffer, _response, limits, out var consumed, out _);
+            if (status == Http1ParseStatus.Error)
+            {
+                upstream.Input.AdvanceTo(buffer.End);
+                _flags |= ResponseFlags.UpstreamProtocolError;
+                return ForwardError.UpstreamProtocolError;
+            }
+
+            if (status == Http1ParseStatus.Incomplete)
+            {
+                upstream.Input.AdvanceTo(buffer.Start, buffer.End);
+                if (read.IsCompleted || read.IsCanceled)
+                {
+                    _flags |= ResponseFlags.UpstreamConnectionTermination;
+                    return ForwardError.UpstreamResetBeforeResponse;
+                }
+
+                continue;
+            }
+
+            upstream.Input.AdvanceTo(consumed);
+            if (_response.StatusCode >= 200)
+            {
+                _h1ResponseFraming = !HttpResponseHead.CanHaveBody(_request.Method, _response.StatusCode) ? BodyFraming.None
+                    : _response.Chunked ? BodyFraming.Chunked
+                    : _response.ContentLength >= 0 ? BodyFraming.ContentLength
+                    : BodyFraming.UntilClose;
+                _h1Reusable = _h1ResponseFraming != BodyFraming.UntilClose && Http1Persistence.IsPersistent(_response);
+                return ForwardError.None;
+            }
+
+            // 1xx: 101 cannot happen (Upgrade is not forwarded); the rest are capped (robustness.md §1.6).
+            if (_response.StatusCode == 101 || ++informational > limits.MaxInformationalResponses)
+            {
+                _flags |= ResponseFlags.UpstreamProtocolError;
+                return ForwardError.UpstreamProtocolError;
+            }
+        }
+    }
+
+    private ValueTask<BodyResult> CopyHttp1ResponseBodyAsync(UpstreamConnection upstream)
+    {
+        var writer = ResponseBodyWriter;
+        var chunked = ResponseBodyChunked;
+        switch (_h1ResponseFraming)
+        {
+            case BodyFraming.ContentLength:
+                return BodyCopier.CopyLengthAsync(upstream.Input, writer, _response.ContentLength, _sent, encodeChunked: chunked);
+            case BodyFraming.Chunked:
+                _upstreamChunks ??= new ChunkedDecoder(_server.Options.Http1Limits);
+                _upstreamChunks.Reset();
+                return BodyCopier.CopyChunkedAsync(upstream.Input, writer, _upstreamChunks, chunked, _sent);
+            case BodyFraming.UntilClose:
+                return BodyCopier.CopyUntilCloseAsync(upstream.Input, writer, chunked, _sent);
+            default:
+                return new ValueTask<BodyResult>(BodyResult.Complete);
+        }
+    }
+}

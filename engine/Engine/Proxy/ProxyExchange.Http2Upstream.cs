@@ -1,0 +1,180 @@
+using System.Runtime.CompilerServices;
+using Engine.Http2;
+using Engine.Http2.Client;
+using Engine.Protocols.Http;
+using Engine.Routing.Policies;
+using Engine.Upstream;
+
+namespace Engine.Proxy;
+
+/// <summary>
+/// An attempt over an HTTP/2 stream of the endpoint's multiplexed pool (clusters whose port speaks
+/// HTTP/2: gRPC, http2, or h2UpgradePolicy UPGRADE). The request head is the same model whichever
+/// protocol brought it; the encoder drops connection-specific fields and turns Host into
+/// :authority (RFC 9113 §8.2.2, §8.3.1). What ended a stream decides the retry: REFUSED_STREAM and
+/// streams above a GOAWAY were never processed (refused-stream), other resets are "reset".
+/// </summary>
+internal abstract partial class ProxyExchange
+{
+    private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp2AttemptAsync(Endpoint endpoint, RetryPolicy policy, int attempt)
+    {
+        var open = await endpoint.Pool.Http2.OpenStreamAsync(_deadlines?.Token ?? ClientGone).ConfigureAwait(false);
+        if (open.Stream is not { } stream)
+        {
+            if (open.Outcome == ConnectOutcome.TimedOut && _deadlines?.RouteExpired == true)
+            {
+                return (ForwardError.RouteTimeout, false, false);
+            }
+
+            _flags |= ResponseFlags.UpstreamConnectionFailure;
+            return (ForwardError.ConnectFailed, false, false);
+        }
+
+        _h2Upstream = stream;
+        _deadlines?.BeginTry(stream, policy.PerTryTimeout);
+        WriteHttp2RequestHead(stream.RequestHead, attempt);
+
+        System.Buffers.ReadOnlySequence<byte> body = default;
+        var hasBody = MayHaveBody;
+        var buffered = hasBody && TryPeekWholeBody(out body);
+        var endStream = !hasBody || (buffered && body.IsEmpty && RequestTrailers is null);
+        if (!await stream.WriteRequestHeadAsync(stream.RequestHead, endStream).ConfigureAwait(false))
+        {
+            if (buffered)
+            {
+                EndPeek();
+            }
+
+            return (Http2StreamError(stream), true, false);
+        }
+
+        if (buffered && !endStream)
+        {
+            BodyCopier.Write(stream.RequestBody, body);
+            EndPeek(); // left in place: a retry sends it again
+            _requestPump = FinishHttp2RequestAsync(stream);
+        }
+        else if (buffered)
+        {
+            EndPeek();
+        }
+        else if (hasBody)
+        {
+            _requestPump = PumpRequestBodyAsync(stream);
+        }
+
+        using (ClientGone.UnsafeRegister(AbortOnClientGone, stream))
+        {
+            if (!await stream.ReadResponseHeadAsync(_response).ConfigureAwait(false))
+            {
+                return (Http2StreamError(stream), true, false);
+            }
+        }
+
+        return (ForwardError.None, true, false);
+    }
+
+    /// <summary>
+    /// The upstream head: the request's own (routing edits applied) plus what the sidecar adds on
+    /// every upstream request (see <see cref="RequestHeadSerializer"/> for HTTP/1.1).
+    /// </summary>
+    private void WriteHttp2RequestHead(HttpRequestHead head, int attempt)
+    {
+        Http2HeadCopy.Copy(_request, head);
+        RemoveAll(head, "x-envoy-attempt-count"u8);
+        RemoveAll(head, "expect"u8); // answered by the proxy; HTTP/2 has no 100-continue dance with us
+        var options = _server.Options;
+        if (head.IndexOf(KnownHeader.XForwardedProto) < 0)
+        {
+            head.AddHeader("x-forwarded-proto"u8, head.Scheme.Length == 5 ? "https"u8 : "http"u8, KnownHeader.XForwardedProto);
+        }
+
+        if (options.GenerateRequestId && head.IndexOf(KnownHeader.XRequestId) < 0)
+        {
+            Span<byte> uuid = stackalloc byte[36];
+            RequestIds.NewUuid(uuid);
+            head.AddHeader("x-request-id"u8, uuid, KnownHeader.XRequestId);
+        }
+
+        if (options.SendAttemptCount)
+        {
+            Span<byte> digits = stackalloc byte[11];
+            System.Buffers.Text.Utf8Formatter.TryFormat(attempt, digits, out var length);
+            head.AddHeader("x-envoy-attempt-count"u8, digits[..length], KnownHeader.XEnvoyAttemptCount);
+        }
+    }
+
+    private static void RemoveAll(HttpHead head, ReadOnlySpan<byte> name)
+    {
+        for (var i = head.IndexOf(name); i >= 0; i = head.IndexOf(name))
+        {
+            head.RemoveHeaderAt(i);
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<BodyResult> PumpRequestBodyAsync(Http2ClientStream stream)
+    {
+        var result = await CopyRequestBodyAsync(stream.RequestBody, encodeChunked: false).ConfigureAwait(false);
+        if (result != BodyResult.Complete)
+        {
+            stream.Reset(); // a truncated request must not reach the server as a complete one
+            return result;
+        }
+
+        return await FinishHttp2RequestAsync(stream).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the request: trailers when the client sent some, else END_STREAM after the body.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<BodyResult> FinishHttp2RequestAsync(Http2ClientStream stream)
+    {
+        if (RequestTrailers is { } trailers)
+        {
+            return await stream.CompleteWithTrailersAsync(trailers).ConfigureAwait(false) ? BodyResult.Complete : BodyResult.DestinationGone;
+        }
+
+        var flushed = await BodyCopier.FlushAsync(stream.RequestBody).ConfigureAwait(false);
+        await stream.RequestBody.CompleteAsync().ConfigureAwait(false);
+        return flushed;
+    }
+
+    /// <summary>What a stream that ended before its response head means for the request.</summary>
+    private ForwardError Http2StreamError(Http2ClientStream stream)
+    {
+        var end = stream.End;
+        if (end.IsRetriable)
+        {
+            _flags |= ResponseFlags.UpstreamRemoteReset;
+            return ForwardError.UpstreamRefusedStream;
+        }
+
+        if (end.Kind == Http2StreamEndKind.ResetLocally && end.Reason != Protocols.Http2.Http2Error.None)
+        {
+            _flags |= ResponseFlags.UpstreamProtocolError;
+            return ForwardError.UpstreamProtocolError; // a malformed response: we reset the stream
+        }
+
+        if (end.Kind == Http2StreamEndKind.ResetByPeer)
+        {
+            _flags |= ResponseFlags.UpstreamRemoteReset;
+            return ForwardError.UpstreamResetStream;
+        }
+
+        _flags |= ResponseFlags.UpstreamConnectionTermination;
+        return ForwardError.UpstreamResetBeforeResponse;
+    }
+
+    /// <summary>The response body until END_STREAM; a reset on the way is a truncated body.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<BodyResult> CopyHttp2ResponseBodyAsync(Http2ClientStream stream)
+    {
+        var result = await BodyCopier.CopyUntilCloseAsync(stream.ResponseBody, ResponseBodyWriter, ResponseBodyChunked, _sent).ConfigureAwait(false);
+        if (result == BodyResult.Canceled || (result == BodyResult.Complete && stream.End.Kind is Http2StreamEndKind.ResetByPeer or Http2StreamEndKind.ConnectionLost or Http2StreamEndKind.ResetLocally))
+        {
+            return BodyResult.SourceEnded;
+        }
+
+        return result;
+    }
+}
