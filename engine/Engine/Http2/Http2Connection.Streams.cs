@@ -272,9 +272,13 @@ internal abstract partial class Http2Connection
         Defer(Http2DeferredKind.CompleteOwnerEnds, stream);
     }
 
+    /// <remarks>
+    /// The writer end first: completing the reader end may release the stream at once (deferred
+    /// work runs inline), and a released stream is reset and pooled — touching it after that
+    /// would complete the writer of its next incarnation (found by retries over a pooled stream).
+    /// </remarks>
     private void CompleteOwnerEnds(Http2Stream stream)
     {
-        OnInboundReaderCompleted(stream);
         bool completeWriter;
         lock (Sync)
         {
@@ -290,6 +294,8 @@ internal abstract partial class Http2Connection
                 CheckReleaseLocked(stream);
             }
         }
+
+        OnInboundReaderCompleted(stream);
     }
 
     /// <summary>Back to the pool once nobody holds the stream: protocol, owner, both loops, all four pipe ends.</summary>

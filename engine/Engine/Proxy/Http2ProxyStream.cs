@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Engine.Http2.Server;
 using Engine.Protocols.Http;
+using Engine.Protocols.Http1;
 using Engine.Protocols.Http2;
 using Microsoft.AspNetCore.Connections;
 
@@ -16,18 +17,21 @@ namespace Engine.Proxy;
 internal sealed class Http2ProxyStream : ProxyExchange
 {
     /// <summary>
-    /// How much of a body of unknown length is waited for to keep it replayable (retries, mirrors).
-    /// Bounded well under the connection's receive window: streams that wait cannot starve the
-    /// connection of credit for the others.
+    /// How much of a streamed request body is kept to send again on a retry (Envoy's router buffers
+    /// the body it forwards for the same reason). Past it the request is no longer retried. Small on
+    /// purpose: a connection carries up to 100 streams, and gRPC messages are small.
     /// </summary>
-    private const int MaxWaitForUnsizedBody = 64 * 1024;
+    private const int MaxReplayCopyBytes = 64 * 1024;
 
     private static readonly HttpRequestHead NoRequest = new();
 
     private readonly ConnectionContext _connection;
     private Http2ServerStream _stream = null!;
     private bool _bodyMayFollow;  // no END_STREAM on the request head
-    private bool _bodyStreamed;   // a copy consumed (part of) the body: it cannot be sent again
+    private bool _bodyStreamed;   // a copy consumed (part of) the body from the pipe
+    private bool _bodyEnded;      // ... all of it
+    private bool _replayOverflow; // ... and more than the replay copy holds: no retry
+    private readonly ArrayBufferWriter<byte> _replay = new();
     private SequencePosition _peekStart;
 
     public Http2ProxyStream(ProxyServer server, ConnectionContext connection)
@@ -42,7 +46,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
     private protected override bool MayHaveBody => _bodyMayFollow;
 
-    private protected override bool Replayable => !_bodyMayFollow || (!_bodyStreamed && BodyComplete());
+    private protected override bool Replayable => !_bodyMayFollow || !_replayOverflow;
 
     private protected override HttpTrailers? RequestTrailers => _stream.RequestTrailers;
 
@@ -55,6 +59,9 @@ internal sealed class Http2ProxyStream : ProxyExchange
         _stream = stream;
         _request = stream.Request;
         _bodyStreamed = false;
+        _bodyEnded = false;
+        _replayOverflow = false;
+        _replay.ResetWrittenCount();
         BeginExchange();
         try
         {
@@ -67,11 +74,6 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
             if (reply is null)
             {
-                if (_bodyMayFollow && (_action!.Retry.Attempts > 0 || _action.Mirrors.Length > 0))
-                {
-                    await WaitForReplayableBodyAsync().ConfigureAwait(false);
-                }
-
                 DispatchMirrors();
                 Deadlines(_action!)?.Begin(_action!.Timeout);
                 reply = await ForwardAsync(cluster!).ConfigureAwait(false);
@@ -85,6 +87,12 @@ internal sealed class Http2ProxyStream : ProxyExchange
         catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
         {
             _flags |= ResponseFlags.DownstreamConnectionTermination;
+        }
+        catch (Exception e)
+        {
+            // A bug of ours: this stream fails (INTERNAL_ERROR), the connection and its other streams go on.
+            ProxyLog.SessionFailed(_logger, e, Remote);
+            _stream.Reset(Http2ErrorCode.InternalError);
         }
         finally
         {
@@ -147,10 +155,89 @@ internal sealed class Http2ProxyStream : ProxyExchange
     /// <summary>RST_STREAM(INTERNAL_ERROR): the client sees the response fail, not end.</summary>
     private protected override void AbortResponse() => _stream.Reset(Http2ErrorCode.InternalError);
 
-    private protected override ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked)
+    /// <summary>
+    /// Streams the body upstream as it arrives, keeping a copy (up to <see cref="MaxReplayCopyBytes"/>)
+    /// so that a retry can send again what an earlier attempt already consumed; the pipe is consumed
+    /// as it goes, so the client's flow-control credit comes back at once.
+    /// </summary>
+    private protected override async ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked)
     {
         _bodyStreamed = true;
-        return BodyCopier.CopyUntilCloseAsync(_stream.RequestBody, destination, encodeChunked, _received);
+        if (_replay.WrittenCount > 0)
+        {
+            WriteBody(destination, new ReadOnlySequence<byte>(_replay.WrittenMemory), encodeChunked);
+        }
+
+        var body = _stream.RequestBody;
+        while (!_bodyEnded)
+        {
+            var flushed = await BodyCopier.FlushAsync(destination).ConfigureAwait(false);
+            if (flushed != BodyResult.Complete)
+            {
+                return flushed;
+            }
+
+            var read = await body.ReadAsync().ConfigureAwait(false);
+            if (read.IsCanceled)
+            {
+                return _stream.End.IsEnded ? BodyResult.SourceEnded : BodyResult.Canceled;
+            }
+
+            var buffer = read.Buffer;
+            if (!buffer.IsEmpty)
+            {
+                WriteBody(destination, buffer, encodeChunked);
+                _received.Add(buffer.Length);
+                if (!_replayOverflow && _replay.WrittenCount + buffer.Length <= MaxReplayCopyBytes)
+                {
+                    foreach (var segment in buffer)
+                    {
+                        _replay.Write(segment.Span);
+                    }
+                }
+                else
+                {
+                    _replayOverflow = true;
+                }
+            }
+
+            body.AdvanceTo(buffer.End);
+            _bodyEnded = read.IsCompleted;
+        }
+
+        if (encodeChunked)
+        {
+            destination.Write(ChunkedEncoder.LastChunk);
+        }
+
+        return await BodyCopier.FlushAsync(destination).ConfigureAwait(false);
+    }
+
+    private static void WriteBody(PipeWriter destination, in ReadOnlySequence<byte> data, bool encodeChunked)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        if (encodeChunked)
+        {
+            ChunkedEncoder.WriteChunkHeader(destination, data.Length);
+        }
+
+        BodyCopier.Write(destination, data);
+        if (encodeChunked)
+        {
+            ChunkedEncoder.WriteChunkTerminator(destination);
+        }
+    }
+
+    private protected override void OnRequestBodyStopped(BodyResult result)
+    {
+        if (result != BodyResult.Canceled && _stream.RequestBody.TryRead(out var stale))
+        {
+            _stream.RequestBody.AdvanceTo(stale.Buffer.Start); // observes a cancellation nobody consumed
+        }
     }
 
     private protected override void CancelRequestBody() => _stream.RequestBody.CancelPendingRead();
@@ -175,30 +262,6 @@ internal sealed class Http2ProxyStream : ProxyExchange
     }
 
     private protected override void EndPeek() => _stream.RequestBody.AdvanceTo(_peekStart);
-
-    /// <summary>
-    /// Waits until the body has all arrived when it can be kept whole for a retry or a mirror: a
-    /// declared length within the replay limit, or an unsized one within <see cref="MaxWaitForUnsizedBody"/>.
-    /// Nothing is consumed (so no flow-control credit is returned for it meanwhile).
-    /// </summary>
-    private async ValueTask WaitForReplayableBodyAsync()
-    {
-        var limit = _request.ContentLength >= 0
-            ? (_request.ContentLength <= _server.Options.MaxReplayBodyBytes ? _request.ContentLength : -1)
-            : MaxWaitForUnsizedBody;
-        var body = _stream.RequestBody;
-        while (limit >= 0)
-        {
-            var read = await body.ReadAsync().ConfigureAwait(false);
-            if (read.IsCompleted || read.IsCanceled || read.Buffer.Length > limit)
-            {
-                body.AdvanceTo(read.Buffer.Start);
-                return;
-            }
-
-            body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-        }
-    }
 
     /// <summary>A body kept for replay (or never needed) leaves the pipe now, and is counted as received.</summary>
     private void ConsumeUnreadBody()
