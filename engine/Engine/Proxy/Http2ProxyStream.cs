@@ -31,6 +31,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
     private bool _bodyStreamed;   // a copy consumed (part of) the body from the pipe
     private bool _bodyEnded;      // ... all of it
     private bool _replayOverflow; // ... and more than the replay copy holds: no retry
+    private bool _mirrorsPending; // mirrors wait for the body to have passed (it is copied for them)
     private readonly ArrayBufferWriter<byte> _replay = new();
     private SequencePosition _peekStart;
 
@@ -61,6 +62,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         _bodyStreamed = false;
         _bodyEnded = false;
         _replayOverflow = false;
+        _mirrorsPending = false;
         _replay.ResetWrittenCount();
         BeginExchange();
         try
@@ -74,7 +76,15 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
             if (reply is null)
             {
-                DispatchMirrors();
+                if (_action!.Mirrors.Length > 0 && _bodyMayFollow && !BodyComplete())
+                {
+                    _mirrorsPending = true; // sent when the body has streamed through (CopyRequestBodyAsync)
+                }
+                else
+                {
+                    DispatchMirrors();
+                }
+
                 Deadlines(_action!)?.Begin(_action!.Timeout);
                 reply = await ForwardAsync(cluster!).ConfigureAwait(false);
             }
@@ -210,6 +220,12 @@ internal sealed class Http2ProxyStream : ProxyExchange
             destination.Write(ChunkedEncoder.LastChunk);
         }
 
+        if (_mirrorsPending)
+        {
+            _mirrorsPending = false;
+            DispatchMirrors(); // with the replay copy as the body, or counted as dropped when it overflowed
+        }
+
         return await BodyCopier.FlushAsync(destination).ConfigureAwait(false);
     }
 
@@ -242,10 +258,27 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
     private protected override void CancelRequestBody() => _stream.RequestBody.CancelPendingRead();
 
+    /// <summary>
+    /// The whole body: still in the pipe when nothing consumed it yet, else the replay copy once the
+    /// body has ended within its size (a retry after a streamed attempt, or a deferred mirror).
+    /// </summary>
     private protected override bool TryPeekWholeBody(out ReadOnlySequence<byte> body)
     {
         body = default;
-        if (_bodyStreamed || !_stream.RequestBody.TryRead(out var read))
+        if (_bodyStreamed)
+        {
+            if (!_bodyEnded || _replayOverflow)
+            {
+                return false;
+            }
+
+            body = new ReadOnlySequence<byte>(_replay.WrittenMemory);
+            _peekStart = default;
+            _peekedCopy = true;
+            return true;
+        }
+
+        if (!_stream.RequestBody.TryRead(out var read))
         {
             return false;
         }
@@ -261,7 +294,18 @@ internal sealed class Http2ProxyStream : ProxyExchange
         return true;
     }
 
-    private protected override void EndPeek() => _stream.RequestBody.AdvanceTo(_peekStart);
+    private protected override void EndPeek()
+    {
+        if (_peekedCopy)
+        {
+            _peekedCopy = false;
+            return;
+        }
+
+        _stream.RequestBody.AdvanceTo(_peekStart);
+    }
+
+    private bool _peekedCopy;
 
     /// <summary>A body kept for replay (or never needed) leaves the pipe now, and is counted as received.</summary>
     private void ConsumeUnreadBody()

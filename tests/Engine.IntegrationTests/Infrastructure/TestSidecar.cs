@@ -15,7 +15,7 @@ internal sealed class TestSidecar : IAsyncDisposable
 {
     private readonly Sidecar _sidecar;
 
-    private TestSidecar(Sidecar sidecar, string configDirectory, IPEndPoint endpoint, ConfigLoadResult load)
+    private TestSidecar(Sidecar sidecar, string configDirectory, IPEndPoint endpoint, ConfigLoadResult load, bool http2)
     {
         _sidecar = sidecar;
         ConfigDirectory = configDirectory;
@@ -26,6 +26,12 @@ internal sealed class TestSidecar : IAsyncDisposable
             BaseAddress = new Uri($"http://{endpoint}"),
             Timeout = TimeSpan.FromSeconds(30),
         };
+        if (http2)
+        {
+            // h2c with prior knowledge: the same listener, sniffed by the proxy.
+            Client.DefaultRequestVersion = HttpVersion.Version20;
+            Client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
     }
 
     public string ConfigDirectory { get; }
@@ -49,7 +55,8 @@ internal sealed class TestSidecar : IAsyncDisposable
         IRandomSource? random = null,
         bool watch = false,
         TimeProvider? time = null,
-        ProxyOptions? proxy = null)
+        ProxyOptions? proxy = null,
+        bool http2 = false)
     {
         var directory = Directory.CreateTempSubdirectory("engine-test-").FullName;
         var i = 0;
@@ -74,13 +81,13 @@ internal sealed class TestSidecar : IAsyncDisposable
             sidecar.WatchConfig();
         }
 
-        return new TestSidecar(sidecar, directory, endpoint, load) { Telemetry = telemetry };
+        return new TestSidecar(sidecar, directory, endpoint, load, http2) { Telemetry = telemetry };
     }
 
     /// <summary>Sends GET / (or <paramref name="path"/>) for <paramref name="host"/> with extra headers.</summary>
     public async Task<HttpResponseMessage> GetAsync(string host, string path = "/", params (string Name, string Value)[] headers)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = NewRequest(HttpMethod.Get, path);
         request.Headers.Host = host;
         foreach (var (name, value) in headers)
         {
@@ -89,6 +96,10 @@ internal sealed class TestSidecar : IAsyncDisposable
 
         return await Client.SendAsync(request).ConfigureAwait(false);
     }
+
+    /// <summary>A request in the client's protocol (HttpRequestMessage defaults to HTTP/1.1 whatever the client says).</summary>
+    public HttpRequestMessage NewRequest(HttpMethod method, string path)
+        => new(method, path) { Version = Client.DefaultRequestVersion, VersionPolicy = Client.DefaultVersionPolicy };
 
     /// <summary>Replaces a config file atomically (write aside, then rename), as a careful deploy tool does.</summary>
     public async Task ReplaceFileAsync(string name, string yaml)
@@ -101,7 +112,7 @@ internal sealed class TestSidecar : IAsyncDisposable
     /// <summary>Sends a request and reads the whole response.</summary>
     public async Task<EchoReply> SendAsync(HttpMethod method, string host, string path = "/", params (string Name, string Value)[] headers)
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = NewRequest(method, path);
         request.Headers.Host = host;
         foreach (var (name, value) in headers)
         {

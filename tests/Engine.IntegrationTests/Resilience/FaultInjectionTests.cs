@@ -5,8 +5,11 @@ using Engine.Proxy;
 namespace Engine.IntegrationTests.Resilience;
 
 /// <summary>fault.delay and fault.abort: percentages, independent draws, never without a percentage, no upstream contact on abort.</summary>
-public sealed class FaultInjectionTests : IAsyncLifetime
+public class FaultInjectionTests : IAsyncLifetime
 {
+    /// <summary>The client speaks h2c to the proxy (the subclass at the end of the file).</summary>
+    protected virtual bool OverHttp2 => false;
+
     private Upstreams _upstreams = null!;
 
     public async Task InitializeAsync() => _upstreams = await Upstreams.StartAsync("svc-1");
@@ -29,7 +32,7 @@ public sealed class FaultInjectionTests : IAsyncLifetime
         {{fault}}
         {{extra}}
         """,
-    ]);
+    ], http2: OverHttp2);
 
     [Fact]
     public async Task Abort_AnswersLocally_WithoutContactingTheUpstream_AndIsNotRetried()
@@ -122,7 +125,7 @@ public sealed class FaultInjectionTests : IAsyncLifetime
             MeshYaml.Service("ratings", 9080, (_upstreams.PortOf("svc-1"), "v1")),
             MeshYaml.Subsets("ratings", "v1"),
             await File.ReadAllTextAsync(Path.Combine(samples!, "bookinfo-virtual-service-ratings-test-abort.yaml")),
-        ]);
+        ], http2: OverHttp2);
         var before = _upstreams["svc-1"].Requests;
 
         var jason = await sidecar.SendAsync(HttpMethod.Get, "ratings:9080", "/", ("end-user", "jason"));
@@ -141,7 +144,7 @@ public sealed class FaultInjectionTests : IAsyncLifetime
         [
             MeshYaml.Service("details", 9080, (_upstreams.PortOf("svc-1"), "v1")),
             await File.ReadAllTextAsync(Path.Combine(samples!, "bookinfo-fault-injection-details-v1.yaml")), // brings its own DestinationRule
-        ]);
+        ], http2: OverHttp2);
 
         for (var i = 0; i < 10; i++)
         {
@@ -150,4 +153,10 @@ public sealed class FaultInjectionTests : IAsyncLifetime
 
         Assert.Contains(sidecar.Load.Diagnostics, d => d.Message.Contains("unreachable", StringComparison.Ordinal));
     }
+}
+
+/// <summary>The same cases, the client speaking HTTP/2 (h2c prior knowledge) to the proxy.</summary>
+public sealed class FaultInjectionTestsOverH2c : FaultInjectionTests
+{
+    protected override bool OverHttp2 => true;
 }

@@ -6,8 +6,11 @@ using Engine.Proxy;
 namespace Engine.IntegrationTests.Resilience;
 
 /// <summary>mirror / mirrors / mirrorPercentage: copies arrive, the client sees only the primary, a stalled mirror costs it nothing.</summary>
-public sealed class MirroringTests : IAsyncLifetime
+public class MirroringTests : IAsyncLifetime
 {
+    /// <summary>The client speaks h2c to the proxy (the subclass at the end of the file).</summary>
+    protected virtual bool OverHttp2 => false;
+
     private Upstreams _upstreams = null!;
 
     public async Task InitializeAsync() => _upstreams = await Upstreams.StartAsync("v1", "v2", "v3");
@@ -29,7 +32,7 @@ public sealed class MirroringTests : IAsyncLifetime
             - destination: {host: httpbin, subset: v1}
         {{mirror}}
         """,
-    ], proxy: proxy);
+    ], proxy: proxy, http2: OverHttp2);
 
     [Fact]
     public async Task Mirror_ReceivesCopies_ClientSeesOnlyThePrimary()
@@ -56,7 +59,8 @@ public sealed class MirroringTests : IAsyncLifetime
         });
         await using var sidecar = await StartAsync("    mirror: {host: httpbin, subset: v2}", mirrorPort: mirror.Port);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/post") { Content = new StringContent("hello") };
+        using var request = sidecar.NewRequest(HttpMethod.Post, "/post");
+        request.Content = new StringContent("hello");
         request.Headers.Host = "httpbin:8000";
         using var response = await sidecar.Client.SendAsync(request);
 
@@ -154,7 +158,7 @@ public sealed class MirroringTests : IAsyncLifetime
             MeshYaml.Service("httpbin", 8000, (_upstreams.PortOf("v1"), "v1"), (_upstreams.PortOf("v2"), "v2")),
             MeshYaml.Subsets("httpbin", "v1", "v2"),
             yaml,
-        ]);
+        ], http2: OverHttp2);
         var before = _upstreams["v2"].Requests;
 
         var reply = await sidecar.SendAsync(HttpMethod.Get, "httpbin:8000", "/headers");
@@ -163,4 +167,10 @@ public sealed class MirroringTests : IAsyncLifetime
         await WaitFor.ConditionAsync(() => _upstreams["v2"].Requests > before);
         _ = JsonDocument.Parse(reply.Body);
     }
+}
+
+/// <summary>The same cases, the client speaking HTTP/2 (h2c prior knowledge) to the proxy.</summary>
+public sealed class MirroringTestsOverH2c : MirroringTests
+{
+    protected override bool OverHttp2 => true;
 }

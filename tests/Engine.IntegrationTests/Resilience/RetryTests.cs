@@ -6,8 +6,11 @@ using Engine.Proxy;
 namespace Engine.IntegrationTests.Resilience;
 
 /// <summary>Each retryOn condition retried and not retried, against upstreams that fail on cue.</summary>
-public sealed class RetryTests
+public class RetryTests
 {
+    /// <summary>The client speaks h2c to the proxy (the subclass at the end of the file).</summary>
+    protected virtual bool OverHttp2 => false;
+
     /// <summary>An upstream answering every request with one status (and optional headers), counting attempts.</summary>
     private sealed class StatusUpstream : IAsyncDisposable
     {
@@ -27,7 +30,7 @@ public sealed class RetryTests
         public ValueTask DisposeAsync() => _upstream.DisposeAsync();
     }
 
-    private static Task<TestSidecar> StartAsync(int port, string retries) => TestSidecar.StartAsync(
+    private Task<TestSidecar> StartAsync(int port, string retries) => TestSidecar.StartAsync(
     [
         MeshYaml.Service("svc", 8080, (port, "v1")),
         $$"""
@@ -41,7 +44,7 @@ public sealed class RetryTests
             - destination: {host: svc}
             {{retries}}
         """,
-    ]);
+    ], http2: OverHttp2);
 
     [Theory]
     [InlineData("5xx", 500, true)]
@@ -92,9 +95,10 @@ public sealed class RetryTests
     public async Task DefaultPolicy_DoesNotRetryA503_EvenForAPost()
     {
         await using var upstream = new StatusUpstream(503);
-        await using var sidecar = await TestSidecar.StartAsync([MeshYaml.Service("svc", 8080, (upstream.Port, "v1"))]);
+        await using var sidecar = await TestSidecar.StartAsync([MeshYaml.Service("svc", 8080, (upstream.Port, "v1"))], http2: OverHttp2);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new StringContent("pay once") };
+        using var request = sidecar.NewRequest(HttpMethod.Post, "/");
+        request.Content = new StringContent("pay once");
         request.Headers.Host = "svc:8080";
         using var response = await sidecar.Client.SendAsync(request);
 
@@ -106,7 +110,7 @@ public sealed class RetryTests
     public async Task DefaultPolicy_RetriesUnavailableGrpcStatus()
     {
         await using var upstream = new StatusUpstream(200, "content-type: application/grpc\r\ngrpc-status: 14\r\n");
-        await using var sidecar = await TestSidecar.StartAsync([MeshYaml.Service("svc", 8080, (upstream.Port, "v1"))]);
+        await using var sidecar = await TestSidecar.StartAsync([MeshYaml.Service("svc", 8080, (upstream.Port, "v1"))], http2: OverHttp2);
 
         await sidecar.SendAsync(HttpMethod.Post, "svc:8080", "/");
 
@@ -131,7 +135,7 @@ public sealed class RetryTests
                 - destination: {host: svc}
                 retries: {attempts: 0}
             """,
-        ]);
+        ], http2: OverHttp2);
 
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 30; i++)
@@ -183,7 +187,7 @@ public sealed class RetryTests
                 - destination: {host: svc}
                 retries: {attempts: 1, retryOn: 5xx}
             """,
-        ]);
+        ], http2: OverHttp2);
 
         for (var i = 0; i < 30; i++)
         {
@@ -206,7 +210,8 @@ public sealed class RetryTests
         });
         await using var sidecar = await StartAsync(upstream.Port, "retries: {attempts: 2, retryOn: 5xx}");
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new StringContent("hello world") };
+        using var request = sidecar.NewRequest(HttpMethod.Post, "/");
+        request.Content = new StringContent("hello world");
         request.Headers.Host = "svc:8080";
         using var response = await sidecar.Client.SendAsync(request);
 
@@ -226,7 +231,8 @@ public sealed class RetryTests
         });
         await using var sidecar = await StartAsync(upstream.Port, "retries: {attempts: 2, retryOn: 5xx}");
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ByteArrayContent(new byte[2 * 1024 * 1024]) };
+        using var request = sidecar.NewRequest(HttpMethod.Post, "/");
+        request.Content = new ByteArrayContent(new byte[2 * 1024 * 1024]);
         request.Headers.Host = "svc:8080";
         using var response = await sidecar.Client.SendAsync(request);
 
@@ -246,11 +252,17 @@ public sealed class RetryTests
             MeshYaml.Service("ratings.prod.svc.cluster.local", 9080, (gateway.Port, "v1")),
             MeshYaml.Subsets("ratings.prod.svc.cluster.local", "v1"),
             yaml,
-        ]);
+        ], http2: OverHttp2);
 
         var reply = await sidecar.SendAsync(HttpMethod.Get, "ratings.prod.svc.cluster.local:9080");
 
         Assert.Equal(HttpStatusCode.BadGateway, reply.Status);
         Assert.Equal(["1", "2", "3", "4"], gateway.Attempts.ToArray());
     }
+}
+
+/// <summary>The same cases, the client speaking HTTP/2 (h2c prior knowledge) to the proxy.</summary>
+public sealed class RetryTestsOverH2c : RetryTests
+{
+    protected override bool OverHttp2 => true;
 }

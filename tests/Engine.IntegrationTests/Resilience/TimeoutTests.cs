@@ -5,8 +5,11 @@ using Engine.Proxy;
 namespace Engine.IntegrationTests.Resilience;
 
 /// <summary>Route timeouts and per-try timeouts against an upstream that answers late on cue.</summary>
-public sealed class TimeoutTests : IAsyncLifetime
+public class TimeoutTests : IAsyncLifetime
 {
+    /// <summary>The client speaks h2c to the proxy (the subclass at the end of the file).</summary>
+    protected virtual bool OverHttp2 => false;
+
     private Upstreams _upstreams = null!;
 
     public async Task InitializeAsync() => _upstreams = await Upstreams.StartAsync("svc-1");
@@ -27,7 +30,7 @@ public sealed class TimeoutTests : IAsyncLifetime
             - destination: {"{"}host: svc{"}"}
         {routeExtras}
         """,
-    ]);
+    ], http2: OverHttp2);
 
     [Fact]
     public async Task RouteTimeout_Answers504UpstreamRequestTimeout_AndDoesNotReuseTheConnection()
@@ -90,7 +93,7 @@ public sealed class TimeoutTests : IAsyncLifetime
                 timeout: 1s
                 retries: {attempts: 10, perTryTimeout: 0.2s, retryOn: 5xx}
             """,
-        ]);
+        ], http2: OverHttp2);
 
         var reply = await sidecar.SendAsync(HttpMethod.Get, "svc:8080", "/p");
 
@@ -125,11 +128,17 @@ public sealed class TimeoutTests : IAsyncLifetime
                 - destination: {host: svc}
                 retries: {attempts: 3, perTryTimeout: 0.2s, retryOn: retriable-4xx}
             """,
-        ]);
+        ], http2: OverHttp2);
 
         var reply = await sidecar.SendAsync(HttpMethod.Get, "svc:8080", "/p");
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, reply.Status);
         Assert.Equal(1, Volatile.Read(ref attempts));
     }
+}
+
+/// <summary>The same cases, the client speaking HTTP/2 (h2c prior knowledge) to the proxy.</summary>
+public sealed class TimeoutTestsOverH2c : TimeoutTests
+{
+    protected override bool OverHttp2 => true;
 }

@@ -4,8 +4,11 @@ using Engine.IntegrationTests.Infrastructure;
 namespace Engine.IntegrationTests.Routing;
 
 /// <summary>corsPolicy with Envoy's CORS filter behaviour, using Istio's own sample.</summary>
-public sealed class CorsTests : IAsyncLifetime
+public class CorsTests : IAsyncLifetime
 {
+    /// <summary>The client speaks h2c to the proxy (the subclass at the end of the file).</summary>
+    protected virtual bool OverHttp2 => false;
+
     private Upstreams _upstreams = null!;
     private TestSidecar _sidecar = null!;
 
@@ -36,7 +39,7 @@ public sealed class CorsTests : IAsyncLifetime
             MeshYaml.Service("ratings.prod.svc.cluster.local", 9080, (_upstreams.PortOf("ratings-v1"), "v1")),
             MeshYaml.Subsets("ratings.prod.svc.cluster.local", "v1"),
             vs,
-        ]);
+        ], http2: OverHttp2);
     }
 
     public async Task DisposeAsync()
@@ -98,4 +101,10 @@ public sealed class CorsTests : IAsyncLifetime
 
         Assert.Equal("ratings-v1", reply.ServedBy);
     }
+}
+
+/// <summary>The same cases, the client speaking HTTP/2 (h2c prior knowledge) to the proxy.</summary>
+public sealed class CorsTestsOverH2c : CorsTests
+{
+    protected override bool OverHttp2 => true;
 }

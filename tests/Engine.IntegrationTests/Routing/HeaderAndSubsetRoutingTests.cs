@@ -4,8 +4,11 @@ using Engine.IntegrationTests.Infrastructure;
 namespace Engine.IntegrationTests.Routing;
 
 /// <summary>Header matches, subsets, first-match-wins and 404/503 answers through the real proxy.</summary>
-public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
+public class HeaderAndSubsetRoutingTests : IAsyncLifetime
 {
+    /// <summary>The client speaks h2c to the proxy (the subclass at the end of the file).</summary>
+    protected virtual bool OverHttp2 => false;
+
     private Upstreams _upstreams = null!;
 
     public async Task InitializeAsync()
@@ -39,7 +42,7 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
     [Fact]
     public async Task HeaderMatch_Jason_GoesToV2_EveryoneElseToV3()
     {
-        await using var sidecar = await TestSidecar.StartAsync(Mesh(JasonV2V3));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(JasonV2V3), http2: OverHttp2);
 
         Assert.Equal("reviews-v2", await sidecar.ServedByAsync("reviews:9080", "/", ("end-user", "jason")));
         Assert.Equal("reviews-v3", await sidecar.ServedByAsync("reviews:9080", "/", ("end-user", "alice")));
@@ -49,7 +52,7 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
     [Fact]
     public async Task HeaderMatch_NameIsCaseInsensitive_ValueIsNot()
     {
-        await using var sidecar = await TestSidecar.StartAsync(Mesh(JasonV2V3));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(JasonV2V3), http2: OverHttp2);
 
         Assert.Equal("reviews-v2", await sidecar.ServedByAsync("reviews:9080", "/", ("End-User", "jason")));
         Assert.Equal("reviews-v3", await sidecar.ServedByAsync("reviews:9080", "/", ("end-user", "Jason")));
@@ -66,7 +69,7 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
     [InlineData("REVIEWS.default.svc.cluster.local")]
     public async Task Authority_EveryIstioAliasOfTheService_IsRouted(string authority)
     {
-        await using var sidecar = await TestSidecar.StartAsync(Mesh(JasonV2V3));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(JasonV2V3), http2: OverHttp2);
 
         Assert.Equal("reviews-v2", await sidecar.ServedByAsync(authority, "/", ("end-user", "jason")));
     }
@@ -74,7 +77,7 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
     [Fact]
     public async Task Authority_UnknownHost_Gets404()
     {
-        await using var sidecar = await TestSidecar.StartAsync(Mesh(JasonV2V3));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(JasonV2V3), http2: OverHttp2);
 
         using var response = await sidecar.GetAsync("ratings:9080");
 
@@ -97,7 +100,7 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
                 route:
                 - destination: {host: reviews, subset: v2}
             """;
-        await using var sidecar = await TestSidecar.StartAsync(Mesh(onlyJason));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(onlyJason), http2: OverHttp2);
 
         using var miss = await sidecar.GetAsync("reviews:9080");
         Assert.Equal(HttpStatusCode.NotFound, miss.StatusCode);
@@ -118,7 +121,7 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
               - route:
                 - destination: {host: reviews, subset: v9}
             """;
-        await using var sidecar = await TestSidecar.StartAsync(Mesh(v9));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(v9), http2: OverHttp2);
 
         using var response = await sidecar.GetAsync("reviews:9080");
 
@@ -152,7 +155,7 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
               - route:
                 - destination: {host: reviews, subset: v3}
             """;
-        await using var sidecar = await TestSidecar.StartAsync(Mesh(vs));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(vs), http2: OverHttp2);
 
         Assert.Equal(routedToV1 ? "reviews-v1" : "reviews-v3", await sidecar.ServedByAsync("reviews", path));
     }
@@ -179,7 +182,7 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
               - route:
                 - destination: {host: reviews, subset: v3}
             """;
-        await using var sidecar = await TestSidecar.StartAsync(Mesh(vs));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(vs), http2: OverHttp2);
 
         Assert.Equal(routedToV2 ? "reviews-v2" : "reviews-v3", await sidecar.ServedByAsync("reviews", "/", ("end-user", header)));
     }
@@ -202,7 +205,7 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
               - route:
                 - destination: {host: reviews, subset: v3}
             """;
-        await using var sidecar = await TestSidecar.StartAsync(Mesh(vs));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(vs), http2: OverHttp2);
 
         Assert.Equal("reviews-v1", await sidecar.ServedByAsync("reviews", "/", ("x-a", "1"), ("x-b", "1")));
         Assert.Equal("reviews-v3", await sidecar.ServedByAsync("reviews", "/", ("x-a", "1")));
@@ -212,7 +215,7 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
     [Fact]
     public async Task AbsoluteFormRequest_AsAForwardProxyClientSends_IsRoutedByItsAuthority()
     {
-        await using var sidecar = await TestSidecar.StartAsync(Mesh(JasonV2V3));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(JasonV2V3), http2: OverHttp2);
         using var client = new HttpClient(new SocketsHttpHandler { Proxy = new WebProxy($"http://{sidecar.Endpoint}"), UseProxy = true });
         using var request = new HttpRequestMessage(HttpMethod.Get, "http://reviews:9080/reviews/1");
         request.Headers.Add("end-user", "jason");
@@ -224,4 +227,10 @@ public sealed class HeaderAndSubsetRoutingTests : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains("\"path\":\"/reviews/1\"", body, StringComparison.Ordinal);
     }
+}
+
+/// <summary>The same cases, the client speaking HTTP/2 (h2c prior knowledge) to the proxy.</summary>
+public sealed class HeaderAndSubsetRoutingTestsOverH2c : HeaderAndSubsetRoutingTests
+{
+    protected override bool OverHttp2 => true;
 }

@@ -3,8 +3,11 @@ using Engine.IntegrationTests.Infrastructure;
 namespace Engine.IntegrationTests.Routing;
 
 /// <summary>Every HTTPMatchRequest field through the real proxy: the condition met goes to v1, not met falls through to v2.</summary>
-public sealed class MatchFieldTests : IAsyncLifetime
+public class MatchFieldTests : IAsyncLifetime
 {
+    /// <summary>The client speaks h2c to the proxy (the subclass at the end of the file).</summary>
+    protected virtual bool OverHttp2 => false;
+
     private Upstreams _upstreams = null!;
 
     public async Task InitializeAsync() => _upstreams = await Upstreams.StartAsync("svc-v1", "svc-v2");
@@ -33,7 +36,7 @@ public sealed class MatchFieldTests : IAsyncLifetime
                 """,
                 extraService,
             }.Where(y => y.Length > 0),
-            labels: labels);
+            labels: labels, http2: OverHttp2);
 
     private static async Task<string?> ServedAsync(TestSidecar sidecar, HttpMethod method, string authority, string path, params (string, string)[] headers)
         => (await sidecar.SendAsync(method, authority, path, headers)).ServedBy;
@@ -192,7 +195,7 @@ public sealed class MatchFieldTests : IAsyncLifetime
               - route:
                 - destination: {host: svc, subset: v2}
             """,
-        ]);
+        ], http2: OverHttp2);
 
         Assert.Equal("svc-v1", await ServedAsync(sidecar, HttpMethod.Get, "svc:9090", "/"));
         Assert.Equal("svc-v2", await ServedAsync(sidecar, HttpMethod.Get, "svc:8080", "/"));
@@ -220,4 +223,10 @@ public sealed class MatchFieldTests : IAsyncLifetime
         await using var gateway = await StartAsync("{uri: {prefix: /}, gateways: [my-gateway]}");
         Assert.Equal("svc-v2", await ServedAsync(gateway, HttpMethod.Get, "svc:8080", "/"));
     }
+}
+
+/// <summary>The same cases, the client speaking HTTP/2 (h2c prior knowledge) to the proxy.</summary>
+public sealed class MatchFieldTestsOverH2c : MatchFieldTests
+{
+    protected override bool OverHttp2 => true;
 }

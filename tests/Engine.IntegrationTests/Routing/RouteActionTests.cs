@@ -4,8 +4,11 @@ using Engine.IntegrationTests.Infrastructure;
 namespace Engine.IntegrationTests.Routing;
 
 /// <summary>rewrite, redirect, directResponse and headers through the real proxy, each with its negative case.</summary>
-public sealed class RouteActionTests : IAsyncLifetime
+public class RouteActionTests : IAsyncLifetime
 {
+    /// <summary>The client speaks h2c to the proxy (the subclass at the end of the file).</summary>
+    protected virtual bool OverHttp2 => false;
+
     private Upstreams _upstreams = null!;
 
     public async Task InitializeAsync() => _upstreams = await Upstreams.StartAsync("svc-v1", "svc-v2");
@@ -17,7 +20,7 @@ public sealed class RouteActionTests : IAsyncLifetime
         MeshYaml.Service("svc", 8080, (_upstreams.PortOf("svc-v1"), "v1"), (_upstreams.PortOf("svc-v2"), "v2")),
         MeshYaml.Subsets("svc", "v1", "v2"),
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: svc}\nspec:\n  hosts: [svc, example.com]\n  http:\n" + httpRules,
-    ]);
+    ], http2: OverHttp2);
 
     private static Task<EchoReply> GetAsync(TestSidecar sidecar, string path, params (string, string)[] headers)
         => sidecar.SendAsync(HttpMethod.Get, "svc:8080", path, headers);
@@ -135,7 +138,7 @@ public sealed class RouteActionTests : IAsyncLifetime
     {
         var samples = RepoPaths.IstioSamples;
         Skip.If(samples is null, "../shared/istio-samples is not present");
-        await using var sidecar = await TestSidecar.StartAsync([await File.ReadAllTextAsync(Path.Combine(samples!, "api-vs-redirect-prefix-rewrite.yaml"))]);
+        await using var sidecar = await TestSidecar.StartAsync([await File.ReadAllTextAsync(Path.Combine(samples!, "api-vs-redirect-prefix-rewrite.yaml"))], http2: OverHttp2);
 
         var reply = await sidecar.SendAsync(HttpMethod.Get, "example.com", "/foo/bar?x=1");
 
@@ -279,7 +282,7 @@ public sealed class RouteActionTests : IAsyncLifetime
             MeshYaml.Service("reviews.prod.svc.cluster.local", 9080, (_upstreams.PortOf("svc-v1"), "v1"), (_upstreams.PortOf("svc-v2"), "v2")),
             MeshYaml.Subsets("reviews.prod.svc.cluster.local", "v1", "v2"),
             await File.ReadAllTextAsync(Path.Combine(samples!, "api-vs-headers-and-weights.yaml")),
-        ]);
+        ], http2: OverHttp2);
 
         var seen = new HashSet<string>();
         for (var i = 0; i < 60; i++)
@@ -292,4 +295,10 @@ public sealed class RouteActionTests : IAsyncLifetime
 
         Assert.Equal(2, seen.Count);
     }
+}
+
+/// <summary>The same cases, the client speaking HTTP/2 (h2c prior knowledge) to the proxy.</summary>
+public sealed class RouteActionTestsOverH2c : RouteActionTests
+{
+    protected override bool OverHttp2 => true;
 }

@@ -3,8 +3,11 @@ using Engine.IntegrationTests.Infrastructure;
 namespace Engine.IntegrationTests.Routing;
 
 /// <summary>Weighted splits drawn per request: checked over thousands of requests within a statistical tolerance.</summary>
-public sealed class WeightedRoutingTests : IAsyncLifetime
+public class WeightedRoutingTests : IAsyncLifetime
 {
+    /// <summary>The client speaks h2c to the proxy (the subclass at the end of the file).</summary>
+    protected virtual bool OverHttp2 => false;
+
     private Upstreams _upstreams = null!;
 
     public async Task InitializeAsync()
@@ -31,7 +34,7 @@ public sealed class WeightedRoutingTests : IAsyncLifetime
             MeshYaml.Service("reviews", 9080, (_upstreams.PortOf("reviews-v1"), "v1"), (_upstreams.PortOf("reviews-v2"), "v2"), (_upstreams.PortOf("reviews-v3"), "v3")),
             MeshYaml.Subsets("reviews", "v1", "v2", "v3"),
             vs,
-        ]);
+        ], http2: OverHttp2);
         return await sidecar.DistributionAsync("reviews:9080", requests);
     }
 
@@ -93,4 +96,10 @@ public sealed class WeightedRoutingTests : IAsyncLifetime
 
         Assert.Equal(200, counts.GetValueOrDefault("reviews-v3"));
     }
+}
+
+/// <summary>The same cases, the client speaking HTTP/2 (h2c prior knowledge) to the proxy.</summary>
+public sealed class WeightedRoutingTestsOverH2c : WeightedRoutingTests
+{
+    protected override bool OverHttp2 => true;
 }
