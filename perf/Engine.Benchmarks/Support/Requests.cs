@@ -28,6 +28,46 @@ internal static class Requests
         "x-tenant: tenant-7\r\n" +
         "\r\n";
 
+    /// <summary>
+    /// The same browser GET as the next request on the connection would send it: only the fields new
+    /// on every request change (the path's query, the request id), as a sidecar's peer sees them.
+    /// </summary>
+    public static string BrowserGetNext => BrowserGet
+        .Replace("items/42?page=2", "items/43?page=3", StringComparison.Ordinal)
+        .Replace("0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A unary gRPC call as grpc-go sends it through a sidecar (9 fields): the fixed gRPC fields, a
+    /// request id and a W3C trace context that are new on every call. No grpc-timeout: its value is
+    /// the remaining deadline, new on every call, and would make the repeat block insert an entry.
+    /// </summary>
+    public const string GrpcCall =
+        "POST /reviews.v1.ReviewService/GetReviews HTTP/1.1\r\n" +
+        "Host: reviews.default.svc.cluster.local:9080\r\n" +
+        "Content-Type: application/grpc\r\n" +
+        "TE: trailers\r\n" +
+        "grpc-accept-encoding: identity,deflate,gzip\r\n" +
+        "User-Agent: grpc-go/1.68.0\r\n" +
+        "x-request-id: 0f8fad5b-d9cb-469f-a165-70867728950e\r\n" +
+        "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n" +
+        "x-forwarded-proto: http\r\n" +
+        "\r\n";
+
+    /// <summary>The next call of the same method on the connection: new request id and trace.</summary>
+    public static string GrpcCallNext => GrpcCall
+        .Replace("0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7", StringComparison.Ordinal)
+        .Replace("4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331", StringComparison.Ordinal);
+
+    /// <summary>A gRPC server's response head, with what a sidecar adds (date, server, upstream time).</summary>
+    public const string GrpcResponse =
+        "HTTP/1.1 200 OK\r\n" +
+        "Content-Type: application/grpc\r\n" +
+        "grpc-accept-encoding: identity,deflate,gzip\r\n" +
+        "Date: Thu, 26 Nov 2026 03:30:00 GMT\r\n" +
+        "Server: istio-envoy\r\n" +
+        "x-envoy-upstream-service-time: 3\r\n" +
+        "\r\n";
+
     /// <summary>A chunked upload head (the body is built by <see cref="ChunkedBody"/>).</summary>
     public const string ChunkedPost =
         "POST /upload HTTP/1.1\r\nHost: upstream.bench\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
