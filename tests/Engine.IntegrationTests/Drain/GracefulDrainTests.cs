@@ -88,6 +88,38 @@ public sealed class GracefulDrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sigterm_Http2Connection_GetsGoAway_TheStreamInFlightFinishes_Exit0()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = new ScriptedUpstream(async exchange =>
+        {
+            await release.Task;
+            await exchange.SendAsync("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\ndone");
+        });
+        await using var engine = await StartEngineAsync(upstream.Port, "60s");
+        await using var client = await Http2.Support.RawH2Client.HandshakeAsync(Proxy);
+        await client.SendAsync(Http2.Support.RawH2Client.Frames(w => Engine.Protocols.Http2.Http2FrameWriter.WriteHeaders(
+            w, 1, Http2.Support.RawH2Client.Block((":method", "GET"), (":scheme", "http"), (":authority", "svc:8080"), (":path", "/slow")), endStream: true, 16_384)));
+        await WaitFor.ConditionAsync(() => upstream.Requests == 1, because: "the request reached the upstream");
+
+        engine.Terminate();
+
+        // RFC 9113 §6.8: GOAWAY (NO_ERROR) naming the last stream we accepted; that stream still completes.
+        var goAway = await client.ReadGoAwayAsync();
+        Assert.NotNull(goAway);
+        Assert.Equal(Engine.Protocols.Http2.Http2ErrorCode.NoError, goAway!.ErrorCode);
+        Assert.True(goAway.LastStreamId >= 1, "GOAWAY's last stream id leaves the stream in flight out: " + goAway.LastStreamId);
+        Assert.False(engine.HasExited);
+
+        release.SetResult();
+        var (head, body, reset) = await client.ReadResponseAsync(1);
+        Assert.Null(reset);
+        Assert.Equal(200, head!.StatusCode);
+        Assert.Equal("done", System.Text.Encoding.ASCII.GetString(body));
+        Assert.Equal(0, await engine.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task Sigterm_ClosesAnIdleKeepAliveConnection_AndExitsWithoutWaitingForTheTimeout()
     {
         await using var engine = await StartEngineAsync(_upstreams.PortOf("svc-1"), "60s");
