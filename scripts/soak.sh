@@ -9,7 +9,7 @@
 #                   [--max-slope MiB/min] [--out DIR] [--no-build]
 #
 # Output in artifacts/soak/: summary.txt, summary.json, samples.csv, rss.png.
-# h2c load joins the mix when HTTP/2 lands (issue 9).
+# Half the workers speak h2c; the stable service is an HTTP/2 upstream, the flappy one HTTP/1.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

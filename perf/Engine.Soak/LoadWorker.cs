@@ -18,9 +18,12 @@ internal sealed class LoadWorker
     private readonly Random _random;
     private readonly ConcurrentDictionary<(string Service, string Cause), long> _outcomes;
     private readonly StrongBox<long> _completed;
+    private readonly Version _version;
 
-    public LoadWorker(Uri proxy, int seed, ConcurrentDictionary<(string Service, string Cause), long> outcomes, StrongBox<long> completed)
+    /// <param name="http2">h2c with prior knowledge (one multiplexed connection) instead of HTTP/1.1 keep-alive.</param>
+    public LoadWorker(Uri proxy, int seed, ConcurrentDictionary<(string Service, string Cause), long> outcomes, StrongBox<long> completed, bool http2)
     {
+        _version = http2 ? HttpVersion.Version20 : HttpVersion.Version11;
         _proxy = proxy;
         _random = new Random(seed);
         _outcomes = outcomes;
@@ -33,6 +36,8 @@ internal sealed class LoadWorker
         {
             BaseAddress = _proxy,
             Timeout = TimeSpan.FromSeconds(30),
+            DefaultRequestVersion = _version,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         while (!stop.IsCancellationRequested)
         {
@@ -83,9 +88,9 @@ internal sealed class LoadWorker
         _ => "request failed: " + e.HttpRequestError,
     };
 
-    private static async Task<string> DownloadAsync(HttpClient client, string service, int size, CancellationToken stop)
+    private async Task<string> DownloadAsync(HttpClient client, string service, int size, CancellationToken stop)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/soak/download");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/soak/download") { Version = _version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         request.Headers.Host = service + ":8080";
         request.Headers.Add("x-echo-bytes", size.ToString(CultureInfo.InvariantCulture));
         using var response = await client.SendAsync(request, stop).ConfigureAwait(false);
@@ -101,6 +106,9 @@ internal sealed class LoadWorker
         _random.NextBytes(body);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/soak/upload")
         {
+            Version = _version,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+
             // A stream of unknown length goes out chunked.
             Content = chunked ? new StreamContent(new UnknownLengthStream(body)) : new ByteArrayContent(body),
         };
@@ -113,9 +121,9 @@ internal sealed class LoadWorker
             : "ok";
     }
 
-    private static async Task<string> NoRouteAsync(HttpClient client, CancellationToken stop)
+    private async Task<string> NoRouteAsync(HttpClient client, CancellationToken stop)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/soak/nowhere");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/soak/nowhere") { Version = _version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         request.Headers.Host = "nohost.example:8080";
         using var response = await client.SendAsync(request, stop).ConfigureAwait(false);
         await response.Content.ReadAsByteArrayAsync(stop).ConfigureAwait(false);

@@ -50,7 +50,7 @@ internal sealed class SoakRun(SoakOptions options)
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, options.Workers)
-            .Select(i => Task.Run(() => new LoadWorker(new Uri($"http://127.0.0.1:{proxyPort}"), i, outcomes, completed).RunAsync(stop.Token)))
+            .Select(i => Task.Run(() => new LoadWorker(new Uri($"http://127.0.0.1:{proxyPort}"), i, outcomes, completed, http2: i % 2 == 1).RunAsync(stop.Token)))
             .ToArray();
 
         var nextSample = TimeSpan.Zero;
@@ -150,7 +150,11 @@ internal sealed class SoakRun(SoakOptions options)
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    /// <summary>One ServiceEntry per service: port 8080 mapped to two loopback echo endpoints.</summary>
+    /// <summary>
+    /// One ServiceEntry per service: port 8080 mapped to two loopback echo endpoints. The stable
+    /// service's port says HTTP2, so with half the workers on h2c every pairing runs under load:
+    /// h1→h2 and h2→h2 to stable, h1→h1 and h2→h1 to the flappy one.
+    /// </summary>
     private static string MeshYaml(params (string Name, int Port1, int Port2)[] services)
         => string.Join("---\n", services.Select(s => $"""
             apiVersion: networking.istio.io/v1
@@ -161,7 +165,7 @@ internal sealed class SoakRun(SoakOptions options)
               location: MESH_INTERNAL
               resolution: STATIC
               ports:
-              - {"{"}number: 8080, name: http, protocol: HTTP{"}"}
+              - {"{"}number: 8080, name: http, protocol: {(s.Name == "stable" ? "HTTP2" : "HTTP")}{"}"}
               endpoints:
               - {"{"}address: 127.0.0.1, ports: {"{"}http: {s.Port1}{"}"}{"}"}
               - {"{"}address: 127.0.0.1, ports: {"{"}http: {s.Port2}{"}"}{"}"}
