@@ -44,7 +44,19 @@ internal sealed class InterceptedConnection : IDisposable
     public OutboundPolicy Policy { get; }
 
     /// <summary>Envoy's PassthroughCluster: the request goes where the app sent it.</summary>
-    public Cluster Passthrough() => _passthrough ??= Create(PassthroughClusterName, Destination.EndPoint, Destination.Port, UpstreamPoolSettings.Default with { ConnectTimeout = _connectTimeout });
+    /// <remarks>
+    /// Istio's PassthroughCluster speaks the client's protocol (use_downstream_protocol): captured h2c
+    /// goes on as HTTP/2. Locked: the streams of one HTTP/2 connection route concurrently.
+    /// </remarks>
+    public Cluster Passthrough()
+    {
+        lock (_lock)
+        {
+            return _passthrough ??= Create(PassthroughClusterName, Destination.EndPoint, Destination.Port, UpstreamPoolSettings.Default with { ConnectTimeout = _connectTimeout }, useDownstreamProtocol: true);
+        }
+    }
+
+    private readonly Lock _lock = new();
 
     /// <summary>
     /// A <c>resolution: NONE</c> cluster for this connection: its policy, one endpoint — the
@@ -57,27 +69,38 @@ internal sealed class InterceptedConnection : IDisposable
             return cluster;
         }
 
-        if (_originalDestination?.Name != cluster.Name)
+        lock (_lock)
         {
-            _originalDestination?.Endpoints[0].Pool.CloseIdle();
-            var address = new IPEndPoint(Destination.Address, targetPort > 0 ? targetPort : Destination.Port);
-            _originalDestination = Create(cluster.Name, address, cluster.Port, cluster.Settings, cluster.Host, cluster.Subset, cluster.Breaker);
-        }
+            if (_originalDestination?.Name != cluster.Name)
+            {
+                // Another route of the same connection: the previous cluster's pool may still carry a
+                // stream of this (HTTP/2) connection, so it retires (idle connections close, busy ones after).
+                _originalDestination?.Endpoints[0].Pool.Retire();
+                var address = new IPEndPoint(Destination.Address, targetPort > 0 ? targetPort : Destination.Port);
+                _originalDestination = Create(cluster.Name, address, cluster.Port, cluster.Settings, cluster.Host, cluster.Subset, cluster.Breaker, cluster.Protocol);
+            }
 
-        return _originalDestination;
+            return _originalDestination;
+        }
     }
 
     /// <summary>A one-endpoint cluster; an ORIGINAL_DST one shares the configured cluster's circuit breaker, so its limits hold across connections.</summary>
-    private Cluster Create(string name, IPEndPoint address, int port, UpstreamPoolSettings settings, string? host = null, string? subset = null, ClusterCircuitBreaker? breaker = null)
+    private Cluster Create(
+        string name, IPEndPoint address, int port, UpstreamPoolSettings settings, string? host = null, string? subset = null, ClusterCircuitBreaker? breaker = null,
+        UpstreamProtocol protocol = UpstreamProtocol.Http1, bool useDownstreamProtocol = false)
     {
         var endpoint = new Endpoint(address, new Dictionary<string, string>(), 1, new Http1ConnectionPool(address, _connector, settings, breaker));
-        return new Cluster(name, host ?? address.ToString(), port, subset, [endpoint], new RoundRobinBalancer(_random), settings, breaker);
+        return new Cluster(name, host ?? address.ToString(), port, subset, [endpoint], new RoundRobinBalancer(_random), settings, breaker)
+        {
+            Protocol = protocol,
+            UseDownstreamProtocol = useDownstreamProtocol,
+        };
     }
 
     /// <summary>Closes the idle keep-alive connections this connection's own clusters hold.</summary>
     public void Dispose()
     {
-        _passthrough?.Endpoints[0].Pool.CloseIdle();
-        _originalDestination?.Endpoints[0].Pool.CloseIdle();
+        _passthrough?.Endpoints[0].Pool.Retire();
+        _originalDestination?.Endpoints[0].Pool.Retire();
     }
 }

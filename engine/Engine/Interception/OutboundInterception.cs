@@ -38,8 +38,8 @@ internal sealed class OutboundInterception
     }
 
     /// <summary>
-    /// The seam for the HTTP/2 session: given the connection (its preface still unread) and what
-    /// interception learned, serve it. Null today: h2c prior knowledge is passed through at L4.
+    /// The HTTP/2 session: given the connection (its preface still unread) and what interception
+    /// learned, serve it (TransparentListeners sets it). Null: h2c is passed through at L4.
     /// </summary>
     public InterceptedSessionHandler? Http2Session { get; init; }
 

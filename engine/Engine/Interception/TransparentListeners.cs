@@ -14,10 +14,14 @@ namespace Engine.Interception;
 /// </summary>
 internal static class TransparentListeners
 {
-    /// <summary>Binds both listeners; <paramref name="http2Session"/> serves h2c prior knowledge when given (else L4 passthrough).</summary>
+    /// <summary>
+    /// Binds both listeners. Captured h2c (prior knowledge) is proxied as HTTP/2 with the original
+    /// destination known to routing, unless <paramref name="http2Session"/> says otherwise.
+    /// </summary>
     public static async Task<IReadOnlyList<EndPoint>> StartAsync(ProxyServer server, UpstreamConnector connector, TransparentOptions options, ILoggerFactory loggerFactory, InterceptedSessionHandler? http2Session = null)
     {
         var logger = loggerFactory.CreateLogger("engine.intercept");
+        http2Session ??= (connection, intercepted) => new Http2ProxyConnection(server, connection, intercepted).RunAsync();
         var outbound = new OutboundInterception(server, connector, options, logger) { Http2Session = http2Session };
         var inbound = new InboundInterception(server, options, logger);
         var outboundEndpoint = await ListenAsync(server, options.OutboundPort, outbound.RunAsync).ConfigureAwait(false);

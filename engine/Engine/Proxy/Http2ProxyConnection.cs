@@ -13,14 +13,17 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
 {
     private readonly ProxyServer _server;
     private readonly ConnectionContext _connection;
+    private readonly Interception.InterceptedConnection? _intercepted;
     private readonly Stack<Http2ProxyStream> _idle = new();
     private readonly Lock _lock = new();
     private Http2ServerConnection? _http2;
 
-    public Http2ProxyConnection(ProxyServer server, ConnectionContext connection)
+    /// <param name="intercepted">Set when a transparent listener captured the connection: routing knows the original destination.</param>
+    public Http2ProxyConnection(ProxyServer server, ConnectionContext connection, Interception.InterceptedConnection? intercepted = null)
     {
         _server = server;
         _connection = connection;
+        _intercepted = intercepted;
     }
 
     /// <summary>Runs the connection until it closes (the client's preface is still in the input pipe).</summary>
@@ -44,7 +47,7 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
             _idle.TryPop(out exchange);
         }
 
-        exchange ??= new Http2ProxyStream(_server, _connection);
+        exchange ??= new Http2ProxyStream(_server, _connection, _intercepted);
         await exchange.RunAsync(stream).ConfigureAwait(false);
         lock (_lock)
         {

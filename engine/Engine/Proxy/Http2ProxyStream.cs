@@ -35,10 +35,11 @@ internal sealed class Http2ProxyStream : ProxyExchange
     private readonly ArrayBufferWriter<byte> _replay = new();
     private SequencePosition _peekStart;
 
-    public Http2ProxyStream(ProxyServer server, ConnectionContext connection)
+    public Http2ProxyStream(ProxyServer server, ConnectionContext connection, Interception.InterceptedConnection? intercepted = null)
         : base(server, NoRequest)
     {
         _connection = connection;
+        _intercepted = intercepted;
     }
 
     private protected override string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
@@ -46,6 +47,8 @@ internal sealed class Http2ProxyStream : ProxyExchange
     private protected override CancellationToken ClientGone => _stream.Aborted;
 
     private protected override bool MayHaveBody => _bodyMayFollow;
+
+    private protected override bool DownstreamIsHttp2 => true;
 
     private protected override bool Replayable => !_bodyMayFollow || !_replayOverflow;
 

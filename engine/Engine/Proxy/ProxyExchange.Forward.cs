@@ -24,6 +24,9 @@ internal abstract partial class ProxyExchange
     /// </summary>
     private protected abstract ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked);
 
+    /// <summary>The client speaks HTTP/2 (a cluster that follows the client's protocol then does too).</summary>
+    private protected virtual bool DownstreamIsHttp2 => false;
+
     /// <summary>The request's trailers, once its body has been copied (HTTP/2 clients send them; gRPC rarely does).</summary>
     private protected virtual HttpTrailers? RequestTrailers => null;
 
@@ -83,7 +86,7 @@ internal abstract partial class ProxyExchange
                 try
                 {
                     var upstreamStarted = Stopwatch.GetTimestamp();
-                    var (error, connected, reused) = cluster.Protocol == UpstreamProtocol.Http2
+                    var (error, connected, reused) = cluster.Protocol == UpstreamProtocol.Http2 || (cluster.UseDownstreamProtocol && DownstreamIsHttp2)
                         ? await StartHttp2AttemptAsync(endpoint, policy, attempt).ConfigureAwait(false)
                         : await StartHttp1AttemptAsync(endpoint, cluster, policy, attempt).ConfigureAwait(false);
                     error = TimeoutOr(error);

@@ -45,6 +45,9 @@ internal sealed class Cluster
     /// <summary>What the endpoints are spoken to in (see <see cref="UpstreamProtocols.For"/>).</summary>
     public UpstreamProtocol Protocol { get; init; }
 
+    /// <summary>Speak to the endpoints in the client's protocol instead (Istio's PassthroughCluster: use_downstream_protocol).</summary>
+    public bool UseDownstreamProtocol { get; init; }
+
     /// <summary>The endpoints balancing may pick now (ejected ones left out).</summary>
     public Endpoint[] Healthy => Outlier?.Healthy ?? Endpoints;
 
