@@ -93,6 +93,9 @@ internal sealed class DrillProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>The proxy's established connections to an upstream port.</summary>
+    public int ConnectionsTo(int upstreamPort) => Sockets().Count(s => s.State == "ESTAB" && s.PeerPort == upstreamPort && s.LocalPort != Endpoint.Port);
+
     /// <summary>The proxy's TCP sockets counted by state and side (downstream: on the listener's port).</summary>
     public string SocketSummary()
         => string.Join(", ", Sockets()

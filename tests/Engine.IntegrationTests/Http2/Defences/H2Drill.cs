@@ -30,6 +30,8 @@ internal sealed class H2Drill : IAsyncDisposable
 
     public const string VictimAuthority = "victim:8080";
 
+    public int VictimPort => _victim.PortOf("victim");
+
     public Bystanders H2Bystanders { get; }
 
     public static async Task<H2Drill> StartAsync()

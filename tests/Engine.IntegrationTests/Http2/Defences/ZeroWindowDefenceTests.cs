@@ -89,6 +89,9 @@ public sealed class ZeroWindowDefenceTests(ITestOutputHelper output)
             }
         }
 
+        // The stalled responses' upstream connections were closed, not kept half-read (a few
+        // finished ones may stay pooled).
+        await Infrastructure.WaitFor.ConditionAsync(() => drill.Proxy.ConnectionsTo(drill.VictimPort) <= Resumed + 4, 30_000, "the proxy closed the stalled upstream connections");
         await drill.AssertOthersServedAndReleasedAsync(timeoutMs: 60_000);
     }
 
