@@ -6,7 +6,8 @@ namespace Engine.IntegrationTests.Drills;
 /// Well-behaved clients that keep using the proxy while a drill attacks it: each worker, on its
 /// own keep-alive connection, alternates an upload echoed back (x-echo-body) and a download of a
 /// known size (x-echo-bytes), and checks every byte. A drill passes only if every one of their
-/// requests succeeded: the proxy kept serving, and lost nothing it had accepted.
+/// requests succeeded: the proxy kept serving, and lost nothing it had accepted. They speak
+/// HTTP/1.1, or h2c with prior knowledge when started with <c>http2</c>.
 /// </summary>
 internal sealed class Bystanders : IAsyncDisposable
 {
@@ -15,23 +16,28 @@ internal sealed class Bystanders : IAsyncDisposable
 
     private readonly IPEndPoint _proxy;
     private readonly string _service;
+    private readonly Version _version;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _workers = [];
     private readonly List<string> _failures = [];
     private int _succeeded;
 
-    private Bystanders(IPEndPoint proxy, string service)
+    private Bystanders(IPEndPoint proxy, string service, bool http2)
     {
         _proxy = proxy;
         _service = service;
+        _version = http2 ? HttpVersion.Version20 : HttpVersion.Version11;
     }
 
     public int Succeeded => Volatile.Read(ref _succeeded);
 
-    /// <summary>Starts <paramref name="workers"/> clients of <paramref name="service"/> and waits until each has succeeded once.</summary>
-    public static async Task<Bystanders> StartAsync(IPEndPoint proxy, string service, int workers = 4)
+    /// <summary>
+    /// Starts <paramref name="workers"/> clients of <paramref name="service"/> and waits until each
+    /// has succeeded once; with <paramref name="http2"/> each uses one h2c connection (prior knowledge).
+    /// </summary>
+    public static async Task<Bystanders> StartAsync(IPEndPoint proxy, string service, int workers = 4, bool http2 = false)
     {
-        var bystanders = new Bystanders(proxy, service);
+        var bystanders = new Bystanders(proxy, service, http2);
         for (var i = 0; i < workers; i++)
         {
             var seed = i;
@@ -117,12 +123,12 @@ internal sealed class Bystanders : IAsyncDisposable
     {
         var body = new byte[random.Next(0, 64 * 1024)];
         random.NextBytes(body);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(body), Version = _version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         request.Headers.Host = _service + ":8080";
         request.Headers.Add("x-echo-body", "true");
         using var response = await client.SendAsync(request, _stop.Token).ConfigureAwait(false);
         var echoed = await response.Content.ReadAsByteArrayAsync(_stop.Token).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.OK || !echoed.AsSpan().SequenceEqual(body))
+        if (response.StatusCode != HttpStatusCode.OK || response.Version != _version || !echoed.AsSpan().SequenceEqual(body))
         {
             throw new InvalidDataException($"upload of {body.Length} bytes: status {(int)response.StatusCode}, {echoed.Length} bytes echoed");
         }
@@ -131,12 +137,12 @@ internal sealed class Bystanders : IAsyncDisposable
     private async Task DownloadAsync(HttpClient client, Random random)
     {
         var size = random.Next(0, 256 * 1024);
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/download");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/download") { Version = _version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         request.Headers.Host = _service + ":8080";
         request.Headers.Add("x-echo-bytes", size.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var response = await client.SendAsync(request, _stop.Token).ConfigureAwait(false);
         var received = await response.Content.ReadAsByteArrayAsync(_stop.Token).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.OK || received.Length != size)
+        if (response.StatusCode != HttpStatusCode.OK || response.Version != _version || received.Length != size)
         {
             throw new InvalidDataException($"download of {size} bytes: status {(int)response.StatusCode}, {received.Length} bytes received");
         }

@@ -48,11 +48,16 @@ internal sealed class DrillProxy : IAsyncDisposable
     /// <summary>Open file descriptors of the proxy (sockets, the listener, its own files).</summary>
     public int OpenFileDescriptors() => Directory.GetFileSystemEntries($"/proc/{_process.Id}/fd").Length;
 
-    public long ResidentBytes()
+    public long ResidentBytes() => StatusBytes("VmRSS:");
+
+    /// <summary>The most resident memory the proxy ever had (VmHWM): catches a peak a later sample would miss.</summary>
+    public long PeakResidentBytes() => StatusBytes("VmHWM:");
+
+    private long StatusBytes(string field)
     {
         foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
         {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
             }
@@ -87,6 +92,9 @@ internal sealed class DrillProxy : IAsyncDisposable
             await Task.Delay(250).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The proxy's established connections to an upstream port.</summary>
+    public int ConnectionsTo(int upstreamPort) => Sockets().Count(s => s.State == "ESTAB" && s.PeerPort == upstreamPort && s.LocalPort != Endpoint.Port);
 
     /// <summary>The proxy's TCP sockets counted by state and side (downstream: on the listener's port).</summary>
     public string SocketSummary()

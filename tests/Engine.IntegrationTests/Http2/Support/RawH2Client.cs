@@ -34,9 +34,15 @@ internal sealed class RawH2Client : IAsyncDisposable
 
     public Socket Socket => _tcp.Client;
 
-    public static async Task<RawH2Client> ConnectAsync(IPEndPoint endpoint)
+    /// <summary>Connects; a <paramref name="receiveBufferSize"/> (SO_RCVBUF, set before connecting) makes a peer that does not read fill up sooner.</summary>
+    public static async Task<RawH2Client> ConnectAsync(IPEndPoint endpoint, int receiveBufferSize = 0)
     {
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBufferSize > 0)
+        {
+            tcp.ReceiveBufferSize = receiveBufferSize;
+        }
+
         await tcp.ConnectAsync(endpoint);
         return new RawH2Client(tcp);
     }
@@ -56,6 +62,8 @@ internal sealed class RawH2Client : IAsyncDisposable
         => await SendAsync([.. Http2Preface.ClientPreface, .. Frames(w => Http2FrameWriter.WriteSettings(w, settings))]);
 
     public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+
+    public async Task SendAsync(byte[] bytes, CancellationToken cancellationToken) => await _stream.WriteAsync(bytes, cancellationToken);
 
     public Task SendFrameAsync(Http2FrameType type, Http2FrameFlags flags, int streamId, params byte[] payload)
         => SendAsync(Frames(w => Http2FrameWriter.WriteFrame(w, type, flags, streamId, payload)));
