@@ -90,6 +90,13 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
                 Deadlines(_action!)?.Begin(_action!.Timeout);
                 reply = await ForwardAsync(cluster!).ConfigureAwait(false);
+                if (_mirrorsPending)
+                {
+                    // The body arrived whole before an attempt needed to stream it (so no copy
+                    // dispatched the mirrors): it is in the pipe, or it never came whole (dropped).
+                    _mirrorsPending = false;
+                    DispatchMirrors();
+                }
             }
 
             if (reply is { } local)

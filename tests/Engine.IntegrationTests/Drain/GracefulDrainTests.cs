@@ -148,8 +148,8 @@ public sealed class GracefulDrainTests : IAsyncLifetime
         engine.Terminate();
 
         Assert.Equal(0, await engine.WaitForExitAsync());
-        Assert.Contains("drain timeout", engine.Output, StringComparison.Ordinal);
-        Assert.Contains("cut 1 connection(s)", engine.Output, StringComparison.Ordinal);
+        Assert.True(engine.Output.Contains("drain timeout", StringComparison.Ordinal), engine.Output);
+        Assert.True(engine.Output.Contains("cut 1 connection(s)", StringComparison.Ordinal), engine.Output);
         await Assert.ThrowsAnyAsync<Exception>(() => stuck); // cut: the client sees the connection end, not a response
     }
 
