@@ -12,6 +12,7 @@ have nginx    || need_apt+=(nginx-light)
 have haproxy  || need_apt+=(haproxy)
 have wrk      || need_apt+=(wrk)
 have slowhttptest || need_apt+=(slowhttptest)   # slow-client drills
+have promtool || need_apt+=(prometheus)   # Prometheus' own parser reads /stats/prometheus in a test
 have ip       || need_apt+=(iproute2)
 have python3  || need_apt+=(python3)
 have setpriv  || need_apt+=(util-linux)   # transparent-mode tests run the engine and apps as other users

@@ -38,6 +38,40 @@ public sealed class PrometheusScrapeTests : IAsyncLifetime
             route: [{destination: {host: reviews}}]
         """;
 
+    /// <summary>
+    /// Prometheus' own parser (promtool, from Debian's prometheus package) reads the scrape after
+    /// traffic of every kind: no parse error. Its lint notes on names are expected and allowed —
+    /// the families carry Envoy's names (no <c>_total</c> suffix) because Istio's dashboards use them.
+    /// </summary>
+    [SkippableFact]
+    public async Task Scrape_IsAcceptedByPromtool()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/promtool"), "promtool is not installed (scripts/bootstrap.sh installs Debian's prometheus package)");
+        using var client = _sidecar.ProxyClient();
+        await _sidecar.SendAsync(client, "reviews:9080", "/reviews/1");
+        await _sidecar.SendAsync(client, "reviews:9080", "/reviews/1", ("x-echo-status", "503"));
+        await _sidecar.SendAsync(client, "reviews:9080", "/other");
+        using var response = await _sidecar.AdminClient.GetAsync("/stats/prometheus");
+        var text = await response.Content.ReadAsStringAsync();
+
+        using var promtool = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/promtool", "check metrics")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        await promtool.StandardInput.WriteAsync(text);
+        promtool.StandardInput.Close();
+        var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
+        await promtool.WaitForExitAsync();
+
+        Assert.True(text.Length > 1000, "scrape too short:\n" + text);
+        Assert.DoesNotContain("error", output, StringComparison.OrdinalIgnoreCase);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, line => Assert.Matches("metrics should (not )?have \"_total\" suffix$", line));
+        Assert.True(promtool.ExitCode is 0 or 3, $"promtool exit {promtool.ExitCode}: {output}"); // 3: lint notes only
+    }
+
     [Fact]
     public async Task Scrape_AfterKnownTraffic_CountsEveryRequest_ByClass_ClusterAndRoute()
     {
