@@ -1,63 +1,37 @@
 using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Engine.Transport;
 
 namespace Engine.Upstream;
 
-/// <summary>Opens TCP connections to endpoints and wraps them in the socket transport's pipes.</summary>
+/// <summary>Opens TCP connections to endpoints on the configured transport, as pipes.</summary>
 internal sealed class UpstreamConnector : IDisposable
 {
-    private readonly SocketConnectionContextFactory _factory;
+    private readonly IClientConnectionFactory _factory;
 
-    public UpstreamConnector(SocketConnectionContextFactory factory) => _factory = factory;
+    public UpstreamConnector(IClientConnectionFactory factory) => _factory = factory;
 
     public async ValueTask<(ConnectOutcome Outcome, Microsoft.AspNetCore.Connections.ConnectionContext? Context)> ConnectAsync(
         IPEndPoint endpoint, TimeSpan timeout, TcpKeepaliveSettings? keepalive, CancellationToken cancellationToken)
     {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        if (keepalive is not null)
+        var result = await _factory.ConnectAsync(endpoint, SocketOptions(keepalive), timeout, cancellationToken).ConfigureAwait(false);
+        var outcome = result.Status switch
         {
-            ApplyKeepalive(socket, keepalive);
-        }
-
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
-        try
-        {
-            await socket.ConnectAsync(endpoint, timeoutSource.Token).ConfigureAwait(false);
-            return (ConnectOutcome.Connected, _factory.Create(socket));
-        }
-        catch (OperationCanceledException)
-        {
-            socket.Dispose();
-            return (cancellationToken.IsCancellationRequested ? ConnectOutcome.Failed : ConnectOutcome.TimedOut, null);
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            return (e.SocketErrorCode == SocketError.ConnectionRefused ? ConnectOutcome.Refused : ConnectOutcome.Failed, null);
-        }
+            ClientConnectStatus.Connected => ConnectOutcome.Connected,
+            ClientConnectStatus.Refused => ConnectOutcome.Refused,
+            ClientConnectStatus.TimedOut => ConnectOutcome.TimedOut,
+            _ => ConnectOutcome.Failed, // canceled (the request went away) or another failure
+        };
+        return (outcome, result.Connection);
     }
 
     /// <summary>SO_KEEPALIVE with the probe count, idle time and interval Istio's tcpKeepalive asks for (zero or unset: the OS default).</summary>
-    private static void ApplyKeepalive(Socket socket, TcpKeepaliveSettings keepalive)
-    {
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-        if (keepalive.Time is { } time && time > TimeSpan.Zero)
-        {
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Math.Max(1, (int)time.TotalSeconds));
-        }
-
-        if (keepalive.Interval is { } interval && interval > TimeSpan.Zero)
-        {
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, (int)interval.TotalSeconds));
-        }
-
-        if (keepalive.Probes > 0)
-        {
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, keepalive.Probes);
-        }
-    }
+    private static ClientSocketOptions SocketOptions(TcpKeepaliveSettings? keepalive) => keepalive is null
+        ? default
+        : new ClientSocketOptions(
+            KeepAlive: true,
+            KeepAliveTimeSeconds: keepalive.Time is { } time && time > TimeSpan.Zero ? Math.Max(1, (int)time.TotalSeconds) : 0,
+            KeepAliveIntervalSeconds: keepalive.Interval is { } interval && interval > TimeSpan.Zero ? Math.Max(1, (int)interval.TotalSeconds) : 0,
+            KeepAliveProbes: Math.Max(0, keepalive.Probes));
 
     public void Dispose() => _factory.Dispose();
 }

@@ -1,0 +1,8 @@
+namespace Engine.Transport;
+
+/// <summary>Socket options of an outgoing connection (TCP_NODELAY is always on).</summary>
+/// <param name="KeepAlive">SO_KEEPALIVE.</param>
+/// <param name="KeepAliveTimeSeconds">TCP_KEEPIDLE; 0: the OS default.</param>
+/// <param name="KeepAliveIntervalSeconds">TCP_KEEPINTVL; 0: the OS default.</param>
+/// <param name="KeepAliveProbes">TCP_KEEPCNT; 0: the OS default.</param>
+internal readonly record struct ClientSocketOptions(bool KeepAlive, int KeepAliveTimeSeconds = 0, int KeepAliveIntervalSeconds = 0, int KeepAliveProbes = 0);
