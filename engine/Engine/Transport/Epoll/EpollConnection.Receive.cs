@@ -82,7 +82,7 @@ internal sealed partial class EpollConnection
             nint n;
             fixed (byte* p = memory.Span)
             {
-                n = EpollLibc.Read(_fd, p, (nuint)memory.Length);
+                n = EpollLibc.Recv(_fd, p, (nuint)memory.Length, 0);
             }
 
             if (n > 0)

@@ -84,13 +84,12 @@ internal sealed partial class EpollConnection
     }
 
     /// <summary>
-    /// One sendmsg of up to <see cref="MaxSegmentsPerSend"/> segments. Returns the bytes sent
+    /// One send (one segment) or sendmsg (gathering up to <see cref="MaxSegmentsPerSend"/>). Returns the bytes sent
     /// (<paramref name="full"/>: the send buffer filled up, wait for EPOLLOUT), or -1 when the
     /// connection is dead.
     /// </summary>
     private unsafe long SendSome(in ReadOnlySequence<byte> buffer, out bool full)
     {
-        var iov = stackalloc EpollLibc.IoVec[MaxSegmentsPerSend];
         nint n;
         long attempted;
         if (buffer.IsSingleSegment)
@@ -99,15 +98,15 @@ internal sealed partial class EpollConnection
             attempted = span.Length;
             fixed (byte* p = span)
             {
-                iov[0].Base = p;
-                iov[0].Length = (nuint)span.Length;
-                n = SendMsg(iov, 1);
+                _writable.Clear();
+                n = EpollLibc.Send(_fd, p, (nuint)span.Length, EpollLibc.MSG_NOSIGNAL);
             }
         }
         else
         {
             // Pipe memory comes from the pinned pool (pinning is free for it); anything else is
             // pinned for the duration of the call.
+            var iov = stackalloc EpollLibc.IoVec[MaxSegmentsPerSend];
             var pins = default(Pins);
             var count = 0;
             attempted = 0;

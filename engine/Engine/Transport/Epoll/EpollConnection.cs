@@ -107,7 +107,23 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionSo
     }
 
     /// <summary>Starts both loops; the descriptor is closed when they have ended.</summary>
-    public void Start() => _processing = RunAsync();
+    /// <remarks>
+    /// Without the starter's execution context: the loops' continuations then run MoveNext
+    /// directly instead of through ExecutionContext.RunInternal on every resume.
+    /// </remarks>
+    public void Start()
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            _processing = RunAsync();
+            return;
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            _processing = RunAsync();
+        }
+    }
 
     public void OnEvents(uint events)
     {
