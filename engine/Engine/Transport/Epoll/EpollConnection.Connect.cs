@@ -49,8 +49,10 @@ internal sealed partial class EpollConnection
             return connection.Failed(ClientConnectStatus.Failed);
         }
 
+        // A timer takes at most ~24.8 days; anything longer (or negative) means no timeout.
+        var due = timeout >= TimeSpan.Zero && timeout.TotalMilliseconds < int.MaxValue ? timeout : Timeout.InfiniteTimeSpan;
         ConnectSignal signal;
-        using (var timer = new Timer(static s => ((TaskCompletionSource<ConnectSignal>)s!).TrySetResult(ConnectSignal.TimedOut), connecting, timeout, Timeout.InfiniteTimeSpan))
+        using (var timer = new Timer(static s => ((TaskCompletionSource<ConnectSignal>)s!).TrySetResult(ConnectSignal.TimedOut), connecting, due, Timeout.InfiniteTimeSpan))
         using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource<ConnectSignal>)s!).TrySetResult(ConnectSignal.Canceled), connecting))
         {
             signal = await connecting.Task.ConfigureAwait(false);
