@@ -11,8 +11,10 @@ have h2load   || need_apt+=(nghttp2-client)
 have nginx    || need_apt+=(nginx-light)
 have haproxy  || need_apt+=(haproxy)
 have wrk      || need_apt+=(wrk)
+have slowhttptest || need_apt+=(slowhttptest)   # slow-client drills
 have ip       || need_apt+=(iproute2)
 have python3  || need_apt+=(python3)
+have setpriv  || need_apt+=(util-linux)   # transparent-mode tests run the engine and apps as other users
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

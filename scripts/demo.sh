@@ -40,7 +40,7 @@ wait_port() { # host:port
 for address in 127.0.10.1 127.0.10.11 127.0.10.12 127.0.10.13 127.0.10.21 127.0.10.31; do wait_port "$address:9080"; done
 
 run_engine() { # route file
-  "$engine" run --config samples/bookinfo/mesh --config "$1" --listen "$listen" 2>"$logs/engine.log" &
+  "$engine" run --config samples/bookinfo/mesh --config "$1" --listen "$listen" >>"$logs/access.log" 2>"$logs/engine.log" &
   engine_pid=$!
   pids+=("$engine_pid")
   wait_port "$listen"

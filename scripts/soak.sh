@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Soak: mixed HTTP/1.1 load through the native AOT engine for a bounded time, with upstream
-# endpoints killed (SIGKILL) and restarted in turn; samples the engine's RSS and descriptors from
-# /proc once a second and reports errors by cause, the RSS slope over the second half, whether
-# memory is flat, and a plot. Exits 1 when the verdict is FAIL.
+# endpoints killed (SIGKILL) and restarted in turn and the routes file rewritten (every third
+# time broken) and reloaded (SIGHUP); samples the engine's RSS and descriptors from /proc once a
+# second and reports errors by cause, the RSS slope over the second half, whether memory is flat,
+# and a plot. Exits 1 when the verdict is FAIL.
 #
-#   scripts/soak.sh [--minutes 5 | --seconds N] [--workers 16] [--restart-every S] [--max-slope MiB/min] [--no-build]
+#   scripts/soak.sh [--minutes 5 | --seconds N] [--workers 16] [--restart-every S] [--reload-every S] [--settle 0.5]
+#                   [--max-slope MiB/min] [--out DIR] [--no-build]
 #
 # Output in artifacts/soak/: summary.txt, summary.json, samples.csv, rss.png.
-# h2c load and config reloads join the mix when HTTP/2 and live reload land (issue 9).
+# h2c load joins the mix when HTTP/2 lands (issue 9).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +18,7 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done

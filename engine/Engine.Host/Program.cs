@@ -18,6 +18,9 @@ internal static class Program
         root.Subcommands.Add(EchoCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        // Signals are ours (ShutdownSignals): System.CommandLine's handler would force an exit two
+        // seconds after SIGTERM, in the middle of a drain.
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);
     }
 }

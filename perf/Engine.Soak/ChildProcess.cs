@@ -11,6 +11,7 @@ internal sealed class ChildProcess : IDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly Dictionary<string, int> _lineCounts = new(StringComparer.Ordinal);
 
     private ChildProcess(Process process)
     {
@@ -22,6 +23,26 @@ internal sealed class ChildProcess : IDisposable
     }
 
     public int Id => _process.Id;
+
+    /// <summary>Starts counting output lines that contain <paramref name="text"/> (the tail above is bounded; counts are not).</summary>
+    public void CountLinesWith(string text)
+    {
+        lock (_output)
+        {
+            _lineCounts.TryAdd(text, 0);
+        }
+    }
+
+    public int LinesWith(string text)
+    {
+        lock (_output)
+        {
+            return _lineCounts.GetValueOrDefault(text);
+        }
+    }
+
+    /// <summary>SIGHUP: the engine reloads its configuration at once.</summary>
+    public void Hangup() => Process.Start("kill", ["-HUP", _process.Id.ToString(CultureInfo.InvariantCulture)])?.WaitForExit();
 
     public bool HasExited => _process.HasExited;
 
@@ -95,6 +116,14 @@ internal sealed class ChildProcess : IDisposable
 
         lock (_output)
         {
+            foreach (var text in _lineCounts.Keys)
+            {
+                if (line.Contains(text, StringComparison.Ordinal))
+                {
+                    _lineCounts[text]++;
+                }
+            }
+
             _output.AppendLine(line);
             if (_output.Length > MaxOutputChars)
             {

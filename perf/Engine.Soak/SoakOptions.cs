@@ -17,8 +17,14 @@ internal sealed record SoakOptions
     /// <summary>One endpoint of the "flappy" service is killed and restarted this often.</summary>
     public TimeSpan RestartEvery { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>RSS slope over the second half, in MiB per minute, above which memory is not "flat".</summary>
+    /// <summary>The routes file is rewritten (every third time with a broken file) and SIGHUP sent this often; zero: never.</summary>
+    public TimeSpan ReloadEvery { get; init; } = TimeSpan.FromSeconds(7);
+
+    /// <summary>RSS slope over the measured tail, in MiB per minute, above which memory is not "flat".</summary>
     public double MaxSlopeMiBPerMinute { get; init; } = 4;
+
+    /// <summary>Share of the run treated as warm-up: the slope is measured over what follows (default: the second half).</summary>
+    public double Settle { get; init; } = 0.5;
 
     /// <summary>Share of requests to the restarted service allowed to fail (those in flight on a killed endpoint).</summary>
     public double MaxFlappyErrorShare { get; init; } = 0.02;
@@ -47,7 +53,9 @@ internal sealed record SoakOptions
             Duration = TimeSpan.FromSeconds(seconds),
             Workers = (int)Number("--workers", 16),
             RestartEvery = TimeSpan.FromSeconds(Number("--restart-every", Math.Clamp(seconds / 12, 3, 30))),
+            ReloadEvery = TimeSpan.FromSeconds(Number("--reload-every", Math.Clamp(seconds / 20, 2, 30))),
             MaxSlopeMiBPerMinute = Number("--max-slope", 4),
+            Settle = Math.Clamp(Number("--settle", 0.5), 0, 0.9),
             MaxFlappyErrorShare = Number("--max-flappy-errors", 0.02),
         };
     }

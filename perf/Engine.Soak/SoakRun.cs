@@ -8,15 +8,16 @@ namespace Engine.Soak;
 
 /// <summary>
 /// The soak: two echo upstreams for the "stable" service, two for "flappy" (killed with SIGKILL
-/// and restarted in turn), the AOT engine routing both, closed-loop workers, and a sampler
-/// reading the engine's RSS and descriptors once a second. Config reloads and h2c join the mix
-/// when live reload and HTTP/2 land (issue 9).
+/// and restarted in turn), the AOT engine routing both, its routes file rewritten (sometimes
+/// broken) and reloaded under load, closed-loop workers, and a sampler reading the engine's RSS
+/// and descriptors once a second. h2c load joins the mix when HTTP/2 lands (issue 9).
 /// </summary>
 internal sealed class SoakRun(SoakOptions options)
 {
     public sealed record Result(
         IReadOnlyList<Sample> Samples,
         IReadOnlyList<double> Restarts,
+        Reloads Reloads,
         IReadOnlyDictionary<(string Service, string Cause), long> Outcomes,
         bool EngineSurvived,
         string EngineOutputTail);
@@ -27,6 +28,8 @@ internal sealed class SoakRun(SoakOptions options)
         var (stable1, stable2, flappy1, flappy2, proxyPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
         var config = Directory.CreateTempSubdirectory("engine-soak-").FullName;
         await File.WriteAllTextAsync(Path.Combine(config, "mesh.yaml"), MeshYaml(("stable", stable1, stable2), ("flappy", flappy1, flappy2))).ConfigureAwait(false);
+        var routes = Path.Combine(config, "routes.yaml");
+        await File.WriteAllTextAsync(routes, Routes(0)).ConfigureAwait(false);
 
         var upstreams = new ChildProcess?[4];
         var upstreamPorts = new[] { stable1, stable2, flappy1, flappy2 };
@@ -36,6 +39,8 @@ internal sealed class SoakRun(SoakOptions options)
         }
 
         using var proxy = await ChildProcess.StartAsync(options.EnginePath, $"run --config {config} --listen 127.0.0.1:{proxyPort}", "ready on").ConfigureAwait(false);
+        proxy.CountLinesWith("configuration reloaded");
+        proxy.CountLinesWith("configuration reload rejected");
         log.WriteLine($"soak: engine pid {proxy.Id} on 127.0.0.1:{proxyPort}, {options.Workers} workers, {options.Duration.TotalSeconds:F0} s, a flappy endpoint restarted every {options.RestartEvery.TotalSeconds:F0} s");
 
         var outcomes = new ConcurrentDictionary<(string, string), long>();
@@ -50,6 +55,8 @@ internal sealed class SoakRun(SoakOptions options)
 
         var nextSample = TimeSpan.Zero;
         var nextRestart = options.RestartEvery;
+        var nextReload = options.ReloadEvery > TimeSpan.Zero ? options.ReloadEvery : TimeSpan.MaxValue;
+        var (reloads, broken) = (0, 0);
         var flappyTurn = 2;
         while (clock.Elapsed < options.Duration && !proxy.HasExited)
         {
@@ -75,12 +82,25 @@ internal sealed class SoakRun(SoakOptions options)
                 nextRestart += options.RestartEvery;
             }
 
+            if (clock.Elapsed >= nextReload)
+            {
+                // A new routes file (every third one broken: the last good config must keep
+                // serving), picked up by the file watcher and by SIGHUP at once.
+                reloads++;
+                var text = reloads % 3 == 0 ? "kind: VirtualService\nspec: [unclosed\n" : Routes(reloads);
+                broken += reloads % 3 == 0 ? 1 : 0;
+                await File.WriteAllTextAsync(routes, text).ConfigureAwait(false);
+                proxy.Hangup();
+                nextReload += options.ReloadEvery;
+            }
+
             await Task.Delay(50).ConfigureAwait(false);
         }
 
         await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(workers).ConfigureAwait(false);
         var survived = !proxy.HasExited;
+        var reloadOutcome = new Reloads(reloads, broken, proxy.LinesWith("configuration reloaded"), proxy.LinesWith("configuration reload rejected"));
         var tail = proxy.Output;
         foreach (var upstream in upstreams)
         {
@@ -88,8 +108,37 @@ internal sealed class SoakRun(SoakOptions options)
         }
 
         Directory.Delete(config, recursive: true);
-        return new Result(samples, restarts, new Dictionary<(string, string), long>(outcomes), survived, tail);
+        return new Result(samples, restarts, reloadOutcome, new Dictionary<(string, string), long>(outcomes), survived, tail);
     }
+
+    /// <summary>Configuration writes during the run, and what the engine said about them (it reloads on the file change and on SIGHUP, so applied ≥ written good ones).</summary>
+    public sealed record Reloads(int Written, int Broken, int Applied, int Rejected);
+
+    /// <summary>
+    /// Routes for the two services, varied by <paramref name="version"/> (another match order and
+    /// header edit) so each reload compiles a different table; every variant sends every soak
+    /// request where it went before.
+    /// </summary>
+    private static string Routes(int version) => $"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {"{"}name: stable{"}"}
+        spec:
+          hosts: [stable]
+          http:
+          - match: [{"{"}uri: {"{"}prefix: /soak/v{version}/{"}"}{"}"}]
+            route: [{"{"}destination: {"{"}host: stable{"}"}{"}"}]
+          - route: [{"{"}destination: {"{"}host: stable{"}"}, headers: {"{"}request: {"{"}set: {"{"}x-soak-config: "v{version}"{"}"}{"}"}{"}"}{"}"}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {"{"}name: flappy{"}"}
+        spec:
+          hosts: [flappy]
+          http:
+          - route: [{"{"}destination: {"{"}host: flappy{"}"}, weight: 100{"}"}]
+
+        """;
 
     private Task<ChildProcess> StartEchoAsync(int port, int index)
         => ChildProcess.StartAsync(options.EnginePath, $"echo --listen 127.0.0.1:{port} --name {(index < 2 ? "stable" : "flappy")}-{index % 2 + 1}", "listening on");

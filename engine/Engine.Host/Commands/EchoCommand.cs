@@ -29,7 +29,7 @@ internal static class EchoCommand
                 var bound = await server.ListenAsync(endpoint).ConfigureAwait(false);
                 loggerFactory.CreateLogger("engine.echo").LogInformation("echo {Name} listening on {Endpoint}", server.Name, bound);
             }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or Microsoft.AspNetCore.Connections.AddressInUseException)
             {
                 await Console.Error.WriteLineAsync($"engine echo: cannot listen on {endpoint}: {e.Message}").ConfigureAwait(false);
                 return 1;

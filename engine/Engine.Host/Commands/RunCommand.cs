@@ -1,14 +1,26 @@
 using System.CommandLine;
+using System.Net;
 using System.Runtime.InteropServices;
-using Engine.Config;
+using Engine.Admin;
+using Engine.Config.Binding;
 using Engine.Hosting;
+using Engine.Interception;
+using Engine.Telemetry;
+using Engine.Telemetry.AccessLogs;
 using Microsoft.Extensions.Logging;
 
 namespace Engine.Host.Commands;
 
-/// <summary><c>engine run --config PATH… --listen HOST:PORT [--namespace NS] [--labels k=v,…]</c>.</summary>
+/// <summary>
+/// <c>engine run --config PATH… [--listen HOST:PORT] [--transparent …] [--namespace NS] [--labels k=v,…]
+/// [--admin HOST:PORT|none] [--access-log stdout|off|PATH] [--access-log-format text|envoy|json]
+/// [--drain-timeout 5s]</c>.
+/// </summary>
 internal static class RunCommand
 {
+    /// <summary>Envoy's admin port, loopback only: the admin API can change state.</summary>
+    private const string DefaultAdmin = "127.0.0.1:15000";
+
     public static Command Create()
     {
         var config = CommonOptions.Config(required: false);
@@ -16,10 +28,20 @@ internal static class RunCommand
         var ns = CommonOptions.Namespace();
         var labels = new Option<string>("--labels") { Description = "The sidecar's own labels, k=v,k2=v2 (matched by VirtualService sourceLabels)" };
         var logLevel = CommonOptions.LogLevel();
+        var admin = new Option<string>("--admin") { Description = $"Admin API address, HOST:PORT, or 'none' (default {DefaultAdmin})" };
+        var accessLog = new Option<string>("--access-log") { Description = "Access log destination: stdout, off, or a file path", DefaultValueFactory = _ => "stdout" };
+        var accessLogFormat = new Option<string>("--access-log-format") { Description = "text (Istio's default), envoy (Envoy's default) or json", DefaultValueFactory = _ => "text" };
+        var drainTimeout = new Option<string>("--drain-timeout") { Description = "On SIGTERM, how long in-flight requests get to finish (e.g. 5s, 500ms)", DefaultValueFactory = _ => "5s" };
         var limits = new ProxyLimitOptions();
-        var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, logLevel };
+        var transparent = new TransparentCommandOptions();
+        var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, logLevel, admin, accessLog, accessLogFormat, drainTimeout };
         limits.AddTo(command);
-        command.SetAction((result, cancellation) =>
+        foreach (var option in transparent.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((result, _) =>
         {
             if (!limits.TryRead(result, out var proxy, out var problem))
             {
@@ -27,35 +49,70 @@ internal static class RunCommand
                 return Task.FromResult(2);
             }
 
-            return RunAsync(result.GetValue(config) ?? [], result.GetValue(listen), result.GetValue(ns)!, result.GetValue(labels), result.GetValue(logLevel)!, proxy, cancellation);
+            var (interception, identity, error) = transparent.Parse(result);
+            return error is not null
+                ? Fail(error)
+                : RunAsync(new RunArguments(
+                    result.GetValue(config) ?? [],
+                    result.GetValue(listen),
+                    result.GetValue(ns)!,
+                    result.GetValue(labels),
+                    result.GetValue(logLevel)!,
+                    result.GetValue(admin),
+                    result.GetValue(accessLog)!,
+                    result.GetValue(accessLogFormat)!,
+                    result.GetValue(drainTimeout)!,
+                    proxy,
+                    interception,
+                    identity));
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] configPaths, string? listen, string ns, string? labelText, string logLevel, Engine.Proxy.ProxyOptions proxy, CancellationToken cancellation)
+    private static async Task<int> Fail(string error)
     {
-        if (configPaths.Length == 0 || listen is null)
+        await Console.Error.WriteLineAsync("engine: " + error).ConfigureAwait(false);
+        return 2;
+    }
+
+    private static async Task<int> RunAsync(RunArguments args)
+    {
+        if (args.ConfigPaths.Length == 0 || (args.Listen is null && args.Interception is null))
         {
             await Console.Error.WriteLineAsync(GettingStarted).ConfigureAwait(false);
             return 2;
         }
 
-        if (!CommonOptions.TryParseEndpoint(listen, out var endpoint))
+        // Become the proxy user first: nothing below (config files, sockets) should happen as root.
+        if (args.Identity is { } id && ProxyIdentity.Become(id.Uid, id.Gid) is { } identityError)
         {
-            await Console.Error.WriteLineAsync($"engine: --listen '{listen}' is not HOST:PORT (for example 127.0.0.1:15001)").ConfigureAwait(false);
-            return 2;
+            return await Fail($"--uid {id.Uid}: {identityError}").ConfigureAwait(false);
         }
 
-        if (!CommonOptions.TryParseLabels(labelText, out var labels, out var labelError))
+        if (!TryParseArguments(args, out var parsed, out var usageError))
         {
-            await Console.Error.WriteLineAsync($"engine: --labels: {labelError}").ConfigureAwait(false);
-            return 2;
+            return await Fail(usageError).ConfigureAwait(false);
         }
 
-        using var loggerFactory = HostLogging.Create(CommonOptions.ParseLogLevel(logLevel));
+        // Signals are taken over before anything listens, so that no SIGTERM is ever fatal.
+        using var signals = new ShutdownSignals();
+        using var loggerFactory = HostLogging.Create(CommonOptions.ParseLogLevel(args.LogLevel), out var logging);
         var logger = loggerFactory.CreateLogger("engine");
-        var options = new SidecarOptions { ConfigPaths = configPaths, Namespace = ns, Labels = labels, Proxy = proxy };
-        await using var sidecar = new Sidecar(options, loggerFactory);
+
+        AccessLog? accessLog;
+        try
+        {
+            accessLog = args.AccessLog == "off" ? null : new AccessLog(AccessLogWriter.Open(args.AccessLog), parsed.AccessLogFormat);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"engine: --access-log: cannot open '{args.AccessLog}': {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        using var telemetry = new EngineTelemetry(accessLog: accessLog);
+        var options = new SidecarOptions { ConfigPaths = args.ConfigPaths, Namespace = args.Namespace, Labels = parsed.Labels, Proxy = args.Proxy };
+        await using var sidecar = new Sidecar(options, loggerFactory, telemetry: telemetry);
 
         var load = sidecar.Reload();
         foreach (var diagnostic in load.Diagnostics)
@@ -69,21 +126,54 @@ internal static class RunCommand
             return 1;
         }
 
+        // The admin listener comes up before the proxy's, so /ready can be probed from the start.
+        await using var adminServer = parsed.Admin is null ? null : new AdminServer(sidecar, telemetry, logging, VersionCommand.Version, loggerFactory);
+        EndPoint? adminEndpoint = null;
+        if (adminServer is not null)
+        {
+            try
+            {
+                adminEndpoint = await adminServer.ListenAsync(parsed.Admin!).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsListenFailure(e))
+            {
+                if (args.Admin is not null)
+                {
+                    await Console.Error.WriteLineAsync($"engine: --admin: cannot listen on {parsed.Admin}: {e.Message}").ConfigureAwait(false);
+                    return 1;
+                }
+
+                // The default port is best effort: a second engine on the same host still runs.
+                logger.LogWarning("admin: cannot listen on {Endpoint} ({Reason}); running without the admin API (pass --admin HOST:PORT or --admin none)", parsed.Admin, e.Message);
+            }
+        }
+
+        var listening = new List<string>();
         try
         {
-            await sidecar.ListenAsync(endpoint).ConfigureAwait(false);
+            if (parsed.Listen is { } endpoint)
+            {
+                listening.Add((await sidecar.ListenAsync(endpoint).ConfigureAwait(false)).ToString() ?? "?");
+            }
+
+            if (args.Interception is { } interception)
+            {
+                var ports = await sidecar.ListenTransparentAsync(interception, loggerFactory).ConfigureAwait(false);
+                listening.Add($"{ports[0]} (outbound capture), {ports[1]} (inbound capture)");
+                if (ProxyIdentity.EffectiveUserId == 0)
+                {
+                    logger.LogWarning("transparent mode as root: the capture rules exempt the proxy uid (scripts/iptables.sh --proxy-uid, Istio's 1337), so unless root is that uid every upstream connection is captured again; run with --uid 1337 or under setpriv");
+                }
+            }
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        catch (Exception e) when (IsListenFailure(e))
         {
-            await Console.Error.WriteLineAsync($"engine: cannot listen on {endpoint}: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"engine: cannot listen on {(object?)parsed.Listen ?? "the capture ports"}: {e.Message}").ConfigureAwait(false);
             return 1;
         }
 
-        var snapshot = load.Snapshot;
-        logger.LogInformation(
-            "engine {Version} ready on {Endpoint}: {Files} config file(s), {VirtualServices} VirtualService(s), {DestinationRules} DestinationRule(s), {ServiceEntries} ServiceEntry(s), {WorkloadEntries} WorkloadEntry(s), {Clusters} cluster(s)",
-            VersionCommand.Version, endpoint, snapshot.Files.Length, snapshot.VirtualServices.Length, snapshot.DestinationRules.Length,
-            snapshot.ServiceEntries.Length, snapshot.WorkloadEntries.Length, sidecar.Server.Config.Clusters.Count);
+        logger.LogInformation("{Summary}", StartupSummary.Format(
+            VersionCommand.Version, listening, adminEndpoint, load.Snapshot, sidecar.Server.Config, load.Warnings.Count(), accessLog));
 
         // Live reload: file changes (debounced) and SIGHUP (at once). A broken file keeps the last
         // good configuration serving; each error is logged with its file and line.
@@ -94,27 +184,78 @@ internal static class RunCommand
             ThreadPool.QueueUserWorkItem(static s => ((Sidecar)s!).Reload(), sidecar);
         });
 
-        await WaitForShutdownAsync(cancellation).ConfigureAwait(false);
+        await signals.Requested.ConfigureAwait(false);
+        logger.LogInformation("shutdown requested: draining {Connections} connection(s), up to {Timeout} s", sidecar.Server.ActiveConnections, parsed.DrainTimeout.TotalSeconds);
+        var drain = await sidecar.Server.DrainAsync(parsed.DrainTimeout, signals.Forced).ConfigureAwait(false);
+        if (drain.ConnectionsCut == 0)
+        {
+            logger.LogInformation("drain complete in {Ms} ms", (long)drain.Elapsed.TotalMilliseconds);
+        }
+        else
+        {
+            logger.LogWarning("drain timeout after {Ms} ms: cut {Count} connection(s) still open", (long)drain.Elapsed.TotalMilliseconds, drain.ConnectionsCut);
+        }
+
         logger.LogInformation(
-            "engine: shutting down; allocated {Allocated} bytes in total, GC gen0={Gen0} gen1={Gen1} gen2={Gen2}",
+            "shutting down; allocated {Allocated} bytes in total, GC gen0={Gen0} gen1={Gen1} gen2={Gen2}",
             GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         return 0;
+    }
+
+    private static bool IsListenFailure(Exception e)
+        => e is System.Net.Sockets.SocketException or IOException or Microsoft.AspNetCore.Connections.AddressInUseException;
+
+    private static bool TryParseArguments(RunArguments args, out ParsedRunArguments parsed, out string error)
+    {
+        parsed = null!;
+        IPEndPoint? listen = null;
+        if (args.Listen is not null && !CommonOptions.TryParseEndpoint(args.Listen, out listen))
+        {
+            error = $"--listen '{args.Listen}' is not HOST:PORT (for example 127.0.0.1:15001)";
+            return false;
+        }
+
+        if (!CommonOptions.TryParseLabels(args.Labels, out var labels, out var labelError))
+        {
+            error = "--labels: " + labelError;
+            return false;
+        }
+
+        IPEndPoint? admin = null;
+        var adminText = args.Admin ?? DefaultAdmin;
+        if (adminText != "none" && !CommonOptions.TryParseEndpoint(adminText, out admin))
+        {
+            error = $"--admin '{adminText}' is not HOST:PORT or 'none' (for example {DefaultAdmin})";
+            return false;
+        }
+
+        AccessLogFormat format;
+        switch (args.AccessLogFormat)
+        {
+            case "text": format = AccessLogFormat.Text; break;
+            case "envoy": format = AccessLogFormat.Envoy; break;
+            case "json": format = AccessLogFormat.Json; break;
+            default:
+                error = $"--access-log-format '{args.AccessLogFormat}' is not text, envoy or json";
+                return false;
+        }
+
+        if (!DurationParser.TryParse(args.DrainTimeout, out var drainTimeout, out var durationError) || drainTimeout < TimeSpan.Zero)
+        {
+            error = $"--drain-timeout '{args.DrainTimeout}': {(durationError.Length > 0 ? durationError : "must not be negative")}";
+            return false;
+        }
+
+        parsed = new ParsedRunArguments(listen, labels, admin, format, drainTimeout);
+        error = string.Empty;
+        return true;
     }
 
     /// <summary>Returns on SIGTERM, SIGINT or SIGQUIT.</summary>
     internal static async Task WaitForShutdownAsync(CancellationToken cancellation)
     {
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Stop);
-        using var registration = cancellation.Register(() => stop.TrySetResult());
-        await stop.Task.ConfigureAwait(false);
-
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.TrySetResult();
-        }
+        using var signals = new ShutdownSignals();
+        await signals.Requested.WaitAsync(cancellation).ConfigureAwait(false);
     }
 
     private const string GettingStarted = """
@@ -122,11 +263,26 @@ internal static class RunCommand
 
           engine run --config samples/bookinfo/mesh --config samples/bookinfo/routes/jason-v2-v3.yaml --listen 127.0.0.1:15001
 
+        or, for traffic redirected by iptables (scripts/iptables.sh install), transparent mode
+        as the proxy user the rules exempt:
+
+          engine run --config samples/bookinfo/mesh --transparent --uid 1337
+
         --config takes Istio YAML (VirtualService, DestinationRule, ServiceEntry, WorkloadEntry):
         a file or a folder, repeatable. Check a configuration without running it:
 
           engine validate --config samples/bookinfo
 
+        The admin API listens on 127.0.0.1:15000 (/ready, /stats/prometheus, /config_dump, /clusters,
+        /logging); the access log goes to stdout (--access-log off turns it off).
         See `engine run --help` for every option.
         """;
+
+    private sealed record RunArguments(
+        string[] ConfigPaths, string? Listen, string Namespace, string? Labels, string LogLevel,
+        string? Admin, string AccessLog, string AccessLogFormat, string DrainTimeout,
+        Engine.Proxy.ProxyOptions Proxy, TransparentOptions? Interception, (uint Uid, uint Gid)? Identity);
+
+    private sealed record ParsedRunArguments(
+        IPEndPoint? Listen, Dictionary<string, string> Labels, IPEndPoint? Admin, AccessLogFormat AccessLogFormat, TimeSpan DrainTimeout);
 }

@@ -103,6 +103,13 @@ internal sealed class EchoSession
             return await EchoBodyAsync(statusCode, keepAlive).ConfigureAwait(false);
         }
 
+        if (echoBody)
+        {
+            // An empty body echoed is an empty body, not the JSON description.
+            WriteHead(statusCode, "application/octet-stream"u8, 0, keepAlive, chunked: false);
+            return await FlushAsync().ConfigureAwait(false) && keepAlive;
+        }
+
         var (bodyLength, bodyHash, complete) = await ConsumeBodyAsync().ConfigureAwait(false);
         if (!complete)
         {

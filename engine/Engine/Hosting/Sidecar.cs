@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Engine.Config;
+using Engine.Interception;
 using Engine.Proxy;
 using Engine.Routing.Compile;
 using Engine.Telemetry;
@@ -20,11 +21,13 @@ internal sealed class Sidecar : IAsyncDisposable
     private readonly SidecarOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly UpstreamConnector _connector;
     private readonly UpstreamPools _pools;
     private readonly RuntimeConfigBuilder _builder;
     private readonly ITimer _sweeper;
     private readonly Lock _reloadLock = new();
     private ConfigLoadResult? _lastLoad;
+    private ConfigSnapshot? _snapshot;
     private ConfigWatcher? _watcher;
     private int _reloads;
     private int _reloadFailures;
@@ -35,7 +38,8 @@ internal sealed class Sidecar : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         random ??= SharedRandomSource.Instance;
         _logger = loggerFactory.CreateLogger("engine.config");
-        _pools = new UpstreamPools(new UpstreamConnector(SocketTransports.CreateUpstreamFactory(options.Proxy.Transport)));
+        _connector = new UpstreamConnector(SocketTransports.CreateUpstreamFactory(options.Proxy.Transport));
+        _pools = new UpstreamPools(_connector);
         _builder = new RuntimeConfigBuilder(_pools, random, _time);
         Server = new ProxyServer(options.Proxy, RuntimeConfig.Empty, loggerFactory, random, _time, telemetry);
         _sweeper = _time.CreateTimer(static s => ((Sidecar)s!).Sweep(), this, options.PoolSweepInterval, options.PoolSweepInterval);
@@ -44,6 +48,9 @@ internal sealed class Sidecar : IAsyncDisposable
     public ProxyServer Server { get; }
 
     public UpstreamPools Pools => _pools;
+
+    /// <summary>The resources the running configuration was built from (for /config_dump); null before the first good load.</summary>
+    public ConfigSnapshot? Snapshot => Volatile.Read(ref _snapshot);
 
     /// <summary>The outcome of the last load (successful or not).</summary>
     public ConfigLoadResult? LastLoad => Volatile.Read(ref _lastLoad);
@@ -88,6 +95,7 @@ internal sealed class Sidecar : IAsyncDisposable
             var (config, generation) = _builder.Build(snapshot.VirtualServices, snapshot.DestinationRules, snapshot.ServiceEntries, snapshot.WorkloadEntries, compile, diagnostics.Add);
             Server.Publish(config);
             generation.Commit();
+            Volatile.Write(ref _snapshot, snapshot);
             result = result with { Diagnostics = [.. result.Diagnostics, .. diagnostics] };
             if (!first)
             {
@@ -112,6 +120,10 @@ internal sealed class Sidecar : IAsyncDisposable
     }
 
     public Task<EndPoint> ListenAsync(EndPoint endpoint) => Server.ListenAsync(endpoint);
+
+    /// <summary>Binds the outbound and inbound capture listeners of transparent mode (Engine.Interception).</summary>
+    public Task<IReadOnlyList<EndPoint>> ListenTransparentAsync(TransparentOptions options, ILoggerFactory loggerFactory)
+        => TransparentListeners.StartAsync(Server, _connector, options, loggerFactory);
 
     private void Sweep() => _pools.Sweep(Stopwatch.GetTimestamp());
 

@@ -43,8 +43,14 @@ internal sealed partial class Http1ProxySession
             return LocalReplies.Overloaded;
         }
 
-        var port = RouteTable.PortOf(_request);
-        var match = _server.Config.Routes.Match(new RequestView(_request, port, _scratch));
+        var config = _server.Config;
+        var port = _intercepted?.Destination.Port ?? RouteTable.PortOf(_request);
+        var match = config.Routes.Match(new RequestView(_request, port, _scratch));
+        if (match.Outcome == RouteOutcome.NoVirtualHost && _intercepted is not null && !TryMatchOriginalDestination(config, ref port, ref match))
+        {
+            return RouteUnregistered(out cluster); // transparent mode (.Intercepted.cs)
+        }
+
         if (match.Outcome != RouteOutcome.Matched)
         {
             // No virtual host, or no rule of it matched: Envoy's 404 NR (istio-semantics.md §6).
@@ -54,7 +60,7 @@ internal sealed partial class Http1ProxySession
         var rule = match.Rule!;
         var action = rule.Action;
         _action = action;
-        _routeName = rule.Name;
+        _routeName = rule.RouteNameFor(match.MatchIndex);
         _matchedUri = rule.Matches.Length == 0 ? null : rule.Matches[match.MatchIndex].Uri;
 
         // Redirects and direct responses bypass the CORS filter (Envoy).
@@ -76,6 +82,7 @@ internal sealed partial class Http1ProxySession
 
         _destination = action.Pick(_server.Random);
         cluster = _destination?.Resolve(port);
+        cluster = _intercepted is null ? cluster : _intercepted.ForOriginalDestination(cluster, config.Destinations);
         _cluster = cluster;
         if (cluster is null)
         {

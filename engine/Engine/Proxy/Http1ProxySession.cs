@@ -73,6 +73,7 @@ internal sealed partial class Http1ProxySession
     private long _serviceTimeMs;
     private string? _routeName;
     private bool _proxiedResponse;
+    private bool _reportPending;
 
     public Http1ProxySession(ProxyServer server, ConnectionContext connection)
     {
@@ -85,6 +86,7 @@ internal sealed partial class Http1ProxySession
         _requestChunks = new ChunkedDecoder(_limits);
         _responseChunks = new ChunkedDecoder(_limits);
         _timer = new ConnectionTimer(server.Time, _input);
+        server.Attach(connection, this); // a drain can close this connection while it is idle
     }
 
     private string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
@@ -94,6 +96,7 @@ internal sealed partial class Http1ProxySession
         UpstreamConnection? upstream = null; // leased and not yet returned or discarded
         Endpoint? busy = null;               // counts this request as active on the endpoint
         Cluster? admitted = null;            // holds one of the cluster's max-requests slots
+        var betweenRequests = true;          // nothing of the next head read yet: a drain may close the connection
         try
         {
             var first = true;
@@ -109,7 +112,16 @@ internal sealed partial class Http1ProxySession
                         _timer.Arm(first ? ConnectionWait.RequestHead : ConnectionWait.NextRequest, first ? _server.Options.RequestHeadTimeout : _server.Options.IdleTimeout);
                     }
 
+                    if (betweenRequests)
+                    {
+                        Park(); // a drain may close the connection while it waits here
+                    }
+
                     read = await _input.ReadAsync().ConfigureAwait(false);
+                    if (betweenRequests)
+                    {
+                        read = Unpark(read);
+                    }
                 }
 
                 var buffer = read.Buffer;
@@ -139,6 +151,7 @@ internal sealed partial class Http1ProxySession
                     }
 
                     _input.AdvanceTo(buffer.Start, buffer.End);
+                    betweenRequests = buffer.IsEmpty;
                     continue;
                 }
 
@@ -157,6 +170,7 @@ internal sealed partial class Http1ProxySession
                 }
 
                 _input.AdvanceTo(consumed);
+                betweenRequests = true;
                 BeginRequest();
 
                 // 2. Route (a local reply, or a cluster), then the fault filter, which runs
@@ -305,6 +319,7 @@ internal sealed partial class Http1ProxySession
 
                         tried[Math.Min(retries, RememberedEndpoints - 1)] = endpoint;
                         retries++;
+                        _server.Telemetry.OnUpstreamRetry(cluster);
                         _retrySlots++; // held until the request ends: the retry is outstanding until then
                         await RetryBackoffAsync(policy, retries).ConfigureAwait(false);
 
@@ -426,6 +441,14 @@ internal sealed partial class Http1ProxySession
         }
         finally
         {
+            if (_reportPending)
+            {
+                // The connection ended mid-request (client gone, or cut by a drain timeout):
+                // Envoy logs such a request too, with DC and the status sent so far (0 if none).
+                _flags |= ResponseFlags.DownstreamConnectionTermination;
+                ReportCompleted();
+            }
+
             busy?.RequestFinished();
             if (upstream is not null)
             {
@@ -442,6 +465,8 @@ internal sealed partial class Http1ProxySession
 
     private void BeginRequest()
     {
+        _server.Telemetry.OnRequestStarted();
+        _reportPending = true;
         _flags = ResponseFlags.None;
         _status = 0;
         _started = Stopwatch.GetTimestamp();
@@ -470,6 +495,7 @@ internal sealed partial class Http1ProxySession
     /// <summary>Hands the finished request to the access log and metrics.</summary>
     private void ReportCompleted()
     {
+        _reportPending = false;
         _server.Telemetry.OnRequestCompleted(new CompletedRequest
         {
             Request = _request,

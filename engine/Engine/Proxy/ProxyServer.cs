@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Engine.Telemetry;
 using Engine.Transport;
@@ -10,9 +11,9 @@ namespace Engine.Proxy;
 /// <summary>
 /// The running proxy: listeners, the current configuration, and the sessions they start. The
 /// configuration is swapped with <see cref="Publish"/> (one reference write); each request reads
-/// it once and finishes on that snapshot.
+/// it once and finishes on that snapshot. Shutdown is a drain (ProxyServer.Drain.cs).
 /// </summary>
-internal sealed class ProxyServer : IAsyncDisposable
+internal sealed partial class ProxyServer : IAsyncDisposable
 {
     private readonly IConnectionListenerFactory _listenerFactory;
     private readonly List<IConnectionListener> _listeners = [];
@@ -20,6 +21,12 @@ internal sealed class ProxyServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private RuntimeConfig _config;
     private int _activeConnections;
+    private long _connectionsAccepted;
+
+    // Every open connection, with its HTTP session once it has one (the drain closes idle ones and
+    // cuts what is left at its timeout). Null for a transparent-listener connection that has not
+    // (or never will, for L4 passthrough) become an HTTP session.
+    private readonly ConcurrentDictionary<ConnectionContext, IDrainableSession?> _connections = new();
     private volatile bool _draining;
     private volatile bool _overloaded;
     private long _rejectedConnections;
@@ -67,6 +74,9 @@ internal sealed class ProxyServer : IAsyncDisposable
 
     public int ActiveConnections => Volatile.Read(ref _activeConnections);
 
+    /// <summary>Downstream connections accepted since start (<c>envoy_http_downstream_cx_total</c>).</summary>
+    public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
+
     /// <summary>Connections refused because of <see cref="ProxyOptions.MaxConnections"/>.</summary>
     public long RejectedConnections => Interlocked.Read(ref _rejectedConnections);
 
@@ -77,17 +87,23 @@ internal sealed class ProxyServer : IAsyncDisposable
 
     public void Publish(RuntimeConfig config) => Volatile.Write(ref _config, config);
 
-    /// <summary>Binds a listener (port 0 picks a free port; see <see cref="Endpoints"/>).</summary>
-    public async Task<EndPoint> ListenAsync(EndPoint endpoint)
+    /// <summary>Cancelled when shutdown begins (long-lived L4 connections end with it).</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>
+    /// Binds a listener (port 0 picks a free port; see <see cref="Endpoints"/>). Its connections
+    /// run an HTTP/1.1 session, or <paramref name="handler"/> (transparent listeners, Engine.Interception).
+    /// </summary>
+    public async Task<EndPoint> ListenAsync(EndPoint endpoint, ConnectionDelegate? handler = null)
     {
         var listener = await _listenerFactory.BindAsync(endpoint, _stopping.Token).ConfigureAwait(false);
         _listeners.Add(listener);
-        _acceptLoops.Add(AcceptLoopAsync(listener));
+        _acceptLoops.Add(AcceptLoopAsync(listener, handler));
         ProxyLog.Listening(Logger, listener.EndPoint.ToString() ?? "?");
         return listener.EndPoint;
     }
 
-    private async Task AcceptLoopAsync(IConnectionListener listener)
+    private async Task AcceptLoopAsync(IConnectionListener listener, ConnectionDelegate? handler)
     {
         try
         {
@@ -99,7 +115,7 @@ internal sealed class ProxyServer : IAsyncDisposable
                     break; // unbound
                 }
 
-                _ = RunConnectionAsync(connection);
+                _ = RunConnectionAsync(connection, handler);
             }
         }
         catch (OperationCanceledException)
@@ -111,26 +127,56 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(ConnectionContext connection)
+    private async Task RunConnectionAsync(ConnectionContext connection, ConnectionDelegate? handler)
     {
         var active = Interlocked.Increment(ref _activeConnections);
+        Interlocked.Increment(ref _connectionsAccepted);
+        _connections[connection] = null;
         try
         {
             if (Options.MaxConnections > 0 && active > Options.MaxConnections)
             {
                 // Over the connection ceiling: shed this one with a clear answer rather than die later.
+                // (Transparent listeners carry any protocol: there the connection is just closed.)
                 Interlocked.Increment(ref _rejectedConnections);
-                await connection.Transport.Output.WriteAsync(ConnectionLimitReply).ConfigureAwait(false);
-                await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
+                if (handler is null)
+                {
+                    await connection.Transport.Output.WriteAsync(ConnectionLimitReply).ConfigureAwait(false);
+                    await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
+                }
+
                 return;
             }
 
-            await new Http1ProxySession(this, connection).RunAsync().ConfigureAwait(false);
+            await (handler is null ? new Http1ProxySession(this, connection).RunAsync() : handler(connection)).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            ProxyLog.SessionFailed(Logger, e, connection.RemoteEndPoint?.ToString() ?? "?");
         }
         finally
         {
-            Interlocked.Decrement(ref _activeConnections);
-            await connection.DisposeAsync().ConfigureAwait(false);
+            _connections.TryRemove(connection, out _);
+
+            // Counted until the transport has sent the last bytes and closed: a drain that sees
+            // no connection left can let the process exit without cutting a response short.
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _activeConnections);
+            }
+        }
+    }
+
+    /// <summary>An HTTP session started on <paramref name="connection"/> (directly or behind a transparent listener): the drain can now close it when idle.</summary>
+    internal void Attach(ConnectionContext connection, IDrainableSession session)
+    {
+        if (_connections.ContainsKey(connection))
+        {
+            _connections[connection] = session;
         }
     }
 
@@ -140,14 +186,8 @@ internal sealed class ProxyServer : IAsyncDisposable
     {
         _draining = true;
         _heapWatch?.Dispose();
+        await StopListeningAsync().ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var listener in _listeners)
-        {
-            await listener.UnbindAsync().ConfigureAwait(false);
-            await listener.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
         _stopping.Dispose();
     }
 }

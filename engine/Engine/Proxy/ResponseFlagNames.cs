@@ -23,6 +23,9 @@ internal static class ResponseFlagNames
         (ResponseFlags.DownstreamProtocolError, "DPE"),
     ];
 
+    /// <summary>Every flag with its code, in Envoy's order (the access log and the metrics walk it).</summary>
+    public static ReadOnlySpan<(ResponseFlags Flag, string Code)> All => Codes;
+
     public static string Format(ResponseFlags flags)
     {
         if (flags == ResponseFlags.None)

@@ -27,4 +27,7 @@ internal sealed class RuntimeConfig
     public long Version { get; }
 
     public DateTimeOffset LoadedAt { get; }
+
+    /// <summary>Services by original destination and compiled <c>tcp[]</c> routes, for transparent mode (Engine.Interception).</summary>
+    public Interception.DestinationIndex Destinations { get; init; } = Interception.DestinationIndex.Empty;
 }

@@ -1,5 +1,6 @@
 using Engine.Config;
 using Engine.Config.Model;
+using Engine.Interception;
 using Engine.Routing.Compile;
 using Engine.Upstream;
 using Engine.Upstream.Registry;
@@ -42,8 +43,10 @@ internal sealed class RuntimeConfigBuilder
         var registry = ServiceRegistry.Build(serviceEntries, workloadEntries, report);
         var generation = _pools.Begin();
         var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules), generation, _random, _time);
-        var routes = new RouteTableCompiler(registry, clusters, options, report).Compile(virtualServices);
-        var config = new RuntimeConfig(routes, clusters, Interlocked.Increment(ref _version), _time.GetUtcNow());
+        var compiler = new RouteTableCompiler(registry, clusters, options, report);
+        var routes = compiler.Compile(virtualServices);
+        var destinations = DestinationIndex.Build(registry, clusters, routes, compiler.CompileTcp(virtualServices));
+        var config = new RuntimeConfig(routes, clusters, Interlocked.Increment(ref _version), _time.GetUtcNow()) { Destinations = destinations };
         return (config, generation);
     }
 }

@@ -45,7 +45,7 @@ internal sealed class ByteMatcher
     /// pattern is anchored; <c>ignoreUriCase</c> does not apply to regexes (Envoy ignores it there too).
     /// </summary>
     public static ByteMatcher Regex(string re2Pattern)
-        => new(StringMatchKind.Regex, re2Pattern, false, new Regex(@"\A(?:" + Re2Pattern.Translate(re2Pattern) + @")\z", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant));
+        => new(StringMatchKind.Regex, re2Pattern, false, CompiledRegexes.GetOrAdd(re2Pattern));
 
     public bool Matches(ReadOnlySpan<byte> value)
     {

@@ -12,7 +12,11 @@ internal sealed class RouteRule
         Index = index;
         Matches = matches;
         Action = action;
+        _matchRouteNames = Array.ConvertAll(matches, m => m.Name is { Length: > 0 } matchName ? $"{name}.{matchName}" : name);
     }
+
+    // Envoy route name per match entry, built once: "rule.match" when the entry is named.
+    private readonly string[] _matchRouteNames;
 
     /// <summary>Envoy route name: the rule's name, or the VirtualService's and the rule index.</summary>
     public string Name { get; }
@@ -23,6 +27,13 @@ internal sealed class RouteRule
     public MatchCondition[] Matches { get; }
 
     public RouteAction Action { get; }
+
+    /// <summary>
+    /// The Envoy route name for the request that held match entry <paramref name="matchIndex"/>:
+    /// Istio makes one Envoy route per match entry, named <c>http.name + "." + match.name</c>.
+    /// </summary>
+    public string RouteNameFor(int matchIndex)
+        => (uint)matchIndex < (uint)_matchRouteNames.Length ? _matchRouteNames[matchIndex] : Name;
 
     public bool IsCatchAll => Matches.Length == 0 || Array.Exists(Matches, m => m.IsCatchAll);
 

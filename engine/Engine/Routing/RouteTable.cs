@@ -73,6 +73,12 @@ internal sealed class RouteTable
             return new RouteResult(RouteOutcome.NoVirtualHost, null, null);
         }
 
+        return Match(vhost, request);
+    }
+
+    /// <summary>The first rule of a given virtual host that matches (transparent mode picks the host by original destination).</summary>
+    public static RouteResult Match(VirtualHost vhost, in RequestView request)
+    {
         var (rule, matchIndex) = vhost.Automaton.Match(request);
         return rule is null
             ? new RouteResult(RouteOutcome.NoRoute, vhost, null)

@@ -14,10 +14,7 @@ internal sealed class KestrelClientConnectionFactory : IClientConnectionFactory
     public async ValueTask<ClientConnectResult> ConnectAsync(IPEndPoint endpoint, ClientSocketOptions options, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        if (options.KeepAlive)
-        {
-            SetKeepAlive(socket, options);
-        }
+        options.ApplyKeepAlive(socket);
 
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
@@ -35,25 +32,6 @@ internal sealed class KestrelClientConnectionFactory : IClientConnectionFactory
         {
             socket.Dispose();
             return new ClientConnectResult(e.SocketErrorCode == SocketError.ConnectionRefused ? ClientConnectStatus.Refused : ClientConnectStatus.Failed, null);
-        }
-    }
-
-    private static void SetKeepAlive(Socket socket, ClientSocketOptions options)
-    {
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-        if (options.KeepAliveTimeSeconds > 0)
-        {
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, options.KeepAliveTimeSeconds);
-        }
-
-        if (options.KeepAliveIntervalSeconds > 0)
-        {
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, options.KeepAliveIntervalSeconds);
-        }
-
-        if (options.KeepAliveProbes > 0)
-        {
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, options.KeepAliveProbes);
         }
     }
 

@@ -44,8 +44,8 @@ internal static class SocketTransports
             NoDelay = true,
             Backlog = settings.Backlog,
             IOQueueCount = settings.IOQueueCount,
-            MaxReadBufferSize = settings.MaxBufferedBytes,
-            MaxWriteBufferSize = settings.MaxBufferedBytes,
+            MaxReadBufferSize = settings.MaxReadBufferedBytes,
+            MaxWriteBufferSize = settings.MaxWriteBufferedBytes,
         };
         SetMemoryPoolFactory(options, new PinnedBlockMemoryPoolFactory(settings.BlockSize, settings.MaxRetainedBlocks));
         return new SocketTransportFactory(Options.Create(options), loggerFactory ?? NullLoggerFactory.Instance);
@@ -63,8 +63,8 @@ internal static class SocketTransports
             UnsafePreferInlineScheduling = true,
             WaitForDataBeforeAllocatingBuffer = true,
             IOQueueCount = settings.IOQueueCount,
-            MaxReadBufferSize = settings.MaxBufferedBytes,
-            MaxWriteBufferSize = settings.MaxBufferedBytes,
+            MaxReadBufferSize = settings.MaxReadBufferedBytes,
+            MaxWriteBufferSize = settings.MaxWriteBufferedBytes,
         };
         SetMemoryPoolFactory(options, new PinnedBlockMemoryPoolFactory(settings.BlockSize, settings.MaxRetainedBlocks));
         return new KestrelClientConnectionFactory(new SocketConnectionContextFactory(options, logger ?? NullLogger.Instance));

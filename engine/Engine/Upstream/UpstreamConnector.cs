@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Engine.Transport;
 
 namespace Engine.Upstream;
@@ -22,6 +23,44 @@ internal sealed class UpstreamConnector : IDisposable
             _ => ConnectOutcome.Failed, // canceled (the request went away) or another failure
         };
         return (outcome, result.Connection);
+    }
+
+    /// <summary>
+    /// Connects a bare socket (L4 proxying needs one: the transport cannot half-close), optionally
+    /// from a given local address (transparent inbound delivery binds 127.0.0.6 / ::6 first).
+    /// Always System.Net.Sockets, whichever transport carries the pipes.
+    /// </summary>
+    public static async ValueTask<(ConnectOutcome Outcome, Socket? Socket)> ConnectSocketAsync(
+        IPEndPoint endpoint, TimeSpan timeout, TcpKeepaliveSettings? keepalive, CancellationToken cancellationToken, IPAddress? source = null)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (keepalive is not null)
+        {
+            SocketOptions(keepalive).ApplyKeepAlive(socket);
+        }
+
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            if (source is not null)
+            {
+                socket.Bind(new IPEndPoint(source, 0));
+            }
+
+            await socket.ConnectAsync(endpoint, timeoutSource.Token).ConfigureAwait(false);
+            return (ConnectOutcome.Connected, socket);
+        }
+        catch (OperationCanceledException)
+        {
+            socket.Dispose();
+            return (cancellationToken.IsCancellationRequested ? ConnectOutcome.Failed : ConnectOutcome.TimedOut, null);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            return (e.SocketErrorCode == SocketError.ConnectionRefused ? ConnectOutcome.Refused : ConnectOutcome.Failed, null);
+        }
     }
 
     /// <summary>SO_KEEPALIVE with the probe count, idle time and interval Istio's tcpKeepalive asks for (zero or unset: the OS default).</summary>

@@ -62,6 +62,23 @@ public sealed class CommandLineTests
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("run --config samples/bookinfo/mesh --listen")]
+    [InlineData("echo --name busy --listen")]
+    public async Task Listen_OnAPortInUse_SaysSo_NotAStackTrace(string command)
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var endpoint = (System.Net.IPEndPoint)holder.LocalEndpoint;
+
+        var (code, output) = await EngineProcess.RunAsync($"{command} {endpoint}");
+
+        Assert.Equal(1, code);
+        Assert.Contains($"cannot listen on {endpoint}", output, StringComparison.Ordinal);
+        Assert.Contains("in use", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_WithABrokenConfig_RefusesToStart_AndNamesTheFileAndLine()
     {

@@ -24,6 +24,9 @@ internal sealed class DrillProxy : IAsyncDisposable
 
     public IPEndPoint Endpoint { get; }
 
+    /// <summary>The folder <c>engine run --config</c> watches (mesh.yaml is the services).</summary>
+    public string ConfigDirectory => _configDirectory;
+
     public bool HasExited => _process.HasExited;
 
     public string Output => _process.Output;
@@ -38,6 +41,9 @@ internal sealed class DrillProxy : IAsyncDisposable
         await process.WaitForOutputAsync("ready on").ConfigureAwait(false);
         return new DrillProxy(process, directory, endpoint);
     }
+
+    /// <summary>SIGHUP: the engine reloads its configuration at once.</summary>
+    public void Hangup() => System.Diagnostics.Process.Start("kill", ["-HUP", _process.Id.ToString(CultureInfo.InvariantCulture)])?.WaitForExit();
 
     /// <summary>Open file descriptors of the proxy (sockets, the listener, its own files).</summary>
     public int OpenFileDescriptors() => Directory.GetFileSystemEntries($"/proc/{_process.Id}/fd").Length;

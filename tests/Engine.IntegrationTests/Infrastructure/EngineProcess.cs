@@ -47,6 +47,27 @@ internal sealed class EngineProcess : IAsyncDisposable
         return new EngineProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start " + fileName));
     }
 
+    /// <summary>
+    /// Starts the native binary through a launcher that execs it (e.g. <c>ip netns exec NS setpriv …</c>),
+    /// so the process this object owns is the engine itself.
+    /// </summary>
+    public static EngineProcess StartNative(IReadOnlyList<string> launcher, IReadOnlyList<string> arguments)
+    {
+        var info = new ProcessStartInfo(launcher[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        foreach (var argument in launcher.Skip(1).Append(RepoPaths.NativeEngine ?? throw new InvalidOperationException("run scripts/publish.sh first")).Concat(arguments))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return new EngineProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start " + launcher[0]));
+    }
+
     /// <summary>Runs to completion (bounded) and returns the exit code and everything printed.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string arguments, int timeoutMs = 60_000)
     {
@@ -90,6 +111,7 @@ internal sealed class EngineProcess : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(timeoutMs);
         await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        _process.WaitForExit(); // drains the asynchronous output readers: the last lines are in Output
         return _process.ExitCode;
     }
 

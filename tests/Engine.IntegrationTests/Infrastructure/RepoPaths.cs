@@ -17,6 +17,16 @@ internal static class RepoPaths
         }
     }
 
+    /// <summary>artifacts/engine, the native AOT binary scripts/publish.sh makes (scripts/test.sh always does), or null.</summary>
+    public static string? NativeEngine
+    {
+        get
+        {
+            var native = Path.Combine(Root, "artifacts", "engine");
+            return File.Exists(native) ? native : null;
+        }
+    }
+
     /// <summary>
     /// The native binary when scripts/publish.sh made one (scripts/test.sh always does), else the
     /// JIT build of engine/Engine.Host (Engine.Host.dll).

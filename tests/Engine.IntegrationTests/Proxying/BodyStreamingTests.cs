@@ -95,6 +95,20 @@ public sealed class BodyStreamingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EmptyBody_EchoedBack_IsEmpty()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ByteArrayContent([]) };
+        request.Headers.Host = "svc:8080";
+        request.Headers.Add("x-echo-body", "true");
+
+        using var response = await _sidecar.Client.SendAsync(request);
+        var received = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(received);
+    }
+
+    [Fact]
     public async Task LargeDownload_StreamsThrough()
     {
         const long size = 64L * 1024 * 1024;

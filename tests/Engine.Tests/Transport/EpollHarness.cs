@@ -33,8 +33,9 @@ internal sealed class EpollHarness : IAsyncDisposable
 
     public IPEndPoint EndPoint => (IPEndPoint)_listener.EndPoint;
 
-    public static TransportSettings Settings(long maxBuffered = 1024 * 1024, int blockSize = 32 * 1024)
-        => new() { Kind = TransportKind.Epoll, MaxBufferedBytes = maxBuffered, BlockSize = blockSize, EventLoops = 2 };
+    /// <summary>Epoll settings; the thresholds default to the engine's (256 KiB read, 64 KiB write).</summary>
+    public static TransportSettings Settings(long maxRead = 256 * 1024, long maxWrite = 64 * 1024, int blockSize = 32 * 1024)
+        => new() { Kind = TransportKind.Epoll, MaxReadBufferedBytes = maxRead, MaxWriteBufferedBytes = maxWrite, BlockSize = blockSize, EventLoops = 2 };
 
     public static async Task<EpollHarness> StartAsync(Func<ConnectionContext, Task> handler, TransportSettings? settings = null, MemoryPool<byte>? pool = null, EndPoint? bind = null)
     {

@@ -58,14 +58,15 @@ internal static class Re2Pattern
             return $"regex is too large (max {MaxLength} bytes)";
         }
 
-        if (!TryTranslate(pattern, out var translated, out var error))
+        if (!TryTranslate(pattern, out _, out var error))
         {
             return error;
         }
 
         try
         {
-            _ = new Regex(translated, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+            // Built once and kept: the route compiler takes the same instance (CompiledRegexes).
+            _ = CompiledRegexes.GetOrAdd(pattern);
             return null;
         }
         catch (ArgumentException e)

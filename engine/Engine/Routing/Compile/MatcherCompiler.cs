@@ -15,27 +15,9 @@ internal static class MatcherCompiler
     /// </summary>
     public static MatchCondition? Compile(HttpMatchRequest match, RouteCompileOptions options)
     {
-        if (!match.Gateways.IsEmpty)
+        if (!AppliesToSidecar(match.Gateways, match.SourceLabels, match.SourceNamespace, options))
         {
-            if (!match.Gateways.Contains(IstioHost.MeshGateway))
-            {
-                return null;
-            }
-        }
-        else
-        {
-            foreach (var (key, value) in match.SourceLabels)
-            {
-                if (!options.ProxyLabels.TryGetValue(key, out var mine) || mine != value)
-                {
-                    return null;
-                }
-            }
-
-            if (match.SourceNamespace.Length > 0 && match.SourceNamespace != options.ProxyNamespace)
-            {
-                return null;
-            }
+            return null;
         }
 
         return new MatchCondition
@@ -51,6 +33,29 @@ internal static class MatcherCompiler
             Port = match.Port > 0 ? (int)match.Port : null,
             Name = match.Name.Length > 0 ? match.Name : null,
         };
+    }
+
+    /// <summary>
+    /// The static filters of an HTTP or L4 match block: <c>gateways</c> set without <c>mesh</c>
+    /// excludes it; otherwise <c>sourceLabels</c> must be a subset of the proxy's labels and
+    /// <c>sourceNamespace</c> its namespace.
+    /// </summary>
+    public static bool AppliesToSidecar(IReadOnlyList<string> gateways, IReadOnlyDictionary<string, string> sourceLabels, string sourceNamespace, RouteCompileOptions options)
+    {
+        if (gateways.Count > 0)
+        {
+            return gateways.Contains(IstioHost.MeshGateway);
+        }
+
+        foreach (var (key, value) in sourceLabels)
+        {
+            if (!options.ProxyLabels.TryGetValue(key, out var mine) || mine != value)
+            {
+                return false;
+            }
+        }
+
+        return sourceNamespace.Length == 0 || sourceNamespace == options.ProxyNamespace;
     }
 
     /// <summary>

@@ -18,7 +18,7 @@ namespace Engine.Routing.Compile;
 /// dropped with a warning; a VirtualService whose every match is filtered out for this sidecar
 /// contributes nothing, and its services keep their default route.
 /// </remarks>
-internal sealed class RouteTableCompiler
+internal sealed partial class RouteTableCompiler
 {
     private readonly ServiceRegistry _registry;
     private readonly IReadOnlyDictionary<string, Cluster> _clusters;
@@ -39,13 +39,7 @@ internal sealed class RouteTableCompiler
     {
         var applying = virtualServices.Where(v => v.Spec.AppliesToMesh).ToArray();
         var delegates = applying.Where(v => v.Spec.IsDelegate).ToDictionary(v => (v.Namespace, v.Name));
-        var roots = applying
-            .Where(v => !v.Spec.IsDelegate)
-            .OrderBy(v => v.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue)
-            .ThenBy(v => v.Name, StringComparer.Ordinal)
-            .ThenBy(v => v.Namespace, StringComparer.Ordinal);
-
-        foreach (var vs in roots)
+        foreach (var vs in RootsInOrder(applying))
         {
             AddVirtualService(vs, delegates);
         }
@@ -56,6 +50,14 @@ internal sealed class RouteTableCompiler
             _wildcards.Select(w => (w.Key[1..], w.Value.Host)),
             catchAll: null);
     }
+
+    /// <summary>The VirtualServices that are not delegates, oldest first (the one that wins a shared host).</summary>
+    private static IEnumerable<IstioResource<VirtualService>> RootsInOrder(IEnumerable<IstioResource<VirtualService>> applying)
+        => applying
+            .Where(v => !v.Spec.IsDelegate)
+            .OrderBy(v => v.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue)
+            .ThenBy(v => v.Name, StringComparer.Ordinal)
+            .ThenBy(v => v.Namespace, StringComparer.Ordinal);
 
     private void AddVirtualService(IstioResource<VirtualService> vs, IReadOnlyDictionary<(string, string), IstioResource<VirtualService>> delegates)
     {

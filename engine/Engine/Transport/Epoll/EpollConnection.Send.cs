@@ -9,7 +9,8 @@ internal sealed partial class EpollConnection
 {
     /// <summary>
     /// Segments gathered into one sendmsg. A flush of a 64 KiB body in 32 KiB blocks is 3; 64
-    /// covers 2 MiB, above the pipe's pause threshold, so one flush is one syscall.
+    /// blocks (2 MiB) are far above the output's pause threshold (MaxWriteBufferedBytes), so one
+    /// flush is one syscall.
     /// </summary>
     private const int MaxSegmentsPerSend = 64;
 

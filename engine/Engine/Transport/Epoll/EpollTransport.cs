@@ -17,11 +17,15 @@ internal sealed class EpollTransport
 
         // Both pipes resume their continuations inline: the proxy runs on the loop thread that
         // saw the bytes, and a flush writes to the socket on the thread that flushed (one sendmsg
-        // per flush, no hop). Back-pressure: a reader that falls behind by MaxBufferedBytes
-        // pauses the writer (the socket's reads, or the proxy's flush) until half is drained.
-        var pause = settings.MaxBufferedBytes;
-        InputOptions = new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, pause, pause / 2, settings.BlockSize, useSynchronizationContext: false);
-        OutputOptions = new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, pause, pause / 2, settings.BlockSize, useSynchronizationContext: false);
+        // per flush, no hop). Back-pressure, with Kestrel's thresholds (resume at half):
+        // - input: when the owner leaves MaxReadBufferedBytes unconsumed, the receive loop's
+        //   flush waits, so it stops reading and the kernel's window holds the peer;
+        // - output: when MaxWriteBufferedBytes are written and not yet taken by the socket (the
+        //   peer is not reading), the owner's FlushAsync waits until half has been sent.
+        var readPause = settings.MaxReadBufferedBytes;
+        var writePause = settings.MaxWriteBufferedBytes;
+        InputOptions = new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, readPause, readPause / 2, settings.BlockSize, useSynchronizationContext: false);
+        OutputOptions = new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, writePause, writePause / 2, settings.BlockSize, useSynchronizationContext: false);
 
         // Read into the rest of the current block only if half a block is left (as Kestrel does):
         // a read into a sliver fills it and costs a second read for the same data.
@@ -29,7 +33,7 @@ internal sealed class EpollTransport
 
         // Reads between flushes: a 64 KiB response is 2–3 reads of 32 KiB blocks, and flushing
         // once after all of them lets the proxy forward it with one sendmsg instead of three.
-        MaxBytesPerFlush = (int)Math.Clamp(pause / 4, settings.BlockSize, 4 * settings.BlockSize);
+        MaxBytesPerFlush = (int)Math.Clamp(readPause / 4, settings.BlockSize, 4 * settings.BlockSize);
     }
 
     /// <summary>epoll, and a 64-bit Linux whose epoll_event layout <see cref="EpollEvents"/> knows.</summary>

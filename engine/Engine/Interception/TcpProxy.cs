@@ -1,0 +1,164 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Engine.Proxy;
+
+namespace Engine.Interception;
+
+/// <summary>
+/// Moves bytes both ways between a client and an upstream at L4 (Envoy's tcp_proxy), with
+/// half-close: a FIN from one side is forwarded as a FIN (<c>shutdown(SHUT_WR)</c>) to the
+/// other while the opposite direction keeps flowing, until both have finished.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The client side is read from the listener's pipe (it already holds the bytes protocol
+/// detection looked at) but written straight to its socket: Kestrel's socket transport cannot
+/// half-close — completing its output shuts the socket down both ways — so the transport's
+/// output is left unused and the FIN is sent with <see cref="Socket.Shutdown"/>.
+/// </para>
+/// <para>
+/// The upstream side is a plain socket. Its reads wait with a zero-byte receive and rent a
+/// buffer only when data is there, so an idle connection holds no buffer.
+/// </para>
+/// <para>
+/// A reset on either side ends both directions (the caller then resets or closes the other
+/// side); so does the idle timeout, measured from the last byte moved either way.
+/// </para>
+/// </remarks>
+internal static class TcpProxy
+{
+    private const int BufferSize = 16 * 1024;
+
+    public static async Task<TcpProxyResult> RunAsync(PipeReader clientInput, Socket client, Socket upstream, TimeSpan idleTimeout, TimeProvider time, CancellationToken stopping)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var idle = new IdleWatch(idleTimeout, time, cancel);
+        var toUpstream = ClientToUpstreamAsync(clientInput, upstream, idle, cancel.Token);
+        var toClient = UpstreamToClientAsync(upstream, client, idle, cancel.Token);
+
+        // When one direction fails the other has nothing left to do; a clean FIN leaves it running.
+        var first = await Task.WhenAny(toUpstream, toClient).ConfigureAwait(false);
+        if ((await first.ConfigureAwait(false)).End != DirectionEnd.Finished)
+        {
+            await cancel.CancelAsync().ConfigureAwait(false);
+        }
+
+        var up = await toUpstream.ConfigureAwait(false);
+        var down = await toClient.ConfigureAwait(false);
+        var end = (up.End, down.End) switch
+        {
+            (DirectionEnd.Finished, DirectionEnd.Finished) => TcpProxyEnd.Closed,
+            (DirectionEnd.SourceFailed, _) or (_, DirectionEnd.DestinationFailed) => TcpProxyEnd.ClientReset,
+            (DirectionEnd.DestinationFailed, _) or (_, DirectionEnd.SourceFailed) => TcpProxyEnd.UpstreamReset,
+            _ => idle.Fired ? TcpProxyEnd.IdleTimeout : TcpProxyEnd.Shutdown,
+        };
+        return new TcpProxyResult(up.Bytes, down.Bytes, end);
+    }
+
+    private enum DirectionEnd
+    {
+        Finished,
+        SourceFailed,
+        DestinationFailed,
+        Canceled,
+    }
+
+    private static async Task<(long Bytes, DirectionEnd End)> ClientToUpstreamAsync(PipeReader input, Socket upstream, IdleWatch idle, CancellationToken cancel)
+    {
+        long bytes = 0;
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await input.ReadAsync(cancel).ConfigureAwait(false);
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                return (bytes, cancel.IsCancellationRequested ? DirectionEnd.Canceled : DirectionEnd.SourceFailed);
+            }
+
+            var buffer = read.Buffer;
+            try
+            {
+                foreach (var segment in buffer)
+                {
+                    await upstream.SendAsync(segment, SocketFlags.None, cancel).ConfigureAwait(false);
+                    bytes += segment.Length;
+                    idle.Touch();
+                }
+
+                if (read.IsCompleted)
+                {
+                    upstream.Shutdown(SocketShutdown.Send); // the client's FIN, forwarded
+                    return (bytes, DirectionEnd.Finished);
+                }
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                return (bytes, cancel.IsCancellationRequested ? DirectionEnd.Canceled : DirectionEnd.DestinationFailed);
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.End);
+            }
+
+            if (read.IsCanceled)
+            {
+                return (bytes, DirectionEnd.Canceled);
+            }
+        }
+    }
+
+    private static async Task<(long Bytes, DirectionEnd End)> UpstreamToClientAsync(Socket upstream, Socket client, IdleWatch idle, CancellationToken cancel)
+    {
+        long bytes = 0;
+        while (true)
+        {
+            byte[]? buffer = null;
+            var received = 0;
+            try
+            {
+                // Wait for data without holding a buffer, then take what is there.
+                await upstream.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancel).ConfigureAwait(false);
+                buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                received = await upstream.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, cancel).ConfigureAwait(false);
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                Return(buffer);
+                return (bytes, cancel.IsCancellationRequested ? DirectionEnd.Canceled : DirectionEnd.SourceFailed);
+            }
+
+            try
+            {
+                if (received == 0)
+                {
+                    client.Shutdown(SocketShutdown.Send); // the upstream's FIN, forwarded
+                    return (bytes, DirectionEnd.Finished);
+                }
+
+                await client.SendAsync(buffer.AsMemory(0, received), SocketFlags.None, cancel).ConfigureAwait(false);
+                bytes += received;
+                idle.Touch();
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                return (bytes, cancel.IsCancellationRequested ? DirectionEnd.Canceled : DirectionEnd.DestinationFailed);
+            }
+            finally
+            {
+                Return(buffer);
+            }
+        }
+    }
+
+    private static void Return(byte[]? buffer)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Engine.Proxy;
+using Engine.Upstream;
+
+namespace Engine.Interception;
+
+/// <summary>
+/// Chooses the upstream of an intercepted non-HTTP connection (Envoy's outbound TCP filter
+/// chains, istio-semantics.md §3.14 and §7.3): for a known service, the first <c>tcp[]</c>
+/// rule whose port/subnet match holds picks a weighted destination, else the service's default
+/// cluster; a <c>resolution: NONE</c> cluster connects to the original destination; an unknown
+/// destination passes through (ALLOW_ANY) or is closed (REGISTRY_ONLY, BlackHoleCluster).
+/// </summary>
+internal static class TcpRouting
+{
+    public static TcpDecision Decide(RuntimeConfig config, OriginalDestination destination, ServiceTarget? target, TransparentOptions options, IRandomSource random)
+    {
+        if (target is null)
+        {
+            return options.OutboundPolicy == OutboundPolicy.AllowAny
+                ? TcpDecision.Connect(destination.EndPoint, InterceptedConnection.PassthroughClusterName, "allow_any", null, options.ConnectTimeout)
+                : TcpDecision.Reject(InterceptedConnection.BlackHoleClusterName, "block_all", "not in the registry and the outbound policy is REGISTRY_ONLY", "UH");
+        }
+
+        var servicePort = target.Port.Number;
+        var cluster = target.DefaultCluster;
+        var route = "default";
+        foreach (var rule in target.TcpRules)
+        {
+            if (rule.AppliesTo(servicePort, destination.Address))
+            {
+                route = rule.Name;
+                cluster = rule.Action.Pick(random)?.Resolve(servicePort);
+                break;
+            }
+        }
+
+        if (cluster is null)
+        {
+            return TcpDecision.Reject(Cluster.NameFor(servicePort, null, target.Service.Host), route, "cluster not found", "NC");
+        }
+
+        if (config.Destinations.IsOriginalDestination(cluster, out var targetPort))
+        {
+            var address = new System.Net.IPEndPoint(destination.Address, targetPort > 0 ? targetPort : destination.Port);
+            return TcpDecision.Connect(address, cluster.Name, route, null, cluster.Settings.ConnectTimeout, cluster.Settings.TcpKeepalive);
+        }
+
+        var endpoint = cluster.Pick();
+        return endpoint is null
+            ? TcpDecision.Reject(cluster.Name, route, "no healthy upstream", "UH")
+            : TcpDecision.Connect(endpoint.Address, cluster.Name, route, endpoint, cluster.Settings.ConnectTimeout, cluster.Settings.TcpKeepalive);
+    }
+}

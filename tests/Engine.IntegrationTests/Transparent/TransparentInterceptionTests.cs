@@ -1,0 +1,198 @@
+namespace Engine.IntegrationTests.Transparent;
+
+/// <summary>
+/// The engine as Istio's sidecar, for real: iptables REDIRECT in a network namespace, the native
+/// binary as uid 1337, apps as uid 1000 (see <see cref="TransparentMesh"/>). Outbound policy
+/// ALLOW_ANY.
+/// </summary>
+[Collection(TransparentCollection.Name)]
+public sealed class TransparentInterceptionTests : IClassFixture<AllowAnyMesh>
+{
+    private readonly AllowAnyMesh _mesh;
+
+    public TransparentInterceptionTests(AllowAnyMesh mesh) => _mesh = mesh;
+
+    private Task<HttpAnswer> App(params string[] curl) => _mesh.CurlAsync(_mesh.Pod, TransparentMesh.AppUid, curl);
+
+    [SkippableFact]
+    public async Task App_CallingAPeerByIpWithAServiceHost_IsRoutedPerVirtualService()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // 10.77.0.1:9080 is some other server; the Host names reviews, so routing decides.
+        var jason = await App("-H", "Host: reviews", "-H", "end-user: jason", "http://10.77.0.1:9080/");
+        var other = await App("-H", "Host: reviews", "http://10.77.0.1:9080/");
+
+        Assert.Equal("reviews-v2", jason.ServedBy);
+        Assert.Equal("reviews-v1", other.ServedBy);
+        Assert.True(other.ViaProxy, other.ToString());
+    }
+
+    [SkippableFact]
+    public async Task RoutePortConditions_SeeTheOriginalDestinationPort_NotTheAuthoritys()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // The rule `match: port 9999` sends to v2; the authority claims 9080, the app dialled 9999.
+        var dialled9999 = await App("-H", "Host: reviews:9080", "http://10.77.0.1:9999/");
+        var dialled9080 = await App("-H", "Host: reviews:9999", "http://10.77.0.1:9080/");
+
+        Assert.Equal("reviews-v2", dialled9999.ServedBy);
+        Assert.Equal("reviews-v1", dialled9080.ServedBy);
+    }
+
+    [SkippableFact]
+    public async Task App_CallingAServiceEntryVip_IsRoutedPerVirtualService()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        var answer = await App("-H", "end-user: jason", "http://10.77.100.10:9080/");
+
+        Assert.Equal("reviews-v2", answer.ServedBy);
+    }
+
+    [SkippableFact]
+    public async Task App_CallingAnEndpointAddress_IsRoutedAsItsService()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // The v1 endpoint's own address: the Host names nothing, the address names reviews.
+        var answer = await App("-H", "end-user: jason", "http://10.77.0.1:9081/");
+
+        Assert.Equal("reviews-v2", answer.ServedBy);
+    }
+
+    [SkippableFact]
+    public async Task App_OverIPv6_IsCapturedAndRouted()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        var answer = await App("-g", "-H", "Host: reviews", "-H", "end-user: jason", "http://[fd00:77::1]:9080/");
+
+        Assert.Equal("reviews-v2", answer.ServedBy);
+    }
+
+    [SkippableFact]
+    public async Task ProxyUid_IsNotCaptured()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        var answer = await _mesh.CurlAsync(_mesh.Pod, TransparentMesh.ProxyUid, "-H", "Host: reviews", "http://10.77.0.1:9080/");
+
+        Assert.Equal("peer-9080", answer.ServedBy); // straight to the address, no routing
+        Assert.False(answer.ViaProxy, answer.ToString());
+    }
+
+    [SkippableFact]
+    public async Task Localhost_IsNotCaptured()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        var answer = await App("http://127.0.0.1:8080/");
+
+        Assert.Equal("app", answer.ServedBy);
+        Assert.False(answer.ViaProxy, answer.ToString());
+    }
+
+    [SkippableFact]
+    public async Task UnknownDestination_PassesThroughTheProxy_ToTheOriginalDestination()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        var answer = await App("http://10.77.0.1:7070/anything");
+
+        Assert.True(answer.Status == 200, answer + "\n" + _mesh.Engine.Output);
+        Assert.Equal("external", answer.ServedBy);
+        Assert.True(answer.ViaProxy, answer.ToString()); // captured, then PassthroughCluster
+    }
+
+    [SkippableFact]
+    public async Task Inbound_IsCapturedAndDeliveredToTheApp_From127006()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        var v4 = await _mesh.CurlAsync(_mesh.Peer, null, "http://10.77.0.2:8080/");
+        var v6 = await _mesh.CurlAsync(_mesh.Peer, null, "-g", "http://[fd00:77::2]:8080/");
+
+        Assert.Equal("app", v4.ServedBy);
+        Assert.StartsWith("127.0.0.6:", v4.Peer);
+        Assert.Equal("app", v6.ServedBy);
+        Assert.StartsWith("[::6]:", v6.Peer);
+        await _mesh.WaitForLogAsync("inbound tcp 10.77.0.1:", "-> 10.77.0.2:8080 via InboundPassthroughCluster", "Closed");
+    }
+
+    [SkippableFact]
+    public async Task ExcludedInboundPort_IsNotCaptured()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        var answer = await _mesh.CurlAsync(_mesh.Peer, null, "http://10.77.0.2:15021/");
+
+        Assert.Equal("app-health", answer.ServedBy);
+        Assert.StartsWith("10.77.0.1:", answer.Peer); // the caller itself, not 127.0.0.6
+    }
+
+    [SkippableFact]
+    public async Task RawTcp_PassesThroughByteExact_WithHalfClose()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+        var payload = new byte[1024 * 1024 + 3];
+        new Random(7).NextBytes(payload);
+
+        var received = await _mesh.TcpExchangeAsync("10.77.0.1", 7000, payload);
+
+        // Echoed bytes, then the trailer the server sends only after it saw our FIN.
+        var trailer = $"\n[tcp-echo] received {payload.Length} bytes\n";
+        Assert.Equal(payload.Length + trailer.Length, received.Length);
+        Assert.True(received.AsSpan(0, payload.Length).SequenceEqual(payload));
+        Assert.Equal(trailer, TransparentMesh.Text(received[payload.Length..]));
+        await _mesh.WaitForLogAsync("outbound tcp", "-> 10.77.0.1:7000 via PassthroughCluster", $"Closed, {payload.Length} bytes sent, {received.Length} bytes received");
+    }
+
+    [SkippableFact]
+    public async Task TcpRoute_SendsTheServicePort_ToTheWeightedDestination()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        var received = await _mesh.TcpExchangeAsync("10.77.100.20", 7100, "ping"u8.ToArray());
+
+        Assert.Equal("ping\n[tcp-v2] received 4 bytes\n", TransparentMesh.Text(received));
+    }
+
+    [SkippableFact]
+    public async Task ServerFirstProtocol_OnAPortDeclaredTcp_IsNotHeldForProtocolDetection()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // Detection would wait 300 s (the fixture's --protocol-detection-timeout) for the client,
+        // which waits for the greeting: only skipping detection for a declared TCP port answers.
+        var exchange = await _mesh.ServerFirstExchangeAsync("10.77.100.30", 25, "QUIT\r\n");
+
+        Assert.Equal("220 smtp ready\nQUIT\r\n\n[smtp] received 6 bytes\n", exchange);
+    }
+
+    [SkippableFact]
+    public async Task Http2PriorKnowledge_PassesThroughTheCapture()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        var answer = await App("--http2-prior-knowledge", "http://10.77.0.1:9090/");
+
+        Assert.Equal(200, answer.Status);
+        Assert.StartsWith("HTTP/2 200", answer.Headers);
+        Assert.Equal("h2c peer HTTP/2", answer.Body);
+        await _mesh.WaitForLogAsync("outbound h2c", "-> 10.77.0.1:9090 via PassthroughCluster", "Closed");
+    }
+
+    [SkippableFact]
+    public async Task ConnectionStraightToTheCapturePort_IsRefused_NotLooped()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // The pod's own address is not captured for the app (ISTIO_OUTPUT rule 3): it reaches 15001 unredirected.
+        var answer = await App("http://10.77.0.2:15001/");
+
+        Assert.Equal(52, answer.ExitCode); // curl: empty reply from server
+        await _mesh.WaitForLogAsync("outbound connection from 10.77.0.2:", "refused: not redirected");
+    }
+}

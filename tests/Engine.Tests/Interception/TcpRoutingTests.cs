@@ -1,0 +1,109 @@
+using System.Net;
+using Engine.Interception;
+using Engine.Proxy;
+using Engine.Tests.Upstream;
+
+namespace Engine.Tests.Interception;
+
+public sealed class TcpRoutingTests
+{
+    private const string Mesh = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: tcp-echo}
+        spec:
+          hosts: [tcp-echo]
+          addresses: [10.77.100.20]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports:
+          - {number: 7100, name: tcp, protocol: TCP}
+          - {number: 7200, name: tcp-other, protocol: TCP}
+          endpoints:
+          - {address: 10.77.0.1, ports: {tcp: 7001, tcp-other: 7201}, labels: {version: v1}}
+          - {address: 10.77.0.1, ports: {tcp: 7002, tcp-other: 7202}, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: tcp-echo}
+        spec:
+          host: tcp-echo
+          subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: tcp-echo}
+        spec:
+          hosts: [tcp-echo]
+          tcp:
+          - match: [{port: 7100}]
+            route:
+            - {destination: {host: tcp-echo, subset: v1}, weight: 20}
+            - {destination: {host: tcp-echo, subset: v2}, weight: 80}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: passthrough-db}
+        spec:
+          hosts: [db.internal]
+          addresses: [10.78.0.0/16]
+          location: MESH_INTERNAL
+          resolution: NONE
+          ports: [{number: 5432, name: tcp-pg, protocol: TCP, targetPort: 6432}]
+        """;
+
+    private static TcpDecision Decide(string destination, params int[] draws)
+        => Decide(destination, new TransparentOptions(), draws);
+
+    private static TcpDecision Decide(string destination, TransparentOptions options, params int[] draws)
+    {
+        var config = CompiledMesh.Build(Mesh);
+        var original = new OriginalDestination(IPEndPoint.Parse(destination));
+        return TcpRouting.Decide(config, original, config.Destinations.Find(original.EndPoint), options, new ScriptedRandom(draws));
+    }
+
+    [Theory]
+    [InlineData(0, "outbound|7100|v1|tcp-echo.default.svc.cluster.local", "10.77.0.1:7001")]   // draw < 20: v1
+    [InlineData(19, "outbound|7100|v1|tcp-echo.default.svc.cluster.local", "10.77.0.1:7001")]
+    [InlineData(20, "outbound|7100|v2|tcp-echo.default.svc.cluster.local", "10.77.0.1:7002")]  // 20..99: v2
+    [InlineData(99, "outbound|7100|v2|tcp-echo.default.svc.cluster.local", "10.77.0.1:7002")]
+    public void MatchingPort_PicksAWeightedDestination(int draw, string cluster, string upstream)
+    {
+        var decision = Decide("10.77.100.20:7100", draw);
+
+        Assert.Equal(cluster, decision.Cluster);
+        Assert.Equal("tcp-echo.tcp.0", decision.Route);
+        Assert.Equal(upstream, decision.Upstream?.ToString());
+    }
+
+    [Fact]
+    public void OtherPort_OfTheService_GoesToItsDefaultCluster()
+    {
+        var decision = Decide("10.77.100.20:7200", 0, 0);
+
+        Assert.Equal("outbound|7200||tcp-echo.default.svc.cluster.local", decision.Cluster);
+        Assert.Equal("default", decision.Route);
+        Assert.StartsWith("10.77.0.1:720", decision.Upstream?.ToString());
+    }
+
+    [Fact]
+    public void ResolutionNone_ConnectsToTheOriginalAddress_OnTheTargetPort()
+    {
+        var decision = Decide("10.78.9.9:5432");
+
+        Assert.Equal("outbound|5432||db.internal", decision.Cluster);
+        Assert.Equal("10.78.9.9:6432", decision.Upstream?.ToString());
+    }
+
+    [Fact]
+    public void UnknownDestination_PassesThrough_OrIsBlackHoled()
+    {
+        var allow = Decide("192.0.2.7:9999");
+        var block = Decide("192.0.2.7:9999", new TransparentOptions { OutboundPolicy = OutboundPolicy.RegistryOnly });
+
+        Assert.Equal("PassthroughCluster", allow.Cluster);
+        Assert.Equal("192.0.2.7:9999", allow.Upstream?.ToString());
+        Assert.Null(block.Upstream);
+        Assert.Equal("BlackHoleCluster", block.Cluster);
+    }
+}
