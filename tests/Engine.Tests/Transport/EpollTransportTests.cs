@@ -182,7 +182,7 @@ public sealed class EpollTransportTests
         const int Size = 24 * 1024 * 1024;
         const long MaxBuffered = 256 * 1024;
         var pool = new CountingPool(32 * 1024);
-        await using var harness = await EpollHarness.StartAsync(EpollHarness.Echo, EpollHarness.Settings(MaxBuffered), pool);
+        await using var harness = await EpollHarness.StartAsync(EpollHarness.Echo, EpollHarness.Settings(maxRead: MaxBuffered, maxWrite: MaxBuffered), pool);
         var client = await harness.ConnectAsync();
         var data = PipeReading.Pattern(Size, seed: 7);
 
@@ -238,7 +238,7 @@ public sealed class EpollTransportTests
         {
             await release.Task; // reads nothing until the client has filled every buffer on the way
             received.SetResult(await connection.Transport.Input.ReadToEndAsync());
-        }, EpollHarness.Settings(MaxBuffered), pool);
+        }, EpollHarness.Settings(maxRead: MaxBuffered), pool);
         using var client = await harness.ConnectSocketAsync();
         client.Blocking = false;
         var data = PipeReading.Pattern(64 * 1024 * 1024, seed: 3);
@@ -266,6 +266,52 @@ public sealed class EpollTransportTests
         client.Shutdown(SocketShutdown.Send);
         var got = await received.Task;
         Assert.True(data.AsSpan(0, sent).SequenceEqual(got));
+    }
+
+    [Fact]
+    public async Task PeerNotReading_FlushWaits_AtTheWriteThreshold()
+    {
+        // Small blocks and a write threshold far below the read one: a transport that paused its
+        // output at the read threshold (or not at all) would hold 4x more before a flush waited.
+        const int Block = 4 * 1024;
+        const int Chunk = 16 * 1024;
+        const long MaxWrite = 64 * 1024;
+        var pool = new CountingPool(Block);
+        var data = PipeReading.Pattern(64 * 1024 * 1024, seed: 5);
+        var held = new TaskCompletionSource<(int Written, int Outstanding)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = await EpollHarness.StartAsync(async connection =>
+        {
+            var output = connection.Transport.Output;
+            var written = 0;
+            while (written < data.Length)
+            {
+                var flush = output.WriteAsync(data.AsMemory(written, Chunk));
+                written += Chunk;
+                if (!flush.IsCompleted)
+                {
+                    // The socket took what it could (the kernel's buffers are full) and at least
+                    // MaxWrite / 2 is still unsent: the owner is held here.
+                    held.TrySetResult((written, pool.Outstanding));
+                    await flush;
+                    break;
+                }
+            }
+
+            held.TrySetResult((written, pool.Outstanding)); // never held: the assertion below fails
+            await output.CompleteAsync();
+        }, EpollHarness.Settings(maxRead: 1024 * 1024, maxWrite: MaxWrite, blockSize: Block), pool);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await client.ConnectAsync(harness.EndPoint);
+
+        var (written, outstanding) = await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.InRange(written, 1, data.Length - 1); // held back before everything was written
+        // Unsent output is below the threshold plus the chunk that crossed it; add a partly sent
+        // block and the one block the input pipe may hold (the client sends nothing).
+        Assert.InRange(outstanding * (long)Block, 0, MaxWrite + Chunk + (2 * Block));
+        var got = await client.ReceiveToEndAsync();
+        Assert.Equal(written, got.Length);
+        Assert.True(data.AsSpan(0, written).SequenceEqual(got));
     }
 
     [Fact]
