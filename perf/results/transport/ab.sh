@@ -7,7 +7,9 @@
 #   perf/results/transport/ab.sh [ROUNDS] [bench.sh options...]
 #   e.g. perf/results/transport/ab.sh 3 --quick --targets engine,nginx,haproxy
 #
-# BENCH=path/to/bench.sh picks another copy of the harness (e.g. one on other ports).
+# BENCH=path/to/bench.sh picks another copy of the harness; BENCH_PORT_BASE (read by bench.sh)
+# moves it to other ports. bench.sh alone now also measures both transports in one run
+# (targets engine and engine-kestrel).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 ROUNDS=${1:-3}
