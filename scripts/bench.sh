@@ -26,7 +26,9 @@ usage: scripts/bench.sh [options]
   --rate-duration S   seconds per fixed-rate measurement (default 10; --quick: 3)
   --rates LIST        fixed rates for engine-loadgen, requests/s (default 1000,5000)
   --connections LIST  wrk connection counts (default 64,8)
-  --targets LIST      any of direct,engine,nginx,haproxy,yarp (default: all)
+  --targets LIST      any of direct,engine,engine-kestrel,nginx,haproxy,yarp (default: all);
+                      engine runs on the transport ENGINE_TRANSPORT picks (default epoll),
+                      engine-kestrel is the same binary with ENGINE_TRANSPORT=kestrel
   --proxy-cpu N       core the proxy under test is pinned to (default 0)
   --load-cpu N        core the load generator and the upstream share (default 1)
   --out DIR           where the report goes (default perf/results/<UTC date and time>)
@@ -41,6 +43,10 @@ usage: scripts/bench.sh [options]
   --micro             run the BenchmarkDotNet suites instead and copy their reports to perf/results/micro/
   --micro-filter F    BenchmarkDotNet --filter for --micro (default '*')
   --micro-job J       BenchmarkDotNet --job for --micro (default short)
+
+environment:
+  BENCH_PORT_BASE     first of the loopback ports used (default 18080: upstream 18080, proxies
+                      18081-18085, start-up probe 18091), so two runs on one machine can coexist
 EOF
 }
 
@@ -50,7 +56,7 @@ DURATION=""
 RATE_DURATION=""
 RATES="1000,5000"
 CONNECTIONS="64,8"
-TARGETS="direct,engine,nginx,haproxy,yarp"
+TARGETS="direct,engine,engine-kestrel,nginx,haproxy,yarp"
 PROXY_CPU=0
 LOAD_CPU=1
 OUT=""
@@ -226,9 +232,11 @@ RESULTS="$RUN_DIR/results.jsonl"
 CLK_TCK=$(getconf CLK_TCK)
 SERVICE_HOST=upstream.bench
 
-UPSTREAM_PORT=18080
-declare -A PORT=([direct]=$UPSTREAM_PORT [engine]=18081 [nginx]=18082 [haproxy]=18083 [yarp]=18084)
-STARTUP_PORT=18091
+UPSTREAM_PORT=${BENCH_PORT_BASE:-18080}
+case "$UPSTREAM_PORT" in ''|*[!0-9]*) echo "bench: BENCH_PORT_BASE '$UPSTREAM_PORT' is not a port" >&2; exit 2 ;; esac
+[ "$UPSTREAM_PORT" -ge 1024 ] && [ "$UPSTREAM_PORT" -le 65000 ] || { echo "bench: BENCH_PORT_BASE must be 1024..65000" >&2; exit 2; }
+declare -A PORT=([direct]=$UPSTREAM_PORT [engine]=$((UPSTREAM_PORT+1)) [nginx]=$((UPSTREAM_PORT+2)) [haproxy]=$((UPSTREAM_PORT+3)) [yarp]=$((UPSTREAM_PORT+4)) [engine-kestrel]=$((UPSTREAM_PORT+5)))
+STARTUP_PORT=$((UPSTREAM_PORT+11))
 
 # ---------------------------------------------------------------------------------------------
 # Processes: every one started here is tracked by PID and stopped on exit.
@@ -450,7 +458,7 @@ spec:
   - address: 127.0.0.1
 EOF
 
-for target in direct engine nginx haproxy yarp; do
+for target in direct engine engine-kestrel nginx haproxy yarp; do
   if port_open "${PORT[$target]}"; then
     echo "bench: port ${PORT[$target]} is already in use; stop whatever listens there" >&2
     exit 1
@@ -481,6 +489,7 @@ start_target() {
   case "$target" in
     direct) return 0 ;;
     engine) taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:${PORT[engine]}" --log-level warn --access-log off --admin none >"$log_file" 2>&1 & ;;
+    engine-kestrel) ENGINE_TRANSPORT=kestrel taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:${PORT[engine-kestrel]}" --log-level warn --access-log off --admin none >"$log_file" 2>&1 & ;;
     nginx) taskset -c "$PROXY_CPU" nginx -c "$RUN_DIR/nginx-proxy.conf" -e "$RUN_DIR/nginx-proxy-error.log" >"$log_file" 2>&1 & ;;
     haproxy) taskset -c "$PROXY_CPU" haproxy -db -f "$RUN_DIR/haproxy.cfg" >"$log_file" 2>&1 & ;;
     yarp) taskset -c "$PROXY_CPU" "$YARP" --listen "127.0.0.1:${PORT[yarp]}" --upstream "http://127.0.0.1:$UPSTREAM_PORT/" >"$log_file" 2>&1 & ;;
@@ -874,6 +883,7 @@ cat > "$RUN_DIR/meta.json" <<EOF
   "rate_connections": 16,
   "noise_limit_pct": $NOISE_LIMIT,
   "engine_works": "$ENGINE_WORKS",
+  "engine_transport": "${ENGINE_TRANSPORT:-epoll}",
   "engine_binary_bytes": $(stat -c %s "$ENGINE"),
   "versions": {
     "nginx": "$(nginx -v 2>&1 | sed 's/^nginx version: //')",

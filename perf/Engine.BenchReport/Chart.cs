@@ -11,6 +11,7 @@ internal static class Chart
     private static readonly Dictionary<string, Color> Colors = new(StringComparer.Ordinal)
     {
         ["engine"] = Color.FromHex("#d62728"),
+        ["engine-kestrel"] = Color.FromHex("#ff9896"),
         ["nginx"] = Color.FromHex("#2ca02c"),
         ["haproxy"] = Color.FromHex("#1f77b4"),
         ["yarp"] = Color.FromHex("#9467bd"),

@@ -34,6 +34,8 @@ internal static class MarkdownReport
                       "Latencies are in microseconds. \"Load core busy\" near 100% means wrk and the upstream, not the proxy, set the pace " +
                       "(compare CPU-s/100k then); \"others on proxy / load core\" is CPU that processes other than ours (proxy; upstream and load generator) took " +
                       "on each core during the cell (the worst run): anything above a few percent is noise from elsewhere on the machine. " +
+                      "`engine` runs on the transport ENGINE_TRANSPORT chose (default: epoll; this run: " + Str(meta, "engine_transport") + "); " +
+                      "`engine-kestrel`, when present, is the same binary on Kestrel's socket transport. " +
                       "See perf/README.md for how to read this.");
         md.AppendLine();
 
@@ -209,7 +211,7 @@ internal static class MarkdownReport
             return;
         }
 
-        var others = s.PresentPeers.Append("direct").Where(t => s.Wrk(t, body, connections) is not null).ToArray();
+        var others = s.PresentPeers.Prepend("engine-kestrel").Append("direct").Where(t => s.Wrk(t, body, connections) is not null).ToArray();
         if (others.Length == 0)
         {
             return;

@@ -3,7 +3,8 @@ namespace Engine.BenchReport;
 /// <summary>Medians across runs, per target and cell, and the comparisons the report makes from them.</summary>
 internal sealed class Summary
 {
-    public static readonly string[] TargetOrder = ["engine", "nginx", "haproxy", "yarp", "direct"];
+    /// <summary><c>engine-kestrel</c>: the same binary on Kestrel's socket transport (ENGINE_TRANSPORT=kestrel), to compare transports in one run.</summary>
+    public static readonly string[] TargetOrder = ["engine", "engine-kestrel", "nginx", "haproxy", "yarp", "direct"];
     public static readonly string[] Peers = ["nginx", "haproxy", "yarp"];
 
     public Summary(Results results)

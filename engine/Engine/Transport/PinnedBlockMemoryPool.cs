@@ -71,17 +71,19 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     private sealed class Block : IMemoryOwner<byte>
     {
         private readonly PinnedBlockMemoryPool? _pool;
-        private readonly byte[] _array;
 
         public Block(PinnedBlockMemoryPool? pool, byte[] array)
         {
             _pool = pool;
-            _array = array;
+
+            // Marked as pinned, so Memory.Pin() (a socket send of several segments) is a pointer
+            // and not a GCHandle per segment per send.
+            Memory = System.Runtime.InteropServices.MemoryMarshal.CreateFromPinnedArray(array, 0, array.Length);
         }
 
         public bool Leased { get; set; }
 
-        public Memory<byte> Memory => _array;
+        public Memory<byte> Memory { get; }
 
         public void Dispose()
         {

@@ -1,26 +1,34 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Engine.Transport;
 
 namespace Engine.Upstream;
 
-/// <summary>Opens TCP connections to endpoints and wraps them in the socket transport's pipes.</summary>
+/// <summary>Opens TCP connections to endpoints on the configured transport, as pipes.</summary>
 internal sealed class UpstreamConnector : IDisposable
 {
-    private readonly SocketConnectionContextFactory _factory;
+    private readonly IClientConnectionFactory _factory;
 
-    public UpstreamConnector(SocketConnectionContextFactory factory) => _factory = factory;
+    public UpstreamConnector(IClientConnectionFactory factory) => _factory = factory;
 
     public async ValueTask<(ConnectOutcome Outcome, Microsoft.AspNetCore.Connections.ConnectionContext? Context)> ConnectAsync(
         IPEndPoint endpoint, TimeSpan timeout, TcpKeepaliveSettings? keepalive, CancellationToken cancellationToken)
     {
-        var (outcome, socket) = await ConnectSocketAsync(endpoint, timeout, keepalive, cancellationToken).ConfigureAwait(false);
-        return (outcome, socket is null ? null : _factory.Create(socket));
+        var result = await _factory.ConnectAsync(endpoint, SocketOptions(keepalive), timeout, cancellationToken).ConfigureAwait(false);
+        var outcome = result.Status switch
+        {
+            ClientConnectStatus.Connected => ConnectOutcome.Connected,
+            ClientConnectStatus.Refused => ConnectOutcome.Refused,
+            ClientConnectStatus.TimedOut => ConnectOutcome.TimedOut,
+            _ => ConnectOutcome.Failed, // canceled (the request went away) or another failure
+        };
+        return (outcome, result.Connection);
     }
 
     /// <summary>
     /// Connects a bare socket (L4 proxying needs one: the transport cannot half-close), optionally
     /// from a given local address (transparent inbound delivery binds 127.0.0.6 / ::6 first).
+    /// Always System.Net.Sockets, whichever transport carries the pipes.
     /// </summary>
     public static async ValueTask<(ConnectOutcome Outcome, Socket? Socket)> ConnectSocketAsync(
         IPEndPoint endpoint, TimeSpan timeout, TcpKeepaliveSettings? keepalive, CancellationToken cancellationToken, IPAddress? source = null)
@@ -28,7 +36,7 @@ internal sealed class UpstreamConnector : IDisposable
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (keepalive is not null)
         {
-            ApplyKeepalive(socket, keepalive);
+            SocketOptions(keepalive).ApplyKeepAlive(socket);
         }
 
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -56,24 +64,13 @@ internal sealed class UpstreamConnector : IDisposable
     }
 
     /// <summary>SO_KEEPALIVE with the probe count, idle time and interval Istio's tcpKeepalive asks for (zero or unset: the OS default).</summary>
-    private static void ApplyKeepalive(Socket socket, TcpKeepaliveSettings keepalive)
-    {
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-        if (keepalive.Time is { } time && time > TimeSpan.Zero)
-        {
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Math.Max(1, (int)time.TotalSeconds));
-        }
-
-        if (keepalive.Interval is { } interval && interval > TimeSpan.Zero)
-        {
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, (int)interval.TotalSeconds));
-        }
-
-        if (keepalive.Probes > 0)
-        {
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, keepalive.Probes);
-        }
-    }
+    private static ClientSocketOptions SocketOptions(TcpKeepaliveSettings? keepalive) => keepalive is null
+        ? default
+        : new ClientSocketOptions(
+            KeepAlive: true,
+            KeepAliveTimeSeconds: keepalive.Time is { } time && time > TimeSpan.Zero ? Math.Max(1, (int)time.TotalSeconds) : 0,
+            KeepAliveIntervalSeconds: keepalive.Interval is { } interval && interval > TimeSpan.Zero ? Math.Max(1, (int)interval.TotalSeconds) : 0,
+            KeepAliveProbes: Math.Max(0, keepalive.Probes));
 
     public void Dispose() => _factory.Dispose();
 }

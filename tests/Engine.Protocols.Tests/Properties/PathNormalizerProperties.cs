@@ -21,7 +21,10 @@ public sealed class PathNormalizerProperties
     private static readonly Gen<(string Path, string? Query)> PathAndQuery = Gen.Select(
         Gen.Select(Segment, Gen.Frequency((5, Gen.Const('/')), (1, Gen.Const('\\')))).Array[1, 10],
         Gen.Frequency((2, Gen.Const((string?)null)), (1, HttpGen.StringOf(HttpGen.PathChars + "/?.", 0, 16).Select(q => (string?)q))),
-        (parts, query) => (string.Concat(parts.Select(p => p.Item2 + p.Item1)), (string?)query));
+        (parts, query) => (string.Concat(parts.Select(p => p.Item2 + p.Item1)), (string?)query))
+        // Random characters can spell "%00", which makes a path invalid by design (PathNormalizerTests
+        // covers that); these properties are about paths the normalizer accepts.
+        .Where(p => !p.Item1.Contains("%00", StringComparison.Ordinal));
 
     [Fact]
     public void Normalize_Twice_EqualsOnce()

@@ -1,0 +1,177 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Connections;
+
+namespace Engine.Transport.Epoll;
+
+/// <summary>Output pipe → socket.</summary>
+internal sealed partial class EpollConnection
+{
+    /// <summary>
+    /// Segments gathered into one sendmsg. A flush of a 64 KiB body in 32 KiB blocks is 3; 64
+    /// blocks (2 MiB) are far above the output's pause threshold (MaxWriteBufferedBytes), so one
+    /// flush is one syscall.
+    /// </summary>
+    private const int MaxSegmentsPerSend = 64;
+
+    /// <summary>
+    /// Runs inline in the owner's FlushAsync (the output pipe's reader scheduler is inline): a
+    /// flush is one sendmsg of every segment it made readable, on the flushing thread. Only when
+    /// the socket's send buffer is full does the loop park until epoll reports it writable.
+    /// </summary>
+    private async Task SendAsync()
+    {
+        var reader = _output.Reader;
+        Exception? unexpected = null;
+        var drained = false;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    break; // abort
+                }
+
+                var buffer = result.Buffer;
+                var sent = true;
+                while (!buffer.IsEmpty)
+                {
+                    var n = SendSome(buffer, out var full);
+                    if (n < 0)
+                    {
+                        sent = false; // reset: _failure says so
+                        break;
+                    }
+
+                    buffer = buffer.Slice(n);
+                    if (full && !await _writable.WaitAsync().ConfigureAwait(false))
+                    {
+                        sent = false; // abort while the peer was not reading
+                        break;
+                    }
+                }
+
+                if (!sent)
+                {
+                    break;
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    drained = true;
+                    break;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            unexpected = e;
+        }
+
+        if (drained && _abortReason is null)
+        {
+            // FIN after the last byte; the peer may still send and the receive loop still reads.
+            _ = EpollLibc.Shutdown(_fd, EpollLibc.SHUT_WR);
+        }
+
+        await reader.CompleteAsync(unexpected).ConfigureAwait(false);
+        if (_failure is not null || unexpected is not null)
+        {
+            StopReceiving(); // the connection is dead: end the receive loop even if its input is paused
+        }
+    }
+
+    /// <summary>
+    /// One send (one segment) or sendmsg (gathering up to <see cref="MaxSegmentsPerSend"/>). Returns the bytes sent
+    /// (<paramref name="full"/>: the send buffer filled up, wait for EPOLLOUT), or -1 when the
+    /// connection is dead.
+    /// </summary>
+    private unsafe long SendSome(in ReadOnlySequence<byte> buffer, out bool full)
+    {
+        nint n;
+        long attempted;
+        if (buffer.IsSingleSegment)
+        {
+            var span = buffer.FirstSpan;
+            attempted = span.Length;
+            fixed (byte* p = span)
+            {
+                _writable.Clear();
+                n = EpollLibc.Send(_fd, p, (nuint)span.Length, EpollLibc.MSG_NOSIGNAL);
+            }
+        }
+        else
+        {
+            // Pipe memory comes from the pinned pool (pinning is free for it); anything else is
+            // pinned for the duration of the call.
+            var iov = stackalloc EpollLibc.IoVec[MaxSegmentsPerSend];
+            var pins = default(Pins);
+            var count = 0;
+            attempted = 0;
+            try
+            {
+                foreach (var segment in buffer)
+                {
+                    if (segment.IsEmpty)
+                    {
+                        continue;
+                    }
+
+                    pins[count] = segment.Pin();
+                    iov[count].Base = pins[count].Pointer;
+                    iov[count].Length = (nuint)segment.Length;
+                    attempted += segment.Length;
+                    if (++count == MaxSegmentsPerSend)
+                    {
+                        break;
+                    }
+                }
+
+                n = SendMsg(iov, count);
+            }
+            finally
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    pins[i].Dispose();
+                }
+            }
+        }
+
+        if (n >= 0)
+        {
+            // A short write means the send buffer is full: EPOLLOUT will say when it has room,
+            // without a second sendmsg just to collect EAGAIN.
+            full = n < attempted;
+            return n;
+        }
+
+        var errno = EpollLibc.Errno;
+        full = errno == EpollLibc.EAGAIN;
+        if (full || errno == EpollLibc.EINTR)
+        {
+            return 0;
+        }
+
+        _failure ??= new ConnectionResetException($"The connection was reset (errno {errno}).");
+        return -1;
+    }
+
+    private unsafe nint SendMsg(EpollLibc.IoVec* iov, int count)
+    {
+        _writable.Clear();
+        var message = default(EpollLibc.MsgHdr);
+        message.Iov = iov;
+        message.IovLength = (nuint)count;
+        return EpollLibc.SendMsg(_fd, &message, EpollLibc.MSG_NOSIGNAL);
+    }
+
+    [InlineArray(MaxSegmentsPerSend)]
+    private struct Pins
+    {
+        private MemoryHandle _first;
+    }
+}
