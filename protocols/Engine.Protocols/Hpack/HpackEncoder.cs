@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Engine.Protocols.Http;
@@ -180,16 +181,18 @@ public sealed class HpackEncoder
     public int EncodeField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, Span<byte> destination)
     {
         var nameIndex = HpackStaticTable.FindName(name);
+        if (neverIndexed || IsSensitive(name))
+        {
+            // §6.2.3 literal never indexed: 0001 + 4-bit name index. Checked before the static match:
+            // "intermediaries MUST use the same representation", so a never-indexed :method GET stays
+            // a literal (nghttp2 matches only names for these too). Found by the hpack fuzz target.
+            return WriteLiteral(0x10, 4, nameIndex, name, value, destination);
+        }
+
         var staticField = HpackStaticTable.FindField(nameIndex, value);
         if (staticField != 0)
         {
             return WriteIndexed(staticField, destination);
-        }
-
-        if (neverIndexed || IsSensitive(name))
-        {
-            // §6.2.3 literal never indexed: 0001 + 4-bit name index.
-            return WriteLiteral(0x10, 4, nameIndex, name, value, destination);
         }
 
         var size = name.Length + value.Length + HpackDynamicTable.EntryOverhead;
@@ -213,9 +216,29 @@ public sealed class HpackEncoder
         // §6.2.1 literal with incremental indexing: 01 + 6-bit name index; the table keeps the lowercase name.
         var written = WriteLiteral(0x40, 6, nameIndex, name, value, destination);
         Span<byte> lowerName = stackalloc byte[MaxLowercaseStackName];
-        Ascii.ToLower(name, lowerName, out var lowerLength);
-        _table.Add(lowerName[..lowerLength], value);
+        LowerAscii(name, lowerName);
+        _table.Add(lowerName[..name.Length], value);
         return written;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="name"/> with A–Z lowered and every other byte as it is. Ascii.ToLower
+    /// alone stops at the first non-ASCII byte, which cut such names short (and left the rest of a long
+    /// name's destination unwritten, and the tables out of step); HPACK names are any octets (RFC 7541
+    /// §5.2) even if HTTP/2's field rules refuse them later. Found by the hpack fuzz target.
+    /// </summary>
+    private static void LowerAscii(ReadOnlySpan<byte> name, Span<byte> destination)
+    {
+        if (Ascii.ToLower(name, destination, out var written) == OperationStatus.Done)
+        {
+            return;
+        }
+
+        for (var i = written; i < name.Length; i++)
+        {
+            var b = name[i];
+            destination[i] = (uint)(b - 'A') <= 'Z' - 'A' ? (byte)(b | 0x20) : b;
+        }
     }
 
     private int EncodeFields(HttpHead head, Span<byte> destination)
@@ -282,13 +305,13 @@ public sealed class HpackEncoder
         if (name.Length > MaxLowercaseStackName)
         {
             var length = HpackInteger.Encode(name.Length, 7, 0x00, destination);
-            Ascii.ToLower(name, destination[length..], out _);
+            LowerAscii(name, destination[length..]);
             return length + name.Length;
         }
 
         Span<byte> lower = stackalloc byte[MaxLowercaseStackName];
-        Ascii.ToLower(name, lower, out var lowerLength);
-        return WriteString(lower[..lowerLength], destination);
+        LowerAscii(name, lower);
+        return WriteString(lower[..name.Length], destination);
     }
 
     /// <summary>§5.2: Huffman-coded (H = 1) when shorter, else raw.</summary>

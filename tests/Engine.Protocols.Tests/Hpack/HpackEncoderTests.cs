@@ -260,6 +260,58 @@ public class HpackEncoderTests
         Assert.True(new HpackEncoder().EncodeRequest(head, block) <= bound);
     }
 
+    /// <summary>
+    /// Fuzz finding (hpack target, corpus/hpack/sensitive-and-static-never-indexed): a field sent
+    /// never-indexed that the static table holds whole (:method GET, accept-encoding "gzip, deflate")
+    /// was re-encoded as an index, dropping the never-indexed representation §6.2.3 makes intermediaries keep.
+    /// </summary>
+    [Theory]
+    [InlineData(":method", "GET", "1203474554")]
+    [InlineData("accept-encoding", "gzip, deflate", "1f010d677a69702c206465666c617465")]
+    [InlineData("cookie", "", "1f1100")]
+    public void EncodeField_NeverIndexed_StaysNeverIndexedEvenWhenTheStaticTableHasTheField(string name, string value, string hex)
+    {
+        var encoder = new HpackEncoder();
+        var block = new byte[64];
+        var length = encoder.EncodeField(Encoding.ASCII.GetBytes(name), Encoding.ASCII.GetBytes(value), neverIndexed: true, block);
+        Assert.Equal(hex, Convert.ToHexStringLower(block, 0, length));
+
+        Assert.Equal(Http2Error.None, Decode(new HpackDecoder(), block.AsSpan(0, length).ToArray(), out var fields));
+        Assert.Equal([(name, value, true)], fields);
+        Assert.Equal(0, encoder.DynamicTableSize);
+    }
+
+    /// <summary>
+    /// Fuzz finding (hpack target, corpus/hpack/uppercase-and-high-bytes): Ascii.ToLower stops at the
+    /// first non-ASCII byte, so a name holding one was cut short (caf + 0xE9 went out as "caf", and the
+    /// encoder's table entry no longer matched the decoder's); past 256 bytes the rest of the
+    /// destination was left unwritten. HPACK names are octets: only A–Z are lowered.
+    /// </summary>
+    [Theory]
+    [InlineData(4096, false)]
+    [InlineData(4096, true)]
+    [InlineData(0, false)]
+    public void EncodeField_NameWithNonAsciiBytes_KeptWhole_OnlyAsciiLowered(int tableSize, bool huffman)
+    {
+        var encoder = new HpackEncoder(tableSize, huffman);
+        var decoder = new HpackDecoder();
+        var shortName = "X-Caf\u00e9-\u00ffName";
+        var longName = "X-" + new string('\u00e9', 300) + "-Tail";
+        for (var round = 0; round < 2; round++)
+        {
+            var block = new byte[1024];
+            var length = 0;
+            foreach (var name in new[] { shortName, longName })
+            {
+                length += encoder.EncodeField(Encoding.Latin1.GetBytes(name), Encoding.Latin1.GetBytes("v\u00ff"), neverIndexed: false, block.AsSpan(length));
+            }
+
+            Assert.Equal(Http2Error.None, Decode(decoder, block.AsSpan(0, length).ToArray(), out var fields));
+            Assert.Equal([("x-caf\u00e9-\u00ffname", "v\u00ff", false), ("x-" + new string('\u00e9', 300) + "-tail", "v\u00ff", false)], fields);
+            Assert.Equal(encoder.DynamicTableSize, decoder.DynamicTableSize);
+        }
+    }
+
     internal static string Text(HttpHead head, ByteRange range) => Encoding.Latin1.GetString(head.Span(range));
 
     internal static byte[] EncodeRequest(HpackEncoder encoder, HttpRequestHead head)

@@ -4,12 +4,12 @@ namespace Engine.Fuzz;
 
 /// <summary>
 /// Every fuzz target by name (the name is also the corpus folder under tests/Fuzz/corpus/).
-/// HTTP/2 frame reader and HPACK decoder targets are added here when those codecs land: one
-/// <see cref="IFuzzTarget"/> class each, a corpus folder, and a line below.
+/// A new target: one <see cref="IFuzzTarget"/> class, a corpus folder, a line below (and its
+/// dictionary in scripts/fuzz.sh).
 /// </summary>
 internal static class FuzzTargets
 {
-    public static IReadOnlyList<string> Names { get; } = ["request", "response", "chunked", "path", "config"];
+    public static IReadOnlyList<string> Names { get; } = ["request", "response", "chunked", "path", "config", "h2frames", "hpack"];
 
     public static IFuzzTarget Create(string name) => name switch
     {
@@ -18,6 +18,8 @@ internal static class FuzzTargets
         "chunked" => new ChunkedDecoderTarget(),
         "path" => new PathNormalizerTarget(),
         "config" => new ConfigLoaderTarget(),
+        "h2frames" => new Http2FramesTarget(),
+        "hpack" => new HpackTarget(),
         _ => throw new ArgumentException($"unknown target '{name}' (known: {string.Join(", ", Names)})"),
     };
 }

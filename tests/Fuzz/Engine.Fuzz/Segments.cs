@@ -9,7 +9,10 @@ internal static class Segments
         => data.Length <= 1 ? new ReadOnlySequence<byte>(data) : Cut(data, Enumerable.Repeat(1, data.Length).ToArray());
 
     /// <summary>Segments of the given lengths (the last one takes the rest).</summary>
-    public static ReadOnlySequence<byte> Cut(byte[] data, int[] lengths)
+    public static ReadOnlySequence<byte> Cut(byte[] data, int[] lengths) => Cut(data.AsMemory(), lengths);
+
+    /// <summary>Segments of the given lengths over <paramref name="data"/> without copying it (the last one takes the rest).</summary>
+    public static ReadOnlySequence<byte> Cut(ReadOnlyMemory<byte> data, int[] lengths)
     {
         Segment? first = null;
         Segment? last = null;
@@ -17,7 +20,7 @@ internal static class Segments
         for (var i = 0; offset < data.Length; i++)
         {
             var length = i < lengths.Length - 1 ? Math.Min(lengths[i], data.Length - offset) : data.Length - offset;
-            var memory = data.AsMemory(offset, length);
+            var memory = data.Slice(offset, length);
             last = last is null ? first = new Segment(memory, 0) : last.Append(memory);
             offset += length;
         }
