@@ -37,6 +37,14 @@ internal abstract partial class ProxyExchange
             reused = upstream.RequestsServed > 0;
         }
 
+        if (ClientGone.IsCancellationRequested)
+        {
+            // The client left while we connected (a stream reset at once, the rapid-reset shape):
+            // nothing was sent, so the fresh connection stays for the next request.
+            endpoint.Pool.Return(upstream, countRequest: false);
+            return (ForwardError.DownstreamGone, true, false);
+        }
+
         _h1Upstream = upstream;
         _h1Reusable = false;
         _deadlines?.BeginTry(upstream, policy.PerTryTimeout);
