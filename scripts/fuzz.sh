@@ -58,6 +58,7 @@ stat_of() { sed -n "s/^$2 *: *//p" "$1" | head -1; }
 
 summary=()
 total_found=0
+failed_runs=()
 for target in "${targets[@]}"; do
   corpus=tests/Fuzz/corpus/$target
   [ -d "$corpus" ] || { echo "fuzz: no corpus for target '$target' ($corpus)" >&2; exit 2; }
@@ -85,8 +86,13 @@ for target in "${targets[@]}"; do
   if [ -z "$stats" ] || [ ! -f "$stats" ]; then
     mode=mutator
     echo "== $target: coverage-less mutator for ${seconds}s"
-    dotnet "$bin/Engine.Fuzz.dll" "$target" --mutate --corpus "$corpus" --seconds "$seconds" \
-      ${dict:+--dict "$dict"} --findings "$findings/default" >"$findings/mutator.log" 2>&1 || true
+    if ! dotnet "$bin/Engine.Fuzz.dll" "$target" --mutate --corpus "$corpus" --seconds "$seconds" \
+      ${dict:+--dict "$dict"} --findings "$findings/default" >"$findings/mutator.log" 2>&1; then
+      # A harness that cannot run found nothing by not running: that is a failure, not a pass.
+      echo "fuzz: the mutator failed for $target (see $findings/mutator.log)" >&2
+      tail -5 "$findings/mutator.log" >&2 || true
+      failed_runs+=("$target")
+    fi
     stats=$findings/mutator.log
   fi
 
@@ -112,6 +118,10 @@ done
 echo
 echo "fuzz results (findings under $out/findings):"
 printf '  %s\n' "${summary[@]}"
+if [ ${#failed_runs[@]} -gt 0 ]; then
+  echo "fuzz: ${failed_runs[*]} did not run; nothing was tested there" >&2
+  exit 2
+fi
 if [ "$total_found" -gt 0 ]; then
   echo "fuzz: $total_found finding(s): turn each into a regression test (tests/Fuzz/README.md)"
   exit 1
