@@ -106,7 +106,6 @@ public enum Http2Error : byte
     InvalidPath,
     InvalidAuthority,
     MissingAuthority,
-    AuthorityHostMismatch,
     InvalidConnect,
     InvalidStatus,
 

@@ -126,7 +126,6 @@ public static class Http2ErrorTable
         Http2Error.InvalidPath => "http2.invalid_path"u8,
         Http2Error.InvalidAuthority => "http2.invalid_authority"u8,
         Http2Error.MissingAuthority => "http2.missing_authority"u8,
-        Http2Error.AuthorityHostMismatch => "http2.authority_host_mismatch"u8,
         Http2Error.InvalidConnect => "http2.invalid_connect"u8,
         Http2Error.InvalidStatus => "http2.invalid_status"u8,
         Http2Error.InvalidContentLength => "http2.invalid_content_length"u8,

@@ -124,7 +124,7 @@ internal struct RequestHeaderSink(HttpRequestHead head) : IHpackSink
     /// <summary>
     /// §8.3.1: :method, :scheme and :path are required, except for CONNECT (§8.5), which has only
     /// :method and :authority (with a port). The proxy routes on the authority, so a request with
-    /// neither :authority nor Host is refused; with both they must agree (§8.3.1 SHOULD). "*" is a
+    /// neither :authority nor Host is refused; with both, Host is discarded (as Envoy does). "*" is a
     /// path only for OPTIONS.
     /// </summary>
     public readonly Http2Error Finish()
@@ -173,8 +173,15 @@ internal struct RequestHeaderSink(HttpRequestHead head) : IHpackSink
             return Http2Error.InvalidAuthority;
         }
 
-        return head.HostCount == 0 || Ascii.EqualsIgnoreCase(authority, head.Span(_host))
-            ? Http2Error.None
-            : Http2Error.AuthorityHostMismatch;
+        // §8.3.1: with :authority present, Host does not determine the target. The Envoy sidecar
+        // discards it (envoy.reloadable_features.http2_discard_host_header, on by default) rather
+        // than refusing the request (a SHOULD): clients such as nghttp and h2load send both when
+        // told "-H host: …". Only :authority goes on (as Host over HTTP/1.1).
+        if (head.HostCount > 0 && head.IndexOf(KnownHeader.Host) is var host and >= 0)
+        {
+            head.RemoveHeaderAt(host);
+        }
+
+        return Http2Error.None;
     }
 }

@@ -76,6 +76,20 @@ public sealed class DowngradeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AuthorityAndADifferentHost_RoutesByAuthority_TheHostIsNotForwarded()
+    {
+        // What `h2load -H 'host: …'` and nghttp send; the Envoy sidecar discards Host (§8.3.1).
+        await using var client = await HandshakeAsync(_sidecar.Endpoint);
+
+        await client.SendRequestAsync(1, path: "/both", fields: ("host", "elsewhere.example"));
+        var (status, body) = await H2Assert.ResponseAsync(client, 1);
+
+        Assert.Equal(200, status);
+        Assert.Contains("\"host\":\"localhost\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("elsewhere.example", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ValidRequest_IsForwarded_WithTheAuthorityAsHost()
     {
         await using var client = await HandshakeAsync(_sidecar.Endpoint);
