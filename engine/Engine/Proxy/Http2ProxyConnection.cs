@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Engine.Http2.Server;
 using Microsoft.AspNetCore.Connections;
 
@@ -39,6 +40,7 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
         await _http2.RunAsync().ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask HandleAsync(Http2ServerStream stream)
     {
         Http2ProxyStream? exchange;

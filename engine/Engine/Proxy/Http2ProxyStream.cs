@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
 using Engine.Http2.Server;
@@ -58,6 +59,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
     private protected override bool ResponseBodyChunked => false;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask RunAsync(Http2ServerStream stream)
     {
         _stream = stream;
@@ -129,6 +131,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendLocalReplyAsync(LocalReply reply)
     {
         var body = BuildLocalReply(reply);
@@ -148,6 +151,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private protected override async ValueTask<bool> SendResponseHeadAsync(bool endStream)
     {
         if (_server.Options.SendUpstreamServiceTime && _serviceTimeMs >= 0)
@@ -160,6 +164,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         return await _stream.WriteResponseHeadAsync(_response, endStream).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private protected override async ValueTask<BodyResult> CompleteResponseAsync(HttpTrailers? trailers)
     {
         if (trailers is not null)
@@ -180,6 +185,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
     /// so that a retry can send again what an earlier attempt already consumed; the pipe is consumed
     /// as it goes, so the client's flow-control credit comes back at once.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private protected override async ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked)
     {
         _bodyStreamed = true;

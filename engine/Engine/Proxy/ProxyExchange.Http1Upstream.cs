@@ -21,6 +21,7 @@ internal abstract partial class ProxyExchange
     private BodyFraming _h1ResponseFraming;
     private bool _h1Reusable;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp1AttemptAsync(Endpoint endpoint, Cluster cluster, RetryPolicy policy, int attempt)
     {
         var upstream = endpoint.Pool.TryTakeIdle();
@@ -110,6 +111,7 @@ internal abstract partial class ProxyExchange
     }
 
     /// <summary>Reads until a final response head (1xx skipped, capped); the response's framing is noted for the body.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ForwardError> ReadHttp1ResponseHeadAsync(UpstreamConnection upstream)
     {
         var limits = _server.Options.Http1Limits;

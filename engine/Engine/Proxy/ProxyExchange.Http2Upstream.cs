@@ -16,6 +16,7 @@ namespace Engine.Proxy;
 /// </summary>
 internal abstract partial class ProxyExchange
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp2AttemptAsync(Endpoint endpoint, RetryPolicy policy, int attempt)
     {
         var open = await endpoint.Pool.Http2.OpenStreamAsync(_deadlines?.Token ?? ClientGone).ConfigureAwait(false);
