@@ -26,6 +26,11 @@ usage: scripts/bench.sh [options]
   --rate-duration S   seconds per fixed-rate measurement (default 10; --quick: 3)
   --rates LIST        fixed rates for engine-loadgen, requests/s (default 1000,5000)
   --connections LIST  wrk connection counts (default 64,8)
+  --no-h2c            skip the h2c downstream cells (h2load: HTTP/2 prior knowledge to the proxy,
+                      HTTP/1.1 from the proxy to the upstream)
+  --h2c-duration S    seconds per h2load measurement (default: --duration)
+  --h2c-clients N     h2load connections (default 8)
+  --h2c-streams N     h2load concurrent streams per connection (default 10)
   --targets LIST      any of direct,engine,engine-kestrel,nginx,haproxy,yarp (default: all);
                       engine runs on the transport ENGINE_TRANSPORT picks (default epoll),
                       engine-kestrel is the same binary with ENGINE_TRANSPORT=kestrel
@@ -46,7 +51,8 @@ usage: scripts/bench.sh [options]
 
 environment:
   BENCH_PORT_BASE     first of the loopback ports used (default 18080: upstream 18080, proxies
-                      18081-18085, start-up probe 18091), so two runs on one machine can coexist
+                      18081-18085, their h2c listeners 18086-18088 (the engine's ports take
+                      both), start-up probe 18091), so two runs on one machine can coexist
 EOF
 }
 
@@ -56,6 +62,10 @@ DURATION=""
 RATE_DURATION=""
 RATES="1000,5000"
 CONNECTIONS="64,8"
+H2C=1
+H2C_DURATION=""
+H2C_CLIENTS=8
+H2C_STREAMS=10
 TARGETS="direct,engine,engine-kestrel,nginx,haproxy,yarp"
 PROXY_CPU=0
 LOAD_CPU=1
@@ -77,6 +87,10 @@ while [ $# -gt 0 ]; do
     --rate-duration) RATE_DURATION=$2; shift ;;
     --rates) RATES=$2; shift ;;
     --connections) CONNECTIONS=$2; shift ;;
+    --no-h2c) H2C=0 ;;
+    --h2c-duration) H2C_DURATION=$2; shift ;;
+    --h2c-clients) H2C_CLIENTS=$2; shift ;;
+    --h2c-streams) H2C_STREAMS=$2; shift ;;
     --targets) TARGETS=$2; shift ;;
     --proxy-cpu) PROXY_CPU=$2; shift ;;
     --load-cpu) LOAD_CPU=$2; shift ;;
@@ -100,11 +114,13 @@ if [ "$QUICK" = 1 ]; then
 else
   RUNS=${RUNS:-3}; DURATION=${DURATION:-10}; RATE_DURATION=${RATE_DURATION:-10}; WARMUP=2
 fi
-for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$PROXY_CPU" "$LOAD_CPU" "$QUIET_WAIT" "$NOISE_LIMIT" "$NOISE_RETRIES"; do
+H2C_DURATION=${H2C_DURATION:-$DURATION}
+for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$H2C_DURATION" "$H2C_CLIENTS" "$H2C_STREAMS" "$PROXY_CPU" "$LOAD_CPU" "$QUIET_WAIT" "$NOISE_LIMIT" "$NOISE_RETRIES"; do
   case "$n" in ''|*[!0-9]*) echo "bench: '$n' is not a whole number" >&2; exit 2 ;; esac
 done
-if [ "$RUNS" -lt 1 ] || [ "$RUNS" -gt 20 ] || [ "$DURATION" -lt 1 ] || [ "$DURATION" -gt 600 ] || [ "$RATE_DURATION" -lt 1 ] || [ "$RATE_DURATION" -gt 600 ]; then
-  echo "bench: --runs must be 1..20 and durations 1..600 s" >&2
+if [ "$RUNS" -lt 1 ] || [ "$RUNS" -gt 20 ] || [ "$DURATION" -lt 1 ] || [ "$DURATION" -gt 600 ] || [ "$RATE_DURATION" -lt 1 ] || [ "$RATE_DURATION" -gt 600 ] \
+  || [ "$H2C_DURATION" -lt 1 ] || [ "$H2C_DURATION" -gt 600 ] || [ "$H2C_CLIENTS" -lt 1 ] || [ "$H2C_CLIENTS" -gt 1000 ] || [ "$H2C_STREAMS" -lt 1 ] || [ "$H2C_STREAMS" -gt 100 ]; then
+  echo "bench: --runs must be 1..20, durations 1..600 s, --h2c-clients 1..1000, --h2c-streams 1..100" >&2
   exit 2
 fi
 
@@ -236,6 +252,10 @@ UPSTREAM_PORT=${BENCH_PORT_BASE:-18080}
 case "$UPSTREAM_PORT" in ''|*[!0-9]*) echo "bench: BENCH_PORT_BASE '$UPSTREAM_PORT' is not a port" >&2; exit 2 ;; esac
 [ "$UPSTREAM_PORT" -ge 1024 ] && [ "$UPSTREAM_PORT" -le 65000 ] || { echo "bench: BENCH_PORT_BASE must be 1024..65000" >&2; exit 2; }
 declare -A PORT=([direct]=$UPSTREAM_PORT [engine]=$((UPSTREAM_PORT+1)) [nginx]=$((UPSTREAM_PORT+2)) [haproxy]=$((UPSTREAM_PORT+3)) [yarp]=$((UPSTREAM_PORT+4)) [engine-kestrel]=$((UPSTREAM_PORT+5)))
+# h2c (HTTP/2 with prior knowledge) listeners: the engine sniffs HTTP/1.1 and h2c on one port;
+# nginx, HAProxy and YARP take h2c on a second listener. direct has none: the upstream speaks
+# HTTP/1.1 only, as a sidecar's application usually does.
+declare -A H2C_PORT=([engine]=${PORT[engine]} [engine-kestrel]=${PORT[engine-kestrel]} [nginx]=$((UPSTREAM_PORT+6)) [haproxy]=$((UPSTREAM_PORT+7)) [yarp]=$((UPSTREAM_PORT+8)))
 STARTUP_PORT=$((UPSTREAM_PORT+11))
 
 # ---------------------------------------------------------------------------------------------
@@ -416,6 +436,17 @@ http {
       proxy_buffers 8 16k;
     }
   }
+  # h2c with prior knowledge (no TLS, so no ALPN): HTTP/2 only on this port; same proxying.
+  server {
+    listen 127.0.0.1:${H2C_PORT[nginx]} http2 backlog=4096;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffer_size 16k;
+      proxy_buffers 8 16k;
+    }
+  }
 }
 EOF
 
@@ -433,6 +464,10 @@ defaults
   timeout server 60s
 frontend fe
   bind 127.0.0.1:${PORT[haproxy]}
+  default_backend be
+# h2c with prior knowledge; the backend stays HTTP/1.1.
+frontend fe_h2c
+  bind 127.0.0.1:${H2C_PORT[haproxy]} proto h2
   default_backend be
 backend be
   server upstream 127.0.0.1:$UPSTREAM_PORT
@@ -458,9 +493,9 @@ spec:
   - address: 127.0.0.1
 EOF
 
-for target in direct engine engine-kestrel nginx haproxy yarp; do
-  if port_open "${PORT[$target]}"; then
-    echo "bench: port ${PORT[$target]} is already in use; stop whatever listens there" >&2
+for port in "${PORT[@]}" "${H2C_PORT[@]}"; do
+  if port_open "$port"; then
+    echo "bench: port $port is already in use; stop whatever listens there" >&2
     exit 1
   fi
 done
@@ -474,6 +509,9 @@ wait_port "$UPSTREAM_PORT" "$UPSTREAM_PID" || { cat "$RUN_DIR/upstream.log" >&2;
 
 # Returns "STATUS BYTES" for GET /PATH through a port.
 probe() { curl -s -o /dev/null --max-time 5 -H "Host: $SERVICE_HOST" -w '%{http_code} %{size_download}' "http://127.0.0.1:$1/$2" || echo "000 0"; }
+
+# The same over h2c with prior knowledge: "STATUS BYTES HTTP-VERSION" (the version must be 2).
+probe_h2c() { curl -s -o /dev/null --max-time 5 --http2-prior-knowledge -H "Host: $SERVICE_HOST" -w '%{http_code} %{size_download} %{http_version}' "http://127.0.0.1:$1/$2" || echo "000 0 0"; }
 
 [ "$(probe "$UPSTREAM_PORT" small)" = "200 13" ] && [ "$(probe "$UPSTREAM_PORT" 64k)" = "200 65536" ] \
   || { echo "bench: the upstream does not answer as expected" >&2; exit 1; }
@@ -492,11 +530,13 @@ start_target() {
     engine-kestrel) ENGINE_TRANSPORT=kestrel taskset -c "$PROXY_CPU" "$ENGINE" run --config "$RUN_DIR/engine" --listen "127.0.0.1:${PORT[engine-kestrel]}" --log-level warn --access-log off --admin none >"$log_file" 2>&1 & ;;
     nginx) taskset -c "$PROXY_CPU" nginx -c "$RUN_DIR/nginx-proxy.conf" -e "$RUN_DIR/nginx-proxy-error.log" >"$log_file" 2>&1 & ;;
     haproxy) taskset -c "$PROXY_CPU" haproxy -db -f "$RUN_DIR/haproxy.cfg" >"$log_file" 2>&1 & ;;
-    yarp) taskset -c "$PROXY_CPU" "$YARP" --listen "127.0.0.1:${PORT[yarp]}" --upstream "http://127.0.0.1:$UPSTREAM_PORT/" >"$log_file" 2>&1 & ;;
+    yarp) taskset -c "$PROXY_CPU" "$YARP" --listen "127.0.0.1:${PORT[yarp]}" --listen-h2c "127.0.0.1:${H2C_PORT[yarp]}" --upstream "http://127.0.0.1:$UPSTREAM_PORT/" >"$log_file" 2>&1 & ;;
   esac
   TARGET_PID=$!
   PIDS+=("$TARGET_PID")
-  wait_port "${PORT[$target]}" "$TARGET_PID"
+  wait_port "${PORT[$target]}" "$TARGET_PID" || return 1
+  # A peer whose h2c listener does not come up is still measured over HTTP/1.1: its h2c probe fails.
+  [ "$H2C" = 0 ] || [ -z "${H2C_PORT[$target]:-}" ] || wait_port "${H2C_PORT[$target]}" "$TARGET_PID" || true
 }
 
 record() { printf '%s\n' "$1" >> "$RESULTS"; }
@@ -582,6 +622,71 @@ measure_rate_once() {
       printf("\"cpu_s\":%.2f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f,\"load_core_other_pct\":%.1f,\"generator_cpu_s\":%.2f", p > 0 ? c / t : 0, foreign, lt > 0 ? lb * 100 / lt : 0, lforeign, gen / t) }')}"
   CELL_NOISE=$(noise_pct "$CELL_JSON")
   log "  $(printf '%-7s rate %-5s' "$target" "$rate") $(sed -n '2p' "$RUN_DIR/${file%.json}.log" | sed 's/^ *//')"
+}
+
+# One h2load measurement: h2c with prior knowledge to the proxy (CLIENTS connections, STREAMS
+# concurrent streams each), HTTP/1.1 from the proxy to the upstream. h2load has no latency
+# histogram: it prints min / max / mean / sd of "time for request", and that is what is recorded.
+# The service host goes in :authority, not in a host header: h2load would send `host` beside its
+# own `:authority: 127.0.0.1:PORT`, and a request whose Host differs from :authority is malformed
+# (RFC 9113 §8.3.1): nginx answers 400, the engine resets the stream.
+measure_h2c_once() {
+  local target=$1 run=$2 body=$3
+  CELL_JSON=""
+  CELL_NOISE=0
+  local port=${H2C_PORT[$target]} out="$RUN_DIR/h2load-$target-$body-r$run.txt"
+  local pids=() upstream_pids c0 c1 u0 u1 g0 g1 pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
+  [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
+  mapfile -t upstream_pids < <(tree_pids "$UPSTREAM_PID")
+  read -r pb0 pt0 < <(core_ticks "$PROXY_CPU"); read -r lb0 lt0 < <(core_ticks "$LOAD_CPU")
+  c0=$(cpu_ticks "${pids[@]}"); u0=$(cpu_ticks "${upstream_pids[@]}")
+  read_children_ticks; g0=$CHILD_TICKS
+  # -D bounds the run; timeout bounds a stuck h2load (a connection that never finishes).
+  timeout -k 5 $((H2C_DURATION + 20)) taskset -c "$LOAD_CPU" h2load -t 1 -c "$H2C_CLIENTS" -m "$H2C_STREAMS" -D "$H2C_DURATION" \
+    -H ":authority: $SERVICE_HOST" "http://127.0.0.1:$port/$body" >"$out" 2>&1 || true
+  read_children_ticks; g1=$CHILD_TICKS
+  c1=$(cpu_ticks "${pids[@]}"); u1=$(cpu_ticks "${upstream_pids[@]}")
+  read -r pb1 pt1 < <(core_ticks "$PROXY_CPU"); read -r lb1 lt1 < <(core_ticks "$LOAD_CPU")
+  # "finished in 3.00s, 12345.67 req/s, ..."; "requests: T total, S started, D done, OK succeeded,
+  # F failed, E errored, X timeout"; "status codes: a 2xx, b 3xx, c 4xx, d 5xx";
+  # "time for request: MIN MAX MEAN SD +/-SD" with units us, ms or s.
+  local parsed
+  parsed=$(awk '
+    function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1e6; return v + 0 }
+    /^finished in/ { secs = $3 + 0; rps = $4 + 0 }
+    /^requests:/ { done = $6; ok = $8; failed = $10; errored = $12; timeout = $14 }
+    /^status codes:/ { s2 = $3; s3 = $5; s4 = $7; s5 = $9 }
+    /^time for request:/ { min = us($4); max = us($5); mean = us($6); sd = us($7); lat = 1 }
+    END { if (secs > 0 && lat) printf("%s %s %d %d %d %d %d %d %d %d %d %.0f %.0f %.0f %.0f\n", secs, rps, done, ok, failed, errored, timeout, s2, s3, s4, s5, min, max, mean, sd) }' "$out")
+  if [ -z "$parsed" ]; then
+    log "  $target h2c $body: h2load reported nothing (see $out)"
+    record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"h2load $body\",\"detail\":\"$(json_escape "$(tail -3 "$out" | tr '\n' ' ')")\"}"
+    return 0
+  fi
+  local json
+  json=$(awk -v t="$target" -v r="$run" -v b="$body" -v cl="$H2C_CLIENTS" -v st="$H2C_STREAMS" -v p="$parsed" \
+    -v cpu=$((c1 - c0)) -v up=$((u1 - u0)) -v tck="$CLK_TCK" -v proxied="${#pids[@]}" \
+    -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) -v gen=$((g1 - g0)) 'BEGIN {
+      split(p, f, " "); secs = f[1]; done = f[3]; failed = f[5]; s2 = f[8];
+      # req/s counts 2xx answers only (the figure h2load prints, every answer, is kept as h2load_rps),
+      # so that a proxy answering 400 fast does not look fast.
+      rps = secs > 0 ? s2 / secs : 0;
+      # Failures: every request h2load counts as failed (errored and timed out included), plus
+      # any that completed without a 2xx status.
+      other = done - failed - s2; if (other < 0) other = 0; errs = failed + other;
+      cpu_s = cpu / tck; up_s = up / tck;
+      per = (proxied > 0 && done > 0) ? sprintf("%.3f", cpu_s / done * 1e5) : "null";
+      upper = done > 0 ? sprintf("%.3f", up_s / done * 1e5) : "null";
+      printf("{\"kind\":\"h2c\",\"target\":\"%s\",\"run\":%d,\"body\":\"%s\",\"clients\":%d,\"streams\":%d,\"requests\":%d,\"seconds\":%.3f,\"rps\":%.1f,\"h2load_rps\":%.1f,", t, r, b, cl, st, done, secs, rps, f[2]);
+      printf("\"min_us\":%d,\"max_us\":%d,\"mean_us\":%d,\"sd_us\":%d,\"errors\":%d,\"failed\":%d,\"errored\":%d,\"timeout\":%d,\"status_2xx\":%d,\"status_3xx\":%d,\"status_4xx\":%d,\"status_5xx\":%d,", f[12], f[13], f[14], f[15], errs, failed, f[6], f[7], s2, f[9], f[10], f[11]);
+      printf("\"cpu_s\":%.2f,\"cpu_s_per_100k\":%s,\"upstream_cpu_s_per_100k\":%s,", proxied > 0 ? cpu_s : 0, per, upper);
+      foreign = pt > 0 ? (pb - (proxied > 0 ? cpu : 0)) * 100 / pt : 0; if (foreign < 0) foreign = 0;
+      lforeign = lt > 0 ? (lb - up - gen) * 100 / lt : 0; if (lforeign < 0) lforeign = 0;
+      printf("\"proxy_core_busy_pct\":%.1f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f,\"load_core_other_pct\":%.1f,\"generator_cpu_s\":%.2f}", pt > 0 ? pb * 100 / pt : 0, foreign, lt > 0 ? lb * 100 / lt : 0, lforeign, gen / tck);
+    }')
+  CELL_JSON=$json
+  CELL_NOISE=$(noise_pct "$json")
+  log "  $(printf '%-7s h2c %-5s' "$target" "$body") $(awk -v j="$json" 'BEGIN { match(j, /"rps":[0-9.]+/); r = substr(j, RSTART + 6, RLENGTH - 6); match(j, /"mean_us":[0-9]+/); m = substr(j, RSTART + 10, RLENGTH - 10); match(j, /"max_us":[0-9]+/); x = substr(j, RSTART + 9, RLENGTH - 9); match(j, /"cpu_s_per_100k":[0-9.a-z]+/); c = substr(j, RSTART + 17, RLENGTH - 17); match(j, /"errors":[0-9]+/); e = substr(j, RSTART + 9, RLENGTH - 9); printf("%8.0f req/s  mean %6.0f us  max %7.0f us  %s CPU-s/100k%s", r, m, x, c, e > 0 ? "  ERRORS " e : "") }')"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -792,6 +897,7 @@ for run in $(seq 1 "$RUNS"); do
   log "run $run of $RUNS: ${order[*]}"
   wait_quiet
   live=()
+  h2c_live=()
   for target in "${order[@]}"; do
     if ! start_target "$target"; then
       log "  $target did not start listening (see $RUN_DIR/$target.log)"
@@ -810,6 +916,16 @@ for run in $(seq 1 "$RUNS"); do
       continue
     fi
     [ "$target" = engine ] && [ "$ENGINE_WORKS" != no ] && ENGINE_WORKS=yes
+    if [ "$H2C" = 1 ] && [ -n "${H2C_PORT[$target]:-}" ]; then
+      small=$(probe_h2c "${H2C_PORT[$target]}" small)
+      large=$(probe_h2c "${H2C_PORT[$target]}" 64k)
+      if [ "$small" = "200 13 2" ] && [ "$large" = "200 65536 2" ]; then
+        h2c_live+=("$target")
+      else
+        log "  $target answers h2c wrongly (small: $small, 64k: $large; expected 200 13 2 and 200 65536 2): no h2c cells"
+        record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"h2c probe\",\"detail\":\"small: $small, 64k: $large (status, bytes, HTTP version)\"}"
+      fi
+    fi
     TPID[$target]=$TARGET_PID
     IDLE_KB[$target]=0
     if [ -n "$TARGET_PID" ]; then
@@ -833,6 +949,18 @@ for run in $(seq 1 "$RUNS"); do
       done
     done
   done
+  if [ ${#h2c_live[@]} -gt 0 ]; then
+    for target in "${h2c_live[@]}"; do
+      timeout -k 5 20 taskset -c "$LOAD_CPU" h2load -t 1 -c "$H2C_CLIENTS" -m "$H2C_STREAMS" -D "$WARMUP" -H ":authority: $SERVICE_HOST" \
+        "http://127.0.0.1:${H2C_PORT[$target]}/small" >/dev/null 2>&1 || true
+    done
+    for body in small 64k; do
+      for target in "${h2c_live[@]}"; do
+        TARGET_PID=${TPID[$target]}
+        measure_cell h2c "$target" "$run" "$body"
+      done
+    done
+  fi
   for rate in "${RATE_LIST[@]}"; do
     for target in "${live[@]}"; do
       TARGET_PID=${TPID[$target]}
@@ -881,6 +1009,10 @@ cat > "$RUN_DIR/meta.json" <<EOF
   "duration_s": $DURATION,
   "rate_duration_s": $RATE_DURATION,
   "rate_connections": 16,
+  "h2c": $( [ "$H2C" = 1 ] && echo true || echo false ),
+  "h2c_duration_s": $H2C_DURATION,
+  "h2c_clients": $H2C_CLIENTS,
+  "h2c_streams": $H2C_STREAMS,
   "noise_limit_pct": $NOISE_LIMIT,
   "engine_works": "$ENGINE_WORKS",
   "engine_transport": "${ENGINE_TRANSPORT:-epoll}",
@@ -889,6 +1021,7 @@ cat > "$RUN_DIR/meta.json" <<EOF
     "nginx": "$(nginx -v 2>&1 | sed 's/^nginx version: //')",
     "haproxy": "$(haproxy -v 2>/dev/null | head -1 | awk '{ print $3 }')",
     "wrk": "$(wrk -v 2>&1 | head -1 | awk '{ print $2 }')",
+    "h2load": "$(h2load --version 2>/dev/null | awk '{ print $2; exit }')",
     "dotnet": "$(dotnet --version)",
     "yarp": "2.3.0"
   }

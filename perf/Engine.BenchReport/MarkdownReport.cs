@@ -63,6 +63,7 @@ internal static class MarkdownReport
             Ratios(md, s, body, connections);
         }
 
+        H2cDownstream(md, s);
         FixedRate(md, s);
         Sidecar(md, s);
         Failures(md, s);
@@ -75,6 +76,7 @@ internal static class MarkdownReport
                            "`keepalive`, HTTP/1.1, 16 KiB proxy buffers. HAProxy: `mode http`, `http-reuse always`, `nbthread 1`. YARP: perf/Engine.YarpPeer " +
                            "(Kestrel, logging off, workstation GC). Engine: the native AOT binary, one STATIC ServiceEntry, `--log-level warn`. " +
                            "Requests carry `Host: upstream.bench`. wrk runs one thread; each cell is preceded by a warm-up. " +
+                           (s.H2cBodies.Length > 0 ? string.Create(Inv, $"h2c cells: h2load {Str(versions, "h2load")}. ") : string.Empty) +
                            string.Create(Inv, $"Fixed-rate runs use engine-loadgen (open loop, {meta.GetProperty("rate_connections").GetInt32()} connections, latency from the intended send time). ") +
                            "Target order rotates between runs. Raw results: `raw/` beside this file.");
         md.AppendLine();
@@ -101,6 +103,18 @@ internal static class MarkdownReport
             text.AppendLine(string.Join("  ", s.Targets.Where(t => t != "direct").Select(t => $"{t} {Fmt(s.Wrk(t, body, connections)?.CpuPer100k, "F2")}{RatioNote(s, t, body, connections, w => w.CpuPer100k ?? double.NaN)}")));
             text.Append("  p99 µs      ");
             text.AppendLine(string.Join("  ", s.Targets.Select(t => $"{t} {Fmt(s.Wrk(t, body, connections)?.P99, "N0")}")));
+        }
+
+        foreach (var body in s.H2cBodies)
+        {
+            var h2cTargets = s.Targets.Where(t => s.H2c(t, body) is not null).ToArray();
+            text.AppendLine(Inv, $"h2c downstream (h2load), {BodyName(body)}:");
+            text.Append("  req/s       ");
+            text.AppendLine(string.Join("  ", h2cTargets.Select(t => $"{t} {Fmt(s.H2c(t, body)?.Rps, "N0")}")));
+            text.Append("  CPU-s/100k  ");
+            text.AppendLine(string.Join("  ", h2cTargets.Select(t => $"{t} {Fmt(s.H2c(t, body)?.CpuPer100k, "F2")}")));
+            text.Append("  mean µs     ");
+            text.AppendLine(string.Join("  ", h2cTargets.Select(t => $"{t} {Fmt(s.H2c(t, body)?.MeanUs, "N0")}")));
         }
 
         foreach (var rate in s.RateLevels)
@@ -134,6 +148,7 @@ internal static class MarkdownReport
         static double Worst(double proxy, double load, bool direct) => Math.Max(direct || double.IsNaN(proxy) ? 0 : proxy, double.IsNaN(load) ? 0 : load);
         var cells = s.Results.Wrk.Select(w => Worst(w.ProxyCoreOther, w.LoadCoreOther, w.Target == "direct"))
             .Concat(s.Results.Rates.Select(r => Worst(r.ProxyCoreOther, r.LoadCoreOther, r.Target == "direct")))
+            .Concat(s.Results.H2c.Select(h => Worst(h.ProxyCoreOther, h.LoadCoreOther, h.Target == "direct")))
             .ToArray();
         var noisy = cells.Count(c => c > limit);
         if (noisy == 0)
@@ -229,6 +244,84 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine("Higher is better for req/s, lower for CPU and p99.");
         md.AppendLine();
+    }
+
+    /// <summary>
+    /// h2c with prior knowledge from h2load to the proxy, HTTP/1.1 from the proxy to the upstream:
+    /// the common sidecar shape (an HTTP/2 client, an HTTP/1.1 application). h2load reports the
+    /// request time as min / max / mean / sd only, so the table has no percentiles.
+    /// </summary>
+    private static void H2cDownstream(StringBuilder md, Summary s)
+    {
+        if (s.H2cBodies.Length == 0)
+        {
+            return;
+        }
+
+        var meta = s.Results.Meta;
+        var clients = meta.TryGetProperty("h2c_clients", out var c) ? c.GetInt32() : 0;
+        var streams = meta.TryGetProperty("h2c_streams", out var st) ? st.GetInt32() : 0;
+        var seconds = meta.TryGetProperty("h2c_duration_s", out var d) ? d.GetInt32() : 0;
+        md.AppendLine("## h2c downstream (h2load → proxy over HTTP/2 prior knowledge, proxy → upstream over HTTP/1.1)");
+        md.AppendLine();
+        md.AppendLine(string.Create(Inv, $"h2load, one thread pinned with the upstream, {clients} connections × {streams} concurrent streams, {seconds} s per cell, `:authority: upstream.bench` (h2load would send a `host` header beside its own `:authority`, which RFC 9113 §8.3.1 lets a server reject). ") +
+                      "The engine takes h2c on its HTTP/1.1 port (it sniffs the preface); nginx (`listen … http2`), HAProxy (`bind … proto h2`) and YARP " +
+                      "(a Kestrel endpoint with Protocols = Http2) on a second port. `direct` has no row: the upstream speaks HTTP/1.1 only. " +
+                      "req/s counts 2xx answers only. h2load gives no latency percentiles: *mean* and *sd* are its request-time figures (median over runs), *max* the worst run's maximum. " +
+                      "*÷ best peer* divides by the best of nginx, HAProxy and YARP in that column (req/s: above 1 is better; CPU and mean: below 1 is better). " +
+                      "Errors are requests h2load counted as failed, errored or timed out, plus any answered without a 2xx.");
+        md.AppendLine();
+        foreach (var body in s.H2cBodies)
+        {
+            var bestRps = s.BestH2cPeer(body, h => h.Rps, higherIsBetter: true);
+            var bestCpu = s.BestH2cPeer(body, h => h.CpuPer100k ?? double.NaN, higherIsBetter: false);
+            var bestMean = s.BestH2cPeer(body, h => h.MeanUs, higherIsBetter: false);
+            md.AppendLine(Inv, $"### h2c, {BodyName(body)}");
+            md.AppendLine();
+            md.AppendLine("| target | req/s (min–max) | req/s ÷ best peer | CPU-s/100k | CPU ÷ best peer | mean | sd | max | mean ÷ best peer | upstream CPU-s/100k | errors | load core busy | others on proxy / load core |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var target in s.Targets)
+            {
+                var h = s.H2c(target, body);
+                if (h is null)
+                {
+                    if (target != "direct" && s.Results.Failures.Any(f => f.Target == target && f.What.StartsWith("h2", StringComparison.Ordinal)))
+                    {
+                        md.AppendLine(Inv, $"| {target} | no result (see Failures) | | | | | | | | | | | |");
+                    }
+
+                    continue;
+                }
+
+                var rpsRatio = bestRps is { } br ? (h.Rps / br.Value.Rps).ToString("F2", Inv) + "×" : "—";
+                var cpuRatio = h.CpuPer100k is { } hc && bestCpu is { } bc && bc.Value.CpuPer100k is { } pc && pc > 0 ? (hc / pc).ToString("F2", Inv) + "×" : "—";
+                var meanRatio = bestMean is { } bm && bm.Value.MeanUs > 0 ? (h.MeanUs / bm.Value.MeanUs).ToString("F2", Inv) + "×" : "—";
+                md.AppendLine(Inv, $"| {Bold(target)} | {h.Rps:N0} ({h.RpsMin:N0}–{h.RpsMax:N0}) | {rpsRatio} | {Num(h.CpuPer100k, "F2")} | {cpuRatio} | {h.MeanUs:N0} | {h.SdUs:N0} | {h.MaxUs:N0} | {meanRatio} | {Num(h.UpstreamCpuPer100k, "F2")} | {h.Errors} | {Pct(h.LoadCoreBusy)} | {Pct(h.ProxyCoreOther)} / {Pct(h.LoadCoreOther)} |");
+            }
+
+            md.AppendLine();
+            var bests = new List<string>();
+            if (bestRps is { } r)
+            {
+                bests.Add(string.Create(Inv, $"req/s {r.Peer} ({r.Value.Rps:N0})"));
+            }
+
+            if (bestCpu is { } cp)
+            {
+                bests.Add(string.Create(Inv, $"CPU {cp.Peer} ({cp.Value.CpuPer100k:F2})"));
+            }
+
+            if (bestMean is { } m)
+            {
+                bests.Add(string.Create(Inv, $"mean {m.Peer} ({m.Value.MeanUs:N0} µs)"));
+            }
+
+            if (bests.Count > 0)
+            {
+                md.AppendLine("Best peer: " + string.Join(", ", bests) + ".");
+                md.AppendLine();
+            }
+        }
     }
 
     private static void FixedRate(StringBuilder md, Summary s)

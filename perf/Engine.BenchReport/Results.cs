@@ -8,6 +8,9 @@ internal sealed record WrkRow(string Target, int Run, string Body, int Connectio
 /// <summary>One fixed-rate (engine-loadgen) measurement of one run; latencies in µs.</summary>
 internal sealed record RateRow(string Target, int Run, int Rate, double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
 
+/// <summary>One h2load cell of one run (h2c downstream, HTTP/1.1 upstream); h2load gives min / max / mean / sd of the request time, in µs, and no percentiles.</summary>
+internal sealed record H2cRow(string Target, int Run, string Body, int Clients, int Streams, double Rps, double MinUs, double MaxUs, double MeanUs, double SdUs, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
+
 internal sealed record MemoryRow(string Target, int Run, long IdleKb, long AfterKb, long PeakKb);
 
 internal sealed record FailureRow(string Target, int Run, string What, string Detail);
@@ -18,6 +21,8 @@ internal sealed class Results
     public List<WrkRow> Wrk { get; } = [];
 
     public List<RateRow> Rates { get; } = [];
+
+    public List<H2cRow> H2c { get; } = [];
 
     public List<MemoryRow> Memory { get; } = [];
 
@@ -69,6 +74,18 @@ internal sealed class Results
                     break;
                 case "rate":
                     results.Rates.Add(LoadRate(directory, e, target, run));
+                    break;
+                case "h2c":
+                    results.H2c.Add(new H2cRow(
+                        target, run, e.GetProperty("body").GetString()!, e.GetProperty("clients").GetInt32(), e.GetProperty("streams").GetInt32(),
+                        e.GetProperty("rps").GetDouble(),
+                        e.GetProperty("min_us").GetDouble(), e.GetProperty("max_us").GetDouble(),
+                        e.GetProperty("mean_us").GetDouble(), e.GetProperty("sd_us").GetDouble(),
+                        NullableDouble(e, "cpu_s_per_100k"), NullableDouble(e, "upstream_cpu_s_per_100k"),
+                        e.GetProperty("errors").GetInt64(),
+                        NullableDouble(e, "load_core_busy_pct") ?? double.NaN,
+                        NullableDouble(e, "proxy_core_other_pct") ?? double.NaN,
+                        NullableDouble(e, "load_core_other_pct") ?? double.NaN));
                     break;
                 case "memory":
                     results.Memory.Add(new MemoryRow(target, run, e.GetProperty("rss_idle_kb").GetInt64(), e.GetProperty("rss_after_kb").GetInt64(), e.GetProperty("rss_peak_kb").GetInt64()));

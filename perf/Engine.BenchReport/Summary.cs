@@ -17,8 +17,9 @@ internal sealed class Summary
             .ThenByDescending(c => c.Connections)
             .ToArray();
         RateLevels = results.Rates.Select(r => r.Rate).Distinct().Order().ToArray();
-        Targets = TargetOrder.Where(t => results.Wrk.Any(w => w.Target == t) || results.Rates.Any(r => r.Target == t)).ToArray();
-        Runs = results.Wrk.Select(w => w.Run).Concat(results.Rates.Select(r => r.Run)).DefaultIfEmpty(0).Max();
+        H2cBodies = results.H2c.Select(h => h.Body).Distinct().OrderBy(b => b == "small" ? 0 : 1).ToArray();
+        Targets = TargetOrder.Where(t => results.Wrk.Any(w => w.Target == t) || results.Rates.Any(r => r.Target == t) || results.H2c.Any(h => h.Target == t)).ToArray();
+        Runs = results.Wrk.Select(w => w.Run).Concat(results.Rates.Select(r => r.Run)).Concat(results.H2c.Select(h => h.Run)).DefaultIfEmpty(0).Max();
     }
 
     public Results Results { get; }
@@ -26,6 +27,9 @@ internal sealed class Summary
     public (string Body, int Connections)[] Cells { get; }
 
     public int[] RateLevels { get; }
+
+    /// <summary>Bodies measured over h2c (h2load), small first.</summary>
+    public string[] H2cBodies { get; }
 
     public string[] Targets { get; }
 
@@ -56,6 +60,46 @@ internal sealed class Summary
             Stats.Median(rows.Select(r => r.LoadCoreBusy)),
             rows.Max(r => r.ProxyCoreOther),
             rows.Max(r => r.LoadCoreOther));
+    }
+
+    public H2cMedian? H2c(string target, string body)
+    {
+        var rows = Results.H2c.Where(h => h.Target == target && h.Body == body).ToArray();
+        if (rows.Length == 0)
+        {
+            return null;
+        }
+
+        return new H2cMedian(
+            Stats.Median(rows.Select(r => r.Rps)),
+            rows.Min(r => r.Rps),
+            rows.Max(r => r.Rps),
+            Stats.Median(rows.Select(r => r.MeanUs)),
+            Stats.Median(rows.Select(r => r.SdUs)),
+            rows.Max(r => r.MaxUs),
+            Stats.MedianOrNull(rows.Select(r => r.CpuPer100k)),
+            Stats.MedianOrNull(rows.Select(r => r.UpstreamCpuPer100k)),
+            rows.Sum(r => r.Errors),
+            rows.Length,
+            Stats.Median(rows.Select(r => r.LoadCoreBusy)),
+            rows.Max(r => r.ProxyCoreOther),
+            rows.Max(r => r.LoadCoreOther));
+    }
+
+    /// <summary>The peer with the highest req/s (or lowest CPU, or lowest mean latency) in an h2c cell.</summary>
+    public (string Peer, H2cMedian Value)? BestH2cPeer(string body, Func<H2cMedian, double> key, bool higherIsBetter)
+    {
+        var candidates = PresentPeers
+            .Select(p => (Peer: p, Value: H2c(p, body)))
+            .Where(p => p.Value is not null && !double.IsNaN(key(p.Value!)))
+            .Select(p => (p.Peer, Value: p.Value!))
+            .ToArray();
+        if (candidates.Length == 0)
+        {
+            return null;
+        }
+
+        return higherIsBetter ? candidates.MaxBy(c => key(c.Value)) : candidates.MinBy(c => key(c.Value));
     }
 
     public RateMedian? Rate(string target, int rate)
@@ -114,5 +158,8 @@ internal sealed class Summary
 
 /// <summary>Medians of one wrk cell; <see cref="LoadCoreBusy"/> (median) near 100% means the load generator's core, not the proxy, set the pace; <see cref="ProxyCoreOther"/> and <see cref="LoadCoreOther"/> (worst run) are CPU that other processes took on each core.</summary>
 internal sealed record WrkMedian(double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double RpsMin, double RpsMax, int Runs, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
+
+/// <summary>Medians of one h2c cell; <see cref="MaxUs"/> is the worst run's maximum request time.</summary>
+internal sealed record H2cMedian(double Rps, double RpsMin, double RpsMax, double MeanUs, double SdUs, double MaxUs, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, int Runs, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
 
 internal sealed record RateMedian(double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99Max, int Runs, double ProxyCoreOther, double LoadCoreOther);
