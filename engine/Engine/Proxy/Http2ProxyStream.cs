@@ -136,7 +136,12 @@ internal sealed class Http2ProxyStream : ProxyExchange
     {
         var body = BuildLocalReply(reply);
         var withBody = body.Length > 0 && _request.Method != HttpMethod.Head;
-        if (!await _stream.WriteResponseHeadAsync(_response, endStream: !withBody).ConfigureAwait(false))
+        // Head, body and end in one step (local reply bodies are small: Envoy's texts, direct responses ≤ 1 MiB stream).
+        var whole = withBody && body.Length <= _server.Options.Http2.MaxBufferedBytesPerStream;
+        var sent = whole
+            ? await _stream.WriteResponseAsync(_response, new ReadOnlySequence<byte>(body)).ConfigureAwait(false)
+            : await _stream.WriteResponseHeadAsync(_response, endStream: !withBody).ConfigureAwait(false);
+        if (!sent)
         {
             _flags |= ResponseFlags.DownstreamConnectionTermination;
             return;
@@ -144,8 +149,12 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
         if (withBody)
         {
-            _stream.ResponseBody.Write(body);
             _sent.Add(body.Length);
+        }
+
+        if (withBody && !whole)
+        {
+            _stream.ResponseBody.Write(body);
             await _stream.ResponseBody.FlushAsync().ConfigureAwait(false);
             await _stream.ResponseBody.CompleteAsync().ConfigureAwait(false);
         }
@@ -154,14 +163,26 @@ internal sealed class Http2ProxyStream : ProxyExchange
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private protected override async ValueTask<bool> SendResponseHeadAsync(bool endStream)
     {
+        AddServiceTime();
+        return await _stream.WriteResponseHeadAsync(_response, endStream).ConfigureAwait(false);
+    }
+
+    private protected override bool SupportsWholeResponse => true;
+
+    private protected override async ValueTask<bool> SendWholeResponseAsync(ReadOnlySequence<byte> body)
+    {
+        AddServiceTime();
+        return await _stream.WriteResponseAsync(_response, body).ConfigureAwait(false);
+    }
+
+    private void AddServiceTime()
+    {
         if (_server.Options.SendUpstreamServiceTime && _serviceTimeMs >= 0)
         {
             Span<byte> digits = stackalloc byte[20];
             System.Buffers.Text.Utf8Formatter.TryFormat(_serviceTimeMs, digits, out var length);
             _response.AddHeader("x-envoy-upstream-service-time"u8, digits[..length]);
         }
-
-        return await _stream.WriteResponseHeadAsync(_response, endStream).ConfigureAwait(false);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -168,6 +168,22 @@ internal abstract partial class ProxyExchange
         ApplyResponseEdits();
         _serviceTimeMs = (long)Stopwatch.GetElapsedTime(upstreamStarted).TotalMilliseconds;
         var endStream = !HttpResponseHead.CanHaveBody(_request.Method, _response.StatusCode) || ResponseBodyIsEmpty();
+        if (!endStream && TryTakeWholeHttp1Body(out var whole))
+        {
+            // A small answer already here whole: head, body and end go downstream in one step.
+            var delivered = await SendWholeResponseAsync(whole).ConfigureAwait(false);
+            _h1Upstream!.Input.AdvanceTo(whole.End);
+            _sent.Add(delivered ? whole.Length : 0);
+            if (!delivered)
+            {
+                _flags |= ResponseFlags.DownstreamConnectionTermination;
+                _keepAlive = false;
+            }
+
+            await EndUpstreamAsync(reusable: delivered).ConfigureAwait(false);
+            return;
+        }
+
         if (!await SendResponseHeadAsync(endStream).ConfigureAwait(false))
         {
             _flags |= ResponseFlags.DownstreamConnectionTermination;
@@ -207,6 +223,38 @@ internal abstract partial class ProxyExchange
                 return;
         }
     }
+
+    /// <summary>Largest body sent in one step with its head (HTTP/2 downstream; a stream buffers 64 KiB).</summary>
+    private const int MaxWholeBodyBytes = 16 * 1024;
+
+    /// <summary>
+    /// Sends <see cref="_response"/> with <paramref name="body"/> (copied before it returns) and the
+    /// end in one step; false when the client is gone. Only called when <see cref="SupportsWholeResponse"/>.
+    /// </summary>
+    private protected virtual ValueTask<bool> SendWholeResponseAsync(System.Buffers.ReadOnlySequence<byte> body) => throw new NotSupportedException();
+
+    /// <summary>An HTTP/1.1 upstream's Content-Length body that is small and already all in the input pipe (not consumed).</summary>
+    private bool TryTakeWholeHttp1Body(out System.Buffers.ReadOnlySequence<byte> body)
+    {
+        body = default;
+        if (_h1Upstream is not { } upstream || _h1ResponseFraming != BodyFraming.ContentLength
+            || _response.ContentLength > MaxWholeBodyBytes || !SupportsWholeResponse || !upstream.Input.TryRead(out var read))
+        {
+            return false;
+        }
+
+        if (read.IsCanceled || read.Buffer.Length < _response.ContentLength)
+        {
+            upstream.Input.AdvanceTo(read.Buffer.Start);
+            return false;
+        }
+
+        body = read.Buffer.Slice(0, _response.ContentLength);
+        return true;
+    }
+
+    /// <summary>Whether <see cref="SendWholeResponseAsync"/> does something (checked before the upstream pipe is read).</summary>
+    private protected virtual bool SupportsWholeResponse => false;
 
     /// <summary>Whether the upstream said the response has no body at all (HTTP/2 END_STREAM on its head; HTTP/1.1 length 0).</summary>
     private bool ResponseBodyIsEmpty()

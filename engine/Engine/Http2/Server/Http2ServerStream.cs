@@ -103,6 +103,61 @@ internal sealed class Http2ServerStream : Http2Stream
     }
 
     /// <summary>
+    /// Sends a whole response at once: the head, <paramref name="body"/> (copied before this returns)
+    /// and END_STREAM are queued together, so the writer puts them on the wire in one turn — one
+    /// send for a small answer instead of one per step (head, data, end), since the writer runs on
+    /// the thread that wakes it. For bodies that fit the stream's buffer; larger ones stream.
+    /// False when the stream is already gone.
+    /// </summary>
+    public ValueTask<bool> WriteResponseAsync(HttpResponseHead head, in ReadOnlySequence<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            return WriteResponseHeadAsync(head, endStream: true);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(head.StatusCode, 200);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(body.Length, Connection.Options.MaxBufferedBytesPerStream);
+        lock (Connection.Sync)
+        {
+            if (OutputEnded)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (HeadPending || HeadSent)
+            {
+                throw new InvalidOperationException("The response head was already written.");
+            }
+        }
+
+        if (!ReferenceEquals(head, _responseHead))
+        {
+            Http2HeadCopy.Copy(head, _responseHead);
+        }
+
+        var writer = OutboundPipe.Writer;
+        foreach (var segment in body)
+        {
+            writer.Write(segment.Span);
+        }
+
+        lock (Connection.Sync)
+        {
+            if (OutputEnded)
+            {
+                return new ValueTask<bool>(false); // reset meanwhile: the pipe is discarded with the stream
+            }
+
+            HeadPending = true;
+            HeadEndStream = false;
+        }
+
+        Connection.OnOutboundCompleted(this, exception: null); // commits the body; one wake for all three
+        return new ValueTask<bool>(true);
+    }
+
+    /// <summary>
     /// Ends the response with a trailer section (after the body written so far; gRPC's grpc-status
     /// goes here). The trailers are copied. False when the stream is already gone.
     /// </summary>
