@@ -13,15 +13,6 @@ internal sealed partial class Http1ProxySession
 {
     private static readonly Action<object?> AbortUpstream = static state => ((UpstreamConnection)state!).Abort();
 
-    private int _informational;
-
-    private enum HeadStep
-    {
-        NeedMore,
-        Final,
-        Failed,
-    }
-
     private void WriteRequestHead(UpstreamConnection upstream, int attempt)
     {
         var options = _server.Options;
@@ -230,50 +221,6 @@ internal sealed partial class Http1ProxySession
         }
 
         return result;
-    }
-
-    /// <summary>Parses what arrived of the response head into <see cref="_response"/>; 1xx heads are skipped.</summary>
-    private HeadStep ReadResponseHead(UpstreamConnection upstream, in ReadResult read, ref ForwardError error)
-    {
-        var buffer = read.Buffer;
-        var status = Http1ResponseParser.TryParseResponse(buffer, _response, _limits, out var consumed, out _);
-        if (status == Http1ParseStatus.Error)
-        {
-            upstream.Input.AdvanceTo(buffer.End);
-            _flags |= ResponseFlags.UpstreamProtocolError;
-            error = ForwardError.UpstreamProtocolError;
-            return HeadStep.Failed;
-        }
-
-        if (status == Http1ParseStatus.Incomplete)
-        {
-            upstream.Input.AdvanceTo(buffer.Start, buffer.End);
-            if (read.IsCompleted || read.IsCanceled)
-            {
-                _flags |= ResponseFlags.UpstreamConnectionTermination;
-                error = ForwardError.UpstreamResetBeforeResponse;
-                return HeadStep.Failed;
-            }
-
-            return HeadStep.NeedMore;
-        }
-
-        upstream.Input.AdvanceTo(consumed);
-        if (_response.StatusCode >= 200)
-        {
-            return HeadStep.Final;
-        }
-
-        // 1xx: 100 Continue was answered by us already; 101 cannot happen because Upgrade is not
-        // forwarded, so it is a protocol error; the rest are capped (robustness.md §1.6).
-        if (_response.StatusCode == 101 || ++_informational > _limits.MaxInformationalResponses)
-        {
-            _flags |= ResponseFlags.UpstreamProtocolError;
-            error = ForwardError.UpstreamProtocolError;
-            return HeadStep.Failed;
-        }
-
-        return HeadStep.NeedMore;
     }
 
     /// <summary>Chooses the body framing on both sides and writes the response head downstream (not flushed).</summary>

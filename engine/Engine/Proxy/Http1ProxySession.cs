@@ -41,7 +41,6 @@ internal sealed partial class Http1ProxySession : ProxyExchange
     private readonly ConnectionContext _connection;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
-    private readonly Http1Limits _limits;
     private readonly ChunkedDecoder _requestChunks;
     private readonly ChunkedDecoder _responseChunks;
     private readonly ConnectionTimer _timer;
@@ -62,7 +61,6 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         _connection = connection;
         _input = connection.Transport.Input;
         _output = connection.Transport.Output;
-        _limits = server.Options.Http1Limits;
         _requestChunks = new ChunkedDecoder(_limits);
         _responseChunks = new ChunkedDecoder(_limits);
         _timer = new ConnectionTimer(server.Time, _input);

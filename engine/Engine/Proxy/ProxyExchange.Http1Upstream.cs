@@ -114,8 +114,8 @@ internal abstract partial class ProxyExchange
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ForwardError> ReadHttp1ResponseHeadAsync(UpstreamConnection upstream)
     {
-        var limits = _server.Options.Http1Limits;
-        var informational = 0;
+        _informational = 0;
+        var error = ForwardError.None;
         while (true)
         {
             ReadResult read;
@@ -129,44 +129,20 @@ internal abstract partial class ProxyExchange
                 return ForwardError.UpstreamResetBeforeResponse;
             }
 
-            var buffer = read.Buffer;
-            var status = Http1ResponseParser.TryParseResponse(buffer, _response, limits, out var consumed, out _);
-            if (status == Http1ParseStatus.Error)
+            switch (ReadResponseHead(upstream, read, ref error))
             {
-                upstream.Input.AdvanceTo(buffer.End);
-                _flags |= ResponseFlags.UpstreamProtocolError;
-                return ForwardError.UpstreamProtocolError;
+                case HeadStep.NeedMore:
+                    continue;
+                case HeadStep.Failed:
+                    return error;
             }
 
-            if (status == Http1ParseStatus.Incomplete)
-            {
-                upstream.Input.AdvanceTo(buffer.Start, buffer.End);
-                if (read.IsCompleted || read.IsCanceled)
-                {
-                    _flags |= ResponseFlags.UpstreamConnectionTermination;
-                    return ForwardError.UpstreamResetBeforeResponse;
-                }
-
-                continue;
-            }
-
-            upstream.Input.AdvanceTo(consumed);
-            if (_response.StatusCode >= 200)
-            {
-                _h1ResponseFraming = !HttpResponseHead.CanHaveBody(_request.Method, _response.StatusCode) ? BodyFraming.None
-                    : _response.Chunked ? BodyFraming.Chunked
-                    : _response.ContentLength >= 0 ? BodyFraming.ContentLength
-                    : BodyFraming.UntilClose;
-                _h1Reusable = _h1ResponseFraming != BodyFraming.UntilClose && Http1Persistence.IsPersistent(_response);
-                return ForwardError.None;
-            }
-
-            // 1xx: 101 cannot happen (Upgrade is not forwarded); the rest are capped (robustness.md §1.6).
-            if (_response.StatusCode == 101 || ++informational > limits.MaxInformationalResponses)
-            {
-                _flags |= ResponseFlags.UpstreamProtocolError;
-                return ForwardError.UpstreamProtocolError;
-            }
+            _h1ResponseFraming = !HttpResponseHead.CanHaveBody(_request.Method, _response.StatusCode) ? BodyFraming.None
+                : _response.Chunked ? BodyFraming.Chunked
+                : _response.ContentLength >= 0 ? BodyFraming.ContentLength
+                : BodyFraming.UntilClose;
+            _h1Reusable = _h1ResponseFraming != BodyFraming.UntilClose && Http1Persistence.IsPersistent(_response);
+            return ForwardError.None;
         }
     }
 

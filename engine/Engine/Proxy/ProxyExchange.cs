@@ -27,6 +27,7 @@ internal abstract partial class ProxyExchange
     private protected readonly byte[] _scratch = new byte[16 * 1024];
     private protected readonly BodyCounter _received = new();
     private protected readonly BodyCounter _sent = new();
+    private protected readonly Engine.Protocols.Http1.Http1Limits _limits;
 
     /// <summary>The request being proxied: the session's own head (HTTP/1.1) or the stream's (HTTP/2).</summary>
     private protected HttpRequestHead _request;
@@ -50,6 +51,7 @@ internal abstract partial class ProxyExchange
     {
         _server = server;
         _logger = server.Logger;
+        _limits = server.Options.Http1Limits;
         _request = request;
     }
 
