@@ -12,6 +12,8 @@ internal sealed class ProxyLimitOptions
     private readonly Option<int> _maxRequests = new("--max-requests-per-connection") { Description = "Requests per downstream connection (0: unlimited)" };
     private readonly Option<int> _maxConnections = new("--max-connections") { Description = "Downstream connections at once; more get 503 (0: unlimited)" };
     private readonly Option<int> _maxHeapMb = new("--max-heap-mb") { Description = "Shed requests with 503 above this managed heap size (0: no ceiling)" };
+    private readonly Option<int> _h2Streams = new("--http2-max-concurrent-streams") { Description = "HTTP/2: streams a client may have open per connection; more are refused (REFUSED_STREAM)", DefaultValueFactory = _ => 100 };
+    private readonly Option<int> _h2Window = new("--http2-initial-stream-window") { Description = "HTTP/2: bytes a client may send on a stream before we grant more (and the connection window)", DefaultValueFactory = _ => 1024 * 1024 };
     private readonly Option<bool> _shadowSuffix = new("--mirror-shadow-suffix") { Description = "Append -shadow to mirrored hosts (Istio <= 1.27 behaviour)" };
 
     public void AddTo(Command command)
@@ -21,6 +23,8 @@ internal sealed class ProxyLimitOptions
         command.Options.Add(_maxRequests);
         command.Options.Add(_maxConnections);
         command.Options.Add(_maxHeapMb);
+        command.Options.Add(_h2Streams);
+        command.Options.Add(_h2Window);
         command.Options.Add(_shadowSuffix);
     }
 
@@ -40,8 +44,20 @@ internal sealed class ProxyLimitOptions
             return false;
         }
 
+        var streams = result.GetValue(_h2Streams);
+        var window = result.GetValue(_h2Window);
+        if (streams < 1 || window < 65_535)
+        {
+            problem = streams < 1
+                ? "--http2-max-concurrent-streams: at least 1"
+                : "--http2-initial-stream-window: at least 65535 (HTTP/2's initial window)";
+            return false;
+        }
+
+        var http2 = options.Http2;
         options = options with
         {
+            Http2 = http2 with { Limits = http2.Limits with { MaxConcurrentStreams = streams, InitialStreamWindowSize = window, InitialConnectionWindowSize = Math.Max(window, http2.Limits.InitialConnectionWindowSize) } },
             RequestHeadTimeout = head,
             IdleTimeout = idle,
             MaxRequestsPerConnection = Math.Max(0, result.GetValue(_maxRequests)),
