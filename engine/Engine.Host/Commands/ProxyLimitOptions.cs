@@ -14,6 +14,8 @@ internal sealed class ProxyLimitOptions
     private readonly Option<int> _maxHeapMb = new("--max-heap-mb") { Description = "Shed requests with 503 above this managed heap size (0: no ceiling)" };
     private readonly Option<int> _h2Streams = new("--http2-max-concurrent-streams") { Description = "HTTP/2: streams a client may have open per connection; more are refused (REFUSED_STREAM)", DefaultValueFactory = _ => 100 };
     private readonly Option<int> _h2Window = new("--http2-initial-stream-window") { Description = "HTTP/2: bytes a client may send on a stream before we grant more (and the connection window)", DefaultValueFactory = _ => 1024 * 1024 };
+    private readonly Option<int> _headersKb = new("--max-request-headers-kb") { Description = "Largest request head (HTTP/1.1) or decoded header list (HTTP/2), KiB; more gets 431 (Envoy's max_request_headers_kb)", DefaultValueFactory = _ => 60 };
+    private readonly Option<int> _headersCount = new("--max-request-headers-count") { Description = "Most request header fields; more gets 431 (Envoy's max_headers_count)", DefaultValueFactory = _ => 100 };
     private readonly Option<bool> _shadowSuffix = new("--mirror-shadow-suffix") { Description = "Append -shadow to mirrored hosts (Istio <= 1.27 behaviour)" };
 
     public void AddTo(Command command)
@@ -23,6 +25,8 @@ internal sealed class ProxyLimitOptions
         command.Options.Add(_maxRequests);
         command.Options.Add(_maxConnections);
         command.Options.Add(_maxHeapMb);
+        command.Options.Add(_headersKb);
+        command.Options.Add(_headersCount);
         command.Options.Add(_h2Streams);
         command.Options.Add(_h2Window);
         command.Options.Add(_shadowSuffix);
@@ -54,10 +58,38 @@ internal sealed class ProxyLimitOptions
             return false;
         }
 
+        var headersKb = result.GetValue(_headersKb);
+        var headersCount = result.GetValue(_headersCount);
+        if (headersKb is < 1 or > 8192 || headersCount < 1)
+        {
+            problem = headersCount < 1
+                ? "--max-request-headers-count: at least 1"
+                : "--max-request-headers-kb: between 1 and 8192 (Envoy's range)";
+            return false;
+        }
+
+        var http1 = options.Http1Limits with
+        {
+            MaxHeadBytes = headersKb * 1024,
+            MaxHeaderCount = headersCount,
+            MaxRequestLineBytes = Math.Min(options.Http1Limits.MaxRequestLineBytes, headersKb * 1024),
+        };
         var http2 = options.Http2;
         options = options with
         {
-            Http2 = http2 with { Limits = http2.Limits with { MaxConcurrentStreams = streams, InitialStreamWindowSize = window, InitialConnectionWindowSize = Math.Max(window, http2.Limits.InitialConnectionWindowSize) } },
+            Http1Limits = http1,
+            Http2 = http2 with
+            {
+                Limits = http2.Limits with
+                {
+                    MaxConcurrentStreams = streams,
+                    InitialStreamWindowSize = window,
+                    InitialConnectionWindowSize = Math.Max(window, http2.Limits.InitialConnectionWindowSize),
+                    MaxHeaderListBytes = headersKb * 1024,
+                    MaxHeaderCount = headersCount,
+                    MaxHeaderBlockBytes = Math.Max(http2.Limits.MaxHeaderBlockBytes, 2 * headersKb * 1024),
+                },
+            },
             RequestHeadTimeout = head,
             IdleTimeout = idle,
             MaxRequestsPerConnection = Math.Max(0, result.GetValue(_maxRequests)),
