@@ -182,6 +182,38 @@ internal abstract class Http2Stream
         }
     }
 
+    /// <summary>
+    /// Ends the outgoing message with a trailer section after the body written so far (copied;
+    /// gRPC's grpc-status goes here). False when the stream is already gone.
+    /// </summary>
+    public ValueTask<bool> CompleteWithTrailersAsync(HttpTrailers trailers)
+    {
+        lock (Connection.Sync)
+        {
+            if (OutputEnded)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (!HeadPending && !HeadSent)
+            {
+                throw new InvalidOperationException("Trailers need a head first.");
+            }
+        }
+
+        Http2HeadCopy.Copy(trailers, OutboundTrailers);
+        lock (Connection.Sync)
+        {
+            TrailersPending = true;
+        }
+
+        Connection.OnOutboundCompleted(this, exception: null);
+        return new ValueTask<bool>(true);
+    }
+
+    /// <summary>Resets the stream (RST_STREAM with <paramref name="code"/> once it is on the wire): both directions stop here.</summary>
+    public void Reset(Http2ErrorCode code = Http2ErrorCode.Cancel) => Connection.ResetStream(this, code);
+
     /// <summary>Back to the state of a new stream (every pipe end has been completed).</summary>
     internal virtual void ResetForReuse()
     {

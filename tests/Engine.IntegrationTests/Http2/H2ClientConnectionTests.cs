@@ -84,9 +84,11 @@ public sealed class H2ClientConnectionTests
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => H2Calls.SendAsync(pool, H2Calls.Request("GET", "/n/" + i, "svc"))));
 
-        Assert.All(responses, r => Assert.Equal(200, r.Status));
-        Assert.Equal(1, pool.ConnectionsOpened);
-        Assert.Equal(64, upstreams["c5"].Requests);
+        // One message with everything: this case failed once under heavy parallel load and not since.
+        var summary = $"statuses {string.Join(",", responses.Select(r => r.Status).Distinct())}, ends {string.Join(",", responses.Select(r => r.End.Kind).Distinct())}, connections opened {pool.ConnectionsOpened}, upstream requests {upstreams["c5"].Requests}";
+        Assert.True(responses.All(r => r.Status == 200), summary);
+        Assert.True(pool.ConnectionsOpened == 1, summary);
+        Assert.True(upstreams["c5"].Requests == 64, summary);
     }
 
     [Fact]

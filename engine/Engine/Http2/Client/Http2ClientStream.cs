@@ -114,32 +114,6 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
         return new ValueTask<bool>(true);
     }
 
-    /// <summary>Ends the request with a trailer section after the body written so far (copied). False when the stream is gone.</summary>
-    public ValueTask<bool> CompleteWithTrailersAsync(HttpTrailers trailers)
-    {
-        lock (Connection.Sync)
-        {
-            if (OutputEnded)
-            {
-                return new ValueTask<bool>(false);
-            }
-
-            if (!HeadPending && !HeadSent)
-            {
-                throw new InvalidOperationException("Trailers need a request head first.");
-            }
-        }
-
-        Http2HeadCopy.Copy(trailers, OutboundTrailers);
-        lock (Connection.Sync)
-        {
-            TrailersPending = true;
-        }
-
-        Connection.OnOutboundCompleted(this, exception: null);
-        return new ValueTask<bool>(true);
-    }
-
     /// <summary>
     /// Waits for the final response head (interim 1xx heads are skipped, at most
     /// <see cref="Http2SessionOptions.MaxInformationalResponses"/>). True: it arrived, and is copied
@@ -166,9 +140,6 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
 
         return WaitForHeadAsync(head);
     }
-
-    /// <summary>Resets the stream (RST_STREAM with <paramref name="code"/> once it is on the wire).</summary>
-    public void Reset(Http2ErrorCode code = Http2ErrorCode.Cancel) => Connection.ResetStream(this, code);
 
     /// <summary>A deadline passed or the client left: CANCEL (the head wait and body reads end at once).</summary>
     void Upstream.IAbortableUpstream.Abort() => Reset(Http2ErrorCode.Cancel);

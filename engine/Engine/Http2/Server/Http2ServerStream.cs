@@ -157,38 +157,6 @@ internal sealed class Http2ServerStream : Http2Stream
         return new ValueTask<bool>(true);
     }
 
-    /// <summary>
-    /// Ends the response with a trailer section (after the body written so far; gRPC's grpc-status
-    /// goes here). The trailers are copied. False when the stream is already gone.
-    /// </summary>
-    public ValueTask<bool> CompleteWithTrailersAsync(HttpTrailers trailers)
-    {
-        lock (Connection.Sync)
-        {
-            if (OutputEnded)
-            {
-                return new ValueTask<bool>(false);
-            }
-
-            if (!HeadPending && !HeadSent)
-            {
-                throw new InvalidOperationException("Trailers need a response head first.");
-            }
-        }
-
-        Http2HeadCopy.Copy(trailers, OutboundTrailers);
-        lock (Connection.Sync)
-        {
-            TrailersPending = true;
-        }
-
-        Connection.OnOutboundCompleted(this, exception: null);
-        return new ValueTask<bool>(true);
-    }
-
-    /// <summary>Resets the stream (RST_STREAM with <paramref name="code"/>): the request and response stop here.</summary>
-    public void Reset(Http2ErrorCode code = Http2ErrorCode.Cancel) => Connection.ResetStream(this, code);
-
     internal override void WriteHead(IBufferWriter<byte> output, HpackEncoder encoder, bool endStream, int maxFrameSize)
         => Http2HeadWriter.WriteResponse(output, StreamId, _responseHead, encoder, endStream, maxFrameSize);
 
