@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Engine.IntegrationTests.Grpc;
 
 /// <summary>
@@ -15,26 +13,12 @@ internal static class GrpcMesh
     public static string Service(params (GrpcTestServer Server, string Version)[] endpoints) => Service("grpc", "GRPC", endpoints);
 
     public static string Service(string portName, string protocol, params (GrpcTestServer Server, string Version)[] endpoints)
-    {
-        var yaml = new StringBuilder();
-        yaml.AppendLine("apiVersion: networking.istio.io/v1");
-        yaml.AppendLine("kind: ServiceEntry");
-        yaml.AppendLine("metadata:");
-        yaml.AppendLine($"  name: {Host}");
-        yaml.AppendLine("spec:");
-        yaml.AppendLine($"  hosts: [\"{Host}\"]");
-        yaml.AppendLine("  location: MESH_INTERNAL");
-        yaml.AppendLine("  resolution: STATIC");
-        yaml.AppendLine("  ports:");
-        yaml.AppendLine($"  - {{number: {Port}, name: {portName}, protocol: {protocol}}}");
-        yaml.AppendLine("  endpoints:");
-        foreach (var (server, version) in endpoints)
-        {
-            yaml.AppendLine($"  - {{address: 127.0.0.1, ports: {{{portName}: {server.Port}}}, labels: {{version: \"{version}\"}}}}");
-        }
-
-        return yaml.ToString();
-    }
+        => Infrastructure.MeshYaml.Service(
+            Host,
+            Port,
+            portName,
+            endpoints.Select(e => (e.Server.Port, (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["version"] = e.Version })).ToArray(),
+            protocol);
 
     /// <summary>A VirtualService with one route to the service; <paramref name="routeExtras"/> is indented under the route (4 spaces).</summary>
     public static string Route(string routeExtras = "") => $$"""

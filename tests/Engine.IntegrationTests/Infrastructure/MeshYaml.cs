@@ -11,7 +11,8 @@ internal static class MeshYaml
     public static string Service(string host, int port, params (int UpstreamPort, string Version)[] endpoints)
         => Service(host, port, "http", endpoints.Select(e => (e.UpstreamPort, (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["version"] = e.Version })).ToArray());
 
-    public static string Service(string host, int port, string portName, (int UpstreamPort, IReadOnlyDictionary<string, string> Labels)[] endpoints)
+    /// <param name="protocol">The port's protocol: HTTP, or HTTP2/GRPC for an upstream spoken to in HTTP/2.</param>
+    public static string Service(string host, int port, string portName, (int UpstreamPort, IReadOnlyDictionary<string, string> Labels)[] endpoints, string protocol = "HTTP")
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("apiVersion: networking.istio.io/v1");
@@ -23,7 +24,7 @@ internal static class MeshYaml
         yaml.AppendLine("  location: MESH_INTERNAL");
         yaml.AppendLine("  resolution: STATIC");
         yaml.AppendLine("  ports:");
-        yaml.AppendLine($"  - {{number: {port}, name: {portName}, protocol: HTTP}}");
+        yaml.AppendLine($"  - {{number: {port}, name: {portName}, protocol: {protocol}}}");
         yaml.AppendLine("  endpoints:");
         foreach (var (upstreamPort, labels) in endpoints)
         {

@@ -24,16 +24,8 @@ public sealed class ProtocolTranslationTests : IAsyncLifetime
         ServiceEntry("multiplexed", "HTTP2", _upstreams.PortOf("multiplexed")),
     ], http2: clientHttp2);
 
-    private static string ServiceEntry(string host, string protocol, int upstreamPort) => $$$"""
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: {{{host}}}}
-        spec:
-          hosts: [{{{host}}}]
-          resolution: STATIC
-          ports: [{number: 8080, name: web, protocol: {{{protocol}}}}]
-          endpoints: [{address: 127.0.0.1, ports: {web: {{{upstreamPort}}}}}]
-        """;
+    private static string ServiceEntry(string host, string protocol, int upstreamPort)
+        => MeshYaml.Service(host, 8080, "web", [(upstreamPort, new Dictionary<string, string>())], protocol);
 
     private static string Host(bool upstreamHttp2) => upstreamHttp2 ? "multiplexed:8080" : "plain:8080";
 
