@@ -72,7 +72,9 @@ internal sealed class Http2ProxyStream : ProxyExchange
         BeginExchange();
         try
         {
-            _bodyMayFollow = !BodyComplete() || _request.ContentLength > 0 || HasBufferedBytes();
+            // A declared content-length of 0 means no body, whatever DATA follows (the codec makes
+            // such DATA a stream error): nothing is ever pumped upstream behind "content-length: 0".
+            _bodyMayFollow = _request.ContentLength > 0 || (_request.ContentLength < 0 && (!BodyComplete() || HasBufferedBytes()));
             var reply = Route(out var cluster);
             if (reply is null && _action!.Fault is { } fault)
             {
