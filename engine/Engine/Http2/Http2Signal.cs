@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Sources;
+using Engine.Transport.Epoll;
 
 namespace Engine.Http2;
 
@@ -6,13 +7,19 @@ namespace Engine.Http2;
 /// An auto-reset event with one awaiter and no allocation: the writer loop waits on it, anyone with
 /// work for the writer sets it. A set with nobody waiting is remembered, so the next wait returns
 /// at once. Continuations run on the thread that sets (the transport schedules inline, and a thread
-/// hop per response would cost more than the work, DESIGN.md).
+/// hop per response would cost more than the work, DESIGN.md) — except on an event-loop thread,
+/// where the wake waits for the end of the loop's batch of events: every stream that became ready
+/// in that batch is then written in one pass and one send (the way an event-driven proxy flushes
+/// once per loop iteration), instead of one send per stream.
 /// </summary>
-internal sealed class Http2Signal : IValueTaskSource
+internal sealed class Http2Signal : IValueTaskSource, IEpollBatchWork
 {
     private const int Idle = 0;
     private const int Signaled = 1;
     private const int Waiting = 2;
+
+    /// <summary>The waiter is woken at the end of the loop's batch; sets until then change nothing.</summary>
+    private const int WakeQueued = 3;
 
     private ManualResetValueTaskSourceCore<bool> _core;
     private int _state;
@@ -40,7 +47,7 @@ internal sealed class Http2Signal : IValueTaskSource
         while (true)
         {
             var state = Volatile.Read(ref _state);
-            if (state == Signaled)
+            if (state is Signaled or WakeQueued)
             {
                 return;
             }
@@ -50,12 +57,24 @@ internal sealed class Http2Signal : IValueTaskSource
                 return;
             }
 
-            if (state == Waiting && Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+            if (state == Waiting && Interlocked.CompareExchange(ref _state, WakeQueued, Waiting) == Waiting)
             {
-                _core.SetResult(true);
+                if (!EpollLoop.TryDeferToBatchEnd(this))
+                {
+                    Wake();
+                }
+
                 return;
             }
         }
+    }
+
+    void IEpollBatchWork.OnBatchEnd() => Wake();
+
+    private void Wake()
+    {
+        Volatile.Write(ref _state, Idle);
+        _core.SetResult(true);
     }
 
     public void GetResult(short token) => _core.GetResult(token);
