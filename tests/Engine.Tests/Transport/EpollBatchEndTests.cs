@@ -1,0 +1,143 @@
+using System.Net.Sockets;
+using Engine.Http2;
+using Engine.Transport.Epoll;
+using Microsoft.AspNetCore.Connections;
+
+namespace Engine.Tests.Transport;
+
+/// <summary>
+/// Work deferred to the end of an event loop's batch, and the HTTP/2 writer signal that uses it:
+/// on a loop thread a wake waits until the code that caused it has returned to the loop, so the
+/// writer sees every stream that became ready in the batch at once.
+/// </summary>
+public sealed class EpollBatchEndTests
+{
+    [Fact]
+    public void OffTheLoop_NothingIsDeferred()
+    {
+        var work = new RecordingWork();
+
+        Assert.False(EpollLoop.TryDeferToBatchEnd(work));
+        Assert.Equal(0, work.Runs);
+    }
+
+    [Fact]
+    public async Task OnTheLoop_DeferredWork_RunsAfterTheHandlerReturns_OnTheSameThread()
+    {
+        var work = new RecordingWork();
+        var observed = new TaskCompletionSource<(bool Deferred, int RunsBeforeReturn, int Thread)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = await EpollHarness.StartAsync(async connection =>
+        {
+            await ResumeOnTheLoopAsync(connection).ConfigureAwait(false);
+            var deferred = EpollLoop.TryDeferToBatchEnd(work);
+            observed.SetResult((deferred, work.Runs, Environment.CurrentManagedThreadId));
+        });
+        using var client = await harness.ConnectSocketAsync();
+
+        await NudgeUntilAsync(client, observed.Task);
+        var (wasDeferred, runsBeforeReturn, handlerThread) = await observed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var ranOn = await work.Ran.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(wasDeferred);
+        Assert.Equal(0, runsBeforeReturn);
+        Assert.Equal(handlerThread, ranOn);
+        Assert.Equal(1, work.Runs);
+    }
+
+    [Fact]
+    public async Task WriterSignal_SetTwiceOnTheLoop_WakesTheWaiterOnce_AfterTheSetterReturns()
+    {
+        var signal = new Http2Signal();
+        var wakes = 0;
+        var woken = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiter = WaitAsync();
+        var observed = new TaskCompletionSource<(int WakesRightAfterSet, int Thread)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = await EpollHarness.StartAsync(async connection =>
+        {
+            await ResumeOnTheLoopAsync(connection).ConfigureAwait(false);
+            signal.Set();
+            signal.Set();
+            observed.SetResult((Volatile.Read(ref wakes), Environment.CurrentManagedThreadId));
+        });
+        using var client = await harness.ConnectSocketAsync();
+
+        await NudgeUntilAsync(client, observed.Task);
+        var (wakesRightAfterSet, setterThread) = await observed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var wokenOn = await woken.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, wakesRightAfterSet); // not inline: at the end of the batch
+        Assert.Equal(setterThread, wokenOn);
+        Assert.Equal(1, Volatile.Read(ref wakes));
+        Assert.True(signal.WaitAsync().IsCompleted is false, "the second Set was absorbed by the queued wake, not remembered");
+        GC.KeepAlive(waiter);
+
+        async Task WaitAsync()
+        {
+            await signal.WaitAsync().ConfigureAwait(false);
+            Interlocked.Increment(ref wakes);
+            woken.SetResult(Environment.CurrentManagedThreadId);
+        }
+    }
+
+    [Fact]
+    public async Task WriterSignal_SetOffTheLoop_WakesTheWaiterInline()
+    {
+        var signal = new Http2Signal();
+        var thread = -1;
+        var waiter = WaitAsync();
+
+        signal.Set();
+
+        Assert.True(waiter.IsCompleted);
+        Assert.Equal(Environment.CurrentManagedThreadId, thread);
+        await waiter;
+
+        async Task WaitAsync()
+        {
+            await signal.WaitAsync().ConfigureAwait(false);
+            thread = Environment.CurrentManagedThreadId;
+        }
+    }
+
+    /// <summary>
+    /// Reads until a read completes on the loop thread: a read whose bytes were already there
+    /// completes on the caller's thread instead.
+    /// </summary>
+    private static async Task ResumeOnTheLoopAsync(ConnectionContext connection)
+    {
+        while (true)
+        {
+            var read = await connection.Transport.Input.ReadAsync().ConfigureAwait(false);
+            connection.Transport.Input.AdvanceTo(read.Buffer.End);
+            if (EpollLoop.Current is not null || read.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Sends a byte every 20 ms (at most 500) until the handler has observed what it was asked to.</summary>
+    private static async Task NudgeUntilAsync(Socket client, Task observed)
+    {
+        for (var i = 0; i < 500 && !observed.IsCompleted; i++)
+        {
+            await client.SendAsync("x"u8.ToArray(), SocketFlags.None);
+            await Task.WhenAny(observed, Task.Delay(20));
+        }
+    }
+
+    private sealed class RecordingWork : IEpollBatchWork
+    {
+        private int _runs;
+
+        public TaskCompletionSource<int> Ran { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public void OnBatchEnd()
+        {
+            Interlocked.Increment(ref _runs);
+            Ran.TrySetResult(Environment.CurrentManagedThreadId);
+        }
+    }
+}
