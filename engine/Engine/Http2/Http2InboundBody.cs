@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Engine.Async;
 
 namespace Engine.Http2;
 
@@ -75,7 +76,7 @@ internal sealed class Http2InboundBody(Http2Stream stream) : PipeReader
         _synthetic = false;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<ReadResult> ReadSlowAsync(ValueTask<ReadResult> pending) => Track(await pending.ConfigureAwait(false));
 
     private ReadResult Track(ReadResult result)

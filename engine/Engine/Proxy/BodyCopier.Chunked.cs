@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
 
@@ -13,7 +14,7 @@ internal static partial class BodyCopier
     /// forwarded, robustness.md §1.5 #8) or plain for an HTTP/1.0 client. Trailer fields are
     /// forwarded when the destination is chunked too.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     public static async ValueTask<BodyResult> CopyChunkedAsync(PipeReader source, PipeWriter destination, ChunkedDecoder decoder, bool encodeChunked, BodyCounter? counter = null)
     {
         decoder.Reset();

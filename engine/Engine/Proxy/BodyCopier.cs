@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Protocols.Http1;
 
 namespace Engine.Proxy;
@@ -13,6 +14,7 @@ namespace Engine.Proxy;
 /// </summary>
 internal static partial class BodyCopier
 {
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     public static async ValueTask<BodyResult> FlushAsync(PipeWriter destination)
     {
         try
@@ -27,7 +29,7 @@ internal static partial class BodyCopier
     }
 
     /// <summary>Copies exactly <paramref name="length"/> bytes, optionally as chunks (for a peer that gets no length).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     public static async ValueTask<BodyResult> CopyLengthAsync(PipeReader source, PipeWriter destination, long length, BodyCounter? counter = null, bool encodeChunked = false)
     {
         var remaining = length;
@@ -85,7 +87,7 @@ internal static partial class BodyCopier
     }
 
     /// <summary>Copies until the source closes; optionally re-frames as chunks for an HTTP/1.1 client.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     public static async ValueTask<BodyResult> CopyUntilCloseAsync(PipeReader source, PipeWriter destination, bool encodeChunked, BodyCounter? counter = null)
     {
         while (true)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
 using Engine.Upstream;
@@ -180,7 +181,7 @@ internal sealed partial class Http1ProxySession
     /// client goes away mid-body, the upstream connection is aborted at once: the upstream is
     /// waiting for bytes that will never come, and we are waiting for its answer.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> PumpRequestBodyAsync(UpstreamConnection upstream)
     {
         var result = _request.Chunked
@@ -199,7 +200,7 @@ internal sealed partial class Http1ProxySession
     /// exchange is already over, stops the pump first (the client may still be uploading to an
     /// upstream that has finished answering).
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> FinishRequestBody(UpstreamConnection? upstream)
     {
         var pump = _bodyPump;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Http2.Server;
 using Microsoft.AspNetCore.Connections;
 
@@ -40,7 +41,7 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
         await _http2.RunAsync().ConfigureAwait(false);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
     public async ValueTask HandleAsync(Http2ServerStream stream)
     {
         Http2ProxyStream? exchange;

@@ -1,6 +1,7 @@
-using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Http2.Server;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
@@ -59,7 +60,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
     private protected override bool ResponseBodyChunked => false;
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
     public async ValueTask RunAsync(Http2ServerStream stream)
     {
         _stream = stream;
@@ -133,7 +134,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
     private async ValueTask SendLocalReplyAsync(LocalReply reply)
     {
         var body = BuildLocalReply(reply);
@@ -162,7 +163,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private protected override async ValueTask<bool> SendResponseHeadAsync(bool endStream)
     {
         AddServiceTime();
@@ -187,7 +188,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private protected override async ValueTask<BodyResult> CompleteResponseAsync(HttpTrailers? trailers)
     {
         if (trailers is not null)
@@ -208,7 +209,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
     /// so that a retry can send again what an earlier attempt already consumed; the pipe is consumed
     /// as it goes, so the client's flow-control credit comes back at once.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private protected override async ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked)
     {
         _bodyStreamed = true;

@@ -1,7 +1,8 @@
-using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Routing.Policies;
 using Engine.Upstream;
@@ -55,7 +56,7 @@ internal abstract partial class ProxyExchange
     /// Returns the local reply to send when no upstream response was relayed (503, 504, …), or null
     /// when the response went downstream (completely, or cut off and reported as such).
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private protected async ValueTask<LocalReply?> ForwardAsync(Cluster cluster)
     {
         var policy = _action?.Retry ?? RetryPolicy.Disabled;
@@ -160,7 +161,7 @@ internal abstract partial class ProxyExchange
     }
 
     /// <summary>The response head has arrived and is final: head, body and end (trailers) downstream.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
     private async ValueTask RelayResponseAsync(long upstreamStarted)
     {
         _status = _response.StatusCode;
@@ -285,7 +286,7 @@ internal abstract partial class ProxyExchange
     /// the HTTP/1.1 connection to its pool when both messages ended cleanly, or discards it; an
     /// HTTP/2 stream is disposed (reset when unfinished). Returns how the request body went.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> EndUpstreamAsync(bool reusable)
     {
         var pump = _requestPump;
@@ -332,7 +333,7 @@ internal abstract partial class ProxyExchange
     /// A pump still running is waiting on a client that keeps uploading (or on an upstream that
     /// stopped reading): it is stopped through the downstream's cancellation hook.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> StopPumpAsync(ValueTask<BodyResult> pump)
     {
         if (pump.IsCompleted)

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
 using Engine.Protocols.Http2;
@@ -21,7 +22,7 @@ internal abstract partial class ProxyExchange
     private BodyFraming _h1ResponseFraming;
     private bool _h1Reusable;
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp1AttemptAsync(Endpoint endpoint, Cluster cluster, RetryPolicy policy, int attempt)
     {
         var upstream = endpoint.Pool.TryTakeIdle();
@@ -98,7 +99,7 @@ internal abstract partial class ProxyExchange
         return (error, true, reused);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> PumpRequestBodyAsync(UpstreamConnection upstream, bool encodeChunked)
     {
         var result = await CopyRequestBodyAsync(upstream.Output, encodeChunked).ConfigureAwait(false);
@@ -111,7 +112,7 @@ internal abstract partial class ProxyExchange
     }
 
     /// <summary>Reads until a final response head (1xx skipped, capped); the response's framing is noted for the body.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<ForwardError> ReadHttp1ResponseHeadAsync(UpstreamConnection upstream)
     {
         _informational = 0;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Http2;
 using Engine.Http2.Client;
 using Engine.Protocols.Http;
@@ -16,7 +17,7 @@ namespace Engine.Proxy;
 /// </summary>
 internal abstract partial class ProxyExchange
 {
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp2AttemptAsync(Endpoint endpoint, RetryPolicy policy, int attempt)
     {
         var open = await endpoint.Pool.Http2.OpenStreamAsync(_deadlines?.Token ?? ClientGone).ConfigureAwait(false);
@@ -113,7 +114,7 @@ internal abstract partial class ProxyExchange
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> PumpRequestBodyAsync(Http2ClientStream stream)
     {
         var result = await CopyRequestBodyAsync(stream.RequestBody, encodeChunked: false).ConfigureAwait(false);
@@ -127,7 +128,7 @@ internal abstract partial class ProxyExchange
     }
 
     /// <summary>Ends the request: trailers when the client sent some, else END_STREAM after the body.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> FinishHttp2RequestAsync(Http2ClientStream stream)
     {
         if (RequestTrailers is { } trailers)
@@ -167,7 +168,7 @@ internal abstract partial class ProxyExchange
     }
 
     /// <summary>The response body until END_STREAM; a reset on the way is a truncated body.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> CopyHttp2ResponseBodyAsync(Http2ClientStream stream)
     {
         var result = await BodyCopier.CopyUntilCloseAsync(stream.ResponseBody, ResponseBodyWriter, ResponseBodyChunked, _sent).ConfigureAwait(false);

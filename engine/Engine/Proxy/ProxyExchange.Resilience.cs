@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Routing.Policies;
 using Engine.Upstream;
@@ -234,7 +235,7 @@ internal abstract partial class ProxyExchange
     /// maxConnections — a place in the pending queue (http1MaxPendingRequests; overflow is 503
     /// UO), waiting until a connection is released or closed.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private protected async ValueTask<(ForwardError Error, UpstreamConnection? Connection)> LeaseAsync(Endpoint endpoint, Cluster cluster)
     {
         var cancellation = _deadlines?.Token ?? CancellationToken.None;

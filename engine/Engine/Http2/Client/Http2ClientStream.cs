@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
+using Engine.Async;
 using Engine.Protocols.Hpack;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http2;
@@ -186,7 +187,7 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         => _headWaiter.OnCompleted(continuation, state, token, flags);
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<bool> WaitForHeadAsync(HttpResponseHead? head)
     {
         var arrived = await new ValueTask<bool>(this, _headWaiter.Version).ConfigureAwait(false);

@@ -166,22 +166,7 @@ internal sealed class Http2ServerConnection : Http2Connection
             return;
         }
 
-        _ = AwaitHandlerAsync(stream, task);
-    }
-
-    private async Task AwaitHandlerAsync(Http2ServerStream stream, ValueTask task)
-    {
-        Exception? failure = null;
-        try
-        {
-            await task.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
-
-        OnHandlerFinished(stream, failure);
+        stream.ObserveHandler(task);
     }
 
     private static ValueTask ReplyLocally(Http2ServerStream stream, int status)
@@ -197,7 +182,7 @@ internal sealed class Http2ServerConnection : Http2Connection
     /// The handler returned (or threw). A response it did not complete is reset (INTERNAL_ERROR); a
     /// complete one whose request is still coming is followed by RST_STREAM(NO_ERROR) once sent (§8.1).
     /// </summary>
-    private void OnHandlerFinished(Http2ServerStream stream, Exception? failure)
+    internal void OnHandlerFinished(Http2ServerStream stream, Exception? failure)
     {
         TaskCompletionSource? allDone = null;
         lock (Sync)

@@ -15,10 +15,39 @@ namespace Engine.Http2.Server;
 internal sealed class Http2ServerStream : Http2Stream
 {
     private readonly HttpResponseHead _responseHead = new();
+    private ValueTask _handler;
+    private Action? _onHandlerEnded;
 
     internal Http2ServerStream(Http2ServerConnection connection)
         : base(connection)
     {
+    }
+
+    /// <summary>
+    /// Tells the connection when the handler's unfinished task ends. A continuation made once per
+    /// (pooled) stream, where an async frame awaiting the task would be a new Task per request.
+    /// </summary>
+    internal void ObserveHandler(ValueTask handler)
+    {
+        _handler = handler;
+        handler.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onHandlerEnded ??= OnHandlerEnded);
+    }
+
+    private void OnHandlerEnded()
+    {
+        var handler = _handler;
+        _handler = default;
+        Exception? failure = null;
+        try
+        {
+            handler.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        ((Http2ServerConnection)Connection).OnHandlerFinished(this, failure);
     }
 
     /// <summary>The request head: method, scheme, authority, path and fields, decoded by HPACK into the head's arena.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
@@ -29,7 +30,7 @@ namespace Engine.Transport.Epoll;
 /// truncated response), or when unread bytes remain.
 /// </para>
 /// </remarks>
-internal sealed partial class EpollConnection : ConnectionContext, IConnectionSocketFeature, IEpollHandler
+internal sealed partial class EpollConnection : ConnectionContext, IConnectionSocketFeature, IMemoryPoolFeature, IEpollHandler
 {
     private static long s_ids;
 
@@ -64,6 +65,13 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionSo
     }
 
     public EpollLoop Loop { get; }
+
+    /// <summary>
+    /// The transport's pinned block pool, for what the owner buffers beside the socket pipes (an
+    /// HTTP/2 connection's stream bodies). Without it those pipes fell back to the shared array
+    /// pool, whose few cached arrays per size made ~62 KB of garbage per 64 KiB answer over h2c.
+    /// </summary>
+    public MemoryPool<byte> MemoryPool => _transport.Pool;
 
     public ulong Token { get; set; }
 
@@ -217,6 +225,7 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionSo
     {
         var features = new FeatureCollection();
         features.Set<IConnectionSocketFeature>(this);
+        features.Set<IMemoryPoolFeature>(this);
         return features;
     }
 
