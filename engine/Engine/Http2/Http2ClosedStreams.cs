@@ -32,15 +32,8 @@ internal sealed class Http2ClosedStreams
             return -1;
         }
 
-        for (var i = 0; i < Capacity; i++)
-        {
-            if (_ids[i] == streamId)
-            {
-                return i;
-            }
-        }
+        return _ids.AsSpan().IndexOf(streamId); // vectorized: every new stream's HEADERS asks
 
-        return -1;
     }
 
     public ref Http2StreamStateMachine StateAt(int index) => ref _states[index];
