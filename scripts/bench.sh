@@ -794,6 +794,34 @@ profile_allocations() {
     echo
   } >> "$dir/profile.md"
 
+  # The same count over h2c (h2load, HTTP/2 downstream, HTTP/1.1 upstream), a fixed number of
+  # requests after a warm-up: the HTTP/2 path's share of the "0 B per request" goal.
+  if [ "$H2C" = 1 ]; then
+    timeout 60 taskset -c "$LOAD_CPU" h2load -t 1 -c "$H2C_CLIENTS" -m "$H2C_STREAMS" -n 20000 \
+      -H ":authority: $SERVICE_HOST" "http://127.0.0.1:$port/small" >/dev/null 2>&1 || true
+    perf stat -x, -e 'enginebench:*' -p "$TARGET_PID" -o "$dir/allocations-engine-h2c.csv" -- sleep 30 >/dev/null 2>&1 &
+    spid=$!
+    PIDS+=("$spid")
+    sleep 0.5
+    local h2c_out
+    h2c_out=$(timeout 60 taskset -c "$LOAD_CPU" h2load -t 1 -c "$H2C_CLIENTS" -m "$H2C_STREAMS" -n 50000 \
+      -H ":authority: $SERVICE_HOST" "http://127.0.0.1:$port/small" 2>&1 || true)
+    # End the count now: perf stat writes it when its workload (the sleep) exits.
+    pkill -TERM -P "$spid" -x sleep 2>/dev/null || true
+    wait "$spid" 2>/dev/null || true
+    stop_pid "$spid"
+    requests=$(awk '/^requests:/ { print $8 }' <<<"$h2c_out")
+    requests=${requests:-0}
+    {
+      echo "### engine: allocations and GCs per request over h2c (h2load -c$H2C_CLIENTS -m$H2C_STREAMS, $requests requests after 20,000 to warm up)"
+      echo
+      echo "| helper | calls/request |"
+      echo "|---|---:|"
+      awk -F, -v n="$requests" '$3 ~ /enginebench:/ { sub(/enginebench:/, "", $3); if (n > 0) printf("| %s | %.3f |\n", $3, $1 / n) }' "$dir/allocations-engine-h2c.csv"
+      echo
+    } >> "$dir/profile.md"
+  fi
+
   # Who allocates: the method that called each RhpNewFast (the common small-object helper).
   perf record -q -e enginebench:obj -g -p "$TARGET_PID" -o "$dir/allocations.data" -- sleep 4 >/dev/null 2>&1 &
   spid=$!

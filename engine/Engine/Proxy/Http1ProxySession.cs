@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
 using Engine.Protocols.Http2;
@@ -495,6 +497,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
     }
 
     /// <summary>An HTTP/1.1 request to an HTTP/2 upstream (rare path: its own async method).</summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<LocalReply?> ForwardOverHttp2Async(Cluster cluster)
     {
         if (_request.ExpectContinue && _request.HasBody && !_continueSent)
@@ -549,6 +552,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         _connection.Abort(new ConnectionAbortedException("upstream response ended early"));
     }
 
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> FlushDownstreamAsync()
     {
         try

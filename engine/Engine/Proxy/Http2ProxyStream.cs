@@ -172,6 +172,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
     private protected override bool SupportsWholeResponse => true;
 
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private protected override async ValueTask<bool> SendWholeResponseAsync(ReadOnlySequence<byte> body)
     {
         AddServiceTime();

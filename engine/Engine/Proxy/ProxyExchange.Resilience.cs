@@ -52,6 +52,7 @@ internal abstract partial class ProxyExchange
     /// Fault injection: a delay drawn with its percentage, then an abort drawn independently
     /// (istio-semantics.md §3.12). No percentage configured means it never fires.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private protected async ValueTask<LocalReply?> InjectFaultAsync(FaultPolicy fault)
     {
         if (fault.Delay is { } delay && Draw(fault.DelayPercent))
@@ -183,6 +184,7 @@ internal abstract partial class ProxyExchange
     }
 
     /// <summary>Envoy's back-off: uniform in [0, (2^n − 1) × base), capped at 10 × base; cut short by the route timeout.</summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
     private protected async ValueTask RetryBackoffAsync(RetryPolicy policy, int retry)
     {
         var baseMs = policy.BackoffBase.TotalMilliseconds;

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Runtime.CompilerServices;
+using Engine.Async;
 using Engine.Proxy;
 using Engine.Upstream;
 using Microsoft.AspNetCore.Connections;
@@ -65,6 +67,7 @@ internal sealed class Http2ClientPool : IAsyncDisposable
     /// why there is no stream: the connect failed, timed out (or <paramref name="cancellationToken"/>
     /// fired: <see cref="ConnectOutcome.TimedOut"/>), or every connection stayed full (<see cref="ConnectOutcome.AtLimit"/>).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     public async ValueTask<Http2OpenResult> OpenStreamAsync(CancellationToken cancellationToken = default)
     {
         for (var round = 0; round < MaxRounds; round++)
