@@ -111,6 +111,7 @@ internal static class RunCommand
         }
 
         using var telemetry = new EngineTelemetry(accessLog: accessLog);
+        using var youngGeneration = new YoungGenerationKeeper(budgetBytes: 4 << 20, interval: TimeSpan.FromSeconds(1));
         var options = new SidecarOptions { ConfigPaths = args.ConfigPaths, Namespace = args.Namespace, Labels = parsed.Labels, Proxy = args.Proxy };
         await using var sidecar = new Sidecar(options, loggerFactory, telemetry: telemetry);
 
