@@ -28,17 +28,19 @@ public sealed class EpollBatchEndTests
         var observed = new TaskCompletionSource<(bool Deferred, int RunsBeforeReturn, int Thread)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var harness = await EpollHarness.StartAsync(async connection =>
         {
-            await ResumeOnTheLoopAsync(connection).ConfigureAwait(false);
-            var deferred = EpollLoop.TryDeferToBatchEnd(work);
-            observed.SetResult((deferred, work.Runs, Environment.CurrentManagedThreadId));
+            await WhenOnTheLoopAsync(connection, () =>
+            {
+                var deferred = EpollLoop.TryDeferToBatchEnd(work);
+                observed.SetResult((deferred, work.Runs, Environment.CurrentManagedThreadId));
+            }).ConfigureAwait(false);
         });
         using var client = await harness.ConnectSocketAsync();
 
         await NudgeUntilAsync(client, observed.Task);
         var (wasDeferred, runsBeforeReturn, handlerThread) = await observed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(wasDeferred);
         var ranOn = await work.Ran.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.True(wasDeferred);
         Assert.Equal(0, runsBeforeReturn);
         Assert.Equal(handlerThread, ranOn);
         Assert.Equal(1, work.Runs);
@@ -54,10 +56,12 @@ public sealed class EpollBatchEndTests
         var observed = new TaskCompletionSource<(int WakesRightAfterSet, int Thread)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var harness = await EpollHarness.StartAsync(async connection =>
         {
-            await ResumeOnTheLoopAsync(connection).ConfigureAwait(false);
-            signal.Set();
-            signal.Set();
-            observed.SetResult((Volatile.Read(ref wakes), Environment.CurrentManagedThreadId));
+            await WhenOnTheLoopAsync(connection, () =>
+            {
+                signal.Set();
+                signal.Set();
+                observed.SetResult((Volatile.Read(ref wakes), Environment.CurrentManagedThreadId));
+            }).ConfigureAwait(false);
         });
         using var client = await harness.ConnectSocketAsync();
 
@@ -100,16 +104,23 @@ public sealed class EpollBatchEndTests
     }
 
     /// <summary>
-    /// Reads until a read completes on the loop thread: a read whose bytes were already there
-    /// completes on the caller's thread instead.
+    /// Reads until a read completes on the loop thread (a read whose bytes were already there
+    /// completes on the caller's thread instead), then runs <paramref name="onTheLoop"/> right
+    /// there, in the same step of the loop: after an await of our own it could run elsewhere.
     /// </summary>
-    private static async Task ResumeOnTheLoopAsync(ConnectionContext connection)
+    private static async Task WhenOnTheLoopAsync(ConnectionContext connection, Action onTheLoop)
     {
         while (true)
         {
             var read = await connection.Transport.Input.ReadAsync().ConfigureAwait(false);
             connection.Transport.Input.AdvanceTo(read.Buffer.End);
-            if (EpollLoop.Current is not null || read.IsCompleted)
+            if (EpollLoop.Current is not null)
+            {
+                onTheLoop();
+                return;
+            }
+
+            if (read.IsCompleted)
             {
                 return;
             }
