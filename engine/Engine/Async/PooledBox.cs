@@ -20,6 +20,13 @@ internal abstract class PooledBox<TResult> : IValueTaskSource<TResult>, IValueTa
 
     public TResult GetResult(short token)
     {
+        if (token != _core.Version || _core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            // Awaited twice, or read before the method finished: that throws, and the box must not
+            // go back to the pool a second time (two calls would then share it) or while in use.
+            return _core.GetResult(token);
+        }
+
         try
         {
             return _core.GetResult(token);

@@ -100,7 +100,9 @@ public sealed class LiveReloadTests : IAsyncLifetime
 
         var clients = Enumerable.Range(0, 4).Select(async _ =>
         {
-            for (var i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
+            // Until the swaps are done (stop), bounded by 60 s and 200,000 requests per client: a
+            // client that ran out of requests before the last swap would read as a stall.
+            for (var i = 0; i < 200_000 && !stop.IsCancellationRequested; i++)
             {
                 var reply = await sidecar.SendAsync(HttpMethod.Get, "svc:8080");
                 var marker = reply.Header("x-config");
@@ -123,7 +125,18 @@ public sealed class LiveReloadTests : IAsyncLifetime
             await sidecar.ReplaceFileAsync("02.yaml", swap % 2 == 0 ? Route("B", "v2") : Route("A", "v1"));
             await WaitFor.ConditionAsync(() => sidecar.Sidecar.Server.Config.Version > version, because: $"swap {swap} applied");
             var before = Volatile.Read(ref served);
-            await WaitFor.ConditionAsync(() => Volatile.Read(ref served) > before + 20, because: "traffic flowed on the new config");
+            try
+            {
+                await WaitFor.ConditionAsync(() => Volatile.Read(ref served) > before + 20, because: "traffic flowed on the new config");
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException(
+                    $"{e.Message} (swap {swap}; {before} served before it, {Volatile.Read(ref served)} now; clients still running: "
+                    + $"{clients.Count(c => !c.IsCompleted)}; faulted: {string.Join(" | ", clients.Where(c => c.IsFaulted).Select(c => c.Exception!.GetBaseException().Message))}; "
+                    + $"{sidecar.Sidecar.Server.ActiveConnections} connections open)",
+                    e);
+            }
         }
 
         await stop.CancelAsync();

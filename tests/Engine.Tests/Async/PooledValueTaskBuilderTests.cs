@@ -111,6 +111,27 @@ public sealed class PooledValueTaskBuilderTests
         }
     }
 
+    [Fact]
+    public async Task AwaitedTwice_Throws_AndTheBoxIsNotHandedOutTwice()
+    {
+        var gate = new Gate();
+        var first = AddOneAsync(1, gate);
+        gate.Open();
+        Assert.Equal(2, await first);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await first);
+
+        // Two calls suspended at once must not share a box (they would if the bad read had put
+        // the box back in the pool again).
+        gate.Reset();
+        var other = new Gate();
+        var a = AddOneAsync(10, gate);
+        var b = AddOneAsync(20, other);
+        other.Open();
+        gate.Open();
+        Assert.Equal(11, await a);
+        Assert.Equal(21, await b);
+    }
+
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private static async ValueTask<int> AddOneAsync(int value, Gate? gate)
     {
