@@ -594,10 +594,16 @@ measure_wrk_once() {
 
 # One fixed-rate measurement with engine-loadgen (open loop, latency from the intended send time).
 measure_rate_once() {
-  local target=$1 run=$2 rate=$3
+  local target=$1 run=$2 rate=$3 protocol=${4:-http1}
   CELL_JSON=""
   CELL_NOISE=0
-  local port=${PORT[$target]} file="rate-$target-$rate-r$run.json"
+  local port=${PORT[$target]} file="rate-$target-$rate-r$run.json" proto_args=()
+  if [ "$protocol" = h2c ]; then
+    # h2c: 2 connections x 8 streams (16 slots, as over HTTP/1.1) to the target's h2c listener.
+    port=${H2C_PORT[$target]}
+    file="rate-h2c-$target-$rate-r$run.json"
+    proto_args=(--protocol h2c --streams 8)
+  fi
   local pids=() upstream_pids c0 c1 u0 u1 g0 g1 pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
   [ -n "$TARGET_PID" ] && mapfile -t pids < <(tree_pids "$TARGET_PID")
   mapfile -t upstream_pids < <(tree_pids "$UPSTREAM_PID")
@@ -605,23 +611,23 @@ measure_rate_once() {
   c0=$(cpu_ticks "${pids[@]}"); u0=$(cpu_ticks "${upstream_pids[@]}")
   read_children_ticks; g0=$CHILD_TICKS
   taskset -c "$LOAD_CPU" "$LOADGEN" run --url "http://127.0.0.1:$port/small" --host "$SERVICE_HOST" \
-    --rate "$rate" --connections 16 --duration "${RATE_DURATION}s" --warmup 1s --drain-timeout 5s \
+    --rate "$rate" --connections $([ "$protocol" = h2c ] && echo 2 || echo 16) "${proto_args[@]}" --duration "${RATE_DURATION}s" --warmup 1s --drain-timeout 5s \
     --progress 0 --json "$RUN_DIR/$file" >"$RUN_DIR/${file%.json}.log" 2>&1 || true
   read_children_ticks; g1=$CHILD_TICKS
   c1=$(cpu_ticks "${pids[@]}"); u1=$(cpu_ticks "${upstream_pids[@]}")
   read -r pb1 pt1 < <(core_ticks "$PROXY_CPU"); read -r lb1 lt1 < <(core_ticks "$LOAD_CPU")
   if [ ! -s "$RUN_DIR/$file" ]; then
-    log "  $target rate $rate: engine-loadgen wrote nothing (see ${file%.json}.log)"
-    record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"rate $rate\",\"detail\":\"$(json_escape "$(tail -3 "$RUN_DIR/${file%.json}.log" | tr '\n' ' ')")\"}"
+    log "  $target rate $rate $protocol: engine-loadgen wrote nothing (see ${file%.json}.log)"
+    record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"rate $rate $protocol\",\"detail\":\"$(json_escape "$(tail -3 "$RUN_DIR/${file%.json}.log" | tr '\n' ' ')")\"}"
     return 0
   fi
-  CELL_JSON="{\"kind\":\"rate\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" \
+  CELL_JSON="{\"kind\":\"rate\",\"protocol\":\"$protocol\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" \
     -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) -v up=$((u1 - u0)) -v gen=$((g1 - g0)) 'BEGIN {
       foreign = pt > 0 ? (pb - (p > 0 ? c : 0)) * 100 / pt : 0; if (foreign < 0) foreign = 0;
       lforeign = lt > 0 ? (lb - up - gen) * 100 / lt : 0; if (lforeign < 0) lforeign = 0;
       printf("\"cpu_s\":%.2f,\"proxy_core_other_pct\":%.1f,\"load_core_busy_pct\":%.1f,\"load_core_other_pct\":%.1f,\"generator_cpu_s\":%.2f", p > 0 ? c / t : 0, foreign, lt > 0 ? lb * 100 / lt : 0, lforeign, gen / t) }')}"
   CELL_NOISE=$(noise_pct "$CELL_JSON")
-  log "  $(printf '%-7s rate %-5s' "$target" "$rate") $(sed -n '2p' "$RUN_DIR/${file%.json}.log" | sed 's/^ *//')"
+  log "  $(printf '%-7s rate %-5s' "$target" "$rate")$([ "$protocol" = h2c ] && echo ' h2c') $(sed -n '2p' "$RUN_DIR/${file%.json}.log" | sed 's/^ *//')"
 }
 
 # One h2load measurement: h2c with prior knowledge to the proxy (CLIENTS connections, STREAMS
@@ -995,6 +1001,13 @@ for run in $(seq 1 "$RUNS"); do
       measure_cell rate "$target" "$run" "$rate"
     done
   done
+  # The same open-loop latency over h2c, at the first rate only (HTTP/2 downstream, HTTP/1.1 upstream).
+  if [ ${#h2c_live[@]} -gt 0 ] && [ ${#RATE_LIST[@]} -gt 0 ]; then
+    for target in "${h2c_live[@]}"; do
+      TARGET_PID=${TPID[$target]}
+      measure_cell rate "$target" "$run" "${RATE_LIST[0]}" h2c
+    done
+  fi
 
   for target in "${live[@]}"; do
     TARGET_PID=${TPID[$target]}

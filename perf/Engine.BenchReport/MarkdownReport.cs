@@ -359,6 +359,34 @@ internal static class MarkdownReport
         md.AppendLine("Send lag is how late the generator wrote requests after their intended time (pacing error plus queueing); " +
                       "when it is large for direct too, the generator or its shared core, not the proxy, is the limit.");
         md.AppendLine();
+        FixedRateH2c(md, s);
+    }
+
+    /// <summary>The same open-loop measurement over h2c (2 connections × 8 streams); no direct row: the upstream speaks HTTP/1.1 only.</summary>
+    private static void FixedRateH2c(StringBuilder md, Summary s)
+    {
+        var rates = s.Results.Rates.Where(r => r.Protocol == "h2c").Select(r => r.Rate).Distinct().Order().ToArray();
+        if (rates.Length == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### The same over h2c (engine-loadgen --protocol h2c, 2 connections × 8 streams)");
+        md.AppendLine();
+        md.AppendLine("| target | rate | achieved | p50 | p90 | p99 | p99.9 | CPU-s/100k | errors | send lag p99 | others on proxy / load core |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var rate in rates)
+        {
+            foreach (var target in s.Targets)
+            {
+                if (s.Rate(target, rate, "h2c") is { } r)
+                {
+                    md.AppendLine(Inv, $"| {Bold(target)} | {rate:N0} | {r.Achieved:N0} | {r.P50:F0} | {r.P90:F0} | {r.P99:F0} | {r.P999:F0} | {Num(r.CpuPer100k, "F2")} | {r.Errors} | {r.SendLagP99Max:F0} | {Pct(r.ProxyCoreOther)} / {Pct(r.LoadCoreOther)} |");
+                }
+            }
+        }
+
+        md.AppendLine();
     }
 
     private static void Sidecar(StringBuilder md, Summary s)

@@ -6,7 +6,11 @@ namespace Engine.BenchReport;
 internal sealed record WrkRow(string Target, int Run, string Body, int Connections, double Rps, double P50, double P90, double P99, double P999, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
 
 /// <summary>One fixed-rate (engine-loadgen) measurement of one run; latencies in µs.</summary>
-internal sealed record RateRow(string Target, int Run, int Rate, double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
+internal sealed record RateRow(string Target, int Run, int Rate, double Achieved, double P50, double P90, double P99, double P999, double? CpuPer100k, long Errors, double SendLagP99, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther)
+{
+    /// <summary>http1, or h2c (HTTP/2 prior knowledge to the proxy).</summary>
+    public string Protocol { get; init; } = "http1";
+}
 
 /// <summary>One h2load cell of one run (h2c downstream, HTTP/1.1 upstream); h2load gives min / max / mean / sd of the request time, in µs, and no percentiles.</summary>
 internal sealed record H2cRow(string Target, int Run, string Body, int Clients, int Streams, double Rps, double MinUs, double MaxUs, double MeanUs, double SdUs, double? CpuPer100k, double? UpstreamCpuPer100k, long Errors, double LoadCoreBusy, double ProxyCoreOther, double LoadCoreOther);
@@ -115,7 +119,10 @@ internal sealed class Results
             r.GetProperty("send_lag_us").GetProperty("p99").GetDouble(),
             NullableDouble(line, "load_core_busy_pct") ?? double.NaN,
             NullableDouble(line, "proxy_core_other_pct") ?? double.NaN,
-            NullableDouble(line, "load_core_other_pct") ?? double.NaN);
+            NullableDouble(line, "load_core_other_pct") ?? double.NaN)
+        {
+            Protocol = line.TryGetProperty("protocol", out var protocol) ? protocol.GetString() ?? "http1" : "http1",
+        };
     }
 
     private static double? NullableDouble(JsonElement e, string name)

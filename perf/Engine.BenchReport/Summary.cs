@@ -16,7 +16,7 @@ internal sealed class Summary
             .OrderBy(c => c.Body == "small" ? 0 : 1)
             .ThenByDescending(c => c.Connections)
             .ToArray();
-        RateLevels = results.Rates.Select(r => r.Rate).Distinct().Order().ToArray();
+        RateLevels = results.Rates.Where(r => r.Protocol == "http1").Select(r => r.Rate).Distinct().Order().ToArray();
         H2cBodies = results.H2c.Select(h => h.Body).Distinct().OrderBy(b => b == "small" ? 0 : 1).ToArray();
         Targets = TargetOrder.Where(t => results.Wrk.Any(w => w.Target == t) || results.Rates.Any(r => r.Target == t) || results.H2c.Any(h => h.Target == t)).ToArray();
         Runs = results.Wrk.Select(w => w.Run).Concat(results.Rates.Select(r => r.Run)).Concat(results.H2c.Select(h => h.Run)).DefaultIfEmpty(0).Max();
@@ -102,9 +102,9 @@ internal sealed class Summary
         return higherIsBetter ? candidates.MaxBy(c => key(c.Value)) : candidates.MinBy(c => key(c.Value));
     }
 
-    public RateMedian? Rate(string target, int rate)
+    public RateMedian? Rate(string target, int rate, string protocol = "http1")
     {
-        var rows = Results.Rates.Where(r => r.Target == target && r.Rate == rate).ToArray();
+        var rows = Results.Rates.Where(r => r.Target == target && r.Rate == rate && r.Protocol == protocol).ToArray();
         if (rows.Length == 0)
         {
             return null;

@@ -13,7 +13,7 @@ namespace Engine.LoadGen;
 /// Nothing here allocates per request: the request bytes are shared, the receive buffer belongs
 /// to the connection, and Socket.ReceiveAsync(Memory) reuses one awaitable per socket.
 /// </remarks>
-internal sealed class Http1Connection : IRequestSlot
+internal sealed class Http1Connection : IRequestSlot, IRunConnection
 {
     private const int BufferSize = 64 * 1024;
 

@@ -25,5 +25,12 @@ internal sealed record LoadOptions
     /// <summary>Progress line interval on stderr; zero for none.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>http1 (one request at a time per connection) or h2c (prior knowledge, <see cref="Streams"/> per connection).</summary>
     public string Protocol { get; init; } = "http1";
+
+    /// <summary>h2c: concurrent streams per connection (each is a slot).</summary>
+    public int Streams { get; init; } = 10;
+
+    /// <summary>Slots the scheduler can hand requests to.</summary>
+    public int Slots => Protocol == "h2c" ? Connections * Streams : Connections;
 }

@@ -34,7 +34,7 @@ internal sealed class LoadRun
     public LoadRun(LoadOptions options)
     {
         _options = options;
-        _idle = new List<IRequestSlot>(options.Connections);
+        _idle = new List<IRequestSlot>(options.Slots);
         _pending = new Queue<long>(1024);
     }
 
@@ -42,12 +42,12 @@ internal sealed class LoadRun
 
     public async Task<LoadResult> RunAsync(TextWriter progress, CancellationToken cancellation)
     {
-        var connections = new Http1Connection[_options.Connections];
+        var connections = new IRunConnection[_options.Connections];
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var loops = new Task[connections.Length];
         for (var i = 0; i < connections.Length; i++)
         {
-            connections[i] = new Http1Connection(this, i);
+            connections[i] = _options.Protocol == "h2c" ? new H2cConnection(this, i, _options.Streams) : new Http1Connection(this, i);
             var connection = connections[i];
             loops[i] = Task.Run(() => connection.RunAsync(stopping.Token), CancellationToken.None);
         }
@@ -254,7 +254,7 @@ internal sealed class LoadRun
         {
             lock (_gate)
             {
-                if (_idle.Count == _options.Connections)
+                if (_idle.Count == _options.Slots)
                 {
                     return;
                 }

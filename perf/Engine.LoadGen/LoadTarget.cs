@@ -7,12 +7,17 @@ namespace Engine.LoadGen;
 /// <summary>Where the load goes and the request bytes it sends, built once.</summary>
 internal sealed class LoadTarget
 {
-    private LoadTarget(Uri url, IPEndPoint endpoint, byte[] request, bool isHead)
+    private LoadTarget(Uri url, IPEndPoint endpoint, byte[] request, bool isHead, string method, string authority, IReadOnlyList<(string Name, string Value)> headers, int bodyBytes)
     {
         Url = url;
         EndPoint = endpoint;
         Request = request;
         IsHead = isHead;
+        Method = method;
+        Authority = authority;
+        Headers = headers;
+        Body = new byte[bodyBytes];
+        Body.AsSpan().Fill((byte)'x');
     }
 
     public Uri Url { get; }
@@ -24,6 +29,16 @@ internal sealed class LoadTarget
 
     /// <summary>HEAD: responses carry no body whatever their Content-Length says.</summary>
     public bool IsHead { get; }
+
+    /// <summary>The same request in parts, for h2c (HttpClient builds the frames).</summary>
+    public string Method { get; }
+
+    /// <summary>The Host header, or :authority over h2c.</summary>
+    public string Authority { get; }
+
+    public IReadOnlyList<(string Name, string Value)> Headers { get; }
+
+    public byte[] Body { get; }
 
     /// <summary>
     /// Resolves the URL and builds the request. Only loopback addresses are accepted unless
@@ -46,8 +61,10 @@ internal sealed class LoadTarget
         }
 
         var text = new StringBuilder();
+        var authority = hostHeader ?? uri.Authority;
+        var fields = new List<(string Name, string Value)>();
         text.Append(method).Append(' ').Append(uri.PathAndQuery).Append(" HTTP/1.1\r\n");
-        text.Append("Host: ").Append(hostHeader ?? uri.Authority).Append("\r\n");
+        text.Append("Host: ").Append(authority).Append("\r\n");
         foreach (var header in headers)
         {
             var colon = header.IndexOf(':', StringComparison.Ordinal);
@@ -56,7 +73,10 @@ internal sealed class LoadTarget
                 throw new LoadGenException($"--header '{header}' is not NAME: VALUE");
             }
 
-            text.Append(header.AsSpan(0, colon).Trim()).Append(": ").Append(header.AsSpan(colon + 1).Trim()).Append("\r\n");
+            var name = header.AsSpan(0, colon).Trim().ToString();
+            var value = header.AsSpan(colon + 1).Trim().ToString();
+            fields.Add((name, value));
+            text.Append(name).Append(": ").Append(value).Append("\r\n");
         }
 
         if (bodyBytes > 0)
@@ -69,7 +89,7 @@ internal sealed class LoadTarget
         var request = new byte[head.Length + bodyBytes];
         head.CopyTo(request, 0);
         request.AsSpan(head.Length).Fill((byte)'x');
-        return new LoadTarget(uri, new IPEndPoint(address, uri.Port), request, string.Equals(method, "HEAD", StringComparison.OrdinalIgnoreCase));
+        return new LoadTarget(uri, new IPEndPoint(address, uri.Port), request, string.Equals(method, "HEAD", StringComparison.OrdinalIgnoreCase), method, authority, fields, bodyBytes);
     }
 }
 

@@ -38,23 +38,24 @@ internal static class Program
         var headers = new Option<string[]>("--header", "-H") { Description = "Extra request header NAME: VALUE (repeatable)", DefaultValueFactory = _ => [] };
         var method = new Option<string>("--method", "-m") { Description = "Request method", DefaultValueFactory = _ => "GET" };
         var body = new Option<int>("--body-bytes") { Description = "Send a request body of this many bytes (with Content-Length)", DefaultValueFactory = _ => 0 };
-        var protocol = new Option<string>("--protocol") { Description = "http1 (keep-alive); h2c is planned", DefaultValueFactory = _ => "http1" };
+        var protocol = new Option<string>("--protocol") { Description = "http1 (keep-alive, one request at a time per connection) or h2c (HTTP/2 prior knowledge, --streams per connection)", DefaultValueFactory = _ => "http1" };
+        var streams = new Option<int>("--streams") { Description = "h2c: concurrent streams per connection", DefaultValueFactory = _ => 10 };
         var json = new Option<string?>("--json", "-o") { Description = "Write the results as JSON to this file ('-' for stdout)" };
         var progress = DurationOption("--progress", null, "Progress line interval on stderr (0 for none)", TimeSpan.FromSeconds(1));
         var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow a non-loopback target (only a host you own)" };
 
         var command = new Command("run", "Send load at a constant rate and report latency percentiles")
         {
-            url, rate, connections, duration, requests, warmup, drain, host, headers, method, body, protocol, json, progress, allowRemote,
+            url, rate, connections, duration, requests, warmup, drain, host, headers, method, body, protocol, streams, json, progress, allowRemote,
         };
         command.SetAction(async (result, cancellation) =>
         {
             try
             {
                 var protocolName = result.GetValue(protocol)!;
-                if (protocolName != "http1")
+                if (protocolName is not ("http1" or "h2c"))
                 {
-                    throw new LoadGenException($"--protocol {protocolName} is not supported yet (http1 only; h2c will plug in behind IRequestSlot)");
+                    throw new LoadGenException($"--protocol {protocolName}: http1 or h2c");
                 }
 
                 var options = new LoadOptions
@@ -68,6 +69,7 @@ internal static class Program
                     DrainTimeout = result.GetValue(drain),
                     ProgressInterval = result.GetValue(progress),
                     Protocol = protocolName,
+                    Streams = (int)Positive(result.GetValue(streams), "--streams"),
                 };
                 if (options.Duration <= TimeSpan.Zero)
                 {
