@@ -33,7 +33,6 @@ internal sealed class Http2ClosedStreams
         }
 
         return _ids.AsSpan().IndexOf(streamId); // vectorized: every new stream's HEADERS asks
-
     }
 
     public ref Http2StreamStateMachine StateAt(int index) => ref _states[index];

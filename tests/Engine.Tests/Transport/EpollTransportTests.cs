@@ -26,6 +26,21 @@ public sealed class EpollTransportTests
     }
 
     [Fact]
+    public async Task Connections_OfferTheTransportsPinnedPool_ForWhatTheirOwnersBuffer()
+    {
+        // HTTP/2 stream pipes take their memory from this feature; without it they fall back to
+        // the shared array pool (~62 KB of garbage per 64 KiB h2c answer).
+        await using var harness = await EpollHarness.StartAsync(EpollHarness.Echo);
+        var client = await harness.ConnectAsync();
+
+        var feature = client.Features.Get<IMemoryPoolFeature>();
+
+        Assert.NotNull(feature);
+        Assert.Same(harness.Transport.Pool, feature.MemoryPool);
+        await client.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Echo_ManyWritesAndReads_KeepOrder()
     {
         await using var harness = await EpollHarness.StartAsync(EpollHarness.Echo);
