@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using Engine.Http2;
 using Engine.Transport.Epoll;
@@ -101,6 +102,98 @@ public sealed class EpollBatchEndTests
             await signal.WaitAsync().ConfigureAwait(false);
             thread = Environment.CurrentManagedThreadId;
         }
+    }
+
+    [Fact]
+    public async Task FlushOnTheLoop_SendsAtBatchEnd_NotInsideTheFlush()
+    {
+        var observed = new TaskCompletionSource<(bool FlushCompleted, int BytesAtPeerAfterFlush)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Socket? client = null;
+        await using var harness = await EpollHarness.StartAsync(async connection =>
+        {
+            await WhenOnTheLoopAsync(connection, () =>
+            {
+                connection.Transport.Output.Write("answer"u8);
+                var flush = connection.Transport.Output.FlushAsync();
+
+                // Loopback delivers inside sendto: had the flush sent, the peer would hold the bytes now.
+                observed.SetResult((flush.IsCompletedSuccessfully, client!.Available));
+            }).ConfigureAwait(false);
+        });
+        client = await harness.ConnectSocketAsync();
+        using var disposeClient = client;
+
+        await NudgeUntilAsync(client, observed.Task);
+        var (flushCompleted, bytesAtPeerAfterFlush) = await observed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(flushCompleted, "under the pause threshold a flush completes at once");
+        Assert.Equal(0, bytesAtPeerAfterFlush);
+        Assert.Equal("answer", await ReceiveTextAsync(client, "answer".Length));
+    }
+
+    [Fact]
+    public async Task FlushOffTheLoop_SendsInsideTheFlush()
+    {
+        var observed = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connected = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = await EpollHarness.StartAsync(async connection =>
+        {
+            var client = await connected.Task.ConfigureAwait(false);
+            await Task.Run(async () =>
+            {
+                Assert.Null(EpollLoop.Current);
+                connection.Transport.Output.Write("answer"u8);
+                await connection.Transport.Output.FlushAsync().ConfigureAwait(false);
+                observed.SetResult(client.Available);
+            }).ConfigureAwait(false);
+        });
+        using var client = await harness.ConnectSocketAsync();
+        connected.SetResult(client);
+
+        var bytesAtPeerAfterFlush = await observed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("answer".Length, bytesAtPeerAfterFlush);
+    }
+
+    [Fact]
+    public async Task FlushThenAbortOnTheLoop_TheFlushedBytesStillLeave()
+    {
+        var observed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = await EpollHarness.StartAsync(async connection =>
+        {
+            await WhenOnTheLoopAsync(connection, () =>
+            {
+                connection.Transport.Output.Write("partial"u8);
+                _ = connection.Transport.Output.FlushAsync();
+                connection.Abort(new ConnectionAbortedException("cut on purpose"));
+                observed.SetResult();
+            }).ConfigureAwait(false);
+        });
+        using var client = await harness.ConnectSocketAsync();
+
+        await NudgeUntilAsync(client, observed.Task);
+        await observed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("partial", await ReceiveTextAsync(client, "partial".Length));
+    }
+
+    private static async Task<string> ReceiveTextAsync(Socket client, int length)
+    {
+        var buffer = new byte[length];
+        var received = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (received < length)
+        {
+            var n = await client.ReceiveAsync(buffer.AsMemory(received), SocketFlags.None, timeout.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            received += n;
+        }
+
+        return System.Text.Encoding.ASCII.GetString(buffer, 0, received);
     }
 
     /// <summary>

@@ -15,9 +15,10 @@ internal sealed partial class EpollConnection
     private const int MaxSegmentsPerSend = 64;
 
     /// <summary>
-    /// Runs inline in the owner's FlushAsync (the output pipe's reader scheduler is inline): a
-    /// flush is one sendmsg of every segment it made readable, on the flushing thread. Only when
-    /// the socket's send buffer is full does the loop park until epoll reports it writable.
+    /// Resumed by the owner's FlushAsync through <see cref="BatchEndScheduler"/>: on a loop thread
+    /// at the end of the current batch of events, elsewhere inline. A resume is one sendmsg of
+    /// every segment flushed until then. Only when the socket's send buffer is full does the loop
+    /// park until epoll reports it writable.
     /// </summary>
     private async Task SendAsync()
     {
@@ -31,7 +32,15 @@ internal sealed partial class EpollConnection
                 var result = await reader.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled)
                 {
-                    break; // abort
+                    // Abort. What was flushed before it, in the same batch, is still sent once
+                    // without waiting (the send was deferred, not refused): a response cut short
+                    // on purpose reaches the peer as far as it was written, then the reset.
+                    if (!result.Buffer.IsEmpty)
+                    {
+                        _ = SendSome(result.Buffer, out _);
+                    }
+
+                    break;
                 }
 
                 var buffer = result.Buffer;

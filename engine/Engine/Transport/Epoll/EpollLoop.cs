@@ -26,7 +26,7 @@ internal sealed unsafe class EpollLoop
     private readonly int _epfd;
 
     /// <summary>Deferred to the end of the current batch of events; only the loop thread touches it.</summary>
-    private readonly List<IEpollBatchWork> _batchEnd = new(64);
+    private readonly List<BatchEndItem> _batchEnd = new(64);
 
     public EpollLoop(EpollLoopGroup group, int index)
     {
@@ -63,7 +63,23 @@ internal sealed unsafe class EpollLoop
             return false;
         }
 
-        loop._batchEnd.Add(work);
+        loop._batchEnd.Add(new BatchEndItem(work, null, null));
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryDeferToBatchEnd(IEpollBatchWork)"/> for a pipe continuation
+    /// (<see cref="BatchEndScheduler"/>): no object of its own per deferral.
+    /// </summary>
+    public static bool TryDeferToBatchEnd(Action<object?> action, object? state)
+    {
+        var loop = t_current;
+        if (loop is null)
+        {
+            return false;
+        }
+
+        loop._batchEnd.Add(new BatchEndItem(null, action, state));
         return true;
     }
 
@@ -121,9 +137,17 @@ internal sealed unsafe class EpollLoop
     {
         for (var i = 0; i < _batchEnd.Count; i++)
         {
+            var item = _batchEnd[i];
             try
             {
-                _batchEnd[i].OnBatchEnd();
+                if (item.Work is { } work)
+                {
+                    work.OnBatchEnd();
+                }
+                else
+                {
+                    item.Action!(item.State);
+                }
             }
             catch (Exception)
             {
@@ -133,4 +157,6 @@ internal sealed unsafe class EpollLoop
 
         _batchEnd.Clear();
     }
+
+    private readonly record struct BatchEndItem(IEpollBatchWork? Work, Action<object?>? Action, object? State);
 }

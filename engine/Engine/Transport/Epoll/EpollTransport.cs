@@ -15,9 +15,11 @@ internal sealed class EpollTransport
         Pool = pool;
         Loops = EpollLoopGroup.Get(settings.EventLoops);
 
-        // Both pipes resume their continuations inline: the proxy runs on the loop thread that
-        // saw the bytes, and a flush writes to the socket on the thread that flushed (one sendmsg
-        // per flush, no hop). Back-pressure, with Kestrel's thresholds (resume at half):
+        // The input pipe resumes the owner inline: the proxy runs on the loop thread that saw the
+        // bytes. The output pipe resumes the send loop through BatchEndScheduler: on a loop thread
+        // once the batch of events is handled (every send of the batch in one burst, one sendmsg
+        // per connection), elsewhere inline on the flushing thread. Back-pressure, with Kestrel's
+        // thresholds (resume at half):
         // - input: when the owner leaves MaxReadBufferedBytes unconsumed, the receive loop's
         //   flush waits, so it stops reading and the kernel's window holds the peer;
         // - output: when MaxWriteBufferedBytes are written and not yet taken by the socket (the
@@ -25,7 +27,7 @@ internal sealed class EpollTransport
         var readPause = settings.MaxReadBufferedBytes;
         var writePause = settings.MaxWriteBufferedBytes;
         InputOptions = new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, readPause, readPause / 2, settings.BlockSize, useSynchronizationContext: false);
-        OutputOptions = new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, writePause, writePause / 2, settings.BlockSize, useSynchronizationContext: false);
+        OutputOptions = new PipeOptions(pool, BatchEndScheduler.Instance, PipeScheduler.Inline, writePause, writePause / 2, settings.BlockSize, useSynchronizationContext: false);
 
         // Read into the rest of the current block only if half a block is left (as Kestrel does):
         // a read into a sliver fills it and costs a second read for the same data.
