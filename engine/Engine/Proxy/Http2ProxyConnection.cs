@@ -8,8 +8,9 @@ namespace Engine.Proxy;
 /// <summary>
 /// A downstream HTTP/2 connection as the proxy runs it: each stream is proxied by an
 /// <see cref="Http2ProxyStream"/> taken from a small per-connection pool (its buffers and
-/// timers are reused stream after stream, as the HTTP/1.1 session reuses its own), and the
-/// drain sends GOAWAY and lets the streams in flight finish.
+/// timers are reused stream after stream, as the HTTP/1.1 session reuses its own), refilled
+/// from and emptied into the server's <see cref="Http2ProxyStreamPool"/> across connections;
+/// the drain sends GOAWAY and lets the streams in flight finish.
 /// </summary>
 internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSession
 {
@@ -38,7 +39,19 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
             OnDrainStarted();
         }
 
-        await _http2.RunAsync().ConfigureAwait(false);
+        try
+        {
+            await _http2.RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Every stream has ended (the connection runs until they have): what is idle serves
+            // the next connections.
+            lock (_lock)
+            {
+                _server.Http2Streams.ReturnAll(_idle);
+            }
+        }
     }
 
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
@@ -50,7 +63,7 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
             _idle.TryPop(out exchange);
         }
 
-        exchange ??= new Http2ProxyStream(_server, _connection, _intercepted);
+        exchange ??= _server.Http2Streams.Rent(_connection, _intercepted) ?? new Http2ProxyStream(_server, _connection, _intercepted);
         await exchange.RunAsync(stream).ConfigureAwait(false);
         lock (_lock)
         {

@@ -27,7 +27,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
     private static readonly HttpRequestHead NoRequest = new();
 
-    private readonly ConnectionContext _connection;
+    private ConnectionContext _connection;
     private Http2ServerStream _stream = null!;
     private bool _bodyMayFollow;  // no END_STREAM on the request head
     private bool _bodyStreamed;   // a copy consumed (part of) the body from the pipe
@@ -43,6 +43,19 @@ internal sealed class Http2ProxyStream : ProxyExchange
         _connection = connection;
         _intercepted = intercepted;
     }
+
+    /// <summary>
+    /// Moves an idle stream object to another downstream connection (<see cref="Http2ProxyStreamPool"/>):
+    /// its buffers and heads serve that connection's streams from then on.
+    /// </summary>
+    public void MoveTo(ConnectionContext connection, Interception.InterceptedConnection? intercepted)
+    {
+        _connection = connection;
+        _intercepted = intercepted;
+    }
+
+    /// <summary>The downstream connection this stream object serves now.</summary>
+    internal ConnectionContext Connection => _connection;
 
     private protected override string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
 

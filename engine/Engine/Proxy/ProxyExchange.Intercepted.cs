@@ -29,7 +29,7 @@ internal abstract partial class ProxyExchange
         }
 
         port = target.Port.Number;
-        match = RouteTable.Match(vhost, new RequestView(_request, port, _scratch));
+        match = RouteTable.Match(vhost, new RequestView(_request, port, RouteScratch.ForThisThread));
         return true;
     }
 

@@ -45,7 +45,7 @@ internal abstract partial class ProxyExchange
 
         var config = _server.Config;
         var port = _intercepted?.Destination.Port ?? RouteTable.PortOf(_request);
-        var match = config.Routes.Match(new RequestView(_request, port, _scratch));
+        var match = config.Routes.Match(new RequestView(_request, port, RouteScratch.ForThisThread));
         if (match.Outcome == RouteOutcome.NoVirtualHost && _intercepted is not null && !TryMatchOriginalDestination(config, ref port, ref match))
         {
             return RouteUnregistered(out cluster); // transparent mode (.Intercepted.cs)

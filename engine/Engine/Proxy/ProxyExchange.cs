@@ -24,7 +24,6 @@ internal abstract partial class ProxyExchange
     private protected readonly ProxyServer _server;
     private protected readonly ILogger _logger;
     private protected readonly HttpResponseHead _response = new();
-    private protected readonly byte[] _scratch = new byte[16 * 1024];
     private protected readonly BodyCounter _received = new();
     private protected readonly BodyCounter _sent = new();
     private protected readonly Engine.Protocols.Http1.Http1Limits _limits;

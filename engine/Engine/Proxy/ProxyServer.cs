@@ -64,6 +64,9 @@ internal sealed partial class ProxyServer : IAsyncDisposable
     /// <summary>Access log and metrics sink for finished requests.</summary>
     public IRequestTelemetry Telemetry { get; }
 
+    /// <summary>Idle HTTP/2 stream objects that outlived their connections.</summary>
+    internal Http2ProxyStreamPool Http2Streams { get; } = new();
+
     public ILogger Logger { get; }
 
     /// <summary>The configuration new requests use.</summary>

@@ -9,7 +9,7 @@ namespace Engine.Routing;
 /// </summary>
 /// <remarks>
 /// The scratch buffer is where several lines of one header are joined with ',' (Envoy matches
-/// the joined value); it belongs to the connection, so joining allocates nothing.
+/// the joined value); it is the thread's (<see cref="RouteScratch"/>), so joining allocates nothing.
 /// </remarks>
 internal readonly ref struct RequestView
 {

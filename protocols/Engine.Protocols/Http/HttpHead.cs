@@ -11,7 +11,12 @@ namespace Engine.Protocols.Http;
 /// </summary>
 public abstract class HttpHead
 {
-    private const int InitialArenaSize = 4096;
+    /// <summary>
+    /// Most heads fit in 1 KiB; a larger one doubles the arena once, and the head (pooled with its
+    /// connection or stream) keeps the larger arena after that. 4 KiB here was 12 KiB per HTTP/2
+    /// stream object (three heads), garbage for every short-lived h2c connection.
+    /// </summary>
+    private const int InitialArenaSize = 1024;
 
     private byte[] _arena;
     private int _used;

@@ -54,7 +54,7 @@ internal static class RouteExplainer
             ? $"host      '{host}' → VirtualService {vhost.Name}"
             : $"host      '{host}' → service {vhost.Name}, which has no VirtualService: Istio's default route");
 
-        var view = new RequestView(request, port, new byte[16 * 1024]);
+        var view = new RequestView(request, port, RouteScratch.ForThisThread);
         RouteRule? matched = null;
         var matchIndex = -1;
         foreach (var rule in vhost.Rules)
