@@ -61,10 +61,25 @@ internal sealed class LoadRun
             var end = measureStart + ToTicks(_options.Duration);
             Volatile.Write(ref _measureStart, measureStart);
 
-            var pacer = new Thread(() => Pace(start, measureStart, end, stopping.Token)) { IsBackground = true, Name = "pacer", Priority = ThreadPriority.AboveNormal };
+            // The run waits for the pacer without holding a pool thread: pinned to one core (as
+            // bench.sh runs it) the pool starts with one thread, and a Join blocking it left
+            // HttpClient's h2c continuations waiting for the pool to inject another (~0.5 s
+            // stalls, p99s of 400–900 ms for every target).
+            var paced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var pacer = new Thread(() =>
+            {
+                try
+                {
+                    Pace(start, measureStart, end, stopping.Token);
+                }
+                finally
+                {
+                    paced.SetResult();
+                }
+            }) { IsBackground = true, Name = "pacer", Priority = ThreadPriority.AboveNormal };
             using var reporter = new ProgressReporter(this, progress, start, measureStart, _options.ProgressInterval);
             pacer.Start();
-            await Task.Run(pacer.Join, CancellationToken.None).ConfigureAwait(false);
+            await paced.Task.ConfigureAwait(false);
             var scheduleEnd = Stopwatch.GetTimestamp();
 
             await DrainAsync(cancellation).ConfigureAwait(false);

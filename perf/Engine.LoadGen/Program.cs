@@ -19,6 +19,11 @@ internal static class Program
         // before the first socket exists.
         Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 
+        // Pinned to one core the pool would start with one thread and add more only every half
+        // second or so when that one is busy: a generator must never be the stall it measures.
+        ThreadPool.GetMinThreads(out var workers, out var completions);
+        ThreadPool.SetMinThreads(Math.Max(workers, 8), Math.Max(completions, 8));
+
         var root = new RootCommand("engine-loadgen: an open-loop HTTP load generator (constant arrival rate, no coordinated omission)");
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(StartupCommand());
