@@ -41,6 +41,18 @@ public sealed class EpollTransportTests
     }
 
     [Fact]
+    public void OneReadBurst_HoldsA64KiBAnswerWithItsHead()
+    {
+        // A 64 KiB body with its head is just over 64 KiB: read in one burst (three reads of
+        // 32 KiB blocks), it is flushed once and forwarded in one sendmsg. Stopping the burst at
+        // 64 KiB left the last few hundred bytes to a second flush and a second send per answer.
+        var transport = new Engine.Transport.Epoll.EpollTransport(EpollHarness.Settings(), new PinnedBlockMemoryPool(32 * 1024, 4));
+
+        Assert.True(transport.MaxBytesPerFlush >= 64 * 1024 + 8 * 1024, $"a burst stops at {transport.MaxBytesPerFlush} bytes");
+        Assert.True(transport.MaxBytesPerFlush < 256 * 1024, "a burst must stay under the input's pause threshold");
+    }
+
+    [Fact]
     public async Task Echo_ManyWritesAndReads_KeepOrder()
     {
         await using var harness = await EpollHarness.StartAsync(EpollHarness.Echo);
