@@ -729,11 +729,34 @@ strace_pass() {
     END { if (n > 0) printf("| **total** | **%.2f** | %.2f |\n\n", total / n, terr / n) }' "$dir/strace-$target-$path.txt" >> "$dir/profile.md"
 }
 
+# Rescheduling and function-call interrupts, every CPU, summed from /proc/interrupts.
+interprocessor_interrupts() {
+  awk '/^ *(RES|CAL):/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' /proc/interrupts
+}
+
+# Wake-ups of the other core per request under wrk -c64: on loopback, a send that wakes a peer
+# asleep on the other core costs an interprocessor interrupt, paid by the sender inside sendto
+# (perf/README.md, "Where the time goes"). System-wide: wrk and the upstream count too, alike
+# for every target, so compare targets, not absolute numbers.
+wakeup_pass() {
+  local target=$1 port=${PORT[$1]} dir="$OUT" before after requests
+  before=$(interprocessor_interrupts)
+  taskset -c "$LOAD_CPU" wrk -t1 -c64 -d5s -H "Host: $SERVICE_HOST" "http://127.0.0.1:$port/small" > "$dir/wakeups-$target-wrk.txt" 2>&1 || true
+  after=$(interprocessor_interrupts)
+  requests=$(awk '/requests in/ { print $1; exit }' "$dir/wakeups-$target-wrk.txt")
+  requests=${requests:-0}
+  awk -v t="$target" -v n="$requests" -v d="$((after - before))" 'BEGIN {
+    printf("### %s: wake-ups of the other core per request (wrk -c64, /small)\n\n", t)
+    if (n > 0) printf("%d interprocessor interrupts (RES + CAL, every CPU) over %d requests: **%.3f per request**.\n\n", d, n, d / n)
+    else printf("wrk completed no request.\n\n") }' >> "$dir/profile.md"
+}
+
 profile_target() {
   local target=$1 port=${PORT[$1]}
   local dir="$OUT"
   strace_pass "$target" small 2000
   strace_pass "$target" 64k 1000
+  wakeup_pass "$target"
   mapfile -t tp < <(tree_pids "$TARGET_PID")
 
   # CPU profile under wrk, 64 connections.
