@@ -791,6 +791,17 @@ profile_target() {
   fi
 }
 
+# A markdown table of `perf stat -x,` counts of the enginebench:* probes, per request.
+# Usage: allocation_table TITLE REQUESTS CSV
+allocation_table() {
+  echo "### engine: $1"
+  echo
+  echo "| helper | calls/request |"
+  echo "|---|---:|"
+  awk -F, -v n="$2" '$3 ~ /enginebench:/ { sub(/enginebench:/, "", $3); if (n > 0) printf("| %s | %.3f |\n", $3, $1 / n) }' "$3"
+  echo
+}
+
 # Engine only: count the runtime's allocation helpers and GCs per request with uprobes (each hit
 # traps, so this runs at the same modest fixed rate), then record which methods allocate.
 profile_allocations() {
@@ -814,14 +825,8 @@ profile_allocations() {
   stop_pid "$spid"
   requests=$(awk -F': ' '/"completed"/ { gsub(/[^0-9]/, "", $2); print $2; exit }' "$dir/allocations-engine-load.json" 2>/dev/null)
   requests=${requests:-0}
-  {
-    echo "### engine: allocations and GCs per request (uprobes on the runtime's allocation helpers, $requests requests at 2,000/s)"
-    echo
-    echo "| helper | calls/request |"
-    echo "|---|---:|"
-    awk -F, -v n="$requests" '$3 ~ /enginebench:/ { sub(/enginebench:/, "", $3); if (n > 0) printf("| %s | %.3f |\n", $3, $1 / n) }' "$dir/allocations-engine.csv"
-    echo
-  } >> "$dir/profile.md"
+  allocation_table "allocations and GCs per request (uprobes on the runtime's allocation helpers, $requests requests at 2,000/s)" \
+    "$requests" "$dir/allocations-engine.csv" >> "$dir/profile.md"
 
   # The same count over h2c (h2load, HTTP/2 downstream, HTTP/1.1 upstream), a fixed number of
   # requests after a warm-up: the HTTP/2 path's share of the "0 B per request" goal.
@@ -841,14 +846,8 @@ profile_allocations() {
     stop_pid "$spid"
     requests=$(awk '/^requests:/ { print $8 }' <<<"$h2c_out")
     requests=${requests:-0}
-    {
-      echo "### engine: allocations and GCs per request over h2c (h2load -c$H2C_CLIENTS -m$H2C_STREAMS, $requests requests after 20,000 to warm up)"
-      echo
-      echo "| helper | calls/request |"
-      echo "|---|---:|"
-      awk -F, -v n="$requests" '$3 ~ /enginebench:/ { sub(/enginebench:/, "", $3); if (n > 0) printf("| %s | %.3f |\n", $3, $1 / n) }' "$dir/allocations-engine-h2c.csv"
-      echo
-    } >> "$dir/profile.md"
+    allocation_table "allocations and GCs per request over h2c (h2load -c$H2C_CLIENTS -m$H2C_STREAMS, $requests requests after 20,000 to warm up)" \
+      "$requests" "$dir/allocations-engine-h2c.csv" >> "$dir/profile.md"
   fi
 
   # Who allocates: the method that called each RhpNewFast (the common small-object helper).
