@@ -14,6 +14,12 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
     private readonly Func<ScriptedExchange, Task> _script;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
+
+    // Open connections are held here, not only by their serving tasks: a script that waits on a
+    // task nothing else references (Task.Delay(Timeout.Infinite)) leaves the TcpClient unrooted,
+    // and a GC in a busy full run finalized its socket mid-test, which the engine rightly saw
+    // as the upstream resetting (a 503 where the test expected a stall).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TcpClient, byte> _open = new();
     private int _connections;
     private int _requests;
 
@@ -39,6 +45,7 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
             {
                 var client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _connections);
+                _open.TryAdd(client, 0);
                 _ = ServeAsync(client);
             }
         }
@@ -74,6 +81,10 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
             catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
             {
             }
+            finally
+            {
+                _open.TryRemove(client, out _);
+            }
         }
     }
 
@@ -102,6 +113,11 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Stop();
         await _acceptLoop.ConfigureAwait(false);
+        foreach (var client in _open.Keys)
+        {
+            client.Dispose();
+        }
+
         _stop.Dispose();
     }
 }
