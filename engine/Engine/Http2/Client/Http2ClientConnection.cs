@@ -45,18 +45,6 @@ internal sealed class Http2ClientConnection : Http2Connection
         }
     }
 
-    /// <summary>The server's SETTINGS have not arrived yet: its concurrency limit is still unknown.</summary>
-    public bool AwaitingSettings
-    {
-        get
-        {
-            lock (Sync)
-            {
-                return !_peerSettingsReceived && PhaseValue == Http2ConnectionPhase.Open;
-            }
-        }
-    }
-
     /// <summary>New streams may be opened (no GOAWAY either way, not closing).</summary>
     public bool IsAcceptingStreams => Phase == Http2ConnectionPhase.Open;
 
@@ -66,16 +54,25 @@ internal sealed class Http2ClientConnection : Http2Connection
         ? (int)Math.Min(PeerSettings.MaxConcurrentStreams, int.MaxValue)
         : Options.InitialPeerMaxConcurrentStreams;
 
-    /// <summary>A new stream, if the connection takes one now (open, below the server's concurrency limit); else false.</summary>
-    public bool TryOpenStream(out Http2ClientStream? stream)
+    /// <summary>
+    /// A new stream, if the connection takes one now (open, below the server's concurrency limit); else
+    /// false, and <paramref name="awaitingSettings"/> says whether the limit refused is only the assumed
+    /// one (the server's SETTINGS have not arrived, so room is likely coming). Both are read under one
+    /// lock: asked separately, SETTINGS arriving in between made a full-looking connection with no
+    /// settings pending, and the pool opened a second connection it did not need.
+    /// </summary>
+    public bool TryOpenStream(out Http2ClientStream? stream, out bool awaitingSettings)
     {
         lock (Sync)
         {
             if (PhaseValue != Http2ConnectionPhase.Open || ActiveStreamCount >= MaxConcurrentStreamsLocked)
             {
                 stream = null;
+                awaitingSettings = !_peerSettingsReceived && PhaseValue == Http2ConnectionPhase.Open;
                 return false;
             }
+
+            awaitingSettings = false;
 
             var opened = (Http2ClientStream)RentStreamLocked();
             CountLocked(opened);

@@ -83,12 +83,12 @@ internal sealed class Http2ClientPool : IAsyncDisposable
                 var awaitingSettings = false;
                 foreach (var connection in _connections)
                 {
-                    if (connection.TryOpenStream(out var stream))
+                    if (connection.TryOpenStream(out var stream, out var settingsPending))
                     {
                         return new Http2OpenResult(stream, ConnectOutcome.Connected);
                     }
 
-                    awaitingSettings |= connection.AwaitingSettings;
+                    awaitingSettings |= settingsPending;
                 }
 
                 // A connection whose SETTINGS are on their way will likely have room: wait for them
