@@ -9,6 +9,13 @@ namespace Engine.Proxy;
 /// </summary>
 internal static class RequestIds
 {
+    public const int Length = 36;
+
+    /// <summary>
+    /// Writes 8-4-4-4-12 lowercase hex digits. Formatted here, not with Guid.TryFormat: in the native
+    /// binary (baseline instruction set, no SSSE3) Guid's formatter runs a software byte shuffle,
+    /// ~1,300 instructions per id (callgrind), 4% of a proxied HTTP/1.1 request; this loop is ~150.
+    /// </summary>
     public static void NewUuid(Span<byte> destination36)
     {
         Span<byte> bytes = stackalloc byte[16];
@@ -16,6 +23,23 @@ internal static class RequestIds
         BinaryPrimitives.WriteInt64LittleEndian(bytes[8..], Random.Shared.NextInt64());
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x40); // version 4
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
-        new Guid(bytes, bigEndian: true).TryFormat(destination36, out _, "D");
+        WriteHex(bytes, destination36[..Length]);
+    }
+
+    /// <summary>The 16 bytes in order as a UUID's text form (RFC 9562 §4: hex groups of 4, 2, 2, 2 and 6 bytes).</summary>
+    internal static void WriteHex(ReadOnlySpan<byte> bytes16, Span<byte> destination36)
+    {
+        ReadOnlySpan<byte> digits = "0123456789abcdef"u8;
+        var at = 0;
+        for (var i = 0; i < 16; i++)
+        {
+            if (i is 4 or 6 or 8 or 10)
+            {
+                destination36[at++] = (byte)'-';
+            }
+
+            destination36[at++] = digits[bytes16[i] >> 4];
+            destination36[at++] = digits[bytes16[i] & 0xF];
+        }
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Protocols.Http;
+
 namespace Engine.Protocols.Hpack;
 
 /// <summary>
@@ -75,7 +77,7 @@ internal sealed class HpackDynamicTable
             ref readonly var entry = ref _entries[slot];
             slot = slot == 0 ? _entries.Length - 1 : slot - 1;
             if (entry.NameLength != name.Length
-                || !System.Text.Ascii.EqualsIgnoreCase(new ReadOnlySpan<byte>(_bytes, entry.Offset, entry.NameLength), name))
+                || !AsciiCase.EqualsLower(name, new ReadOnlySpan<byte>(_bytes, entry.Offset, entry.NameLength)))
             {
                 continue;
             }

@@ -335,26 +335,26 @@ public sealed class HpackEncoder
     /// <summary>RFC 7541 §7.1.3: credentials and cookies are never put in a table a later request could probe.</summary>
     private static bool IsSensitive(ReadOnlySpan<byte> name) => name.Length switch
     {
-        6 => Ascii.EqualsIgnoreCase(name, "cookie"u8),
-        10 => Ascii.EqualsIgnoreCase(name, "set-cookie"u8),
-        13 => Ascii.EqualsIgnoreCase(name, "authorization"u8),
-        19 => Ascii.EqualsIgnoreCase(name, "proxy-authorization"u8),
+        6 => AsciiCase.EqualsLower(name, "cookie"u8),
+        10 => AsciiCase.EqualsLower(name, "set-cookie"u8),
+        13 => AsciiCase.EqualsLower(name, "authorization"u8),
+        19 => AsciiCase.EqualsLower(name, "proxy-authorization"u8),
         _ => false,
     };
 
     /// <summary>Fields whose values are new on (nearly) every message: indexing them only evicts useful entries.</summary>
     private static bool ShouldIndex(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => name.Length switch
     {
-        3 => !Ascii.EqualsIgnoreCase(name, "age"u8),
-        4 => !Ascii.EqualsIgnoreCase(name, "etag"u8),
+        3 => !AsciiCase.EqualsLower(name, "age"u8),
+        4 => !AsciiCase.EqualsLower(name, "etag"u8),
         5 => !name.SequenceEqual(":path"u8) || !value.Contains((byte)'?'),
-        10 => !Ascii.EqualsIgnoreCase(name, "tracestate"u8),
-        11 => !Ascii.EqualsIgnoreCase(name, "traceparent"u8) && !Ascii.EqualsIgnoreCase(name, "x-b3-spanid"u8),
-        12 => !Ascii.EqualsIgnoreCase(name, "x-request-id"u8) && !Ascii.EqualsIgnoreCase(name, "x-b3-traceid"u8),
-        13 => !Ascii.EqualsIgnoreCase(name, "last-modified"u8) && !Ascii.EqualsIgnoreCase(name, "if-none-match"u8),
-        14 => !Ascii.EqualsIgnoreCase(name, "content-length"u8),
-        17 => !Ascii.EqualsIgnoreCase(name, "if-modified-since"u8) && !Ascii.EqualsIgnoreCase(name, "x-b3-parentspanid"u8),
-        29 => !Ascii.EqualsIgnoreCase(name, "x-envoy-upstream-service-time"u8),
+        10 => !AsciiCase.EqualsLower(name, "tracestate"u8),
+        11 => !AsciiCase.EqualsLower(name, "traceparent"u8) && !AsciiCase.EqualsLower(name, "x-b3-spanid"u8),
+        12 => !AsciiCase.EqualsLower(name, "x-request-id"u8) && !AsciiCase.EqualsLower(name, "x-b3-traceid"u8),
+        13 => !AsciiCase.EqualsLower(name, "last-modified"u8) && !AsciiCase.EqualsLower(name, "if-none-match"u8),
+        14 => !AsciiCase.EqualsLower(name, "content-length"u8),
+        17 => !AsciiCase.EqualsLower(name, "if-modified-since"u8) && !AsciiCase.EqualsLower(name, "x-b3-parentspanid"u8),
+        29 => !AsciiCase.EqualsLower(name, "x-envoy-upstream-service-time"u8),
         _ => true,
     };
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Engine.Protocols.Http;
 
 namespace Engine.Protocols.Hpack;
 
@@ -103,7 +104,7 @@ internal static class HpackStaticTable
 
         foreach (var index in ByLength[name.Length])
         {
-            if (Ascii.EqualsIgnoreCase(name, Entries[index].Name))
+            if (AsciiCase.EqualsLower(name, Entries[index].Name))
             {
                 return index;
             }

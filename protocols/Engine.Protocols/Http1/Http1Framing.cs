@@ -91,7 +91,7 @@ internal struct Http1Framing
                 return Http1Error.InvalidTransferEncoding;
             }
 
-            _lastCodingChunked = Ascii.EqualsIgnoreCase(coding, "chunked"u8);
+            _lastCodingChunked = AsciiCase.EqualsLower(coding, "chunked"u8);
             if (_lastCodingChunked)
             {
                 _chunkedCount++;
@@ -123,9 +123,9 @@ internal struct Http1Framing
 
             _connection |= token.Length switch
             {
-                5 when Ascii.EqualsIgnoreCase(token, "close"u8) => ConnectionOptions.Close,
-                7 when Ascii.EqualsIgnoreCase(token, "upgrade"u8) => ConnectionOptions.Upgrade,
-                10 when Ascii.EqualsIgnoreCase(token, "keep-alive"u8) => ConnectionOptions.KeepAlive,
+                5 when AsciiCase.EqualsLower(token, "close"u8) => ConnectionOptions.Close,
+                7 when AsciiCase.EqualsLower(token, "upgrade"u8) => ConnectionOptions.Upgrade,
+                10 when AsciiCase.EqualsLower(token, "keep-alive"u8) => ConnectionOptions.KeepAlive,
                 _ => ConnectionOptions.OtherTokens,
             };
         }

@@ -29,7 +29,7 @@ internal static class KnownHeaders
     };
 
     private static KnownHeader Match(ReadOnlySpan<byte> name, ReadOnlySpan<byte> lowerCase, KnownHeader known)
-        => Ascii.EqualsIgnoreCase(name, lowerCase) ? known : KnownHeader.None;
+        => AsciiCase.EqualsLower(name, lowerCase) ? known : KnownHeader.None;
 
     private static KnownHeader Match(
         ReadOnlySpan<byte> name,
@@ -37,5 +37,5 @@ internal static class KnownHeaders
         KnownHeader firstKnown,
         ReadOnlySpan<byte> second,
         KnownHeader secondKnown)
-        => Ascii.EqualsIgnoreCase(name, first) ? firstKnown : Match(name, second, secondKnown);
+        => AsciiCase.EqualsLower(name, first) ? firstKnown : Match(name, second, secondKnown);
 }
