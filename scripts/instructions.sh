@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Counts the user-space instructions the engine executes per proxied request, under callgrind.
+# Unlike CPU time, the count hardly moves with the machine's load (repeat runs agree within about
+# 1%; wall-clock A/Bs on this shared VM move 15%), so it judges small code changes that a
+# wrk comparison cannot. It leaves out the kernel (the socket work is most of the engine's CPU
+# time, see perf/README.md) and counts instructions, not cycles: use it beside scripts/bench.sh,
+# not instead of it.
+#
+#   scripts/instructions.sh                      HTTP/1.1 and h2c, small body, 20,000 requests each
+#   scripts/instructions.sh --binary PATH        count another build (e.g. a saved baseline)
+#   scripts/instructions.sh --top 25             also list the 25 costliest functions per mode
+#
+# The engine (pinned to core 0) proxies to one nginx worker (core 1) answering "hello, world";
+# h2load drives it: HTTP/1.1 over 64 connections, or h2c over 8 connections with 10 streams each.
+# A warm-up runs first; only the measured requests are counted (callgrind's instrumentation is
+# switched on and off around them). Everything stays on 127.0.0.1; every process started here is
+# stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+REQUESTS=20000
+MODES=h1,h2c
+BINARY=
+TOP=0
+PATH_=small
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --requests) REQUESTS=$2; shift 2 ;;
+    --modes) MODES=$2; shift 2 ;;
+    --binary) BINARY=$2; shift 2 ;;
+    --top) TOP=$2; shift 2 ;;
+    --path) PATH_=$2; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; echo "options: --requests N  --modes h1,h2c  --binary PATH  --top N  --path small|64k"; exit 0 ;;
+    *) echo "instructions: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+have() { command -v "$1" >/dev/null 2>&1; }
+need=()
+have valgrind || need+=(valgrind)
+have nginx || need+=(nginx-light)
+have h2load || need+=(nghttp2-client)
+have curl || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "instructions: installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+WORK=$(mktemp -d /tmp/engine-instructions.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# A build with its symbol table (function names for --top) but no DWARF, which valgrind 3.19
+# cannot read from the AOT compiler's output. The native link step is incremental and would keep
+# the stripped binary, so its output is removed before and after (the next publish relinks).
+if [ -z "$BINARY" ]; then
+  native=engine/Engine.Host/obj/Release/net10.0/linux-x64/native
+  rm -rf "$native"
+  echo "instructions: publishing a build with symbols"
+  dotnet publish engine/Engine.Host/Engine.Host.csproj -c Release -r linux-x64 -o "$WORK/publish" -nologo \
+    -p:StripSymbols=false >"$WORK/publish.log" 2>&1 || { cat "$WORK/publish.log" >&2; exit 1; }
+  rm -rf "$native"
+  strip --strip-debug -o "$WORK/engine" "$WORK/publish/Engine.Host"
+  BINARY=$WORK/engine
+fi
+
+UPSTREAM_PORT=28180
+PROXY_PORT=28181
+mkdir -p "$WORK/config" "$WORK/nginx-temp" "$WORK/www"
+head -c 65536 /dev/zero | tr '\0' 'x' > "$WORK/www/64k"
+cat > "$WORK/upstream.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $WORK/upstream.pid;
+error_log $WORK/upstream-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server_tokens off;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $WORK/nginx-temp;
+  server {
+    listen 127.0.0.1:$UPSTREAM_PORT backlog=4096;
+    root $WORK/www;
+    default_type text/plain;
+    location = /small { return 200 "hello, world\n"; }
+    location = /64k { }
+  }
+}
+EOF
+cat > "$WORK/config/upstream.yaml" <<EOF
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: upstream, namespace: default}
+spec:
+  hosts: [upstream.bench]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: $UPSTREAM_PORT, name: http, protocol: HTTP}]
+  endpoints: [{address: 127.0.0.1}]
+EOF
+taskset -c 1 nginx -c "$WORK/upstream.conf" -e "$WORK/upstream-error.log" >"$WORK/upstream.log" 2>&1 &
+PIDS+=($!)
+
+load() { # mode requests
+  local args=(-c8 -m10)
+  [ "$1" = h1 ] && args=(--h1 -c64)
+  timeout 300 taskset -c 1 h2load "${args[@]}" -n"$2" -H ':authority: upstream.bench' "http://127.0.0.1:$PROXY_PORT/$PATH_" >"$WORK/h2load-$1.txt" 2>&1 || true
+  local ok
+  ok=$(awk '/^status codes:/ {print $3}' "$WORK/h2load-$1.txt")
+  if [ "${ok:-0}" != "$2" ]; then
+    echo "instructions: $1: $ok of $2 requests got a 2xx; see $WORK/h2load-$1.txt" >&2
+    return 1
+  fi
+}
+
+IFS=, read -ra modes <<<"$MODES"
+for mode in "${modes[@]}"; do
+  out=$WORK/callgrind.$mode
+  taskset -c 0 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
+    "$BINARY" run --config "$WORK/config" --listen "127.0.0.1:$PROXY_PORT" --log-level warn --access-log off --admin none \
+    >"$WORK/engine-$mode.log" 2>&1 &
+  engine_pid=$!
+  PIDS+=("$engine_pid")
+  for _ in $(seq 240); do
+    curl -s -m 2 -o /dev/null -H 'Host: upstream.bench' "http://127.0.0.1:$PROXY_PORT/$PATH_" && break
+    sleep 0.5
+  done
+  load "$mode" 3000 # warm-up: connections, pools, first-use paths
+  callgrind_control -i on "$engine_pid" >/dev/null 2>&1
+  load "$mode" "$REQUESTS"
+  callgrind_control -i off "$engine_pid" >/dev/null 2>&1
+  callgrind_control -d "$engine_pid" >/dev/null 2>&1
+  kill "$engine_pid"
+  wait "$engine_pid" 2>/dev/null || true
+  total=0
+  for f in "$out"*; do
+    # A file with nothing counted (the one written at exit) shows "." for its total.
+    n=$(callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print ($1 ~ /^[0-9]+$/) ? $1 : 0}')
+    total=$((total + ${n:-0}))
+  done
+  echo "$mode /$PATH_: $((total / REQUESTS)) user-space instructions per request ($REQUESTS requests)"
+  if [ "$TOP" -gt 0 ]; then
+    biggest=$(ls -S "$out"* | head -1)
+    callgrind_annotate "$biggest" 2>/dev/null | awk -v top="$TOP" -v n="$REQUESTS" '
+      /file:function/ { on = 1; getline; next }
+      on && NF >= 3 && shown < top && match($0, /%\)[ ]+/) {
+        name = substr($0, RSTART + RLENGTH); sub(/^\?\?\?:/, "", name); sub(/ \[.*$/, "", name)
+        gsub(",", "", $1); printf "  %7.0f  %s\n", $1 / n, substr(name, 1, 140); shown++ }'
+  fi
+done
