@@ -179,8 +179,11 @@ public sealed class HpackEncoder
     /// A pending table size update is not written here: use the head methods for whole blocks.
     /// </summary>
     public int EncodeField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, Span<byte> destination)
+        => EncodeField(name, value, neverIndexed, HpackStaticTable.FindName(name), destination);
+
+    /// <param name="nameIndex">The name's static index (0: none), known beforehand.</param>
+    private int EncodeField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, int nameIndex, Span<byte> destination)
     {
-        var nameIndex = HpackStaticTable.FindName(name);
         if (neverIndexed || IsSensitive(name))
         {
             // §6.2.3 literal never indexed: 0001 + 4-bit name index. Checked before the static match:
@@ -252,7 +255,10 @@ public sealed class HpackEncoder
             }
 
             var value = field.Known == KnownHeader.Te ? "trailers"u8 : head.Span(field.Value);
-            written += EncodeField(head.Span(field.Name), value, field.NeverIndexed, destination[written..]);
+            var name = head.Span(field.Name);
+            var nameIndex = HpackStaticTable.NameIndexOf(field.Known);
+            System.Diagnostics.Debug.Assert(nameIndex <= 0 || AsciiCase.EqualsLower(name, HpackStaticTable.NameAt(nameIndex)), "a field's KnownHeader names another header");
+            written += EncodeField(name, value, field.NeverIndexed, nameIndex < 0 ? HpackStaticTable.FindName(name) : nameIndex, destination[written..]);
         }
 
         return written;
