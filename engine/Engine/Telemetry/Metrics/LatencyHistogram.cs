@@ -32,7 +32,16 @@ internal sealed class LatencyHistogram
 
     public void RecordMilliseconds(long milliseconds) => RecordMicroseconds(milliseconds * 1000);
 
-    public void RecordMicroseconds(long us)
+    public void RecordMicroseconds(long us) => RecordMicroseconds(us, StripedCounters.CurrentStripe());
+
+    /// <param name="stripe">From <see cref="StripedCounters.CurrentStripe"/>, taken once by a caller that records several values.</param>
+    public void Record(TimeSpan duration, int stripe) => RecordMicroseconds(duration.Ticks / TimeSpan.TicksPerMicrosecond, stripe);
+
+    /// <param name="stripe">See <see cref="Record(TimeSpan, int)"/>.</param>
+    public void RecordMilliseconds(long milliseconds, int stripe) => RecordMicroseconds(milliseconds * 1000, stripe);
+
+    /// <param name="stripe">See <see cref="Record(TimeSpan, int)"/>.</param>
+    public void RecordMicroseconds(long us, int stripe)
     {
         if (us < 0)
         {
@@ -46,8 +55,8 @@ internal sealed class LatencyHistogram
             bucket++;
         }
 
-        _cells.Increment(bucket);
-        _cells.Add(SumIndex, us);
+        _cells.Increment(stripe, bucket);
+        _cells.Add(stripe, SumIndex, us);
     }
 
     /// <summary>A consistent-enough copy for export: cumulative counts per bound, the count and the sum in ms.</summary>

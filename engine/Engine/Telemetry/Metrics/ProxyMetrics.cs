@@ -25,11 +25,12 @@ internal sealed class ProxyMetrics
     public void RequestCompleted(in CompletedRequest request)
     {
         var counters = Downstream.Counters;
+        var stripe = StripedCounters.CurrentStripe(); // once for the ~ten updates below
         var statusClass = StatusClass.Of(request.Status);
-        counters.Decrement(DownstreamStats.ActiveRequests);
+        counters.Decrement(stripe, DownstreamStats.ActiveRequests);
         if (statusClass > 0)
         {
-            counters.Increment(DownstreamStats.ClassBase + statusClass - 1);
+            counters.Increment(stripe, DownstreamStats.ClassBase + statusClass - 1);
         }
 
         for (var flags = (uint)request.Flags; flags != 0; flags &= flags - 1)
@@ -37,47 +38,47 @@ internal sealed class ProxyMetrics
             var bit = BitOperations.TrailingZeroCount(flags);
             if (bit < DownstreamStats.FlagBits)
             {
-                counters.Increment(DownstreamStats.FlagBase + bit);
+                counters.Increment(stripe, DownstreamStats.FlagBase + bit);
             }
         }
 
-        Downstream.Time.Record(request.Duration);
+        Downstream.Time.Record(request.Duration, stripe);
 
         // The cluster is charged with what it answered or failed to answer: not with requests
         // that never had a host to go to (UH), as in Envoy.
         if (request.Cluster is { } cluster && (request.Flags & ResponseFlags.NoHealthyUpstream) == 0)
         {
             var stats = Clusters.For(cluster, cluster.Name);
-            stats.Counters.Add(ClusterStats.RequestsTotal, request.Attempts);
+            stats.Counters.Add(stripe, ClusterStats.RequestsTotal, request.Attempts);
             if (statusClass > 0)
             {
-                stats.Counters.Increment(ClusterStats.ClassBase + statusClass - 1);
+                stats.Counters.Increment(stripe, ClusterStats.ClassBase + statusClass - 1);
             }
 
             if (request.UpstreamServiceTimeMs >= 0)
             {
-                stats.Time.RecordMilliseconds(request.UpstreamServiceTimeMs);
+                stats.Time.RecordMilliseconds(request.UpstreamServiceTimeMs, stripe);
             }
 
             if ((request.Flags & ResponseFlags.UpstreamRequestTimeout) != 0)
             {
-                stats.Counters.Increment(ClusterStats.Timeouts);
+                stats.Counters.Increment(stripe, ClusterStats.Timeouts);
             }
         }
 
         if (request.RouteName is { } routeName)
         {
             var stats = Routes.For(routeName, routeName);
-            stats.Counters.Increment(RouteStats.RequestsTotal);
+            stats.Counters.Increment(stripe, RouteStats.RequestsTotal);
             if (statusClass > 0)
             {
-                stats.Counters.Increment(RouteStats.ClassBase + statusClass - 1);
+                stats.Counters.Increment(stripe, RouteStats.ClassBase + statusClass - 1);
             }
         }
 
         // Last, so that a scrape that sees a request in the total sees all of its other updates
         // (each Interlocked operation is a full fence): tests and dashboards can key on it.
-        counters.Increment(DownstreamStats.RequestsTotal);
+        counters.Increment(stripe, DownstreamStats.RequestsTotal);
     }
 
     /// <summary>A retry was sent to the cluster (Envoy's <c>upstream_rq_retry</c>).</summary>

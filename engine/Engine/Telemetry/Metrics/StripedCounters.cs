@@ -37,11 +37,24 @@ internal sealed class StripedCounters
 
     public int Count { get; }
 
-    public void Increment(int index) => Interlocked.Increment(ref Cell(index));
+    /// <summary>
+    /// The stripe of the processor running now. A caller that updates several counters at once
+    /// (a finished request touches about ten) takes it once and passes it on: reading the
+    /// processor id was ~45 instructions a counter (callgrind), 1.6% of an HTTP/1.1 request.
+    /// </summary>
+    public static int CurrentStripe() => Thread.GetCurrentProcessorId() & StripeMask;
 
-    public void Decrement(int index) => Interlocked.Decrement(ref Cell(index));
+    public void Increment(int index) => Increment(CurrentStripe(), index);
 
-    public void Add(int index, long value) => Interlocked.Add(ref Cell(index), value);
+    public void Decrement(int index) => Decrement(CurrentStripe(), index);
+
+    public void Add(int index, long value) => Add(CurrentStripe(), index, value);
+
+    public void Increment(int stripe, int index) => Interlocked.Increment(ref Cell(stripe, index));
+
+    public void Decrement(int stripe, int index) => Interlocked.Decrement(ref Cell(stripe, index));
+
+    public void Add(int stripe, int index, long value) => Interlocked.Add(ref Cell(stripe, index), value);
 
     /// <summary>The counter's value: the sum of its stripes.</summary>
     public long Read(int index)
@@ -56,11 +69,11 @@ internal sealed class StripedCounters
         return sum;
     }
 
-    private ref long Cell(int index)
+    private ref long Cell(int stripe, int index)
     {
-        // The index is a constant of the caller's scope (see the *Stats classes); checked in debug only.
+        // The index is a constant of the caller's scope (see the *Stats classes); checked in debug
+        // only. The stripe comes from CurrentStripe: masked again so that any int stays in the array.
         System.Diagnostics.Debug.Assert((uint)index < (uint)Count);
-        var row = Thread.GetCurrentProcessorId() & StripeMask;
-        return ref _cells[LineLongs + (row * _rowLength) + index];
+        return ref _cells[LineLongs + ((stripe & StripeMask) * _rowLength) + index];
     }
 }
