@@ -269,6 +269,15 @@ internal abstract partial class Http2Connection
     /// <summary>Runs what was deferred under the lock, then wakes the writer if it has work (unless the reader is batching).</summary>
     internal void RunDeferred()
     {
+        // Most calls find nothing to do, and taking the lock to learn that was 7 lock round trips
+        // per proxied h2c request (callgrind). Unlocked reads suffice: whatever this thread deferred
+        // or requested under the lock it sees here, and another thread's work is run by that
+        // thread's own call after its locked section.
+        if (_deferred.Count == 0 && !Volatile.Read(ref _wakeRequested))
+        {
+            return;
+        }
+
         while (true)
         {
             Http2Deferred item;
