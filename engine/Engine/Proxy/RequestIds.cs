@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Engine.Proxy;
 
@@ -29,17 +31,42 @@ internal static class RequestIds
     /// <summary>The 16 bytes in order as a UUID's text form (RFC 9562 §4: hex groups of 4, 2, 2, 2 and 6 bytes).</summary>
     internal static void WriteHex(ReadOnlySpan<byte> bytes16, Span<byte> destination36)
     {
-        ReadOnlySpan<byte> digits = "0123456789abcdef"u8;
+        // Two digits per byte from a table, written through a ref after one length check: a
+        // digit-at-a-time loop over checked spans was ~500 instructions per id (callgrind).
+        ArgumentOutOfRangeException.ThrowIfLessThan(bytes16.Length, 16);
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination36.Length, Length);
+        ref var output = ref MemoryMarshal.GetReference(destination36);
+        var pairs = HexPairs;
         var at = 0;
         for (var i = 0; i < 16; i++)
         {
-            if (i is 4 or 6 or 8 or 10)
+            if (((DashBefore >> i) & 1) != 0)
             {
-                destination36[at++] = (byte)'-';
+                Unsafe.Add(ref output, at++) = (byte)'-';
             }
 
-            destination36[at++] = digits[bytes16[i] >> 4];
-            destination36[at++] = digits[bytes16[i] & 0xF];
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, at), pairs[bytes16[i]]);
+            at += 2;
         }
+    }
+
+    /// <summary>Bits 4, 6, 8 and 10: a dash goes before those bytes' digits.</summary>
+    private const int DashBefore = (1 << 4) | (1 << 6) | (1 << 8) | (1 << 10);
+
+    /// <summary>Byte value → its two lowercase hex digits, in memory order (little-endian ushorts).</summary>
+    private static readonly ushort[] HexPairs = BuildHexPairs();
+
+    private static ushort[] BuildHexPairs()
+    {
+        ReadOnlySpan<byte> digits = "0123456789abcdef"u8;
+        var pairs = new ushort[256];
+        for (var b = 0; b < 256; b++)
+        {
+            pairs[b] = BitConverter.IsLittleEndian
+                ? (ushort)(digits[b >> 4] | (digits[b & 0xF] << 8))
+                : (ushort)((digits[b >> 4] << 8) | digits[b & 0xF]);
+        }
+
+        return pairs;
     }
 }
