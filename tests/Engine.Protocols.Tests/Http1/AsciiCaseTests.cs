@@ -52,4 +52,77 @@ public sealed class AsciiCaseTests
     [InlineData(new byte[] { 0x40 }, "`")]
     public void NonLetters_AreNotFoldedIntoLetters(byte[] value, string literal)
         => Assert.False(AsciiCase.EqualsLower(value, Encoding.Latin1.GetBytes(literal)));
+
+    /// <summary>
+    /// Long inputs take the eight-bytes-at-a-time path: against a byte-at-a-time reference, for
+    /// random literals (any byte but A–Z) of 8 to 40 bytes, with values made from them by flipping
+    /// letters' case, changing one byte to anything, or flipping one bit.
+    /// </summary>
+    [Fact]
+    public void LongInputs_AgreeWithAByteAtATimeReference()
+    {
+        var random = new Random(2024);
+        for (var trial = 0; trial < 20_000; trial++)
+        {
+            var literal = new byte[random.Next(8, 41)];
+            for (var i = 0; i < literal.Length; i++)
+            {
+                // Mostly name-like bytes, sometimes anything (dynamic-table names can hold any octet).
+                byte b;
+                do
+                {
+                    b = random.Next(4) == 0 ? (byte)random.Next(256) : (byte)NameLike[random.Next(NameLike.Length)];
+                }
+                while (b is >= (byte)'A' and <= (byte)'Z');
+
+                literal[i] = b;
+            }
+
+            var value = (byte[])literal.Clone();
+            switch (random.Next(4))
+            {
+                case 0:
+                    break;
+                case 1:
+                    for (var i = 0; i < value.Length; i++)
+                    {
+                        if (value[i] is >= (byte)'a' and <= (byte)'z' && random.Next(2) == 0)
+                        {
+                            value[i] -= 0x20;
+                        }
+                    }
+
+                    break;
+                case 2:
+                    value[random.Next(value.Length)] = (byte)random.Next(256);
+                    break;
+                default:
+                    value[random.Next(value.Length)] ^= (byte)(1 << random.Next(8));
+                    break;
+            }
+
+            Assert.True(Reference(value, literal) == AsciiCase.EqualsLower(value, literal), $"{Convert.ToHexString(value)} vs {Convert.ToHexString(literal)}");
+        }
+    }
+
+    private const string NameLike = "abcdefghijklmnopqrstuvwxyz0123456789-_:{}`@[";
+
+    private static bool Reference(ReadOnlySpan<byte> value, ReadOnlySpan<byte> lowerCase)
+    {
+        if (value.Length != lowerCase.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            var folded = value[i] is >= (byte)'A' and <= (byte)'Z' ? (byte)(value[i] | 0x20) : value[i];
+            if (folded != lowerCase[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
