@@ -377,34 +377,9 @@ json_escape() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
 # ---------------------------------------------------------------------------------------------
 # Upstream: nginx, one worker, on the load generator's core: a 13-byte body and a 64 KiB body.
 # ---------------------------------------------------------------------------------------------
-printf 'hello, world\n' > "$RUN_DIR/www/small"
-head -c 65536 /dev/zero | tr '\0' 'x' > "$RUN_DIR/www/64k"
-
-cat > "$RUN_DIR/upstream.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $RUN_DIR/upstream.pid;
-error_log $RUN_DIR/upstream-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server_tokens off;
-  keepalive_requests 10000000;
-  keepalive_timeout 300s;
-  sendfile on;
-  tcp_nopush on;
-  open_file_cache max=16;
-  client_body_temp_path $RUN_DIR/nginx-temp/upstream-body;
-  server {
-    listen 127.0.0.1:$UPSTREAM_PORT backlog=4096;
-    root $RUN_DIR/www;
-    default_type text/plain;
-    etag off;
-    location = /small { return 200 "hello, world\n"; }
-    location = /64k { }
-  }
-}
-EOF
+# shellcheck source=scripts/bench-upstream.sh
+. "$ROOT/scripts/bench-upstream.sh"
+write_bench_upstream "$RUN_DIR" "$UPSTREAM_PORT"
 
 # nginx as a reverse proxy: one worker, upstream keep-alive, buffers big enough that a 64 KiB
 # response never goes to a temp file.
@@ -475,23 +450,7 @@ EOF
 
 # The engine: one ServiceEntry for the upstream; requests carry Host: upstream.bench, so the
 # default route (no VirtualService) sends them to outbound|$UPSTREAM_PORT||upstream.bench.
-cat > "$RUN_DIR/engine/upstream.yaml" <<EOF
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: upstream
-  namespace: default
-spec:
-  hosts: [$SERVICE_HOST]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports:
-  - number: $UPSTREAM_PORT
-    name: http
-    protocol: HTTP
-  endpoints:
-  - address: 127.0.0.1
-EOF
+write_bench_service_entry "$RUN_DIR/engine/upstream.yaml" "$SERVICE_HOST" "$UPSTREAM_PORT"
 
 for port in "${PORT[@]}" "${H2C_PORT[@]}"; do
   if port_open "$port"; then

@@ -71,40 +71,10 @@ fi
 
 UPSTREAM_PORT=28180
 PROXY_PORT=28181
-mkdir -p "$WORK/config" "$WORK/nginx-temp" "$WORK/www"
-head -c 65536 /dev/zero | tr '\0' 'x' > "$WORK/www/64k"
-cat > "$WORK/upstream.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/upstream.pid;
-error_log $WORK/upstream-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server_tokens off;
-  keepalive_requests 10000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $WORK/nginx-temp;
-  server {
-    listen 127.0.0.1:$UPSTREAM_PORT backlog=4096;
-    root $WORK/www;
-    default_type text/plain;
-    location = /small { return 200 "hello, world\n"; }
-    location = /64k { }
-  }
-}
-EOF
-cat > "$WORK/config/upstream.yaml" <<EOF
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: upstream, namespace: default}
-spec:
-  hosts: [upstream.bench]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: $UPSTREAM_PORT, name: http, protocol: HTTP}]
-  endpoints: [{address: 127.0.0.1}]
-EOF
+# shellcheck source=scripts/bench-upstream.sh
+. "$ROOT/scripts/bench-upstream.sh"
+write_bench_upstream "$WORK" "$UPSTREAM_PORT"
+write_bench_service_entry "$WORK/config/upstream.yaml" upstream.bench "$UPSTREAM_PORT"
 taskset -c 1 nginx -c "$WORK/upstream.conf" -e "$WORK/upstream-error.log" >"$WORK/upstream.log" 2>&1 &
 PIDS+=($!)
 
