@@ -56,8 +56,8 @@ internal abstract partial class Http2Connection
     protected void ReturnUnexposedLocked(Http2Stream stream)
     {
         RemoveLiveLocked(stream);
-        stream.InboundPipe.Writer.Complete();
-        stream.InboundPipe.Reader.Complete();
+        stream.CompleteInboundWriter();
+        stream.CompleteInboundReader();
         stream.OutboundPipe.Writer.Complete();
         stream.OutboundPipe.Reader.Complete();
         stream.ResetForReuse();
@@ -382,7 +382,7 @@ internal abstract partial class Http2Connection
             }
         }
 
-        stream.InboundPipe.Reader.Complete();
+        stream.CompleteInboundReader();
         lock (Sync)
         {
             stream.InboundReaderCompleted = true;

@@ -313,7 +313,7 @@ internal abstract partial class Http2Connection
         switch (item.Kind)
         {
             case Http2DeferredKind.CompleteInboundWriter:
-                stream!.InboundPipe.Writer.Complete();
+                stream!.CompleteInboundWriter();
                 lock (Sync)
                 {
                     stream.InboundWriterCompleted = true;
@@ -331,7 +331,11 @@ internal abstract partial class Http2Connection
 
                 break;
             case Http2DeferredKind.SignalAborted:
-                stream!.InboundPipe.Reader.CancelPendingRead();
+                if (!stream!.InboundEndedAtHead)
+                {
+                    stream.InboundPipe.Reader.CancelPendingRead();
+                }
+
                 stream.SignalAborted();
                 OnStreamAborted(stream);
                 break;

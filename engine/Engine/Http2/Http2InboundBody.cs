@@ -11,6 +11,7 @@ namespace Engine.Http2;
 /// credit (RFC 9113 §5.2: a slow consumer throttles the sender instead of growing our buffers); and
 /// a stream that ended without END_STREAM (reset, connection lost, content-length mismatch) reads
 /// as <see cref="ReadResult.IsCanceled"/> — a value, so a truncated body is never taken for a whole one.
+/// A body that ended at the head reads as empty and complete without touching the pipe.
 /// </summary>
 internal sealed class Http2InboundBody(Http2Stream stream) : PipeReader
 {
@@ -26,6 +27,11 @@ internal sealed class Http2InboundBody(Http2Stream stream) : PipeReader
             return new ValueTask<ReadResult>(Aborted());
         }
 
+        if (stream.InboundEndedAtHead)
+        {
+            return new ValueTask<ReadResult>(EndedAtHead());
+        }
+
         var pending = Inner.ReadAsync(cancellationToken);
         return pending.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Track(pending.Result)) : ReadSlowAsync(pending);
     }
@@ -35,6 +41,12 @@ internal sealed class Http2InboundBody(Http2Stream stream) : PipeReader
         if (stream.InboundAborted)
         {
             result = Aborted();
+            return true;
+        }
+
+        if (stream.InboundEndedAtHead)
+        {
+            result = EndedAtHead();
             return true;
         }
 
@@ -66,7 +78,13 @@ internal sealed class Http2InboundBody(Http2Stream stream) : PipeReader
         }
     }
 
-    public override void CancelPendingRead() => Inner.CancelPendingRead();
+    public override void CancelPendingRead()
+    {
+        if (!stream.InboundEndedAtHead)
+        {
+            Inner.CancelPendingRead(); // nothing can be pending on an empty body
+        }
+    }
 
     public override void Complete(Exception? exception = null) => stream.Connection.OnInboundReaderCompleted(stream);
 
@@ -89,5 +107,12 @@ internal sealed class Http2InboundBody(Http2Stream stream) : PipeReader
     {
         _synthetic = true;
         return new ReadResult(default, isCanceled: true, isCompleted: true);
+    }
+
+    /// <summary>The request ended on its head: an empty, complete body, without the pipe.</summary>
+    private ReadResult EndedAtHead()
+    {
+        _synthetic = true;
+        return new ReadResult(default, isCanceled: false, isCompleted: true);
     }
 }

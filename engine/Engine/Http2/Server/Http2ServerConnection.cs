@@ -98,6 +98,7 @@ internal sealed class Http2ServerConnection : Http2Connection
             stream.ReceiveWindow = NewStreamReceiveWindow();
             stream.PeerHeadReceived = true;
             stream.InputEnded = endStream;
+            stream.InboundEndedAtHead = endStream;
             TrackLocked(stream);
             CountLocked(stream);
             OnPeerStreamOpenedLocked();
@@ -106,7 +107,7 @@ internal sealed class Http2ServerConnection : Http2Connection
 
         if (endStream)
         {
-            stream.InboundPipe.Writer.Complete();
+            stream.CompleteInboundWriter();
             lock (Sync)
             {
                 stream.InboundWriterCompleted = true;
