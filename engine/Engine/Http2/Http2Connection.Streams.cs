@@ -58,8 +58,8 @@ internal abstract partial class Http2Connection
         RemoveLiveLocked(stream);
         stream.CompleteInboundWriter();
         stream.CompleteInboundReader();
-        stream.OutboundPipe.Writer.Complete();
-        stream.OutboundPipe.Reader.Complete();
+        stream.CompleteOutboundWriter();
+        stream.CompleteOutboundReader();
         stream.ResetForReuse();
         if (PhaseValue < Http2ConnectionPhase.Closing && _pool.Count < Options.MaxPooledStreams)
         {
@@ -287,7 +287,7 @@ internal abstract partial class Http2Connection
 
         if (completeWriter)
         {
-            stream.OutboundPipe.Writer.Complete();
+            stream.CompleteOutboundWriter();
             lock (Sync)
             {
                 stream.OutboundWriterCompleted = true;
@@ -430,7 +430,7 @@ internal abstract partial class Http2Connection
             }
         }
 
-        stream.OutboundPipe.Writer.Complete();
+        stream.CompleteOutboundWriter();
         lock (Sync)
         {
             stream.OutboundWriterCompleted = true;

@@ -207,19 +207,18 @@ internal abstract partial class Http2Connection
                 }
             }
 
-            if (!stream.OutboundPipe.Reader.TryRead(out var result))
+            if (!stream.TryPeekOutbound(out var buffer, out var completed))
             {
                 break;
             }
 
-            var buffer = result.Buffer;
             var send = 0;
             var last = false;
             var trailers = false;
             var stop = false;
             lock (Sync)
             {
-                var end = result.IsCompleted && stream.OutboundCompleteRequested;
+                var end = completed && stream.OutboundCompleteRequested;
                 var hasTrailers = stream.TrailersPending && stream.OutboundTrailers.HeaderCount > 0;
                 if (stream.OutputEnded || (buffer.IsEmpty && !end))
                 {
@@ -263,7 +262,7 @@ internal abstract partial class Http2Connection
             if (stop)
             {
                 // Examined nothing: the same bytes come back on the stream's next turn.
-                stream.OutboundPipe.Reader.AdvanceTo(buffer.Start);
+                stream.ConsumeOutbound(buffer, 0);
                 break;
             }
 
@@ -280,7 +279,7 @@ internal abstract partial class Http2Connection
                 Http2FrameWriter.WriteDataHeader(_output, stream.StreamId, 0, endStream: true);
             }
 
-            stream.OutboundPipe.Reader.AdvanceTo(buffer.GetPosition(send));
+            stream.ConsumeOutbound(buffer, send);
             turn += send;
             finished = last;
         }
@@ -320,14 +319,13 @@ internal abstract partial class Http2Connection
 
     private static bool IsOutboundDoneAndEmpty(Http2Stream stream)
     {
-        var reader = stream.OutboundPipe.Reader;
-        if (!reader.TryRead(out var result))
+        if (!stream.TryPeekOutbound(out var buffer, out var completed))
         {
             return false;
         }
 
-        var done = result.IsCompleted && result.Buffer.IsEmpty;
-        reader.AdvanceTo(result.Buffer.Start);
+        var done = completed && buffer.IsEmpty;
+        stream.ConsumeOutbound(buffer, 0);
         return done;
     }
 
@@ -359,6 +357,12 @@ internal abstract partial class Http2Connection
             }
 
             completeReader = stream.OutputEnded && !stream.OutboundReaderCompleted;
+            if (completeReader && stream.OutboundWhole)
+            {
+                stream.OutboundReaderCompleted = true; // no pipe end to complete
+                completeReader = false;
+            }
+
             if (!completeReader)
             {
                 CheckReleaseLocked(stream);
@@ -367,7 +371,7 @@ internal abstract partial class Http2Connection
 
         if (completeReader)
         {
-            stream.OutboundPipe.Reader.Complete();
+            stream.CompleteOutboundReader();
             lock (Sync)
             {
                 stream.OutboundReaderCompleted = true;

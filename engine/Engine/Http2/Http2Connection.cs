@@ -63,12 +63,16 @@ internal abstract partial class Http2Connection
         _budget = new Http2OutboundFrameBudget(Limits);
         _receiveWindow = new Http2ReceiveWindow(Http2Settings.DefaultInitialWindowSize, Limits.InitialConnectionWindowSize);
         var pool = options.MemoryPool ?? context.Features.Get<IMemoryPoolFeature>()?.MemoryPool ?? MemoryPool<byte>.Shared;
+        BufferPool = pool;
         InboundPipeOptions = new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false);
         OutboundPipeOptions = new PipeOptions(
             pool, PipeScheduler.Inline, PipeScheduler.Inline, options.MaxBufferedBytesPerStream, options.MaxBufferedBytesPerStream / 2, useSynchronizationContext: false);
     }
 
     internal Lock Sync { get; } = new();
+
+    /// <summary>The blocks the stream pipes are made of (a whole small answer is held in one, see <see cref="Http2Stream.TryHoldWholeBody"/>).</summary>
+    internal MemoryPool<byte> BufferPool { get; }
 
     internal PipeOptions InboundPipeOptions { get; }
 
@@ -322,7 +326,7 @@ internal abstract partial class Http2Connection
 
                 break;
             case Http2DeferredKind.CompleteOutboundReader:
-                stream!.OutboundPipe.Reader.Complete();
+                stream!.CompleteOutboundReader();
                 lock (Sync)
                 {
                     stream.OutboundReaderCompleted = true;

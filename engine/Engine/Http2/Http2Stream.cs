@@ -19,19 +19,17 @@ namespace Engine.Http2;
 /// done with it, the owner is done with it and both loops have let go of it (the "pinned" flags).
 /// </para>
 /// </summary>
-internal abstract class Http2Stream
+internal abstract partial class Http2Stream
 {
     private CancellationTokenSource? _abortedSource;
     private bool _abortSignaled;
     private volatile bool _inboundAborted;
-    private readonly Pipe _inboundPipe;
-    private bool _inboundPipeUsed;
 
     protected Http2Stream(Http2Connection connection)
     {
         Connection = connection;
         _inboundPipe = new Pipe(connection.InboundPipeOptions);
-        OutboundPipe = new Pipe(connection.OutboundPipeOptions);
+        _outboundPipe = new Pipe(connection.OutboundPipeOptions);
         Inbound = new Http2InboundBody(this);
         Outbound = new Http2OutboundBody(this);
     }
@@ -76,29 +74,6 @@ internal abstract class Http2Stream
             }
         }
     }
-
-    /// <summary>
-    /// The inbound body's pipe. Any use of it marks it for a reset before the stream is reused; a
-    /// request that ended on its head (most GETs, see <see cref="InboundEndedAtHead"/>) never uses
-    /// it, which spares it the pipe's locks and its reset (~1,000 instructions a request).
-    /// </summary>
-    internal Pipe InboundPipe
-    {
-        get
-        {
-            _inboundPipeUsed = true;
-            return _inboundPipe;
-        }
-    }
-
-    /// <summary>
-    /// The peer's head carried END_STREAM and the owner had not seen the stream yet: the inbound
-    /// body is empty and complete, and is read as such without the pipe. Set before the stream is
-    /// handed to its owner and not changed until the stream is reused, so it is read without the lock.
-    /// </summary>
-    internal bool InboundEndedAtHead;
-
-    internal Pipe OutboundPipe { get; }
 
     internal Http2InboundBody Inbound { get; }
 
@@ -235,43 +210,10 @@ internal abstract class Http2Stream
     /// <summary>Resets the stream (RST_STREAM with <paramref name="code"/> once it is on the wire): both directions stop here.</summary>
     public void Reset(Http2ErrorCode code = Http2ErrorCode.Cancel) => Connection.ResetStream(this, code);
 
-    /// <summary>Completes the inbound pipe's writer end (nothing to do when the body ended at the head).</summary>
-    internal void CompleteInboundWriter()
-    {
-        if (!InboundEndedAtHead)
-        {
-            InboundPipe.Writer.Complete();
-        }
-    }
-
-    /// <summary>Completes the inbound pipe's reader end (nothing to do when the body ended at the head).</summary>
-    internal void CompleteInboundReader()
-    {
-        if (!InboundEndedAtHead)
-        {
-            InboundPipe.Reader.Complete();
-        }
-    }
-
     /// <summary>Back to the state of a new stream (every pipe end in use has been completed).</summary>
     internal virtual void ResetForReuse()
     {
-        if (_inboundPipeUsed)
-        {
-            if (InboundEndedAtHead)
-            {
-                // Touched all the same (a read cancelled when the stream was reset): its ends were
-                // never completed, and Reset needs both.
-                _inboundPipe.Writer.Complete();
-                _inboundPipe.Reader.Complete();
-            }
-
-            _inboundPipe.Reset();
-            _inboundPipeUsed = false;
-        }
-
-        InboundEndedAtHead = false;
-        OutboundPipe.Reset();
+        ResetPipes();
         Inbound.Reset();
         InboundTrailers.Reset();
         OutboundTrailers.Reset();

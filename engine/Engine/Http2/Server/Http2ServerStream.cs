@@ -165,21 +165,27 @@ internal sealed class Http2ServerStream : Http2Stream
             Http2HeadCopy.Copy(head, _responseHead);
         }
 
-        var writer = OutboundPipe.Writer;
-        foreach (var segment in body)
+        // Small enough for one block (nearly every answer read whole): held aside, the pipe unused.
+        var held = TryHoldWholeBody(body);
+        if (!held)
         {
-            writer.Write(segment.Span);
+            var writer = OutboundPipe.Writer;
+            foreach (var segment in body)
+            {
+                writer.Write(segment.Span);
+            }
         }
 
         lock (Connection.Sync)
         {
             if (OutputEnded)
             {
-                return new ValueTask<bool>(false); // reset meanwhile: the pipe is discarded with the stream
+                return new ValueTask<bool>(false); // reset meanwhile: the body is discarded with the stream
             }
 
             HeadPending = true;
             HeadEndStream = false;
+            OutboundWhole = held;
         }
 
         Connection.OnOutboundCompleted(this, exception: null); // commits the body; one wake for all three

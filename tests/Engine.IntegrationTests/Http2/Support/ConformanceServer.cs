@@ -11,8 +11,9 @@ namespace Engine.IntegrationTests.Http2.Support;
 /// The server the conformance tests talk to: our <see cref="Http2ServerConnection"/> on a real
 /// listener, with a handler whose paths give the stream shapes the RFC cases need:
 /// <c>/hold</c> never answers (the stream stays open until reset), <c>/noread</c> answers at once
-/// without reading the request, <c>/bytes/N</c> answers N bytes, anything else reads the request to
-/// its end and answers with its length and the names of its trailers.
+/// without reading the request, <c>/bytes/N</c> answers N bytes, <c>/whole/N</c> answers N bytes
+/// (byte i is i mod 251) handed over whole with the head, anything else reads the request to its
+/// end and answers with its length and the names of its trailers.
 /// </summary>
 public sealed class ConformanceServer : IAsyncLifetime
 {
@@ -55,6 +56,16 @@ public sealed class ConformanceServer : IAsyncLifetime
             return;
         }
 
+        if (path.StartsWith("/whole/", StringComparison.Ordinal))
+        {
+            var count = int.Parse(path["/whole/".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            var head = stream.ResponseHead;
+            head.Reset();
+            head.StatusCode = 200;
+            await stream.WriteResponseAsync(head, new ReadOnlySequence<byte>(WholeBody(count)));
+            return;
+        }
+
         long length = 0;
         while (true)
         {
@@ -76,6 +87,18 @@ public sealed class ConformanceServer : IAsyncLifetime
             ? string.Join(",", Enumerable.Range(0, t.HeaderCount).Select(i => Encoding.ASCII.GetString(t.NameOf(i))))
             : string.Empty;
         await RespondAsync(stream, Encoding.ASCII.GetBytes($"{length};{trailers};{Encoding.ASCII.GetString(stream.Request.Span(stream.Request.Authority))}"));
+    }
+
+    /// <summary>The body <c>/whole/N</c> answers: byte i is i mod 251, so a shifted or repeated piece shows.</summary>
+    internal static byte[] WholeBody(int count)
+    {
+        var body = new byte[count];
+        for (var i = 0; i < count; i++)
+        {
+            body[i] = (byte)(i % 251);
+        }
+
+        return body;
     }
 
     private static async ValueTask RespondAsync(Http2ServerStream stream, byte[] body)
