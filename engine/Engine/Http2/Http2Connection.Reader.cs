@@ -444,7 +444,9 @@ internal abstract partial class Http2Connection
             return Http2Error.None;
         }
 
-        if (_closedStreams.IndexOf(streamId) >= 0)
+        // A new stream's identifier is above every one used so far: no need to search the ring of
+        // closed streams for it (a 128-entry scan on every request's HEADERS, ~340 instructions).
+        if (!Ids.IsIdle(streamId) && _closedStreams.IndexOf(streamId) >= 0)
         {
             return OnUntrackedFrameLocked(Http2FrameType.Headers, streamId, frame.EndStream);
         }

@@ -380,13 +380,23 @@ internal abstract partial class Http2Connection
                 ReturnConnectionCreditLocked((int)stream.InboundBuffered);
                 stream.InboundBuffered = 0;
             }
+
+            if (stream.InboundEndedAtHead)
+            {
+                // No pipe end to complete outside the lock.
+                stream.InboundReaderCompleted = true;
+                CheckReleaseLocked(stream);
+            }
         }
 
-        stream.CompleteInboundReader();
-        lock (Sync)
+        if (!stream.InboundEndedAtHead)
         {
-            stream.InboundReaderCompleted = true;
-            CheckReleaseLocked(stream);
+            stream.CompleteInboundReader();
+            lock (Sync)
+            {
+                stream.InboundReaderCompleted = true;
+                CheckReleaseLocked(stream);
+            }
         }
 
         RunDeferred();
@@ -428,14 +438,25 @@ internal abstract partial class Http2Connection
             {
                 stream.OutboundCompleteRequested = true;
             }
+
+            if (stream.OutboundWhole)
+            {
+                // No pipe end to complete outside the lock.
+                stream.OutboundWriterCompleted = true;
+                ScheduleLocked(stream);
+                CheckReleaseLocked(stream);
+            }
         }
 
-        stream.CompleteOutboundWriter();
-        lock (Sync)
+        if (!stream.OutboundWhole)
         {
-            stream.OutboundWriterCompleted = true;
-            ScheduleLocked(stream);
-            CheckReleaseLocked(stream);
+            stream.CompleteOutboundWriter();
+            lock (Sync)
+            {
+                stream.OutboundWriterCompleted = true;
+                ScheduleLocked(stream);
+                CheckReleaseLocked(stream);
+            }
         }
 
         RunDeferred();

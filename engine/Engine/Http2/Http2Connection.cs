@@ -276,14 +276,15 @@ internal abstract partial class Http2Connection
         // Most calls find nothing to do, and taking the lock to learn that was 7 lock round trips
         // per proxied h2c request (callgrind). Unlocked reads suffice: whatever this thread deferred
         // or requested under the lock it sees here, and another thread's work is run by that
-        // thread's own call after its locked section.
-        if (_deferred.Count == 0 && !Volatile.Read(ref _wakeRequested))
-        {
-            return;
-        }
-
+        // thread's own call after its locked section. The same check ends the loop once this
+        // thread has run everything (one lock round trip less per call that finds work).
         while (true)
         {
+            if (_deferred.Count == 0 && !Volatile.Read(ref _wakeRequested))
+            {
+                return;
+            }
+
             Http2Deferred item;
             bool wake;
             lock (Sync)

@@ -59,15 +59,25 @@ internal abstract partial class Http2Stream
     {
         get
         {
+            // The source outlives the stream's incarnations (reset for reuse unless it fired), so
+            // it is usually there already: its token without the lock. Once created it is only
+            // replaced when the stream is reused, which its owner (the caller) is not racing.
+            if (Volatile.Read(ref _abortedSource) is { } existing)
+            {
+                return existing.Token;
+            }
+
             lock (Connection.Sync)
             {
                 if (_abortedSource is null)
                 {
-                    _abortedSource = new CancellationTokenSource();
+                    var source = new CancellationTokenSource();
                     if (_abortSignaled)
                     {
-                        _abortedSource.Cancel();
+                        source.Cancel();
                     }
+
+                    Volatile.Write(ref _abortedSource, source);
                 }
 
                 return _abortedSource.Token;

@@ -46,6 +46,12 @@ public sealed class Http2StreamIds(bool isServer)
         return next;
     }
 
+    /// <summary>
+    /// No stream has used this identifier yet (§5.1 "idle": above the last one opened by its side),
+    /// so nothing can be remembered of it.
+    /// </summary>
+    public bool IsIdle(int streamId) => IsPeerInitiated(streamId) ? streamId > LastPeerStreamId : streamId > LastLocalStreamId;
+
     /// <summary>We sent GOAWAY with this last-stream-id: later peer streams are ignored (§6.8).</summary>
     public void OnGoAwaySent(int lastStreamId) => GoAwayLastStreamId = Math.Min(GoAwayLastStreamId, lastStreamId);
 
@@ -60,8 +66,7 @@ public sealed class Http2StreamIds(bool isServer)
     {
         error = Http2Error.None;
         var peerInitiated = IsPeerInitiated(streamId);
-        var idle = peerInitiated ? streamId > LastPeerStreamId : streamId > LastLocalStreamId;
-        if (!idle || type == Http2FrameType.Priority)
+        if (!IsIdle(streamId) || type == Http2FrameType.Priority)
         {
             return Http2StreamAction.Ignore;
         }

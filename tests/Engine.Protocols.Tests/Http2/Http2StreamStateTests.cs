@@ -138,6 +138,29 @@ public class Http2StreamStateTests
     }
 
     [Fact]
+    public void S5_1_Idle_IsEveryIdentifierAboveTheLastOpenedByItsSide()
+    {
+        var server = new Http2StreamIds(isServer: true);
+        Assert.True(server.IsIdle(1));
+        server.OnUntrackedStream(Type.Headers, 5, out _);
+        Assert.False(server.IsIdle(1)); // skipped over: closed, never idle again (§5.1.1)
+        Assert.False(server.IsIdle(5));
+        Assert.True(server.IsIdle(7));
+        Assert.True(server.IsIdle(2)); // our own side has opened nothing
+        server.OpenLocalStream();
+        Assert.False(server.IsIdle(2));
+        Assert.True(server.IsIdle(4));
+
+        var client = new Http2StreamIds(isServer: false);
+        Assert.True(client.IsIdle(1));
+        client.OpenLocalStream();
+        client.OpenLocalStream();
+        Assert.False(client.IsIdle(3));
+        Assert.True(client.IsIdle(5));
+        Assert.True(client.IsIdle(2));
+    }
+
+    [Fact]
     public void S5_1_1_Server_EvenStreamFromClient_ConnectionProtocolError()
     {
         Assert.Equal(Http2StreamAction.Reject, new Http2StreamIds(isServer: true).OnUntrackedStream(Type.Headers, 2, out var error));

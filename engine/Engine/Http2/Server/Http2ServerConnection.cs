@@ -99,19 +99,11 @@ internal sealed class Http2ServerConnection : Http2Connection
             stream.PeerHeadReceived = true;
             stream.InputEnded = endStream;
             stream.InboundEndedAtHead = endStream;
+            stream.InboundWriterCompleted = endStream; // its pipe is not used: nothing to complete
             TrackLocked(stream);
             CountLocked(stream);
             OnPeerStreamOpenedLocked();
             _handlersRunning++;
-        }
-
-        if (endStream)
-        {
-            stream.CompleteInboundWriter();
-            lock (Sync)
-            {
-                stream.InboundWriterCompleted = true;
-            }
         }
 
         Dispatch(serverStream, localStatus);

@@ -147,19 +147,9 @@ internal sealed class Http2ServerStream : Http2Stream
 
         ArgumentOutOfRangeException.ThrowIfLessThan(head.StatusCode, 200);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(body.Length, Connection.Options.MaxBufferedBytesPerStream);
-        lock (Connection.Sync)
-        {
-            if (OutputEnded)
-            {
-                return new ValueTask<bool>(false);
-            }
 
-            if (HeadPending || HeadSent)
-            {
-                throw new InvalidOperationException("The response head was already written.");
-            }
-        }
-
+        // One lock round trip, after the copies: the head and body are the owner's until HeadPending
+        // is set, and a stream reset meanwhile just drops them.
         if (!ReferenceEquals(head, _responseHead))
         {
             Http2HeadCopy.Copy(head, _responseHead);
@@ -181,6 +171,11 @@ internal sealed class Http2ServerStream : Http2Stream
             if (OutputEnded)
             {
                 return new ValueTask<bool>(false); // reset meanwhile: the body is discarded with the stream
+            }
+
+            if (HeadPending || HeadSent)
+            {
+                throw new InvalidOperationException("The response head was already written.");
             }
 
             HeadPending = true;
