@@ -20,6 +20,7 @@ internal sealed class RouteTable
 
     private readonly FrozenDictionary<string, VirtualHost> _exact;
     private readonly FrozenDictionary<string, VirtualHost>.AlternateLookup<ReadOnlySpan<char>> _exactLookup;
+    private readonly AsciiHostTable<VirtualHost>? _exactAscii;
     private readonly (string Suffix, VirtualHost Host)[] _wildcards;
     private readonly VirtualHost? _catchAll;
 
@@ -27,6 +28,7 @@ internal sealed class RouteTable
     {
         _exact = exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
         _exactLookup = _exact.GetAlternateLookup<ReadOnlySpan<char>>();
+        _exactAscii = AsciiHostTable<VirtualHost>.TryCreate(_exact);
 
         // Longest suffix first, so the first hit is the most specific wildcard.
         _wildcards = wildcards.OrderByDescending(w => w.Suffix.Length).ThenBy(w => w.Suffix, StringComparer.Ordinal).ToArray();
@@ -45,10 +47,26 @@ internal sealed class RouteTable
             return _catchAll;
         }
 
+        // Exact names straight from the bytes when every name is ASCII (nearly always). A host that
+        // is not ASCII cannot equal an ASCII name, whatever the case: no Latin-1 letter above 0x7F
+        // has an ASCII case pair.
+        if (_exactAscii is not null)
+        {
+            if (_exactAscii.TryFind(host, out var found) && found is not null)
+            {
+                return found;
+            }
+
+            if (_wildcards.Length == 0)
+            {
+                return _catchAll;
+            }
+        }
+
         Span<char> chars = stackalloc char[MaxHostChars];
         var length = Encoding.Latin1.GetChars(host, chars);
         var name = chars[..length];
-        if (_exactLookup.TryGetValue(name, out var exact))
+        if (_exactAscii is null && _exactLookup.TryGetValue(name, out var exact))
         {
             return exact;
         }
