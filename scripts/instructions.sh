@@ -48,6 +48,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 WORK=$(mktemp -d /tmp/engine-instructions.XXXXXX)
+chmod 755 "$WORK" # nginx workers (not root) serve /64k from it
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done

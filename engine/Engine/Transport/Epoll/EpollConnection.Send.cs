@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 
@@ -27,52 +28,29 @@ internal sealed partial class EpollConnection
         var drained = false;
         try
         {
+            // No ReadResult or buffer lives across an await (each would be a field of the state
+            // machine, written through GC barriers on every send): a send that fills the socket
+            // consumes what went out, waits, and reads the rest from the pipe again.
             while (true)
             {
-                var result = await reader.ReadAsync().ConfigureAwait(false);
-                if (result.IsCanceled)
+                var step = SendRead(reader, await reader.ReadAsync().ConfigureAwait(false));
+                if (step == SendStep.More)
                 {
-                    // Abort. What was flushed before it, in the same batch, is still sent once
-                    // without waiting (the send was deferred, not refused): a response cut short
-                    // on purpose reaches the peer as far as it was written, then the reset.
-                    if (!result.Buffer.IsEmpty)
+                    continue;
+                }
+
+                if (step == SendStep.Full)
+                {
+                    if (await _writable.WaitAsync().ConfigureAwait(false))
                     {
-                        _ = SendSome(result.Buffer, out _);
+                        continue;
                     }
 
-                    break;
+                    break; // abort while the peer was not reading
                 }
 
-                var buffer = result.Buffer;
-                var sent = true;
-                while (!buffer.IsEmpty)
-                {
-                    var n = SendSome(buffer, out var full);
-                    if (n < 0)
-                    {
-                        sent = false; // reset: _failure says so
-                        break;
-                    }
-
-                    buffer = buffer.Slice(n);
-                    if (full && !await _writable.WaitAsync().ConfigureAwait(false))
-                    {
-                        sent = false; // abort while the peer was not reading
-                        break;
-                    }
-                }
-
-                if (!sent)
-                {
-                    break;
-                }
-
-                reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted)
-                {
-                    drained = true;
-                    break;
-                }
+                drained = step == SendStep.Drained;
+                break;
             }
         }
         catch (Exception e)
@@ -91,6 +69,51 @@ internal sealed partial class EpollConnection
         {
             StopReceiving(); // the connection is dead: end the receive loop even if its input is paused
         }
+    }
+
+    private enum SendStep
+    {
+        More,     // all sent: read again
+        Full,     // the socket's send buffer filled up: wait for EPOLLOUT, then read the rest again
+        Drained,  // all sent and the output is complete: FIN
+        Stop,     // an abort, or the connection is dead
+    }
+
+    /// <summary>Sends what one read of the output pipe returned and consumes what went out.</summary>
+    private SendStep SendRead(PipeReader reader, in ReadResult result)
+    {
+        if (result.IsCanceled)
+        {
+            // Abort. What was flushed before it, in the same batch, is still sent once without
+            // waiting (the send was deferred, not refused): a response cut short on purpose
+            // reaches the peer as far as it was written, then the reset.
+            if (!result.Buffer.IsEmpty)
+            {
+                _ = SendSome(result.Buffer, out _);
+            }
+
+            return SendStep.Stop;
+        }
+
+        var buffer = result.Buffer;
+        while (!buffer.IsEmpty)
+        {
+            var n = SendSome(buffer, out var full);
+            if (n < 0)
+            {
+                return SendStep.Stop; // reset: _failure says so
+            }
+
+            buffer = buffer.Slice(n);
+            if (full)
+            {
+                reader.AdvanceTo(buffer.Start);
+                return SendStep.Full;
+            }
+        }
+
+        reader.AdvanceTo(buffer.End);
+        return result.IsCompleted ? SendStep.Drained : SendStep.More;
     }
 
     /// <summary>
