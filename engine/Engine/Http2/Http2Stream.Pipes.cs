@@ -50,12 +50,15 @@ internal abstract partial class Http2Stream
     internal bool InboundEndedAtHead;
 
     /// <summary>
-    /// The owner handed the whole outbound message over at once and its body waits in one pooled
-    /// block (<see cref="TryHoldWholeBody"/>), not in the pipe. Set under the lock with the head
-    /// it goes with, so the writer, which reads the body only after the head, sees it; not changed
-    /// until the stream is reused.
+    /// The owner handed the whole outbound message over at once: a head that ends the stream (no
+    /// body), or a head and a body that waits in one pooled block (<see cref="TryHoldWholeBody"/>),
+    /// not in the pipe. Set under the lock with the head it goes with, so the writer, which reads
+    /// the body only after the head, sees it; not changed until the stream is reused.
     /// </summary>
     internal bool OutboundWhole;
+
+    /// <summary>For the owner queuing a head (under the lock): true when the head ends the message and no body went into the pipe.</summary>
+    internal bool EndsAtHead(bool endStream) => endStream && !_outboundPipeUsed;
 
     /// <summary>Completes the inbound pipe's writer end (nothing to do when the body ended at the head).</summary>
     internal void CompleteInboundWriter()
@@ -122,7 +125,9 @@ internal abstract partial class Http2Stream
     {
         if (OutboundWhole)
         {
-            buffer = new ReadOnlySequence<byte>(_wholeBody!.Memory.Slice(_wholeBodySent, _wholeBodyLength - _wholeBodySent));
+            buffer = _wholeBody is { } block
+                ? new ReadOnlySequence<byte>(block.Memory.Slice(_wholeBodySent, _wholeBodyLength - _wholeBodySent))
+                : default; // a head that ended the message
             completed = true;
             return true;
         }

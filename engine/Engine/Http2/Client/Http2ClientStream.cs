@@ -101,6 +101,7 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
             RequestIsHead = _requestHead.Method == Protocols.Http.HttpMethod.Head;
             HeadPending = true;
             HeadEndStream = endStream;
+            OutboundWhole = EndsAtHead(endStream); // no body: the pipe stays unused
         }
 
         if (endStream)

@@ -117,6 +117,7 @@ internal sealed class Http2ServerStream : Http2Stream
 
             HeadPending = true;
             HeadEndStream = endStream;
+            OutboundWhole = EndsAtHead(endStream); // no body: the pipe stays unused
         }
 
         if (endStream)

@@ -11,7 +11,7 @@ namespace Engine.IntegrationTests.Http2.Conformance;
 /// An answer handed over whole (head and body at once, as the proxy does with a response it read
 /// whole) waits in one pooled block instead of the stream's pipe. It must still obey flow control
 /// (§6.9) piece by piece, survive a reset while it waits for credit, and leave the stream object
-/// clean for the answers after it, whole or streamed, small or larger than a block.
+/// clean for the answers after it, whole or streamed, small or larger than a block, or a head alone.
 /// </summary>
 public sealed class WholeResponseTests(ConformanceServer server) : IClassFixture<ConformanceServer>
 {
@@ -43,11 +43,14 @@ public sealed class WholeResponseTests(ConformanceServer server) : IClassFixture
         var streamId = 1;
         for (var round = 0; round < 4; round++)
         {
-            // Small whole (one block), streamed, whole but larger than a pool block (the pipe takes it).
+            // Small whole (one block), head only (no body: no pipe either), streamed, whole but
+            // larger than a pool block (the pipe takes it).
             foreach (var (path, expected) in new[]
             {
                 ($"/whole/{100 + (round * 3001)}", ConformanceServer.WholeBody(100 + (round * 3001))),
+                ("/bytes/0", []),
                 ("/bytes/5000", new byte[5000]),
+                ("/bytes/0", []),
                 ("/whole/40000", ConformanceServer.WholeBody(40_000)),
             })
             {
