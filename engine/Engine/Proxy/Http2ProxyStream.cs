@@ -78,6 +78,10 @@ internal sealed class Http2ProxyStream : ProxyExchange
     {
         _stream = stream;
         _request = stream.Request;
+
+        // The response is built in the stream's own head: handing it over then copies nothing
+        // (Http2HeadCopy was ~580 instructions per request). Nothing changes it after it is sent.
+        LendResponseHead(stream.ResponseHead);
         _bodyStreamed = false;
         _bodyEnded = false;
         _replayOverflow = false;
@@ -142,7 +146,8 @@ internal sealed class Http2ProxyStream : ProxyExchange
             _deadlines?.End();
             ConsumeUnreadBody();
             ReportCompleted("HTTP/2", _connection.RemoteEndPoint, _connection.LocalEndPoint);
-            _request = NoRequest; // the stream (and its head) goes back to the connection
+            _request = NoRequest; // the stream (and its heads) go back to the connection
+            LendResponseHead(null);
             _stream = null!;
         }
     }

@@ -23,7 +23,13 @@ internal abstract partial class ProxyExchange
 {
     private protected readonly ProxyServer _server;
     private protected readonly ILogger _logger;
-    private protected readonly HttpResponseHead _response = new();
+    private readonly HttpResponseHead _ownResponse = new();
+
+    /// <summary>
+    /// The response head being built: the exchange's own, or for one request a head the downstream
+    /// lends (<see cref="LendResponseHead"/>: an HTTP/2 stream's own, so sending it copies nothing).
+    /// </summary>
+    private protected HttpResponseHead _response;
     private protected readonly BodyCounter _received = new();
     private protected readonly BodyCounter _sent = new();
     private protected readonly Engine.Protocols.Http1.Http1Limits _limits;
@@ -52,7 +58,11 @@ internal abstract partial class ProxyExchange
         _logger = server.Logger;
         _limits = server.Options.Http1Limits;
         _request = request;
+        _response = _ownResponse;
     }
+
+    /// <summary>Builds this request's response in <paramref name="head"/> (null: back to the exchange's own).</summary>
+    private protected void LendResponseHead(HttpResponseHead? head) => _response = head ?? _ownResponse;
 
     /// <summary>The client's address, for log lines.</summary>
     private protected abstract string Remote { get; }
