@@ -37,6 +37,7 @@ internal static class Http1HeadScanner
                 span = span[..(int)(scanLimit - position)];
             }
 
+            var breaks = new LineBreakSearch(span);
             var i = 0;
             while (i < span.Length)
             {
@@ -54,13 +55,12 @@ internal static class Http1HeadScanner
                 }
                 else
                 {
-                    var hit = span[i..].IndexOfAny(Http1Chars.CR, Http1Chars.LF);
+                    var hit = breaks.Next(i);
                     if (hit < 0)
                     {
                         break;
                     }
 
-                    hit += i;
                     if (span[hit] == Http1Chars.LF)
                     {
                         return Fail(Http1Error.BareLineFeed, out error);

@@ -47,7 +47,22 @@ public static class Http2FrameWriter
         {
             var length = (int)Math.Min(rest.Length, maxFrameSize);
             var last = length == rest.Length;
-            WriteDataHeader(writer, streamId, length, endStream && last);
+            var flags = endStream && last ? Http2FrameFlags.EndStream : Http2FrameFlags.None;
+            var span = writer.GetSpan(Http2FrameHeader.Size);
+            var first = rest.FirstSpan;
+            if (first.Length >= length && span.Length >= Http2FrameHeader.Size + length)
+            {
+                // Header and payload in the room the writer has now: one Advance, not two (each
+                // is a lock round trip in a Pipe; a small answer is one such frame).
+                new Http2FrameHeader(length, Http2FrameType.Data, flags, streamId).Write(span);
+                first[..length].CopyTo(span[Http2FrameHeader.Size..]);
+                writer.Advance(Http2FrameHeader.Size + length);
+                rest = rest.Slice(length);
+                continue;
+            }
+
+            new Http2FrameHeader(length, Http2FrameType.Data, flags, streamId).Write(span);
+            writer.Advance(Http2FrameHeader.Size);
             foreach (var segment in rest.Slice(0, length))
             {
                 writer.Write(segment.Span);

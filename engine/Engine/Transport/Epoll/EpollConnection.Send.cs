@@ -137,40 +137,7 @@ internal sealed partial class EpollConnection
         }
         else
         {
-            // Pipe memory comes from the pinned pool (pinning is free for it); anything else is
-            // pinned for the duration of the call.
-            var iov = stackalloc EpollLibc.IoVec[MaxSegmentsPerSend];
-            var pins = default(Pins);
-            var count = 0;
-            attempted = 0;
-            try
-            {
-                foreach (var segment in buffer)
-                {
-                    if (segment.IsEmpty)
-                    {
-                        continue;
-                    }
-
-                    pins[count] = segment.Pin();
-                    iov[count].Base = pins[count].Pointer;
-                    iov[count].Length = (nuint)segment.Length;
-                    attempted += segment.Length;
-                    if (++count == MaxSegmentsPerSend)
-                    {
-                        break;
-                    }
-                }
-
-                n = SendMsg(iov, count);
-            }
-            finally
-            {
-                for (var i = 0; i < count; i++)
-                {
-                    pins[i].Dispose();
-                }
-            }
+            n = SendGathered(buffer, out attempted);
         }
 
         if (n >= 0)
@@ -190,6 +157,53 @@ internal sealed partial class EpollConnection
 
         _failure ??= new ConnectionResetException($"The connection was reset (errno {errno}).");
         return -1;
+    }
+
+    /// <summary>
+    /// One sendmsg gathering up to <see cref="MaxSegmentsPerSend"/> segments; the syscall's result.
+    /// </summary>
+    /// <remarks>
+    /// A method of its own: its 64 pin handles hold references, so the frame that carries them
+    /// (1.5 KB) is zeroed on every call. Inside <see cref="SendSome"/> that cost ~175
+    /// instructions on every single-segment send too, two per proxied request (callgrind).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private unsafe nint SendGathered(in ReadOnlySequence<byte> buffer, out long attempted)
+    {
+        // Pipe memory comes from the pinned pool (pinning is free for it); anything else is
+        // pinned for the duration of the call.
+        var iov = stackalloc EpollLibc.IoVec[MaxSegmentsPerSend];
+        var pins = default(Pins);
+        var count = 0;
+        attempted = 0;
+        try
+        {
+            foreach (var segment in buffer)
+            {
+                if (segment.IsEmpty)
+                {
+                    continue;
+                }
+
+                pins[count] = segment.Pin();
+                iov[count].Base = pins[count].Pointer;
+                iov[count].Length = (nuint)segment.Length;
+                attempted += segment.Length;
+                if (++count == MaxSegmentsPerSend)
+                {
+                    break;
+                }
+            }
+
+            return SendMsg(iov, count);
+        }
+        finally
+        {
+            for (var i = 0; i < count; i++)
+            {
+                pins[i].Dispose();
+            }
+        }
     }
 
     private unsafe nint SendMsg(EpollLibc.IoVec* iov, int count)
