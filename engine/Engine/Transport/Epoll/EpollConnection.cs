@@ -36,8 +36,8 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionSo
 
     private readonly EpollTransport _transport;
     private readonly int _fd;
-    private readonly Pipe _input;
-    private readonly Pipe _output;
+    private readonly SocketPipe _input;
+    private readonly SocketPipe _output;
     private readonly Readiness _readable = new();
     private readonly Readiness _writable = new();
     private readonly CancellationTokenSource _closedSource = new();
@@ -58,8 +58,8 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionSo
         _fd = fd;
         Loop = loop;
         _remote = remote;
-        _input = new Pipe(transport.InputOptions);
-        _output = new Pipe(transport.OutputOptions);
+        _input = new SocketPipe(transport.InputOptions);
+        _output = new SocketPipe(transport.OutputOptions);
         _transportPipe = new DuplexPipe(_input.Reader, _output.Writer);
         ConnectionClosed = _closedSource.Token;
     }

@@ -1,0 +1,48 @@
+using System.Buffers;
+
+namespace Engine.Transport.Epoll;
+
+/// <summary>
+/// One pooled block of a <see cref="SocketPipe"/>'s chain. <see cref="ReadOnlySequenceSegment{T}.RunningIndex"/>
+/// is the absolute offset (bytes ever written to the pipe) of the block's first byte, so a
+/// position anywhere in the chain is <c>RunningIndex + index</c>.
+/// </summary>
+internal sealed class SocketPipeSegment : ReadOnlySequenceSegment<byte>
+{
+    private IMemoryOwner<byte>? _owner;
+
+    /// <summary>The whole block; <see cref="ReadOnlySequenceSegment{T}.Memory"/> is all of it while the segment is the write head, its written part after.</summary>
+    public Memory<byte> Block { get; private set; }
+
+    public SocketPipeSegment? NextSegment => (SocketPipeSegment?)Next;
+
+    public void Lease(IMemoryOwner<byte> owner, long runningIndex)
+    {
+        _owner = owner;
+        Block = owner.Memory;
+        Memory = Block;
+        RunningIndex = runningIndex;
+        Next = null;
+    }
+
+    /// <summary>The writer moved on to a new block: what the reader sees of this one ends at <paramref name="written"/>.</summary>
+    public void Seal(int written, SocketPipeSegment next)
+    {
+        Memory = Block[..written];
+        Next = next;
+    }
+
+    /// <summary>Reuse of a drained block from its start: positions stay absolute.</summary>
+    public void Rewind(long runningIndex) => RunningIndex = runningIndex;
+
+    /// <summary>Gives the block back to its pool; the shell may be leased again.</summary>
+    public void Release()
+    {
+        var owner = _owner;
+        _owner = null;
+        Block = default;
+        Memory = default;
+        Next = null;
+        owner?.Dispose();
+    }
+}
