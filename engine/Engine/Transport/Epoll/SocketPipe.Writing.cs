@@ -61,6 +61,7 @@ internal sealed partial class SocketPipe
         }
 
         bool wakeReader;
+        ReadResult inlineResult = default;
         ValueTask<FlushResult> outcome;
         lock (_sync)
         {
@@ -72,6 +73,14 @@ internal sealed partial class SocketPipe
             CommitLocked();
             _writingActive = false;
             wakeReader = CommittedLocked() > _examined && TakeWaitingReaderLocked();
+            if (wakeReader && _readerInline)
+            {
+                // The reader resumes right here, after the lock: its result is built under this
+                // lock instead of taking it again.
+                _readerWakeScheduled = false;
+                inlineResult = ResultLocked();
+            }
+
             if (DrainedLocked())
             {
                 ReleaseAllLocked(); // a flush of nothing new on a drained pipe: nothing to keep
@@ -106,7 +115,15 @@ internal sealed partial class SocketPipe
 
         if (wakeReader)
         {
-            WakeReader();
+            if (_readerInline)
+            {
+                _readRegistration.Dispose();
+                _readSource.SetResult(inlineResult);
+            }
+            else
+            {
+                WakeReader();
+            }
         }
 
         return outcome;

@@ -40,6 +40,7 @@ internal sealed partial class SocketPipe
     private readonly Lock _sync = new();
     private readonly MemoryPool<byte> _pool;
     private readonly PipeScheduler _readerScheduler;
+    private readonly bool _readerInline;
     private readonly long _pauseWriterThreshold;
     private readonly long _resumeWriterThreshold;
     private readonly int _minimumSegmentSize;
@@ -81,6 +82,7 @@ internal sealed partial class SocketPipe
     {
         _pool = options.Pool;
         _readerScheduler = options.ReaderScheduler;
+        _readerInline = options.ReaderScheduler == PipeScheduler.Inline;
         _pauseWriterThreshold = options.PauseWriterThreshold;
         _resumeWriterThreshold = options.ResumeWriterThreshold;
         _minimumSegmentSize = options.MinimumSegmentSize;
