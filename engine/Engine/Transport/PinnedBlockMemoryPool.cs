@@ -12,9 +12,21 @@ namespace Engine.Transport;
 /// gen1 GCs (28.6 CPU-s per 100k requests). Pinned 32 KiB blocks: 6.5 — and 8× fewer send/recv
 /// syscalls than 4 KiB blocks (DESIGN.md "What we measured"). The pool keeps at most
 /// <see cref="_maxRetained"/> free blocks so a burst does not pin memory for ever.
+/// <para>
+/// An epoll loop thread also keeps a few free blocks of its own (<see cref="LoopCache"/>): a
+/// connection's pipe gives its block back when drained and takes one on its next message, on the
+/// same thread, and the shared queue's dequeue and enqueue were ~240 instructions of that round
+/// trip, four per proxied HTTP/1.1 request (callgrind).
+/// </para>
 /// </remarks>
 internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 {
+    /// <summary>Free blocks a loop thread keeps for itself: 256 KiB of 32 KiB blocks per loop.</summary>
+    private const int LoopCacheBlocks = 8;
+
+    [ThreadStatic]
+    private static LoopCache? t_loopCache;
+
     private readonly ConcurrentQueue<Block> _free = new();
     private readonly int _blockSize;
     private readonly int _maxRetained;
@@ -41,6 +53,14 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
             return new Block(null, GC.AllocateUninitializedArray<byte>(minBufferSize, pinned: true));
         }
 
+        if (t_loopCache is { } cache && cache.Pool == this && cache.Count > 0)
+        {
+            var cached = cache.Blocks[--cache.Count]!;
+            cache.Blocks[cache.Count] = null;
+            cached.Leased = true;
+            return cached;
+        }
+
         if (_free.TryDequeue(out var block))
         {
             Interlocked.Decrement(ref _retained);
@@ -59,6 +79,21 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 
     private void Return(Block block)
     {
+        if (!_disposed && Epoll.EpollLoop.Current is not null)
+        {
+            var cache = t_loopCache ??= new LoopCache();
+            if (cache.Count == 0)
+            {
+                cache.Pool = this; // a loop serves one transport's connections; the last pool wins
+            }
+
+            if (cache.Pool == this && cache.Count < LoopCacheBlocks)
+            {
+                cache.Blocks[cache.Count++] = block;
+                return;
+            }
+        }
+
         if (_disposed || Interlocked.Increment(ref _retained) > _maxRetained)
         {
             Interlocked.Decrement(ref _retained);
@@ -96,5 +131,13 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
             Leased = false;
             _pool?.Return(this);
         }
+    }
+
+    /// <summary>A loop thread's own free blocks, of one pool.</summary>
+    private sealed class LoopCache
+    {
+        public readonly Block?[] Blocks = new Block?[LoopCacheBlocks];
+        public PinnedBlockMemoryPool? Pool;
+        public int Count;
     }
 }

@@ -101,6 +101,36 @@ public class SocketPipeTests
     }
 
     [Fact]
+    public async Task TryRead_SeesUnconsumedBytes_ACancel_AndTheEnd_AndNothingElse()
+    {
+        var pipe = Create(new CountingPool(Block));
+        Assert.False(pipe.Reader.TryRead(out _));
+
+        await Write(pipe, 7);
+        Assert.True(pipe.Reader.TryRead(out var some));
+        Assert.Equal(7, some.Buffer.Length);
+        pipe.Reader.AdvanceTo(some.Buffer.Start, some.Buffer.End);
+        Assert.True(pipe.Reader.TryRead(out var again)); // examined is not consumed
+        pipe.Reader.AdvanceTo(again.Buffer.End);
+        Assert.False(pipe.Reader.TryRead(out _));
+
+        pipe.Reader.CancelPendingRead();
+        Assert.True(pipe.Reader.TryRead(out var canceled));
+        Assert.True(canceled.IsCanceled);
+        pipe.Reader.AdvanceTo(canceled.Buffer.End);
+
+        await Write(pipe, 2);
+        var read = await pipe.Reader.ReadAsync();
+        pipe.Reader.AdvanceTo(read.Buffer.End);
+        Assert.False(pipe.Reader.TryRead(out _));
+
+        await pipe.Writer.CompleteAsync();
+        Assert.True(pipe.Reader.TryRead(out var end));
+        Assert.True(end.IsCompleted);
+        Assert.True(end.Buffer.IsEmpty);
+    }
+
+    [Fact]
     public async Task AFlush_WaitsAtThePauseThreshold_UntilUnexaminedBytesFallBelowTheResumeThreshold()
     {
         var pipe = Create(new CountingPool(Block), pause: 100, resume: 50);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Transport.Epoll;
 
@@ -38,6 +39,14 @@ internal sealed partial class SocketPipe
 
     internal bool TryRead(out ReadResult result)
     {
+        // Most calls find nothing (an idle upstream connection checked before reuse): answered
+        // without the lock. A flush racing with this is as if it came just after.
+        if (!_maybeReadable)
+        {
+            result = default;
+            return false;
+        }
+
         lock (_sync)
         {
             ThrowIfReaderCompletedLocked();
@@ -100,6 +109,11 @@ internal sealed partial class SocketPipe
 
             _readHead = consumedSegment;
             _readIndex = consumedIndex;
+            if (consumedAt == committed && !_readCanceled && !_writerCompleted)
+            {
+                _maybeReadable = false;
+            }
+
             // Back-pressure counts the bytes the reader has not examined, as a Pipe does: a
             // reader that looked at everything and waits for more must get more.
             wakeWriter = committed - examinedBefore >= _resumeWriterThreshold && committed - _examined < _resumeWriterThreshold
@@ -127,6 +141,7 @@ internal sealed partial class SocketPipe
         lock (_sync)
         {
             _readCanceled = true;
+            _maybeReadable = true;
             wake = TakeWaitingReaderLocked();
         }
 
@@ -161,6 +176,7 @@ internal sealed partial class SocketPipe
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ThrowIfReaderCompletedLocked()
     {
         if (_readerCompleted)

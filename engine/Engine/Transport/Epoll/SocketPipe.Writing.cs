@@ -157,6 +157,7 @@ internal sealed partial class SocketPipe
             CommitLocked();
             _writingActive = false;
             _writerCompleted = true;
+            _maybeReadable = true;
             if (exception is not null)
             {
                 _writerError = ExceptionDispatchInfo.Capture(exception);
@@ -175,12 +176,17 @@ internal sealed partial class SocketPipe
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CommitLocked()
     {
         if (_writeHead is not null)
         {
             _committedHead = _writeHead;
             _committedIndex = _writeIndex;
+            if (CommittedLocked() > ConsumedLocked())
+            {
+                _maybeReadable = true;
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Sources;
 
@@ -57,6 +58,7 @@ internal sealed partial class SocketPipe
     private long _examined;                  // absolute: a read waits for bytes past this
     private SocketPipeSegment? _spareShell;  // a released segment object, leased again next
 
+    private volatile bool _maybeReadable;    // bytes past consumed, a cancel or the end may be there: TryRead's lock-free "no"
     private bool _writingActive;             // memory is handed out (GetMemory) and not yet flushed
     private bool _readingActive;             // a ReadResult is out and not yet advanced
     private bool _readCanceled;              // CancelPendingRead not yet observed
@@ -112,8 +114,10 @@ internal sealed partial class SocketPipe
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long CommittedLocked() => _committedHead is null ? _drainedAt : _committedHead.RunningIndex + _committedIndex;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long ConsumedLocked() => _readHead is null ? _drainedAt : _readHead.RunningIndex + _readIndex;
 
     private SocketPipeSegment LeaseSegment(int sizeHint, long runningIndex)
@@ -149,6 +153,7 @@ internal sealed partial class SocketPipe
     }
 
     /// <summary>Everything written was flushed and consumed, and no memory or read result is out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool DrainedLocked() => _writeHead is not null && !_writingActive && !_readingActive
         && _readHead == _writeHead && _committedHead == _writeHead && _readIndex == _writeIndex && _committedIndex == _writeIndex;
 
@@ -166,9 +171,11 @@ internal sealed partial class SocketPipe
     }
 
     /// <summary>Whether a read has something to return: bytes past examined, an end, a cancel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool ReadReadyLocked() => _readCanceled || _writerCompleted || CommittedLocked() > _examined;
 
     /// <summary>A waiting reader is to be woken: done after the lock is released, through the reader scheduler.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TakeWaitingReaderLocked()
     {
         if (!_readerWaiting)
@@ -233,6 +240,7 @@ internal sealed partial class SocketPipe
     }
 
     /// <summary>A waiting writer is to be released with <paramref name="result"/>: done after the lock is released.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TakeWaitingWriterLocked()
     {
         if (!_writerWaiting)
