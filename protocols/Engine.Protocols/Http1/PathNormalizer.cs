@@ -45,6 +45,12 @@ public static class PathNormalizer
             return pathAndQuery.Length;
         }
 
+        if (path.IndexOfAny((byte)'.', (byte)'%', Http1Chars.Backslash) < 0)
+        {
+            // No dot, escape or backslash: nothing BASE normalisation could change (most paths).
+            return pathAndQuery.Length;
+        }
+
         if (path.IndexOf("%00"u8) >= 0)
         {
             return -1;
