@@ -118,7 +118,7 @@ internal sealed partial class ProxyServer : IAsyncDisposable
                     break; // unbound
                 }
 
-                _ = RunConnectionAsync(connection, handler);
+                StartConnection(connection, handler);
             }
         }
         catch (OperationCanceledException)
@@ -127,6 +127,24 @@ internal sealed partial class ProxyServer : IAsyncDisposable
         catch (Exception e)
         {
             ProxyLog.AcceptFailed(Logger, e, listener.EndPoint.ToString() ?? "?");
+        }
+    }
+
+    /// <summary>
+    /// Runs a connection without the accept loop's execution context, as the epoll loops run
+    /// everything: its awaits then capture none, and every resume is a direct MoveNext.
+    /// </summary>
+    private void StartConnection(ConnectionContext connection, ConnectionDelegate? handler)
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            _ = RunConnectionAsync(connection, handler);
+            return;
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = RunConnectionAsync(connection, handler);
         }
     }
 

@@ -101,6 +101,12 @@ internal sealed unsafe class EpollLoop
     private void Run()
     {
         t_current = this;
+
+        // The loop thread flows no execution context (the engine keeps no AsyncLocal state): an
+        // await that suspends here captures none, and its resume calls MoveNext directly rather
+        // than through ExecutionContext.RunInternal. Never undone: the thread lives as long as
+        // the process.
+        _ = ExecutionContext.SuppressFlow();
         var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EpollEvents.Size));
         while (true)
         {
