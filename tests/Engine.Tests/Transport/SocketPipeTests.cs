@@ -267,6 +267,39 @@ public class SocketPipeTests
     }
 
     [Fact]
+    public void MessagesSpanningBlocks_AllocateNothing_OnceWarm()
+    {
+        // Every segment object a pipe has used is kept for reuse: dropping all but one made three
+        // objects of garbage per 64 KiB answer, and the young generation they filled showed as
+        // +7 MB of RSS under the 64 KiB benchmark.
+        var pipe = Create(new Engine.Transport.PinnedBlockMemoryPool(Block, 64));
+        for (var i = 0; i < 20; i++)
+        {
+            RoundTrip(pipe);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 200; i++)
+        {
+            RoundTrip(pipe);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        static void RoundTrip(SocketPipe pipe)
+        {
+            // No Assert in here: its comparisons allocate.
+            var flush = Write(pipe, (3 * Block) + 100);
+            if (!flush.IsCompletedSuccessfully || !pipe.Reader.TryRead(out var read) || read.Buffer.Length != (3 * Block) + 100)
+            {
+                throw new InvalidOperationException("the message did not come through whole");
+            }
+
+            pipe.Reader.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    [Fact]
     public async Task AWaitingRead_ResumesThroughTheReaderScheduler()
     {
         var scheduler = new QueueScheduler();

@@ -56,7 +56,7 @@ internal sealed partial class SocketPipe
     private int _writeIndex;                 // the writer's: moved without the lock while _writingActive
     private long _drainedAt;                 // absolute end of the data when no block is held
     private long _examined;                  // absolute: a read waits for bytes past this
-    private SocketPipeSegment? _spareShell;  // a released segment object, leased again next
+    private SocketPipeSegment? _spareShells; // released segment objects (linked by NextSpare), leased again
 
     private volatile bool _maybeReadable;    // bytes past consumed, a cancel or the end may be there: TryRead's lock-free "no"
     private bool _writingActive;             // memory is handed out (GetMemory) and not yet flushed
@@ -122,8 +122,9 @@ internal sealed partial class SocketPipe
 
     private SocketPipeSegment LeaseSegment(int sizeHint, long runningIndex)
     {
-        var segment = _spareShell ?? new SocketPipeSegment();
-        _spareShell = null;
+        var segment = _spareShells ?? new SocketPipeSegment();
+        _spareShells = segment.NextSpare;
+        segment.NextSpare = null;
         segment.Lease(_pool.Rent(Math.Max(sizeHint, _minimumSegmentSize)), runningIndex);
         return segment;
     }
@@ -135,7 +136,8 @@ internal sealed partial class SocketPipe
         {
             var next = from.NextSegment;
             from.Release();
-            _spareShell ??= from;
+            from.NextSpare = _spareShells; // every shell is kept: a 64 KiB answer spans three, each time
+            _spareShells = from;
             from = next;
         }
     }

@@ -16,6 +16,9 @@ internal sealed class SocketPipeSegment : ReadOnlySequenceSegment<byte>
 
     public SocketPipeSegment? NextSegment => (SocketPipeSegment?)Next;
 
+    /// <summary>The next released shell in the pipe's spare list.</summary>
+    public SocketPipeSegment? NextSpare { get; set; }
+
     public void Lease(IMemoryOwner<byte> owner, long runningIndex)
     {
         _owner = owner;
