@@ -19,6 +19,12 @@ internal sealed class ConnectionTimer : IDisposable
 {
     private const long NotScheduled = long.MaxValue;
 
+    /// <summary>
+    /// Longer than this (about a century of timestamp ticks) is no limit: the deadline would
+    /// overflow, and a runtime timer cannot be set that far anyway.
+    /// </summary>
+    private const double MaxTimeoutTicks = long.MaxValue / 4;
+
     private readonly PipeReader _input;
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
@@ -43,14 +49,15 @@ internal sealed class ConnectionTimer : IDisposable
     public void Arm(ConnectionWait wait, TimeSpan timeout)
     {
         _fired = 0;
-        if (timeout == Timeout.InfiniteTimeSpan)
+        var ticks = timeout.TotalSeconds * _time.TimestampFrequency;
+        if (timeout == Timeout.InfiniteTimeSpan || ticks >= MaxTimeoutTicks)
         {
             Volatile.Write(ref _deadline, long.MaxValue); // a set timer finds nothing due and stops
             _armed = wait;
             return;
         }
 
-        var deadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+        var deadline = _time.GetTimestamp() + (long)ticks;
         Volatile.Write(ref _deadline, deadline);
         _armed = wait;
 

@@ -74,6 +74,12 @@ public sealed class ConnectionTimerTests
         timer.Arm(ConnectionWait.NextRequest, Timeout.InfiniteTimeSpan);
         time.Advance(TimeSpan.FromDays(3));
         Assert.Equal(ConnectionWait.None, timer.Fired);
+
+        // A timeout too long for a timestamp deadline is no limit either, not an overflow that
+        // expires at once.
+        timer.Arm(ConnectionWait.NextRequest, TimeSpan.MaxValue);
+        time.Advance(TimeSpan.FromDays(3));
+        Assert.Equal(ConnectionWait.None, timer.Fired);
     }
 
     private static (FakeTimeProvider Time, Pipe Pipe, ConnectionTimer Timer) Create()
