@@ -13,9 +13,19 @@ internal sealed class HpackDynamicTable
     /// <summary>RFC 7541 §4.1: every entry costs 32 octets beyond its name and value.</summary>
     public const int EntryOverhead = 32;
 
+    private const int KnownHeaderSlots = (int)KnownHeader.Date + 1;
+
     private readonly byte[] _bytes;
     private readonly byte[] _nameScratch;
     private readonly Entry[] _entries;
+
+    /// <summary>
+    /// Per known header, the insertion number of its newest entry (0: none since the last clear).
+    /// The encoder indexes the same few fields (server, date, content-type…) on every message, and
+    /// this finds them without walking entries that a changing field such as date piles up.
+    /// </summary>
+    private readonly int[] _newestOfKnown = new int[KnownHeaderSlots];
+    private int _inserted; // insertion numbers so far: the entry numbered n sits at position _inserted - n
     private int _newest = -1;
     private int _count;
     private int _writePosition;
@@ -69,7 +79,26 @@ internal sealed class HpackDynamicTable
     /// the name alone, or -1. Entries are filtered by their lengths before any byte is compared.
     /// </summary>
     public int Find(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, out int namePosition)
+        => Find(name, value, KnownHeader.None, out namePosition);
+
+    /// <summary>
+    /// <see cref="Find(ReadOnlySpan{byte}, ReadOnlySpan{byte}, out int)"/> for a field identified as
+    /// <paramref name="known"/>: its newest entry is tried first (one compare), and the walk runs
+    /// only when that entry is gone or holds another value.
+    /// </summary>
+    public int Find(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, KnownHeader known, out int namePosition)
     {
+        if (known != KnownHeader.None && (uint)known < KnownHeaderSlots && _newestOfKnown[(int)known] is var number and not 0)
+        {
+            var newest = _inserted - number;
+            if ((uint)newest < (uint)_count && ValueAt(newest).SequenceEqual(value))
+            {
+                System.Diagnostics.Debug.Assert(AsciiCase.EqualsLower(name, NameAt(newest)), "a known header's insertion number points at another name");
+                namePosition = newest;
+                return newest;
+            }
+        }
+
         namePosition = -1;
         var slot = _newest;
         for (var position = 0; position < _count; position++)
@@ -101,7 +130,7 @@ internal sealed class HpackDynamicTable
     /// the maximum size empties the table and is not added. <paramref name="name"/> may be the name of
     /// an entry of this table that is about to be evicted (§4.4 cautions about exactly that).
     /// </summary>
-    public void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    public void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, KnownHeader known = KnownHeader.None)
     {
         var size = name.Length + value.Length + EntryOverhead;
         if (size > MaxSize)
@@ -131,6 +160,11 @@ internal sealed class HpackDynamicTable
         _entries[_newest] = new Entry(offset, name.Length, value.Length);
         _count++;
         Size += size;
+        _inserted++;
+        if (known != KnownHeader.None && (uint)known < KnownHeaderSlots)
+        {
+            _newestOfKnown[(int)known] = _inserted;
+        }
     }
 
     /// <summary>Removes every entry, keeping the maximum size (RFC 7541 §4.4: an entry larger than the table).</summary>
@@ -142,6 +176,7 @@ internal sealed class HpackDynamicTable
         EvictUntil(0);
         MaxSize = Capacity;
         _writePosition = 0;
+        Array.Clear(_newestOfKnown);
     }
 
     private ref readonly Entry EntryAt(int position)

@@ -179,12 +179,14 @@ public sealed class HpackEncoder
     /// A pending table size update is not written here: use the head methods for whole blocks.
     /// </summary>
     public int EncodeField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, Span<byte> destination)
-        => EncodeField(name, value, neverIndexed, HpackStaticTable.FindName(name), destination);
+        => EncodeField(name, value, neverIndexed, HpackStaticTable.FindName(name), KnownHeader.None, destination);
 
     /// <param name="nameIndex">The name's static index (0: none), known beforehand.</param>
-    private int EncodeField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, int nameIndex, Span<byte> destination)
+    /// <param name="known">The field as the parser identified it: a known header is never a credential,
+    /// and whether it is worth indexing is a property of the header, not a string compare.</param>
+    private int EncodeField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, int nameIndex, KnownHeader known, Span<byte> destination)
     {
-        if (neverIndexed || IsSensitive(name))
+        if (neverIndexed || (known == KnownHeader.None && IsSensitive(name)))
         {
             // §6.2.3 literal never indexed: 0001 + 4-bit name index. Checked before the static match:
             // "intermediaries MUST use the same representation", so a never-indexed :method GET stays
@@ -199,13 +201,14 @@ public sealed class HpackEncoder
         }
 
         var size = name.Length + value.Length + HpackDynamicTable.EntryOverhead;
-        if (size > _table.MaxSize * 3 / 4 || name.Length > MaxLowercaseStackName || !ShouldIndex(name, value))
+        if (size > _table.MaxSize * 3 / 4 || name.Length > MaxLowercaseStackName
+            || !(known == KnownHeader.None ? ShouldIndex(name, value) : ShouldIndex(known)))
         {
             // §6.2.2 literal without indexing: 0000 + 4-bit name index.
             return WriteLiteral(0x00, 4, nameIndex, name, value, destination);
         }
 
-        var found = _table.Find(name, value, out var dynamicName);
+        var found = _table.Find(name, value, known, out var dynamicName);
         if (found >= 0)
         {
             return WriteIndexed(HpackStaticTable.Count + 1 + found, destination);
@@ -220,7 +223,7 @@ public sealed class HpackEncoder
         var written = WriteLiteral(0x40, 6, nameIndex, name, value, destination);
         Span<byte> lowerName = stackalloc byte[MaxLowercaseStackName];
         LowerAscii(name, lowerName);
-        _table.Add(lowerName[..name.Length], value);
+        _table.Add(lowerName[..name.Length], value, known);
         return written;
     }
 
@@ -258,7 +261,7 @@ public sealed class HpackEncoder
             var name = head.Span(field.Name);
             var nameIndex = HpackStaticTable.NameIndexOf(field.Known);
             System.Diagnostics.Debug.Assert(nameIndex <= 0 || AsciiCase.EqualsLower(name, HpackStaticTable.NameAt(nameIndex)), "a field's KnownHeader names another header");
-            written += EncodeField(name, value, field.NeverIndexed, nameIndex < 0 ? HpackStaticTable.FindName(name) : nameIndex, destination[written..]);
+            written += EncodeField(name, value, field.NeverIndexed, nameIndex < 0 ? HpackStaticTable.FindName(name) : nameIndex, field.Known, destination[written..]);
         }
 
         return written;
@@ -347,6 +350,10 @@ public sealed class HpackEncoder
         19 => AsciiCase.EqualsLower(name, "proxy-authorization"u8),
         _ => false,
     };
+
+    /// <summary><see cref="ShouldIndex(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> for the headers the parser identifies.</summary>
+    private static bool ShouldIndex(KnownHeader known)
+        => known is not (KnownHeader.ContentLength or KnownHeader.XRequestId or KnownHeader.XEnvoyUpstreamServiceTime);
 
     /// <summary>Fields whose values are new on (nearly) every message: indexing them only evicts useful entries.</summary>
     private static bool ShouldIndex(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => name.Length switch

@@ -251,6 +251,76 @@ public class HpackEncoderTests
     }
 
     [Fact]
+    public void KnownHeaders_RoundTrip_AsTheTableEvictsAndRefills()
+    {
+        // The encoder finds a known header's newest entry by its insertion number: dates that change
+        // every "second", values that alternate and small tables that evict must all still decode to
+        // the same fields with the two tables in step.
+        var random = new Random(7541);
+        string[] types = ["text/plain", "application/json", "text/html; charset=utf-8"];
+        foreach (var tableSize in new[] { 4096, 256, 100 })
+        {
+            var encoder = new HpackEncoder(tableSize);
+            var decoder = new HpackDecoder();
+            var decoded = new HttpResponseHead();
+            var second = 0;
+            for (var i = 0; i < 2000; i++)
+            {
+                second += random.Next(0, 40) == 0 ? 1 : 0;
+                var head = new HttpResponseHead { StatusCode = 200 };
+                AddKnown(head, "Server", random.Next(0, 8) == 0 ? "envoy" : "nginx/1.22.1");
+                AddKnown(head, "Date", $"Thu, 26 Nov 2026 20:{second / 60 % 60:00}:{second % 60:00} GMT");
+                AddKnown(head, "Content-Type", types[random.Next(types.Length)]);
+                AddKnown(head, "Content-Length", random.Next(0, 100_000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (random.Next(0, 3) == 0)
+                {
+                    // The same values under another name: a look-up that lands on the wrong entry would still match the value.
+                    head.AddHeader("x-custom"u8, Encoding.ASCII.GetBytes(random.Next(0, 2) == 0 ? types[random.Next(types.Length)] : "nginx/1.22.1"));
+                }
+
+                var block = new byte[HpackEncoder.GetMaxEncodedLength(head)];
+                var length = encoder.EncodeResponse(head, block);
+                Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(decoder, block.AsSpan(0, length), decoded, endStream: false, Http2Limits.Default));
+                Assert.Equal(Heads.Fields(head).Select(f => (f.Item1.ToLowerInvariant(), f.Item2)), Heads.Fields(decoded));
+                Assert.Equal(encoder.DynamicTableSize, decoder.DynamicTableSize);
+            }
+        }
+    }
+
+    [Fact]
+    public void KnownHeaders_RepeatedAndAlternatingValues_AreIndexedOnce()
+    {
+        var encoder = new HpackEncoder();
+        var json = Response(("Server", "nginx"), ("Content-Type", "application/json"));
+        var html = Response(("Server", "nginx"), ("Content-Type", "text/html"));
+
+        Assert.True(EncodeResponse(encoder, json) > 20);
+        var afterFirst = encoder.DynamicTableSize;
+        Assert.Equal(3, EncodeResponse(encoder, json)); // :status, server and content-type: one index byte each
+        Assert.True(EncodeResponse(encoder, html) > 3);
+        var afterHtml = encoder.DynamicTableSize;
+        Assert.True(afterHtml > afterFirst);
+
+        // content-type's newest entry is text/html now: the older application/json is still found.
+        Assert.Equal(3, EncodeResponse(encoder, json));
+        Assert.Equal(afterHtml, encoder.DynamicTableSize);
+    }
+
+    [Fact]
+    public void KnownPerMessageFields_AreSentWithoutIndexing()
+    {
+        var encoder = new HpackEncoder();
+        var head = Response(("Content-Length", "13"), ("x-request-id", "4bf92f35-77b3-4da6-a3ce-929d0e0e4736"), ("x-envoy-upstream-service-time", "3"));
+        var block = new byte[HpackEncoder.GetMaxEncodedLength(head)];
+        var length = encoder.EncodeResponse(head, block);
+
+        Assert.Equal(0, encoder.DynamicTableSize);
+        var decoded = new HttpResponseHead();
+        Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(new HpackDecoder(), block.AsSpan(0, length), decoded, endStream: false, Http2Limits.Default));
+        Assert.Equal(Heads.Fields(head).Select(f => (f.Item1.ToLowerInvariant(), f.Item2)), Heads.Fields(decoded));
+    }
+
+    [Fact]
     public void GetMaxEncodedLength_BoundsTheWorstCase()
     {
         // Bytes whose Huffman codes are long: the encoder falls back to raw, never above the bound.
@@ -311,6 +381,26 @@ public class HpackEncoderTests
             Assert.Equal(encoder.DynamicTableSize, decoder.DynamicTableSize);
         }
     }
+
+    private static void AddKnown(HttpHead head, string name, string value)
+    {
+        var nameBytes = Encoding.ASCII.GetBytes(name);
+        head.AddHeader(nameBytes, Encoding.ASCII.GetBytes(value), Engine.Protocols.Http1.KnownHeaders.Identify(nameBytes));
+    }
+
+    private static HttpResponseHead Response(params (string Name, string Value)[] fields)
+    {
+        var head = new HttpResponseHead { StatusCode = 200 };
+        foreach (var (name, value) in fields)
+        {
+            AddKnown(head, name, value);
+        }
+
+        return head;
+    }
+
+    private static int EncodeResponse(HpackEncoder encoder, HttpResponseHead head)
+        => encoder.EncodeResponse(head, new byte[HpackEncoder.GetMaxEncodedLength(head)]);
 
     internal static string Text(HttpHead head, ByteRange range) => Encoding.Latin1.GetString(head.Span(range));
 

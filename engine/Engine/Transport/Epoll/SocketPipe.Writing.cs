@@ -7,17 +7,13 @@ namespace Engine.Transport.Epoll;
 /// <summary>The writer's operations on a <see cref="SocketPipe"/>.</summary>
 internal sealed partial class SocketPipe
 {
-    /// <summary>Bytes written and not yet flushed.</summary>
+    /// <summary>
+    /// Bytes written and not yet flushed. The writer asks, and only it moves these positions while
+    /// it holds memory (the reader lets go of no block then); between a flush and the next
+    /// GetMemory nothing is unflushed. So no lock.
+    /// </summary>
     internal long UnflushedBytes
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _writeHead is null ? 0 : _writeHead.RunningIndex + _writeIndex - CommittedLocked();
-            }
-        }
-    }
+        => _writingActive && _writeHead is { } head ? head.RunningIndex + _writeIndex - CommittedLocked() : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Memory<byte> GetMemory(int sizeHint)
