@@ -16,31 +16,35 @@ internal static class Http1FieldParser
     {
         while (!fields.IsEmpty)
         {
-            var lineLength = fields.IndexOf(Http1Chars.CR);
-            var line = fields[..lineLength];
-
             // RFC 9112 §5.2: obs-fold is deprecated; a server MUST reject it (or replace it with SP),
             // a proxy MUST reject it in a response (502) or replace it. We reject both ways.
-            if (Http1Chars.IsOws(line[0]))
+            if (Http1Chars.IsOws(fields[0]))
             {
                 return Http1Error.ObsFold;
             }
 
             // RFC 9110 §5.1: the name is a token. RFC 9112 §5.1: no whitespace between the name and the
             // colon (a server MUST reject it with 400). A line with no colon, an empty name or any
-            // non-token byte before the colon is invalid.
-            var colon = line.IndexOfAnyExcept(Http1Chars.Token);
-            if (colon <= 0 || line[colon] != Http1Chars.Colon)
+            // non-token byte before the colon is invalid. The search needs no line bound: CR is not a
+            // token byte, so it stops at the end of the line at the latest.
+            var colon = fields.IndexOfAnyExcept(Http1Chars.Token);
+            if (colon <= 0 || fields[colon] != Http1Chars.Colon)
             {
                 return Http1Error.InvalidHeaderName;
             }
 
-            // RFC 9110 §5.5: CR, LF and NUL MUST be rejected (or replaced); other CTLs are not field-vchar.
-            var rawValue = line[(colon + 1)..];
-            if (rawValue.ContainsAny(Http1Chars.InvalidFieldValue))
+            // RFC 9110 §5.5: CR, LF and NUL MUST be rejected (or replaced); other CTLs are not
+            // field-vchar. CR is one of them, so the one search finds the end of the line too: the
+            // first such byte must be the line's CR (the scanner saw every line end in CRLF).
+            var afterColon = fields[(colon + 1)..];
+            var valueLength = afterColon.IndexOfAny(Http1Chars.InvalidFieldValue);
+            if (valueLength < 0 || afterColon[valueLength] != Http1Chars.CR)
             {
                 return Http1Error.InvalidHeaderValue;
             }
+
+            var rawValue = afterColon[..valueLength];
+            var lineLength = colon + 1 + valueLength;
 
             // OWS around the value: a byte loop, not a vector search — there is one space before
             // nearly every value and none after, and the searches' set-up cost more than that.
@@ -59,9 +63,8 @@ internal static class Http1FieldParser
             var value = rawValue[valueStart..valueEnd];
             var valueOffset = value.IsEmpty ? colon + 1 : colon + 1 + valueStart;
 
-            var name = line[..colon];
             var error = handler.OnField(
-                KnownHeaders.Identify(name),
+                KnownHeaders.Identify(fields[..colon]),
                 new ByteRange(arenaOffset, colon),
                 new ByteRange(arenaOffset + valueOffset, value.Length),
                 value);
