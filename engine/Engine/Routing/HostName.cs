@@ -45,6 +45,29 @@ internal static class HostName
         return host;
     }
 
+    /// <summary>
+    /// The port <see cref="HostOf"/> would report, without splitting off the host: digits read back
+    /// from the end up to a colon. Every request asks this before routing, and for the usual authority
+    /// without a port the answer comes from its last byte.
+    /// </summary>
+    public static int PortOf(ReadOnlySpan<byte> authority)
+    {
+        if (!authority.IsEmpty && authority[0] == (byte)'[')
+        {
+            HostOf(authority, out var bracketedPort);
+            return bracketedPort;
+        }
+
+        var start = authority.Length;
+        while (start > 0 && (uint)(authority[start - 1] - '0') <= 9)
+        {
+            start--;
+        }
+
+        // After the last colon there must be digits only; anything else is no port, as in HostOf.
+        return start > 0 && authority[start - 1] == (byte)':' ? ParsePort(authority[start..]) : -1;
+    }
+
     private static int ParsePort(ReadOnlySpan<byte> digits)
     {
         if (digits.IsEmpty || digits.Length > 5)

@@ -106,7 +106,7 @@ internal sealed class RouteTable
     /// <summary>The port a request is for when no original destination is known: the authority's, else the scheme default.</summary>
     public static int PortOf(HttpRequestHead head)
     {
-        HostName.HostOf(head.Span(head.Authority), out var port);
+        var port = HostName.PortOf(head.Span(head.Authority));
         if (port > 0)
         {
             return port;

@@ -361,16 +361,14 @@ public sealed class HpackDecoder
     {
         if (index >= 1 && index <= HpackStaticTable.Count)
         {
-            name = HpackStaticTable.NameAt(index);
-            value = HpackStaticTable.ValueAt(index);
+            HpackStaticTable.GetEntry(index, out name, out value);
             return true;
         }
 
         var position = index - HpackStaticTable.Count - 1;
         if (index > HpackStaticTable.Count && position < _table.Count)
         {
-            name = _table.NameAt(position);
-            value = _table.ValueAt(position);
+            _table.GetEntry(position, out name, out value);
             return true;
         }
 

@@ -73,6 +73,14 @@ internal sealed class HpackDynamicTable
         return new ReadOnlySpan<byte>(_bytes, entry.Offset + entry.NameLength, entry.ValueLength);
     }
 
+    /// <summary>Name and value of the entry at a 0-based position, newest first, in one look-up.</summary>
+    public void GetEntry(int position, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+    {
+        ref readonly var entry = ref EntryAt(position);
+        name = new ReadOnlySpan<byte>(_bytes, entry.Offset, entry.NameLength);
+        value = new ReadOnlySpan<byte>(_bytes, entry.Offset + entry.NameLength, entry.ValueLength);
+    }
+
     /// <summary>
     /// The encoder's look-up: position of the newest entry with this name (ASCII case ignored; entry
     /// names are lowercase) and value, or -1; <paramref name="namePosition"/> is the newest entry with

@@ -98,6 +98,14 @@ internal static class HpackStaticTable
 
     public static ReadOnlySpan<byte> ValueAt(int index) => Entries[index].Value;
 
+    /// <summary>Name and value of an entry (1-based, at most <see cref="Count"/>) in one look-up.</summary>
+    public static void GetEntry(int index, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+    {
+        ref readonly var entry = ref Entries[index];
+        name = entry.Name;
+        value = entry.Value;
+    }
+
     /// <summary>
     /// The static index of a known header's name, 0 when the table has no such name, or -1 for
     /// <see cref="KnownHeader.None"/> (look the name up): the parser identified these names

@@ -87,16 +87,18 @@ internal struct RequestHeaderSink(HttpRequestHead head) : IHpackSink
         switch (pseudo)
         {
             case PseudoHeader.Method:
-                if (!Http2FieldRules.IsValidMethod(valueBytes))
+                // A method the table knows is a token already: only a custom one needs the search.
+                var method = Http1Methods.Identify(valueBytes);
+                if (method == HttpMethod.Custom && !Http2FieldRules.IsValidMethod(valueBytes))
                 {
                     return Http2Error.InvalidMethod;
                 }
 
-                head.Method = Http1Methods.Identify(valueBytes);
+                head.Method = method;
                 head.MethodBytes = value;
                 break;
             case PseudoHeader.Scheme:
-                if (!Http2FieldRules.IsValidScheme(valueBytes))
+                if (!valueBytes.SequenceEqual("http"u8) && !valueBytes.SequenceEqual("https"u8) && !Http2FieldRules.IsValidScheme(valueBytes))
                 {
                     return Http2Error.InvalidScheme;
                 }
