@@ -169,7 +169,7 @@ public sealed class HpackDecoder
         // entry (the HPACK bomb) stops here instead of filling the arena.
         if (state.Admit(name.Length + value.Length))
         {
-            state.Deliver(ref sink, head.Append(name), head.Append(value), neverIndexed: false);
+            state.Deliver(ref sink, name, default, head.Append(value), neverIndexed: false);
         }
 
         return Http2Error.None;
@@ -227,21 +227,16 @@ public sealed class HpackDecoder
             return error;
         }
 
-        var nameLength = nameIndex != 0 ? tableName.Length : nameRange.Length;
-        var admitted = state.Admit(nameLength + valueRange.Length);
-        if (nameIndex != 0 && admitted)
+        var name = nameIndex != 0 ? tableName : head.Span(nameRange);
+        if (state.Admit(name.Length + valueRange.Length))
         {
-            nameRange = head.Append(tableName);
+            // Before the table changes: a name from the dynamic table may be the entry evicted next.
+            state.Deliver(ref sink, name, nameRange, valueRange, neverIndexed);
         }
 
         if (addToTable)
         {
-            _table.Add(nameIndex != 0 && !admitted ? tableName : head.Span(nameRange), head.Span(valueRange));
-        }
-
-        if (admitted)
-        {
-            state.Deliver(ref sink, nameRange, valueRange, neverIndexed);
+            _table.Add(nameIndex != 0 ? tableName : head.Span(nameRange), head.Span(valueRange));
         }
 
         return Http2Error.None;
@@ -410,10 +405,10 @@ public sealed class HpackDecoder
             return true;
         }
 
-        public void Deliver<TSink>(ref TSink sink, ByteRange name, ByteRange value, bool neverIndexed)
+        public void Deliver<TSink>(ref TSink sink, ReadOnlySpan<byte> name, ByteRange nameInArena, ByteRange value, bool neverIndexed)
             where TSink : struct, IHpackSink
         {
-            var error = sink.OnField(name, value, neverIndexed);
+            var error = sink.OnField(name, nameInArena, value, neverIndexed);
             if (error != Http2Error.None)
             {
                 StreamError = error;

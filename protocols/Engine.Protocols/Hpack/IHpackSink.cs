@@ -15,5 +15,18 @@ internal interface IHpackSink
     /// message malformed: the decoder stops handing over fields but finishes the block, because the
     /// dynamic table must stay in step with the peer's (RFC 7541 §2.2).
     /// </summary>
-    Http2Error OnField(ByteRange name, ByteRange value, bool neverIndexed);
+    /// <param name="name">The name's bytes, valid during the call (they may be a table's).</param>
+    /// <param name="nameInArena">Where the name is in the head's arena; empty when it came from a
+    /// table and was not copied. A sink that keeps the field copies it then (<see cref="NameRange"/>);
+    /// pseudo-header names never need to be, which saves a copy on nearly every request field.</param>
+    /// <param name="value">The value, always in the head's arena.</param>
+    Http2Error OnField(ReadOnlySpan<byte> name, ByteRange nameInArena, ByteRange value, bool neverIndexed);
+}
+
+/// <summary>Helpers for <see cref="IHpackSink"/> implementations.</summary>
+internal static class HpackSinks
+{
+    /// <summary>The name's range in the head's arena, copying it there when it came from a table.</summary>
+    public static ByteRange NameRange(HttpHead head, ReadOnlySpan<byte> name, ByteRange nameInArena)
+        => nameInArena.Length != 0 || name.IsEmpty ? nameInArena : head.Append(name);
 }

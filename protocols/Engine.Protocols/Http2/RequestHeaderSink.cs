@@ -18,9 +18,8 @@ internal struct RequestHeaderSink(HttpRequestHead head) : IHpackSink
     private ContentLengthField _contentLength;
     private ByteRange _host;
 
-    public Http2Error OnField(ByteRange name, ByteRange value, bool neverIndexed)
+    public Http2Error OnField(ReadOnlySpan<byte> nameBytes, ByteRange nameInArena, ByteRange value, bool neverIndexed)
     {
-        var nameBytes = head.Span(name);
         var valueBytes = head.Span(value);
         if (PseudoHeaders.IsPseudo(nameBytes))
         {
@@ -56,7 +55,7 @@ internal struct RequestHeaderSink(HttpRequestHead head) : IHpackSink
                 break;
         }
 
-        head.AddHeader(name, value, known, neverIndexed);
+        head.AddHeader(HpackSinks.NameRange(head, nameBytes, nameInArena), value, known, neverIndexed);
         return Http2Error.None;
     }
 

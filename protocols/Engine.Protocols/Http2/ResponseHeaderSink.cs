@@ -10,9 +10,8 @@ internal struct ResponseHeaderSink(HttpResponseHead head) : IHpackSink
     private bool _regularSeen;
     private ContentLengthField _contentLength;
 
-    public Http2Error OnField(ByteRange name, ByteRange value, bool neverIndexed)
+    public Http2Error OnField(ReadOnlySpan<byte> nameBytes, ByteRange nameInArena, ByteRange value, bool neverIndexed)
     {
-        var nameBytes = head.Span(name);
         var valueBytes = head.Span(value);
         if (PseudoHeaders.IsPseudo(nameBytes))
         {
@@ -31,7 +30,7 @@ internal struct ResponseHeaderSink(HttpResponseHead head) : IHpackSink
             return error;
         }
 
-        head.AddHeader(name, value, known, neverIndexed);
+        head.AddHeader(HpackSinks.NameRange(head, nameBytes, nameInArena), value, known, neverIndexed);
         return Http2Error.None;
     }
 

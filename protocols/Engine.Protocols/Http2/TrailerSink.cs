@@ -10,9 +10,8 @@ namespace Engine.Protocols.Http2;
 /// </summary>
 internal struct TrailerSink(HttpTrailers trailers) : IHpackSink
 {
-    public readonly Http2Error OnField(ByteRange name, ByteRange value, bool neverIndexed)
+    public readonly Http2Error OnField(ReadOnlySpan<byte> nameBytes, ByteRange nameInArena, ByteRange value, bool neverIndexed)
     {
-        var nameBytes = trailers.Span(name);
         if (PseudoHeaders.IsPseudo(nameBytes))
         {
             return Http2Error.PseudoHeaderInTrailers;
@@ -21,7 +20,7 @@ internal struct TrailerSink(HttpTrailers trailers) : IHpackSink
         var error = Http2FieldRules.CheckRegularField(nameBytes, trailers.Span(value), out var known);
         if (error == Http2Error.None && known is not (KnownHeader.ContentLength or KnownHeader.Host))
         {
-            trailers.AddHeader(name, value, known, neverIndexed);
+            trailers.AddHeader(HpackSinks.NameRange(trailers, nameBytes, nameInArena), value, known, neverIndexed);
         }
 
         return error;

@@ -8,9 +8,9 @@ namespace Engine.Protocols.Tests.Hpack;
 /// <summary>A sink that records every decoded field as text, for comparing with the RFC's lists.</summary>
 internal readonly struct FieldCollector(HttpHead head, List<(string Name, string Value, bool NeverIndexed)> fields) : IHpackSink
 {
-    public Http2Error OnField(ByteRange name, ByteRange value, bool neverIndexed)
+    public Http2Error OnField(ReadOnlySpan<byte> name, ByteRange nameInArena, ByteRange value, bool neverIndexed)
     {
-        fields.Add((Encoding.Latin1.GetString(head.Span(name)), Encoding.Latin1.GetString(head.Span(value)), neverIndexed));
+        fields.Add((Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(head.Span(value)), neverIndexed));
         return Http2Error.None;
     }
 
