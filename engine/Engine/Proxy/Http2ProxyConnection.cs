@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using Engine.Async;
 using Engine.Http2.Server;
 using Microsoft.AspNetCore.Connections;
 
@@ -54,8 +52,12 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
         }
     }
 
-    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
-    public async ValueTask HandleAsync(Http2ServerStream stream)
+    /// <summary>
+    /// Not an async method: the exchange hands itself back (<see cref="Return"/>) as its last step,
+    /// so no second state machine waits on it only to do that (a box, its copy and a completion hop
+    /// on every request).
+    /// </summary>
+    public ValueTask HandleAsync(Http2ServerStream stream)
     {
         Http2ProxyStream? exchange;
         lock (_lock)
@@ -64,7 +66,12 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
         }
 
         exchange ??= _server.Http2Streams.Rent(_connection, _intercepted) ?? new Http2ProxyStream(_server, _connection, _intercepted);
-        await exchange.RunAsync(stream).ConfigureAwait(false);
+        return exchange.RunAsync(stream, this);
+    }
+
+    /// <summary>An exchange whose stream has ended, for the connection's next stream.</summary>
+    internal void Return(Http2ProxyStream exchange)
+    {
         lock (_lock)
         {
             if (_idle.Count < 16)

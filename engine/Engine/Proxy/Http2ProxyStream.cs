@@ -74,7 +74,8 @@ internal sealed class Http2ProxyStream : ProxyExchange
     private protected override bool ResponseBodyChunked => false;
 
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
-    public async ValueTask RunAsync(Http2ServerStream stream)
+    /// <param name="owner">Gets this exchange back once the stream is done with it.</param>
+    public async ValueTask RunAsync(Http2ServerStream stream, Http2ProxyConnection owner)
     {
         _stream = stream;
         _request = stream.Request;
@@ -149,6 +150,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
             _request = NoRequest; // the stream (and its heads) go back to the connection
             LendResponseHead(null);
             _stream = null!;
+            owner.Return(this); // the last use of this exchange: the next stream may take it at once
         }
     }
 
