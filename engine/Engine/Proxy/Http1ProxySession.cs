@@ -53,6 +53,9 @@ internal sealed partial class Http1ProxySession : ProxyExchange
     private BodyFraming _upstreamFraming;
     private BodyFraming _downstreamFraming;
     private bool _continueSent;
+    private LocalReply? _rareReply; // what the fault filter or the HTTP/2 upstream answered (RareReplyAsync)
+    private ForwardError _leaseError;     // LeaseIntoFieldsAsync's outcome
+    private UpstreamConnection? _leased;
     private ValueTask<BodyResult> _bodyPump;
     private bool _bodyBuffered;   // the whole Content-Length body is in the input pipe, not yet consumed
     private bool _bodyConsumed;   // the request body has left the input pipe (sent, skipped or pumped)
@@ -171,7 +174,8 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 var reply = Route(out var cluster);
                 if (reply is null && _action!.Fault is { } fault)
                 {
-                    reply = await InjectFaultAsync(fault).ConfigureAwait(false);
+                    await RareReplyAsync(fault, cluster).ConfigureAwait(false);
+                    reply = _rareReply;
                 }
 
                 if (reply is null)
@@ -185,7 +189,8 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 var forwarded = false;
                 if (reply is null && cluster!.Protocol == UpstreamProtocol.Http2)
                 {
-                    reply = await ForwardOverHttp2Async(cluster).ConfigureAwait(false);
+                    await RareReplyAsync(fault: null, cluster).ConfigureAwait(false);
+                    reply = _rareReply;
                     forwarded = true;
                 }
 
@@ -218,7 +223,9 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                     var reused = upstream is not null;
                     if (upstream is null)
                     {
-                        (error, upstream) = await LeaseAsync(endpoint, cluster).ConfigureAwait(false);
+                        await LeaseIntoFieldsAsync(endpoint, cluster).ConfigureAwait(false);
+                        (error, upstream) = (_leaseError, _leased);
+                        _leased = null;
                         reused = upstream?.RequestsServed > 0;
                     }
 
@@ -496,10 +503,21 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         return false;
     }
 
-    /// <summary>An HTTP/1.1 request to an HTTP/2 upstream (rare path: its own async method).</summary>
-    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
-    private async ValueTask<LocalReply?> ForwardOverHttp2Async(Cluster cluster)
+    /// <summary>
+    /// The fault filter's answer, or an HTTP/1.1 request forwarded to an HTTP/2 upstream: rare paths,
+    /// whose reply is left in <see cref="_rareReply"/>. Awaiting a ValueTask&lt;LocalReply?&gt; in
+    /// RunAsync itself put its awaiter and copies (~300 bytes) in RunAsync's frame, which is zeroed
+    /// whenever the method resumes, twice on every request that takes neither path.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
+    private async ValueTask RareReplyAsync(FaultPolicy? fault, Cluster? cluster)
     {
+        if (fault is not null)
+        {
+            _rareReply = await InjectFaultAsync(fault).ConfigureAwait(false);
+            return;
+        }
+
         if (_request.ExpectContinue && _request.HasBody && !_continueSent)
         {
             // Envoy's default: answer 100 Continue itself and strip Expect upstream.
@@ -508,8 +526,17 @@ internal sealed partial class Http1ProxySession : ProxyExchange
             await _output.FlushAsync().ConfigureAwait(false);
         }
 
-        return await ForwardAsync(cluster).ConfigureAwait(false);
+        _rareReply = await ForwardAsync(cluster!).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A new or waited-for upstream connection (no idle one was free), left in <see cref="_leased"/>
+    /// and <see cref="_leaseError"/>, for the same reason as <see cref="RareReplyAsync"/>: the tuple
+    /// awaiter stays out of RunAsync's frame.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
+    private async ValueTask LeaseIntoFieldsAsync(Endpoint endpoint, Cluster cluster)
+        => (_leaseError, _leased) = await LeaseAsync(endpoint, cluster).ConfigureAwait(false);
 
     private void BeginRequest()
     {
