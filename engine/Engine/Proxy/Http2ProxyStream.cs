@@ -205,7 +205,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         {
             Span<byte> digits = stackalloc byte[20];
             System.Buffers.Text.Utf8Formatter.TryFormat(_serviceTimeMs, digits, out var length);
-            _response.AddHeader("x-envoy-upstream-service-time"u8, digits[..length]);
+            _response.AddHeader("x-envoy-upstream-service-time"u8, digits[..length], KnownHeader.XEnvoyUpstreamServiceTime);
         }
     }
 

@@ -83,22 +83,16 @@ internal abstract partial class ProxyExchange
         switch (error)
         {
             case ForwardError.None:
-                if (_response.IndexOf(KnownHeader.XEnvoyOverloaded) >= 0)
-                {
-                    return false;
-                }
-
                 var status = _response.StatusCode;
-                if (((on & RetryOn.FiveXx) != 0 && status >= 500)
+                var retriable = ((on & RetryOn.FiveXx) != 0 && status >= 500)
                     || ((on & RetryOn.GatewayError) != 0 && status is 502 or 503 or 504)
                     || ((on & RetryOn.Retriable4xx) != 0 && status == 409)
                     || ((on & RetryOn.RetriableStatusCodes) != 0 && Contains(policy.StatusCodes, status))
-                    || ((on & RetryOn.EnvoyRateLimited) != 0 && _response.IndexOf("x-envoy-ratelimited"u8) >= 0))
-                {
-                    return true;
-                }
+                    || ((on & RetryOn.EnvoyRateLimited) != 0 && _response.IndexOf("x-envoy-ratelimited"u8) >= 0)
+                    || IsRetriableGrpcStatus(on);
 
-                return IsRetriableGrpcStatus(on);
+                // An overloaded upstream is never retried; looked for only when a retry is on the cards.
+                return retriable && _response.IndexOf(KnownHeader.XEnvoyOverloaded) < 0;
 
             case ForwardError.ConnectFailed:
                 return (on & (RetryOn.ConnectFailure | RetryOn.FiveXx | RetryOn.GatewayError | RetryOn.Reset | RetryOn.ResetBeforeRequest)) != 0;

@@ -74,6 +74,21 @@ public class RetryTests
         Assert.Equal(retried, (flags & ResponseFlags.UpstreamRetryLimitExceeded) != 0);
     }
 
+    /// <summary>Envoy never retries an answer that carries x-envoy-overloaded (another proxy's circuit breaker).</summary>
+    [Theory]
+    [InlineData("5xx")]
+    [InlineData("retriable-status-codes,503")]
+    public async Task RetryOn_AnOverloadedUpstreamIsNotRetried(string retryOn)
+    {
+        await using var upstream = new StatusUpstream(503, "x-envoy-overloaded: true\r\n");
+        await using var sidecar = await StartAsync(upstream.Port, $"retries: {{attempts: 2, retryOn: \"{retryOn}\"}}");
+
+        var reply = await sidecar.SendAsync(HttpMethod.Get, "svc:8080", "/o");
+
+        Assert.Equal(503, (int)reply.Status);
+        Assert.Equal(["1"], upstream.Attempts.ToArray());
+    }
+
     [Theory]
     [InlineData("cancelled", 1, true)]
     [InlineData("deadline-exceeded", 4, true)]
