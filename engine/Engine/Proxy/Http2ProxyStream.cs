@@ -73,8 +73,8 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
     private protected override bool ResponseBodyChunked => false;
 
-    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
     /// <param name="owner">Gets this exchange back once the stream is done with it.</param>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
     public async ValueTask RunAsync(Http2ServerStream stream, Http2ProxyConnection owner)
     {
         _stream = stream;

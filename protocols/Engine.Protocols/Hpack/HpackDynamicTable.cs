@@ -98,7 +98,7 @@ internal sealed class HpackDynamicTable
     {
         if (known != KnownHeader.None && (uint)known < KnownHeaderSlots && _newestOfKnown[(int)known] is var number and not 0)
         {
-            var newest = _inserted - number;
+            var newest = unchecked(_inserted - number);
             if ((uint)newest < (uint)_count && ValueAt(newest).SequenceEqual(value))
             {
                 System.Diagnostics.Debug.Assert(AsciiCase.EqualsLower(name, NameAt(newest)), "a known header's insertion number points at another name");
@@ -168,7 +168,7 @@ internal sealed class HpackDynamicTable
         _entries[_newest] = new Entry(offset, name.Length, value.Length);
         _count++;
         Size += size;
-        _inserted++;
+        _inserted = unchecked(_inserted + 1); // wraps after 2^32 inserts: positions are differences, and 0 only means "walk"
         if (known != KnownHeader.None && (uint)known < KnownHeaderSlots)
         {
             _newestOfKnown[(int)known] = _inserted;
