@@ -84,7 +84,7 @@ internal sealed class OutboundInterception
                 return;
 
             default:
-                var decision = TcpRouting.Decide(config, addresses.Destination, target, _options, _server.Random);
+                var decision = TcpRouting.Decide(config, addresses.Destination, target, _options, _server.Random, connection.RemoteEndPoint);
                 await ForwardOrRejectAsync(connection, socket, "tcp", addresses, decision).ConfigureAwait(false);
                 return;
         }

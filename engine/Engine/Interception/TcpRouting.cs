@@ -12,7 +12,7 @@ namespace Engine.Interception;
 /// </summary>
 internal static class TcpRouting
 {
-    public static TcpDecision Decide(RuntimeConfig config, OriginalDestination destination, ServiceTarget? target, TransparentOptions options, IRandomSource random)
+    public static TcpDecision Decide(RuntimeConfig config, OriginalDestination destination, ServiceTarget? target, TransparentOptions options, IRandomSource random, System.Net.EndPoint? client = null)
     {
         if (target is null)
         {
@@ -45,7 +45,9 @@ internal static class TcpRouting
             return TcpDecision.Connect(address, cluster.Name, route, null, cluster.Settings.ConnectTimeout, cluster.Settings.TcpKeepalive);
         }
 
-        var endpoint = cluster.Pick();
+        // Of the consistent-hash keys only the client's address exists below HTTP (Istio hashes a
+        // TCP proxy on it when useSourceIp is set); other keys leave the pick random, as in Envoy.
+        var endpoint = cluster.Pick(cluster.Hashing?.ForConnection(client));
         return endpoint is null
             ? TcpDecision.Reject(cluster.Name, route, "no healthy upstream", "UH")
             : TcpDecision.Connect(endpoint.Address, cluster.Name, route, endpoint, cluster.Settings.ConnectTimeout, cluster.Settings.TcpKeepalive);

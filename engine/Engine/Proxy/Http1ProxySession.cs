@@ -74,6 +74,8 @@ internal sealed partial class Http1ProxySession : ProxyExchange
 
     private protected override string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
 
+    private protected override System.Net.EndPoint? ClientEndPoint => _connection.RemoteEndPoint;
+
     private protected override CancellationToken ClientGone => _connection.ConnectionClosed;
 
     public async Task RunAsync()
@@ -199,7 +201,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 var tried = new TriedEndpoints();
                 for (var attempt = 1; reply is null && !forwarded; attempt++)
                 {
-                    var endpoint = retries == 0 || !policy.AvoidPreviousHosts ? cluster!.Pick() : cluster!.PickAvoiding(tried, _server.Random);
+                    var endpoint = retries == 0 || !policy.AvoidsPreviousHosts(cluster!.Hashing is not null) ? cluster!.Pick(_hash) : cluster!.PickAvoiding(tried, _server.Random, _hash);
                     if (endpoint is null)
                     {
                         reply = LocalReplies.For(ForwardError.NoHealthyUpstream);

@@ -59,6 +59,8 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
     private protected override string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
 
+    private protected override System.Net.EndPoint? ClientEndPoint => _connection.RemoteEndPoint;
+
     private protected override CancellationToken ClientGone => _stream.Aborted;
 
     private protected override bool MayHaveBody => _bodyMayFollow;

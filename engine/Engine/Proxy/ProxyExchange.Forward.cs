@@ -67,7 +67,7 @@ internal abstract partial class ProxyExchange
         {
             for (var attempt = 1; ; attempt++)
             {
-                var endpoint = retries == 0 || !policy.AvoidPreviousHosts ? cluster.Pick() : cluster.PickAvoiding(tried, _server.Random);
+                var endpoint = retries == 0 || !policy.AvoidsPreviousHosts(cluster.Hashing is not null) ? cluster.Pick(_hash) : cluster.PickAvoiding(tried, _server.Random, _hash);
                 if (endpoint is null)
                 {
                     return LocalReplies.For(ForwardError.NoHealthyUpstream);

@@ -14,6 +14,11 @@ internal abstract partial class ProxyExchange
     private protected int _corsOrigin = -1;
     private protected string? _location;
 
+    // The request's consistent-hash key (null: none, or the cluster does not hash) and the cookie
+    // generated for it, set on the response.
+    private protected ulong? _hash;
+    private string? _setCookie;
+
     private protected void ResetRouting()
     {
         _action = null;
@@ -21,6 +26,8 @@ internal abstract partial class ProxyExchange
         _matchedUri = null;
         _corsOrigin = -1;
         _location = null;
+        _hash = null;
+        _setCookie = null;
     }
 
     /// <summary>
@@ -90,6 +97,11 @@ internal abstract partial class ProxyExchange
         }
 
         ApplyRequestRewrites(action, _destination!);
+        if (cluster.Hashing is { } hashing)
+        {
+            _hash = hashing.Compute(_request, ClientEndPoint, out _setCookie);
+        }
+
         return null;
     }
 
@@ -154,6 +166,11 @@ internal abstract partial class ProxyExchange
     /// <summary>Response header edits of the route (and destination) and CORS headers, before the head goes downstream.</summary>
     private protected void ApplyResponseEdits()
     {
+        if (_setCookie is { } cookie)
+        {
+            _response.AddHeader("set-cookie"u8, System.Text.Encoding.ASCII.GetBytes(cookie));
+        }
+
         if (_action is not { } action)
         {
             return;

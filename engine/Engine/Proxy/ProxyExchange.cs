@@ -67,6 +67,9 @@ internal abstract partial class ProxyExchange
     /// <summary>The client's address, for log lines.</summary>
     private protected abstract string Remote { get; }
 
+    /// <summary>The client's address, for a consistent hash on it (and a generated cookie's value).</summary>
+    private protected abstract System.Net.EndPoint? ClientEndPoint { get; }
+
     /// <summary>Cancelled when the client is gone (its connection closed, or its stream reset).</summary>
     private protected abstract CancellationToken ClientGone { get; }
 

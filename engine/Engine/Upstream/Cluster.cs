@@ -48,6 +48,9 @@ internal sealed class Cluster
     /// <summary>Speak to the endpoints in the client's protocol instead (Istio's PassthroughCluster: use_downstream_protocol).</summary>
     public bool UseDownstreamProtocol { get; init; }
 
+    /// <summary>What a request is hashed on when the balancer is a consistent hash; null otherwise.</summary>
+    public HashPolicy? Hashing { get; init; }
+
     /// <summary>The endpoints balancing may pick now (ejected ones left out).</summary>
     public Endpoint[] Healthy => Outlier?.Healthy ?? Endpoints;
 
@@ -62,17 +65,34 @@ internal sealed class Cluster
     }
 
     /// <summary>
+    /// <see cref="Pick()"/> for a request with a consistent-hash key (<paramref name="hash"/>,
+    /// from <see cref="Hashing"/>); <paramref name="attempt"/> above 0 asks for a neighbour.
+    /// </summary>
+    public Endpoint? Pick(ulong? hash, int attempt = 0)
+    {
+        if (hash is not { } key || Balancer is not ConsistentHashBalancer consistent)
+        {
+            return Pick();
+        }
+
+        var healthy = Healthy;
+        var index = consistent.Pick(healthy, key, attempt);
+        return index < 0 ? null : healthy[index];
+    }
+
+    /// <summary>
     /// Picks an endpoint for a retry, avoiding the ones already tried when the cluster has others
     /// (Envoy's previous_hosts predicate). Envoy re-asks the balancer up to 5 times and then takes
     /// whatever it got; we do the same and then, rather than retry a host known to have failed,
-    /// fall back to an untried one chosen uniformly.
+    /// fall back to an untried one chosen uniformly. With a consistent-hash key the re-asks walk
+    /// on from the key's endpoint, as Envoy's ring and Maglev balancers do on a retry.
     /// </summary>
-    public Endpoint? PickAvoiding(ReadOnlySpan<Endpoint?> tried, IRandomSource random)
+    public Endpoint? PickAvoiding(ReadOnlySpan<Endpoint?> tried, IRandomSource random, ulong? hash = null)
     {
         Endpoint? pick = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            pick = Pick();
+            pick = Pick(hash, attempt);
             if (pick is null || !Contains(tried, pick))
             {
                 return pick;

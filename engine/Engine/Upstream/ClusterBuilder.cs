@@ -59,19 +59,30 @@ internal static class ClusterBuilder
             })
             .ToArray();
         outlier?.Bind(endpoints);
-        clusters[name] = new Cluster(name, service.Host, port.Number, subset?.Name, endpoints, Balancer(policy.LoadBalancer, random), settings, breaker, outlier)
+        clusters[name] = new Cluster(name, service.Host, port.Number, subset?.Name, endpoints, Balancer(policy.LoadBalancer, random, endpoints), settings, breaker, outlier)
         {
+            Hashing = HashPolicy.From(policy.LoadBalancer?.ConsistentHash),
             Protocol = UpstreamProtocols.For(port, policy.ConnectionPool?.Http?.H2UpgradePolicy ?? H2UpgradePolicy.Default),
         };
     }
 
-    private static ILoadBalancer Balancer(LoadBalancerSettings? settings, IRandomSource random) => settings?.Simple switch
+    private static ILoadBalancer Balancer(LoadBalancerSettings? settings, IRandomSource random, Endpoint[] endpoints)
     {
-        SimpleLb.RoundRobin => new RoundRobinBalancer(random),
-        SimpleLb.Random => new RandomBalancer(random),
-        // UNSPECIFIED, LEAST_REQUEST, LEAST_CONN, and (until consistent hashing lands) consistentHash.
-        _ => new LeastRequestBalancer(random),
-    };
+        if (settings?.ConsistentHash is { } hash)
+        {
+            // ringHash is the default; the deprecated top-level minimumRingSize still sizes a ring.
+            return hash.Maglev is { } maglev
+                ? new ConsistentHashBalancer(endpoints, random, maglev: true, (long)maglev.TableSize)
+                : new ConsistentHashBalancer(endpoints, random, maglev: false, (long)(hash.RingHash?.MinimumRingSize ?? hash.MinimumRingSize));
+        }
+
+        return settings?.Simple switch
+        {
+            SimpleLb.RoundRobin => new RoundRobinBalancer(random),
+            SimpleLb.Random => new RandomBalancer(random),
+            _ => new LeastRequestBalancer(random), // UNSPECIFIED, LEAST_REQUEST, LEAST_CONN
+        };
+    }
 
     private static UpstreamPoolSettings PoolSettings(ConnectionPoolSettings? pool)
     {

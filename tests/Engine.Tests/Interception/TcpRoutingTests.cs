@@ -77,6 +77,43 @@ public sealed class TcpRoutingTests
     }
 
     [Fact]
+    public void ConsistentHashOnTheSourceIp_KeepsAClientAddressOnOneEndpoint()
+    {
+        var config = CompiledMesh.Build("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: cache}
+            spec:
+              hosts: [cache]
+              addresses: [10.79.0.10]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 6379, name: tcp-redis, protocol: TCP}]
+              endpoints: [{address: 10.79.1.1}, {address: 10.79.1.2}, {address: 10.79.1.3}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: cache}
+            spec:
+              host: cache
+              trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true}}}
+            """);
+        var original = new OriginalDestination(IPEndPoint.Parse("10.79.0.10:6379"));
+        string? Upstream(string client, int port)
+            => TcpRouting.Decide(config, original, config.Destinations.Find(original.EndPoint), new TransparentOptions(), new ScriptedRandom(), new IPEndPoint(IPAddress.Parse(client), port)).Upstream?.ToString();
+
+        var used = new HashSet<string?>();
+        for (var host = 1; host <= 30; host++)
+        {
+            var first = Upstream($"10.0.0.{host}", 40000);
+            Assert.Equal(first, Upstream($"10.0.0.{host}", 40001 + host)); // another connection, same address
+            used.Add(first);
+        }
+
+        Assert.Equal(3, used.Count);
+    }
+
+    [Fact]
     public void OtherPort_OfTheService_GoesToItsDefaultCluster()
     {
         var decision = Decide("10.77.100.20:7200", 0, 0);

@@ -6,14 +6,15 @@ namespace Engine.Tests.Upstream;
 
 public sealed class BalancerTests
 {
-    private static Endpoint[] Endpoints(int count)
+    /// <summary><paramref name="count"/> endpoints on 127.0.0.1:10000 and up; <paramref name="weights"/> when given, else weight 1.</summary>
+    internal static Endpoint[] Endpoints(int count, params int[] weights)
     {
         var connector = new UpstreamConnector(Engine.Transport.SocketTransports.CreateUpstreamFactory(new Engine.Transport.TransportSettings()));
         return Enumerable.Range(0, count)
             .Select(i =>
             {
                 var address = new IPEndPoint(IPAddress.Loopback, 10_000 + i);
-                return new Endpoint(address, new Dictionary<string, string>(), 1, new Http1ConnectionPool(address, connector, UpstreamPoolSettings.Default));
+                return new Endpoint(address, new Dictionary<string, string>(), weights.Length > i ? weights[i] : 1, new Http1ConnectionPool(address, connector, UpstreamPoolSettings.Default));
             })
             .ToArray();
     }

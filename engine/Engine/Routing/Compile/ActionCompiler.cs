@@ -162,7 +162,10 @@ internal static class ActionCompiler
             codes,
             retries.PerTryTimeout,
             retries.RetryIgnorePreviousHosts ?? true,
-            retries.Backoff ?? TimeSpan.FromMilliseconds(25));
+            retries.Backoff ?? TimeSpan.FromMilliseconds(25))
+        {
+            ExplicitAvoidPreviousHosts = retries.RetryIgnorePreviousHosts,
+        };
     }
 
     /// <summary>Percentages: absent means the fault never fires; the deprecated integer <c>percent</c> is honoured.</summary>

@@ -146,7 +146,7 @@ internal static class RouteExplainer
                 continue;
             }
 
-            say($"route     {share} → {cluster.Name}  load balancing {BalancerName(cluster.Balancer)}");
+            say($"route     {share} → {cluster.Name}  load balancing {BalancerName(cluster)}");
             if (destination.AuthorityRewrite is { } destinationAuthority && action.AuthorityRewrite is null)
             {
                 say($"          host rewritten to {Text(destinationAuthority)} for this destination");
@@ -179,10 +179,13 @@ internal static class RouteExplainer
         }
     }
 
-    private static string BalancerName(ILoadBalancer balancer) => balancer switch
+    private static string BalancerName(Cluster cluster) => cluster.Balancer switch
     {
         RoundRobinBalancer => "ROUND_ROBIN",
         RandomBalancer => "RANDOM",
+        ConsistentHashBalancer => cluster.Hashing is { } hashing
+            ? $"consistent hash on {hashing} (no key: a random endpoint; retries stay on the key's endpoint unless retryIgnorePreviousHosts is set)"
+            : "consistent hash without a key (a random endpoint)",
         _ => "LEAST_REQUEST",
     };
 

@@ -19,6 +19,17 @@ internal sealed record RetryPolicy(int Attempts, RetryOn On, IReadOnlyList<int> 
     /// <summary><c>attempts: 0</c>: no retry at all.</summary>
     public static readonly RetryPolicy Disabled = new(0, RetryOn.None, [], null, true, TimeSpan.FromMilliseconds(25));
 
+    /// <summary><c>retryIgnorePreviousHosts</c> as written; null when the route leaves it to the default.</summary>
+    public bool? ExplicitAvoidPreviousHosts { get; init; }
+
+    /// <summary>
+    /// Whether a retry avoids the hosts already tried. Toward a cluster that hashes requests
+    /// (consistentHash with a key) Istio leaves the previous_hosts predicate out unless
+    /// <c>retryIgnorePreviousHosts</c> is set, so a retry stays on the key's endpoint
+    /// (istio-semantics.md §3.10, §4.3).
+    /// </summary>
+    public bool AvoidsPreviousHosts(bool hashing) => hashing ? ExplicitAvoidPreviousHosts ?? false : AvoidPreviousHosts;
+
     /// <summary>Envoy caps the back-off at ten times its base.</summary>
     public TimeSpan BackoffMax => BackoffBase * 10;
 
