@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Engine.Upstream.LoadBalancing;
 
 namespace Engine.Upstream;
@@ -68,15 +69,14 @@ internal sealed class Cluster
     /// <see cref="Pick()"/> for a request with a consistent-hash key (<paramref name="hash"/>,
     /// from <see cref="Hashing"/>); <paramref name="attempt"/> above 0 asks for a neighbour.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // every request comes through here; most have no key
     public Endpoint? Pick(ulong? hash, int attempt = 0)
-    {
-        if (hash is not { } key || Balancer is not ConsistentHashBalancer consistent)
-        {
-            return Pick();
-        }
+        => hash is { } key && Balancer is ConsistentHashBalancer consistent ? PickByHash(consistent, key, attempt) : Pick();
 
+    private Endpoint? PickByHash(ConsistentHashBalancer balancer, ulong hash, int attempt)
+    {
         var healthy = Healthy;
-        var index = consistent.Pick(healthy, key, attempt);
+        var index = balancer.Pick(healthy, hash, attempt);
         return index < 0 ? null : healthy[index];
     }
 
