@@ -98,6 +98,52 @@ public sealed class LoadBalancingTests : IAsyncLifetime
         Assert.All(counts.Values, c => Assert.InRange(c, 100, 320));
     }
 
+    [Theory]
+    [InlineData("ROUND_ROBIN")]
+    [InlineData(null)] // LEAST_REQUEST: with all endpoints idle, its weighted schedule is the weights
+    public async Task EndpointWeights_ShareTheRequests(string? simple)
+    {
+        var yaml = new[]
+        {
+            $$"""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: svc}
+            spec:
+              hosts: [svc]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 8080, name: http, protocol: HTTP}]
+              endpoints:
+              - {address: 127.0.0.1, ports: {http: {{_upstreams.PortOf("a")}}}, weight: 1}
+              - {address: 127.0.0.1, ports: {http: {{_upstreams.PortOf("b")}}}, weight: 2}
+              - {address: 127.0.0.1, ports: {http: {{_upstreams.PortOf("c")}}}, weight: 3}
+            """,
+            simple is null ? "" : Mesh(simple)[1],
+        };
+        await using var sidecar = await TestSidecar.StartAsync(yaml.Where(y => y.Length > 0));
+
+        var served = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            served.Add(await sidecar.ServedByAsync("svc:8080"));
+        }
+
+        var counts = new[] { "a", "b", "c" }.Select(n => served.Count(s => s == n)).ToArray();
+        if (simple is not null)
+        {
+            Assert.Equal([10, 20, 30], counts); // a fixed schedule
+        }
+        else
+        {
+            // Least request reads the loads of the moment: a request still counted in flight when
+            // the next is picked shifts a pick or two.
+            Assert.InRange(counts[0], 6, 14);
+            Assert.InRange(counts[1], 16, 24);
+            Assert.InRange(counts[2], 26, 34);
+        }
+    }
+
     [Fact]
     public async Task SubsetPolicy_OverridesTheParents()
     {

@@ -77,6 +77,66 @@ public sealed class BalancerTests
     }
 
     [Fact]
+    public void RoundRobin_WithWeights_PicksInProportion_Interleaved()
+    {
+        var endpoints = Endpoints(3, 1, 2, 3);
+        var balancer = new RoundRobinBalancer(SharedRandomSource.Instance);
+
+        var picks = Enumerable.Range(0, 600).Select(_ => balancer.Pick(endpoints)).ToArray();
+
+        Assert.Equal([100, 200, 300], [picks.Count(p => p == 0), picks.Count(p => p == 1), picks.Count(p => p == 2)]);
+
+        // Interleaved: the heaviest endpoint never gets more than two in a row (a naive expansion
+        // [0, 1, 1, 2, 2, 2] would give it three).
+        for (var i = 2; i < picks.Length; i++)
+        {
+            Assert.False(picks[i] == 2 && picks[i - 1] == 2 && picks[i - 2] == 2, $"three in a row at {i}");
+        }
+    }
+
+    [Fact]
+    public void LeastRequest_WithWeights_FollowsTheWeights_WhenIdle()
+    {
+        var endpoints = Endpoints(2, 1, 3);
+        var balancer = new LeastRequestBalancer(SharedRandomSource.Instance);
+
+        var picks = Enumerable.Range(0, 400).Select(_ => balancer.Pick(endpoints)).ToArray();
+
+        Assert.InRange(picks.Count(p => p == 1), 299, 301); // 3 : 1
+    }
+
+    [Fact]
+    public void LeastRequest_WithWeights_DividesAWeightByTheLoad()
+    {
+        var endpoints = Endpoints(2, 1, 3);
+        for (var i = 0; i < 5; i++)
+        {
+            endpoints[1].RequestStarted(); // weight 3 over 6 against weight 1 over 1: 1 : 2 the other way
+        }
+
+        var balancer = new LeastRequestBalancer(SharedRandomSource.Instance);
+        balancer.Pick(endpoints); // the schedule is built with the loads of this moment
+
+        var picks = Enumerable.Range(0, 300).Select(_ => balancer.Pick(endpoints)).ToArray();
+
+        Assert.InRange(picks.Count(p => p == 0), 190, 210);
+    }
+
+    [Fact]
+    public void Weighted_ScheduleFollowsTheEndpointSet()
+    {
+        var all = Endpoints(3, 1, 1, 4);
+        var balancer = new RoundRobinBalancer(SharedRandomSource.Instance);
+        Assert.Equal(400, Enumerable.Range(0, 600).Count(_ => balancer.Pick(all) == 2));
+
+        // The weighted endpoint ejected: what is left has equal weights and alternates.
+        var healthy = all[..2];
+        var picks = Enumerable.Range(0, 6).Select(_ => balancer.Pick(healthy)).ToArray();
+        Assert.Equal(3, picks.Count(p => p == 0));
+        Assert.All(picks, p => Assert.InRange(p, 0, 1));
+    }
+
+    [Fact]
     public void Random_UsesTheInjectedSource()
     {
         var balancer = new RandomBalancer(new ScriptedRandom(2, 0, 1));
@@ -91,7 +151,7 @@ public sealed class RetryPickTests
     /// <summary>A balancer stuck on one endpoint, to prove the retry pick still moves on.</summary>
     private sealed class StuckBalancer : ILoadBalancer
     {
-        public int Pick(ReadOnlySpan<Endpoint> endpoints) => 0;
+        public int Pick(Endpoint[] endpoints) => 0;
     }
 
     [Fact]

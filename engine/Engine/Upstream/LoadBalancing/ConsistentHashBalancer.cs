@@ -39,8 +39,8 @@ internal sealed class ConsistentHashBalancer : ILoadBalancer
         }
     }
 
-    public int Pick(ReadOnlySpan<Endpoint> endpoints)
-        => endpoints.IsEmpty ? -1 : _random.Next(endpoints.Length);
+    public int Pick(Endpoint[] endpoints)
+        => endpoints.Length == 0 ? -1 : _random.Next(endpoints.Length);
 
     /// <summary>
     /// The index in <paramref name="healthy"/> of the endpoint for <paramref name="hash"/>, or -1

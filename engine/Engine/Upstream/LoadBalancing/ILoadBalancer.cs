@@ -4,5 +4,5 @@ namespace Engine.Upstream.LoadBalancing;
 internal interface ILoadBalancer
 {
     /// <summary>Returns an index into <paramref name="endpoints"/>, or -1 when it is empty.</summary>
-    int Pick(ReadOnlySpan<Endpoint> endpoints);
+    int Pick(Endpoint[] endpoints);
 }

@@ -2,7 +2,8 @@ namespace Engine.Upstream.LoadBalancing;
 
 /// <summary>
 /// Power of two choices on in-flight requests (Envoy LEAST_REQUEST, Istio's default since 1.14;
-/// LEAST_CONN maps here too).
+/// LEAST_CONN maps here too). With unequal endpoint weights, Envoy's weighted least request
+/// instead: an earliest-deadline-first schedule on <c>weight / (active requests + 1)</c>.
 /// </summary>
 /// <remarks>
 /// Envoy draws its two candidates with replacement, so with two hosts it compares a host with
@@ -13,15 +14,27 @@ namespace Engine.Upstream.LoadBalancing;
 internal sealed class LeastRequestBalancer : ILoadBalancer
 {
     private readonly IRandomSource _random;
+    private readonly WeightedView _weighted;
 
-    public LeastRequestBalancer(IRandomSource random) => _random = random;
+    public LeastRequestBalancer(IRandomSource random)
+    {
+        _random = random;
 
-    public int Pick(ReadOnlySpan<Endpoint> endpoints)
+        // Envoy's active_request_bias is 1.0: the weight divided by the requests in flight, plus one.
+        _weighted = new WeightedView(static e => Math.Max(1, e.Weight) / (e.ActiveRequests + 1.0), random);
+    }
+
+    public int Pick(Endpoint[] endpoints)
     {
         var n = endpoints.Length;
         if (n <= 1)
         {
             return n - 1;
+        }
+
+        if (_weighted.For(endpoints) is { } schedule)
+        {
+            return schedule.Next();
         }
 
         var first = _random.Next(n);

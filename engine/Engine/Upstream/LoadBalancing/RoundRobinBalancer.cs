@@ -1,21 +1,32 @@
 namespace Engine.Upstream.LoadBalancing;
 
-/// <summary>Each endpoint in turn (Envoy ROUND_ROBIN with equal weights).</summary>
+/// <summary>
+/// Each endpoint in turn (Envoy ROUND_ROBIN). With unequal endpoint weights (ServiceEntry endpoint
+/// or WorkloadEntry <c>weight</c>), Envoy's weighted schedule instead: picks in proportion to the
+/// weights, interleaved (<see cref="EdfSchedule"/>).
+/// </summary>
 internal sealed class RoundRobinBalancer : ILoadBalancer
 {
+    private readonly WeightedView _weighted;
     private uint _next;
 
     public RoundRobinBalancer(IRandomSource random)
     {
         // Envoy starts each cluster at a random offset so that many proxies don't all hit host 0 first.
         _next = (uint)random.Next(int.MaxValue);
+        _weighted = new WeightedView(static e => Math.Max(1, e.Weight), random);
     }
 
-    public int Pick(ReadOnlySpan<Endpoint> endpoints)
+    public int Pick(Endpoint[] endpoints)
     {
-        if (endpoints.IsEmpty)
+        if (endpoints.Length == 0)
         {
             return -1;
+        }
+
+        if (_weighted.For(endpoints) is { } schedule)
+        {
+            return schedule.Next();
         }
 
         var n = Interlocked.Increment(ref _next) - 1;
