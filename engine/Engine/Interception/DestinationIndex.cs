@@ -16,6 +16,9 @@ namespace Engine.Interception;
 /// <item>a ServiceEntry <c>addresses</c> VIP on one of its ports;</item>
 /// <item>an endpoint address on the endpoint's port for a service port;</item>
 /// <item>a ServiceEntry <c>addresses</c> CIDR on one of its ports;</item>
+/// <item>for a service without addresses on a TLS or HTTPS port, the ClientHello's server name
+/// against the service hosts (exact, then the longest wildcard), as the server_names of Envoy's
+/// <c>0.0.0.0:port</c> filter chains: a name no service has is an unknown destination;</item>
 /// <item>for a service without addresses, a non-HTTP port alone (Envoy's <c>0.0.0.0:port</c>
 /// listener: such a port must not be shared with another service).</item>
 /// </list>
@@ -27,24 +30,30 @@ internal sealed class DestinationIndex
     private readonly FrozenDictionary<IPEndPoint, ServiceTarget> _byAddress;
     private readonly (IPNetwork Network, int Port, ServiceTarget Target)[] _byNetwork;
     private readonly FrozenDictionary<int, ServiceTarget> _byPort;
+    private readonly FrozenDictionary<int, ServiceTarget[]> _byServerName;
     private readonly FrozenDictionary<string, int> _originalDestinationClusters;
 
     private DestinationIndex(
         Dictionary<IPEndPoint, ServiceTarget> byAddress,
         List<(IPNetwork, int, ServiceTarget)> byNetwork,
         Dictionary<int, ServiceTarget> byPort,
-        Dictionary<string, int> originalDestinationClusters)
+        Dictionary<string, int> originalDestinationClusters,
+        Dictionary<int, List<ServiceTarget>>? byServerName = null)
     {
         _byAddress = byAddress.ToFrozenDictionary();
         _byNetwork = byNetwork.ToArray();
         _byPort = byPort.ToFrozenDictionary();
+        _byServerName = (byServerName ?? []).ToFrozenDictionary(p => p.Key, p => p.Value.ToArray());
         _originalDestinationClusters = originalDestinationClusters.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     public static DestinationIndex Empty { get; } = new([], [], [], []);
 
-    /// <summary>The service port an original destination names, or null (an unknown destination).</summary>
-    public ServiceTarget? Find(IPEndPoint destination)
+    /// <summary>
+    /// The service port an original destination names, or null (an unknown destination).
+    /// <paramref name="serverName"/> is the TLS server name the client asked for, if known.
+    /// </summary>
+    public ServiceTarget? Find(IPEndPoint destination, string? serverName = null)
     {
         if (_byAddress.TryGetValue(destination, out var target))
         {
@@ -59,7 +68,33 @@ internal sealed class DestinationIndex
             }
         }
 
+        if (serverName is not null && _byServerName.TryGetValue(destination.Port, out var named))
+        {
+            return ByServerName(named, serverName);
+        }
+
         return _byPort.GetValueOrDefault(destination.Port);
+    }
+
+    /// <summary>The service whose host is the name, else the one with the longest wildcard host covering it.</summary>
+    private static ServiceTarget? ByServerName(ServiceTarget[] targets, string serverName)
+    {
+        ServiceTarget? best = null;
+        foreach (var target in targets)
+        {
+            var host = target.Service.Host;
+            if (string.Equals(host, serverName, StringComparison.OrdinalIgnoreCase))
+            {
+                return target;
+            }
+
+            if (L4Match.ServerNameMatches([host], serverName) && (best is null || host.Length > best.Service.Host.Length))
+            {
+                best = target;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>
@@ -70,8 +105,9 @@ internal sealed class DestinationIndex
     public bool IsOriginalDestination(Cluster cluster, out int targetPort)
         => _originalDestinationClusters.TryGetValue(cluster.Name, out targetPort);
 
-    public static DestinationIndex Build(ServiceRegistry registry, IReadOnlyDictionary<string, Cluster> clusters, RouteTable routes, TcpRouteTable tcpRoutes)
+    public static DestinationIndex Build(ServiceRegistry registry, IReadOnlyDictionary<string, Cluster> clusters, RouteTable routes, TcpRouteTable tcpRoutes, TcpRouteTable? tlsRoutes = null)
     {
+        var byServerName = new Dictionary<int, List<ServiceTarget>>();
         var byAddress = new Dictionary<IPEndPoint, ServiceTarget>();
         var byNetwork = new List<(IPNetwork, int, ServiceTarget)>();
         var byPort = new Dictionary<int, ServiceTarget>();
@@ -80,9 +116,10 @@ internal sealed class DestinationIndex
         {
             var http = routes.FindVirtualHost(Encoding.UTF8.GetBytes(service.Host));
             var tcp = tcpRoutes.For(service.Host);
+            var tls = tlsRoutes?.For(service.Host) ?? [];
             foreach (var port in service.Ports)
             {
-                var target = new ServiceTarget(service, port, http, tcp, clusters.GetValueOrDefault(Cluster.NameFor(port.Number, null, service.Host)));
+                var target = new ServiceTarget(service, port, http, tcp, clusters.GetValueOrDefault(Cluster.NameFor(port.Number, null, service.Host)), tls);
                 targets.Add(target);
                 foreach (var address in service.Addresses)
                 {
@@ -99,6 +136,10 @@ internal sealed class DestinationIndex
                 if (service.Addresses.Count == 0 && !port.IsHttp)
                 {
                     byPort.TryAdd(port.Number, target);
+                    if (target.RoutesOnServerName)
+                    {
+                        (byServerName.TryGetValue(port.Number, out var list) ? list : byServerName[port.Number] = []).Add(target);
+                    }
                 }
             }
         }
@@ -121,6 +162,6 @@ internal sealed class DestinationIndex
             }
         }
 
-        return new DestinationIndex(byAddress, byNetwork, byPort, originalDestination);
+        return new DestinationIndex(byAddress, byNetwork, byPort, originalDestination, byServerName);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using Engine.Proxy;
 using Engine.Upstream;
@@ -84,8 +85,20 @@ internal sealed class OutboundInterception
                 return;
 
             default:
-                var decision = TcpRouting.Decide(config, addresses.Destination, target, _options, _server.Random, connection.RemoteEndPoint);
-                await ForwardOrRejectAsync(connection, socket, "tcp", addresses, decision).ConfigureAwait(false);
+                // A TLS port, or a service with tls[] rules: the ClientHello's server name picks the
+                // service among those sharing the port, and the tls[] rule.
+                string? serverName = null;
+                if (target is { RoutesOnServerName: true })
+                {
+                    serverName = await ReadServerNameAsync(connection.Transport.Input).ConfigureAwait(false);
+                    if (serverName is not null)
+                    {
+                        target = config.Destinations.Find(addresses.Destination.EndPoint, serverName);
+                    }
+                }
+
+                var decision = TcpRouting.Decide(config, addresses.Destination, target, _options, _server.Random, connection.RemoteEndPoint, serverName);
+                await ForwardOrRejectAsync(connection, socket, serverName is null ? "tcp" : "tls", addresses, decision).ConfigureAwait(false);
                 return;
         }
     }
@@ -109,7 +122,27 @@ internal sealed class OutboundInterception
     /// <see cref="ProtocolSniffer.MaxBytes"/> bytes decide, and the detection timeout ends the
     /// wait of a client that sends nothing first (a server-first protocol: opaque).
     /// </summary>
-    private async Task<SniffedProtocol> DetectAsync(PipeReader input)
+    private Task<SniffedProtocol> DetectAsync(PipeReader input)
+        => PeekAsync(input, static buffer => ProtocolSniffer.Sniff(buffer) is var protocol && protocol != SniffedProtocol.NeedMore ? (true, protocol) : (false, protocol), SniffedProtocol.Opaque);
+
+    /// <summary>
+    /// The server name of the ClientHello the client sends first, or null (not TLS, no name, or
+    /// nothing within the detection timeout). Bounded by <see cref="TlsClientHello.MaxBytes"/>.
+    /// </summary>
+    private Task<string?> ReadServerNameAsync(PipeReader input)
+        => PeekAsync(input, static buffer => TlsClientHello.TryRead(buffer, out var name) switch
+        {
+            TlsClientHello.Result.NeedMore => (false, null),
+            TlsClientHello.Result.Complete => (true, name),
+            _ => (true, null),
+        }, (string?)null);
+
+    /// <summary>
+    /// Reads until <paramref name="look"/> decides, consuming nothing: the next
+    /// reader's first ReadAsync returns the same bytes at once. A client that stops sending, or
+    /// sends nothing within the detection timeout, gets <paramref name="undecided"/>.
+    /// </summary>
+    private async Task<T> PeekAsync<T>(PipeReader input, Func<ReadOnlySequence<byte>, (bool Decided, T Answer)> look, T undecided)
     {
         using var timeout = new CancellationTokenSource(_options.ProtocolDetectionTimeout, _server.Time);
         while (true)
@@ -121,22 +154,21 @@ internal sealed class OutboundInterception
             }
             catch (OperationCanceledException)
             {
-                return SniffedProtocol.Opaque;
+                return undecided;
             }
 
-            var protocol = ProtocolSniffer.Sniff(read.Buffer);
-            if (protocol != SniffedProtocol.NeedMore)
+            var (decided, answer) = look(read.Buffer);
+            if (decided)
             {
-                // Nothing consumed or examined: the next reader's first ReadAsync returns these bytes at once.
                 input.AdvanceTo(read.Buffer.Start);
-                return protocol;
+                return answer;
             }
 
             input.AdvanceTo(read.Buffer.Start, read.Buffer.End); // wait for more than this
 
             if (read.IsCompleted || read.IsCanceled)
             {
-                return SniffedProtocol.Opaque; // the client finished before saying more: pass on what it sent
+                return undecided; // the client finished before saying more: pass on what it sent
             }
         }
     }

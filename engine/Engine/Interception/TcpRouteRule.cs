@@ -4,8 +4,8 @@ using Engine.Routing;
 namespace Engine.Interception;
 
 /// <summary>
-/// One VirtualService <c>tcp[]</c> rule: match entries (ORed; none = everything) and weighted
-/// destinations, chosen per connection (Envoy tcp_proxy weighted_clusters).
+/// One VirtualService <c>tcp[]</c> or <c>tls[]</c> rule: match entries (ORed; none = everything)
+/// and weighted destinations, chosen per connection (Envoy tcp_proxy weighted_clusters).
 /// </summary>
 internal sealed class TcpRouteRule
 {
@@ -22,7 +22,7 @@ internal sealed class TcpRouteRule
 
     public RouteAction Action { get; }
 
-    public bool AppliesTo(int servicePort, IPAddress destination)
+    public bool AppliesTo(int servicePort, IPAddress destination, string? serverName = null)
     {
         if (Matches.Length == 0)
         {
@@ -31,7 +31,7 @@ internal sealed class TcpRouteRule
 
         foreach (var match in Matches)
         {
-            if (match.Matches(servicePort, destination))
+            if (match.Matches(servicePort, destination, serverName))
             {
                 return true;
             }

@@ -4,15 +4,16 @@ using Engine.Upstream;
 namespace Engine.Interception;
 
 /// <summary>
-/// Chooses the upstream of an intercepted non-HTTP connection (Envoy's outbound TCP filter
-/// chains, istio-semantics.md §3.14 and §7.3): for a known service, the first <c>tcp[]</c>
-/// rule whose port/subnet match holds picks a weighted destination, else the service's default
-/// cluster; a <c>resolution: NONE</c> cluster connects to the original destination; an unknown
-/// destination passes through (ALLOW_ANY) or is closed (REGISTRY_ONLY, BlackHoleCluster).
+/// Chooses the upstream of an intercepted non-HTTP connection (Envoy's outbound TCP and TLS filter
+/// chains, istio-semantics.md §3.14 and §7.3): for a known service, the first <c>tls[]</c> rule
+/// whose server name (and port/subnet) match holds, then the first <c>tcp[]</c> rule whose
+/// port/subnet match holds, picks a weighted destination, else the service's default cluster; a
+/// <c>resolution: NONE</c> cluster connects to the original destination; an unknown destination
+/// passes through (ALLOW_ANY) or is closed (REGISTRY_ONLY, BlackHoleCluster).
 /// </summary>
 internal static class TcpRouting
 {
-    public static TcpDecision Decide(RuntimeConfig config, OriginalDestination destination, ServiceTarget? target, TransparentOptions options, IRandomSource random, System.Net.EndPoint? client = null)
+    public static TcpDecision Decide(RuntimeConfig config, OriginalDestination destination, ServiceTarget? target, TransparentOptions options, IRandomSource random, System.Net.EndPoint? client = null, string? serverName = null)
     {
         if (target is null)
         {
@@ -24,7 +25,23 @@ internal static class TcpRouting
         var servicePort = target.Port.Number;
         var cluster = target.DefaultCluster;
         var route = "default";
-        foreach (var rule in target.TcpRules)
+        // tls[] rules first, on the server name the ClientHello asked for; then tcp[] rules.
+        var matched = false;
+        if (serverName is not null)
+        {
+            foreach (var rule in target.TlsRules)
+            {
+                if (rule.AppliesTo(servicePort, destination.Address, serverName))
+                {
+                    route = rule.Name;
+                    cluster = rule.Action.Pick(random)?.Resolve(servicePort);
+                    matched = true;
+                    break;
+                }
+            }
+        }
+
+        foreach (var rule in matched ? [] : target.TcpRules)
         {
             if (rule.AppliesTo(servicePort, destination.Address))
             {

@@ -45,7 +45,7 @@ internal sealed class RuntimeConfigBuilder
         var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules), generation, _random, _time);
         var compiler = new RouteTableCompiler(registry, clusters, options, report);
         var routes = compiler.Compile(virtualServices);
-        var destinations = DestinationIndex.Build(registry, clusters, routes, compiler.CompileTcp(virtualServices));
+        var destinations = DestinationIndex.Build(registry, clusters, routes, compiler.CompileTcp(virtualServices), compiler.CompileTls(virtualServices));
         var config = new RuntimeConfig(routes, clusters, Interlocked.Increment(ref _version), _time.GetUtcNow()) { Destinations = destinations };
         return (config, generation);
     }

@@ -73,6 +73,25 @@ public sealed class TransparentInterceptionTests : IClassFixture<AllowAnyMesh>
     }
 
     [SkippableFact]
+    public async Task Tls_IsRoutedByTheServerNameOfItsClientHello()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // A real ClientHello (the rest of the handshake does not matter to an L4 route): the echo
+        // servers say who got it, and send it back byte for byte.
+        var secure = await Engine.Tests.Interception.ClientHellos.CaptureAsync("api.secure.test");
+        var toSecure = await _mesh.TcpExchangeAsync(TransparentMesh.PeerIp, 443, secure);
+        var wildcard = await _mesh.TcpExchangeAsync(TransparentMesh.PeerIp, 443, await Engine.Tests.Interception.ClientHellos.CaptureAsync("www.passthrough.test"));
+        var unknown = await _mesh.TcpExchangeAsync(TransparentMesh.PeerIp, 443, await Engine.Tests.Interception.ClientHellos.CaptureAsync("nobody.test"));
+
+        Assert.Equal(secure, toSecure.AsSpan(0, secure.Length).ToArray());
+        Assert.EndsWith($"[tcp-v2] received {secure.Length} bytes\n", TransparentMesh.Text(toSecure));    // the tls[] rule: subset v2
+        Assert.Contains("[tls-direct] received", TransparentMesh.Text(wildcard), StringComparison.Ordinal); // resolution NONE: where the app dialled
+        Assert.Contains("[tls-direct] received", TransparentMesh.Text(unknown), StringComparison.Ordinal);  // ALLOW_ANY passthrough
+        await _mesh.WaitForLogAsync("outbound tls", "via outbound|443|v2|api.secure.test");
+    }
+
+    [SkippableFact]
     public async Task ProxyUid_IsNotCaptured()
     {
         Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);

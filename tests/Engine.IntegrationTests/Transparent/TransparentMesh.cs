@@ -113,6 +113,7 @@ public abstract class TransparentMesh : IAsyncLifetime
         }
 
         _owned.Add(NsTcpServer.BannerEcho(Peer, 7003, "smtp"));
+        _owned.Add(NsTcpServer.Echo(Peer, 443, "tls-direct"));
 
         _owned.Add(await H2cServer.StartAsync(Peer, 9090));
         _owned.Add(NsTcpServer.WhoAmI(Pod, 8080, "app"));
@@ -205,6 +206,43 @@ public abstract class TransparentMesh : IAsyncLifetime
           resolution: STATIC
           ports: [{number: 25, name: tcp-smtp, protocol: TCP, targetPort: 7003}]
           endpoints: [{address: 10.77.0.1}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: secure}
+        spec:
+          hosts: [api.secure.test]
+          location: MESH_EXTERNAL
+          resolution: STATIC
+          ports: [{number: 443, name: tls, protocol: TLS}]
+          endpoints:
+          - {address: 10.77.0.1, ports: {tls: 7001}, labels: {version: v1}}
+          - {address: 10.77.0.1, ports: {tls: 7002}, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: secure}
+        spec:
+          host: api.secure.test
+          subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: secure}
+        spec:
+          hosts: [api.secure.test]
+          tls:
+          - match: [{sniHosts: [api.secure.test]}]
+            route: [{destination: {host: api.secure.test, subset: v2}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: passthrough}
+        spec:
+          hosts: ["*.passthrough.test"]
+          location: MESH_EXTERNAL
+          resolution: NONE
+          ports: [{number: 443, name: tls, protocol: TLS}]
         """;
 
     /// <summary>curl from inside a namespace, as a user (null: root), printing headers and body.</summary>

@@ -113,6 +113,94 @@ public sealed class TcpRoutingTests
         Assert.Equal(3, used.Count);
     }
 
+    private const string TlsMesh = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: payments}
+        spec:
+          hosts: [api.payments.test]
+          location: MESH_EXTERNAL
+          resolution: STATIC
+          ports: [{number: 443, name: tls, protocol: TLS}]
+          endpoints:
+          - {address: 10.81.0.1, labels: {version: v1}}
+          - {address: 10.81.0.2, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: payments}
+        spec:
+          host: api.payments.test
+          subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: payments}
+        spec:
+          hosts: [api.payments.test]
+          tls:
+          - match: [{sniHosts: [api.payments.test], port: 443, destinationSubnets: [10.99.0.0/16]}]
+            route: [{destination: {host: api.payments.test, subset: v1}}]
+          - match: [{sniHosts: [api.payments.test]}]
+            route: [{destination: {host: api.payments.test, subset: v2}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: wiki}
+        spec:
+          hosts: ["*.wiki.test"]
+          location: MESH_EXTERNAL
+          resolution: NONE
+          ports: [{number: 443, name: tls, protocol: TLS}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: en-wiki}
+        spec:
+          hosts: ["*.en.wiki.test"]
+          location: MESH_EXTERNAL
+          resolution: STATIC
+          ports: [{number: 443, name: tls, protocol: TLS}]
+          endpoints: [{address: 10.82.0.1}]
+        """;
+
+    [Theory]
+    [InlineData("203.0.113.9:443", "api.payments.test", "outbound|443|v2|api.payments.test", "10.81.0.2:443", "payments.tls.1")]      // the second tls rule
+    [InlineData("10.99.1.1:443", "api.payments.test", "outbound|443|v1|api.payments.test", "10.81.0.1:443", "payments.tls.0")]        // the first: subnet and port hold
+    [InlineData("203.0.113.9:443", "www.wiki.test", "outbound|443||*.wiki.test", "203.0.113.9:443", "default")]                       // resolution NONE: where the app dialled
+    [InlineData("203.0.113.9:443", "a.b.wiki.test", "outbound|443||*.wiki.test", "203.0.113.9:443", "default")]                       // a wildcard covers every level below
+    [InlineData("203.0.113.9:443", "www.en.wiki.test", "outbound|443||*.en.wiki.test", "10.82.0.1:443", "default")]                   // the longest wildcard wins
+    [InlineData("203.0.113.9:443", "unknown.test", "PassthroughCluster", "203.0.113.9:443", "allow_any")]                            // a name no service has
+    [InlineData("203.0.113.9:443", "wiki.test", "PassthroughCluster", "203.0.113.9:443", "allow_any")]                               // *.wiki.test is not wiki.test
+    public void TlsConnections_AreRoutedByTheirServerName(string destination, string serverName, string cluster, string upstream, string route)
+    {
+        var config = CompiledMesh.Build(TlsMesh);
+        var original = new OriginalDestination(IPEndPoint.Parse(destination));
+
+        // As the outbound listener does: the port names TLS services, the ClientHello picks one.
+        var byPort = config.Destinations.Find(original.EndPoint);
+        Assert.True(byPort?.RoutesOnServerName);
+        var target = config.Destinations.Find(original.EndPoint, serverName);
+        var decision = TcpRouting.Decide(config, original, target, new TransparentOptions(), new ScriptedRandom(), serverName: serverName);
+
+        Assert.Equal(cluster, decision.Cluster);
+        Assert.Equal(upstream, decision.Upstream?.ToString());
+        Assert.Equal(route, decision.Route);
+    }
+
+    [Fact]
+    public void TlsRules_NeedAServerName()
+    {
+        var config = CompiledMesh.Build(TlsMesh);
+        var original = new OriginalDestination(IPEndPoint.Parse("203.0.113.9:443"));
+        var target = config.Destinations.Find(original.EndPoint, "api.payments.test");
+
+        // Without a name (no SNI, or not TLS) no tls[] rule applies: the service's default cluster.
+        var decision = TcpRouting.Decide(config, original, target, new TransparentOptions(), new ScriptedRandom(0));
+
+        Assert.Equal("outbound|443||api.payments.test", decision.Cluster);
+    }
+
     [Fact]
     public void OtherPort_OfTheService_GoesToItsDefaultCluster()
     {
