@@ -76,6 +76,8 @@ internal sealed partial class Http1ProxySession : ProxyExchange
 
     private protected override System.Net.EndPoint? ClientEndPoint => _connection.RemoteEndPoint;
 
+    private protected override System.Net.EndPoint? ServerEndPoint => _connection.LocalEndPoint;
+
     private protected override CancellationToken ClientGone => _connection.ConnectionClosed;
 
     public async Task RunAsync()

@@ -61,6 +61,8 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
     private protected override System.Net.EndPoint? ClientEndPoint => _connection.RemoteEndPoint;
 
+    private protected override System.Net.EndPoint? ServerEndPoint => _connection.LocalEndPoint;
+
     private protected override CancellationToken ClientGone => _stream.Aborted;
 
     private protected override bool MayHaveBody => _bodyMayFollow;

@@ -69,7 +69,7 @@ internal abstract partial class ProxyExchange
 
         if (_action is { } action)
         {
-            action.ResponseEdits.Apply(_response);
+            action.ResponseEdits.Apply(_response, this, response: true);
         }
 
         if (_corsOrigin >= 0 && _action?.Cors is { } cors && reply.Status == 200 && reply.Body.Length == 0 && CorsRule.IsPreflight(_request))

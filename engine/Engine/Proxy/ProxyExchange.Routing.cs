@@ -153,13 +153,13 @@ internal abstract partial class ProxyExchange
 
         if (action.DestinationEditsFirst)
         {
-            destination.RequestEdits.Apply(_request);
-            action.RequestEdits.Apply(_request);
+            destination.RequestEdits.Apply(_request, this);
+            action.RequestEdits.Apply(_request, this);
         }
         else
         {
-            action.RequestEdits.Apply(_request);
-            destination.RequestEdits.Apply(_request);
+            action.RequestEdits.Apply(_request, this);
+            destination.RequestEdits.Apply(_request, this);
         }
     }
 
@@ -179,13 +179,13 @@ internal abstract partial class ProxyExchange
         var destinationEdits = _destination?.ResponseEdits ?? HeaderEdits.None;
         if (action.DestinationEditsFirst)
         {
-            destinationEdits.Apply(_response);
-            action.ResponseEdits.Apply(_response);
+            destinationEdits.Apply(_response, this, response: true);
+            action.ResponseEdits.Apply(_response, this, response: true);
         }
         else
         {
-            action.ResponseEdits.Apply(_response);
-            destinationEdits.Apply(_response);
+            action.ResponseEdits.Apply(_response, this, response: true);
+            destinationEdits.Apply(_response, this, response: true);
         }
 
         if (_corsOrigin >= 0 && action.Cors is { } cors)

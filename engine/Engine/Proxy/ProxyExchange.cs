@@ -70,6 +70,9 @@ internal abstract partial class ProxyExchange
     /// <summary>The client's address, for a consistent hash on it (and a generated cookie's value).</summary>
     private protected abstract System.Net.EndPoint? ClientEndPoint { get; }
 
+    /// <summary>The address the client connected to (the listener's, or the original destination's socket).</summary>
+    private protected abstract System.Net.EndPoint? ServerEndPoint { get; }
+
     /// <summary>Cancelled when the client is gone (its connection closed, or its stream reset).</summary>
     private protected abstract CancellationToken ClientGone { get; }
 

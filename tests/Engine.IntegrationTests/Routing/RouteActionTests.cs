@@ -202,6 +202,46 @@ public class RouteActionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HeaderValues_ExpandEnvoysVariables()
+    {
+        await using var sidecar = await StartAsync("""
+              - headers:
+                  request:
+                    set:
+                      x-client: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"
+                      x-proto: "%PROTOCOL%"
+                      x-user-copy: "%REQ(x-user)%"
+                      x-either: "%REQ(x-none?x-user):3%"
+                      x-percent: "100%%"
+                      x-absent: "%REQ(x-none)%"
+                    remove: [x-user]
+                  response:
+                    set:
+                      x-upstream: "%UPSTREAM_REMOTE_ADDRESS%"
+                      x-started: "%START_TIME(%s)%"
+                      x-served-copy: "%RESP(x-served-by)%"
+                      x-peer: "%DOWNSTREAM_PEER_URI_SAN%"
+                route:
+                - destination: {host: svc, subset: v1}
+            """);
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        var reply = await GetAsync(sidecar, "/", ("x-user", "alice"));
+
+        Assert.Equal("127.0.0.1", reply.UpstreamHeader("x-client"));
+        Assert.Equal(OverHttp2 ? "HTTP/2" : "HTTP/1.1", reply.UpstreamHeader("x-proto"));
+        Assert.Equal("alice", reply.UpstreamHeader("x-user-copy")); // read before the remove took x-user away
+        Assert.Null(reply.UpstreamHeader("x-user"));
+        Assert.Equal("ali", reply.UpstreamHeader("x-either"));
+        Assert.Equal("100%", reply.UpstreamHeader("x-percent"));
+        Assert.Null(reply.UpstreamHeader("x-absent")); // an empty value adds nothing, as in Envoy
+        Assert.Equal($"127.0.0.1:{_upstreams.PortOf("svc-v1")}", reply.Header("x-upstream"));
+        Assert.InRange(long.Parse(reply.Header("x-started")!, System.Globalization.CultureInfo.InvariantCulture), before - 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Assert.Equal("svc-v1", reply.Header("x-served-copy"));
+        Assert.Null(reply.Header("x-peer")); // no TLS peer here: empty, so absent
+    }
+
+    [Fact]
     public async Task RequestHeaders_SetAuthority_IsAHostRewrite()
     {
         await using var sidecar = await StartAsync("""

@@ -89,10 +89,16 @@ internal static partial class HeaderRules
                 continue;
             }
 
-            var close = value.IndexOf('%', i + 1);
+            var close = Engine.Routing.Actions.HeaderValue.VariableEnd(value, i + 1);
             if (close < 0 || !Substitution().IsMatch(value.AsSpan(i + 1, close - i - 1)))
             {
                 return $"header value \"{value}\" has an invalid %VARIABLE% (write a literal percent sign as %%)";
+            }
+
+            var name = value[(i + 1)..close].Split('(', ':')[0];
+            if (!Engine.Routing.Actions.HeaderValue.IsKnownVariable(name))
+            {
+                return $"header value \"{value}\" uses %{name}%, which is not an Envoy header variable";
             }
 
             i = close;

@@ -6,22 +6,25 @@ namespace Engine.Routing.Actions;
 /// <summary>
 /// One compiled <c>headers.request</c> or <c>headers.response</c> block: removes, then sets, then
 /// adds, applied to a head in its arena (Envoy evaluates removes before adds). <c>set</c>
-/// replaces every line of the name; <c>add</c> appends a line. Values are literals with Envoy's
-/// <c>%%</c> escape undone; Envoy's other <c>%VARIABLE%</c> substitutions are not expanded.
+/// replaces every line of the name; <c>add</c> appends a line. Values may hold Envoy's
+/// <c>%VARIABLE%</c> substitutions (<see cref="HeaderValue"/>), read from the head as it arrived;
+/// a value that renders empty adds nothing.
 /// </summary>
 internal sealed class HeaderEdits
 {
     public static readonly HeaderEdits None = new([], [], []);
 
     private readonly byte[][] _remove;
-    private readonly (byte[] Name, byte[] Value)[] _set;
-    private readonly (byte[] Name, byte[] Value)[] _add;
+    private readonly (byte[] Name, HeaderValue Value)[] _set;
+    private readonly (byte[] Name, HeaderValue Value)[] _add;
+    private readonly bool _literal;
 
     public HeaderEdits(IEnumerable<string> remove, IEnumerable<KeyValuePair<string, string>> set, IEnumerable<KeyValuePair<string, string>> add)
     {
         _remove = remove.Select(Lower).ToArray();
         _set = set.Select(Pair).ToArray();
         _add = add.Select(Pair).ToArray();
+        _literal = _set.Concat(_add).All(p => p.Value.Literal is not null);
     }
 
     public bool IsEmpty => _remove.Length == 0 && _set.Length == 0 && _add.Length == 0;
@@ -35,21 +38,29 @@ internal sealed class HeaderEdits
 
         foreach (var (name, value) in _set)
         {
-            yield return $"set {Encoding.ASCII.GetString(name)}: {Encoding.UTF8.GetString(value)}";
+            yield return $"set {Encoding.ASCII.GetString(name)}: {value}";
         }
 
         foreach (var (name, value) in _add)
         {
-            yield return $"add {Encoding.ASCII.GetString(name)}: {Encoding.UTF8.GetString(value)}";
+            yield return $"add {Encoding.ASCII.GetString(name)}: {value}";
         }
     }
 
-    public void Apply(HttpHead head)
+    /// <summary>
+    /// Applies the block to <paramref name="head"/>. <paramref name="source"/> answers the
+    /// variables (null: they render empty); <paramref name="response"/> says the head is the
+    /// response, which <c>%RESP(…)%</c> reads.
+    /// </summary>
+    public void Apply(HttpHead head, IHeaderValueSource? source = null, bool response = false)
     {
         if (IsEmpty)
         {
             return;
         }
+
+        // Values with variables are rendered first, from the head as it arrived.
+        var rendered = _literal ? null : Render(_set.Concat(_add), source, response ? head : null);
 
         // Removes first (and every existing line of a name being set), scanning backwards so
         // indexes stay valid as lines go.
@@ -62,16 +73,29 @@ internal sealed class HeaderEdits
             }
         }
 
+        var n = 0;
         foreach (var (name, value) in _set)
         {
-            head.AddHeader(name, value);
+            Add(head, name, value, rendered, n++);
         }
 
         foreach (var (name, value) in _add)
         {
-            head.AddHeader(name, value);
+            Add(head, name, value, rendered, n++);
         }
     }
+
+    private static void Add(HttpHead head, byte[] name, HeaderValue value, byte[]?[]? rendered, int n)
+    {
+        var bytes = value.Literal ?? rendered![n];
+        if (bytes is { Length: > 0 })
+        {
+            head.AddHeader(name, bytes);
+        }
+    }
+
+    private static byte[]?[] Render(IEnumerable<(byte[] Name, HeaderValue Value)> pairs, IHeaderValueSource? source, HttpHead? response)
+        => pairs.Select(p => p.Value.Literal is null ? Encoding.UTF8.GetBytes(p.Value.Render(source, response)) : null).ToArray();
 
     private static bool Contains(byte[][] names, ReadOnlySpan<byte> name)
     {
@@ -86,7 +110,7 @@ internal sealed class HeaderEdits
         return false;
     }
 
-    private static bool ContainsName((byte[] Name, byte[] Value)[] pairs, ReadOnlySpan<byte> name)
+    private static bool ContainsName((byte[] Name, HeaderValue Value)[] pairs, ReadOnlySpan<byte> name)
     {
         foreach (var (candidate, _) in pairs)
         {
@@ -101,6 +125,5 @@ internal sealed class HeaderEdits
 
     private static byte[] Lower(string name) => Encoding.ASCII.GetBytes(name.ToLowerInvariant());
 
-    private static (byte[], byte[]) Pair(KeyValuePair<string, string> pair)
-        => (Lower(pair.Key), Encoding.UTF8.GetBytes(pair.Value.Replace("%%", "%", StringComparison.Ordinal)));
+    private static (byte[], HeaderValue) Pair(KeyValuePair<string, string> pair) => (Lower(pair.Key), HeaderValue.Parse(pair.Value));
 }
