@@ -17,12 +17,13 @@ internal static class FakeUpstreams
 
     public static Http1ConnectionPool Pool(int port) => new(new IPEndPoint(IPAddress.Loopback, port), Connector, UpstreamPoolSettings.Default);
 
-    public static Endpoint[] Endpoints(int count)
+    /// <summary><paramref name="count"/> endpoints; with <paramref name="weighted"/>, weights 1, 2, 3, 1, 2, 3… (Envoy's weighted schedules).</summary>
+    public static Endpoint[] Endpoints(int count, bool weighted = false)
     {
         var endpoints = new Endpoint[count];
         for (var i = 0; i < count; i++)
         {
-            endpoints[i] = new Endpoint(new IPEndPoint(IPAddress.Loopback, 20000 + i), new Dictionary<string, string>(), 1, Pool(20000 + i));
+            endpoints[i] = new Endpoint(new IPEndPoint(IPAddress.Loopback, 20000 + i), new Dictionary<string, string>(), weighted ? 1 + (i % 3) : 1, Pool(20000 + i));
         }
 
         return endpoints;
