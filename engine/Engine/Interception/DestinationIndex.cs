@@ -88,7 +88,7 @@ internal sealed class DestinationIndex
                 return target;
             }
 
-            if (L4Match.ServerNameMatches([host], serverName) && (best is null || host.Length > best.Service.Host.Length))
+            if (IstioHost.IsWildcard(host) && IstioHost.Matches(host, serverName) && (best is null || host.Length > best.Service.Host.Length))
             {
                 best = target;
             }

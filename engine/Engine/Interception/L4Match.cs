@@ -1,4 +1,5 @@
 using System.Net;
+using Engine.Config;
 
 namespace Engine.Interception;
 
@@ -16,15 +17,12 @@ internal sealed record L4Match(int? Port, IPNetwork[] DestinationSubnets, string
             && (DestinationSubnets.Length == 0 || Subnet.AnyContains(DestinationSubnets, destination))
             && (SniHosts is null || (serverName is not null && ServerNameMatches(SniHosts, serverName)));
 
-    /// <summary>An exact name, or a <c>*.</c> wildcard that <paramref name="serverName"/> ends with (not the bare domain).</summary>
-    public static bool ServerNameMatches(string[] patterns, string serverName)
+    /// <summary>Whether a pattern covers the name, as Istio matches host names (<see cref="IstioHost.Matches"/>).</summary>
+    private static bool ServerNameMatches(string[] patterns, string serverName)
     {
         foreach (var pattern in patterns)
         {
-            if (pattern == "*"
-                || string.Equals(pattern, serverName, StringComparison.OrdinalIgnoreCase)
-                || (pattern.StartsWith("*.", StringComparison.Ordinal) && serverName.Length > pattern.Length - 1
-                    && serverName.EndsWith(pattern.AsSpan(1), StringComparison.OrdinalIgnoreCase)))
+            if (IstioHost.Matches(pattern, serverName))
             {
                 return true;
             }

@@ -17,6 +17,7 @@ internal sealed class HeaderEdits
     private readonly byte[][] _remove;
     private readonly (byte[] Name, HeaderValue Value)[] _set;
     private readonly (byte[] Name, HeaderValue Value)[] _add;
+    private readonly HeaderValue[] _values; // the set values, then the add values
     private readonly bool _literal;
 
     public HeaderEdits(IEnumerable<string> remove, IEnumerable<KeyValuePair<string, string>> set, IEnumerable<KeyValuePair<string, string>> add)
@@ -24,7 +25,8 @@ internal sealed class HeaderEdits
         _remove = remove.Select(Lower).ToArray();
         _set = set.Select(Pair).ToArray();
         _add = add.Select(Pair).ToArray();
-        _literal = _set.Concat(_add).All(p => p.Value.Literal is not null);
+        _values = _set.Concat(_add).Select(p => p.Value).ToArray();
+        _literal = _values.All(v => v.Literal is not null);
     }
 
     public bool IsEmpty => _remove.Length == 0 && _set.Length == 0 && _add.Length == 0;
@@ -60,7 +62,7 @@ internal sealed class HeaderEdits
         }
 
         // Values with variables are rendered first, from the head as it arrived.
-        var rendered = _literal ? null : Render(_set.Concat(_add), source, response ? head : null);
+        var rendered = _literal ? null : Render(source, response ? head : null);
 
         // Removes first (and every existing line of a name being set), scanning backwards so
         // indexes stay valid as lines go.
@@ -94,8 +96,20 @@ internal sealed class HeaderEdits
         }
     }
 
-    private static byte[]?[] Render(IEnumerable<(byte[] Name, HeaderValue Value)> pairs, IHeaderValueSource? source, HttpHead? response)
-        => pairs.Select(p => p.Value.Literal is null ? Encoding.UTF8.GetBytes(p.Value.Render(source, response)) : null).ToArray();
+    /// <summary>The values with variables, rendered (null where a value is literal). Only rules that use variables pay for this.</summary>
+    private byte[]?[] Render(IHeaderValueSource? source, HttpHead? response)
+    {
+        var rendered = new byte[]?[_values.Length];
+        for (var i = 0; i < _values.Length; i++)
+        {
+            if (_values[i].Literal is null)
+            {
+                rendered[i] = Encoding.UTF8.GetBytes(_values[i].Render(source, response));
+            }
+        }
+
+        return rendered;
+    }
 
     private static bool Contains(byte[][] names, ReadOnlySpan<byte> name)
     {

@@ -25,26 +25,36 @@ internal sealed class HashRing : IHashTable
             totalWeight += Math.Max(1, endpoint.Weight);
         }
 
-        var points = new List<(ulong Point, int Owner)>(size + endpoints.Count);
+        // Replicas per endpoint: at least one, the rest by weight (rounded up, as Envoy does).
+        var replicas = new int[endpoints.Count];
+        var total = 0;
         for (var i = 0; i < endpoints.Count; i++)
         {
-            // Every endpoint gets at least one point, the rest by weight (rounded up, as Envoy does).
-            var replicas = (int)Math.Max(1, (size * (long)Math.Max(1, endpoints[i].Weight) + totalWeight - 1) / totalWeight);
-            var name = endpoints[i].Address.ToString();
-            for (var r = 0; r < replicas; r++)
+            replicas[i] = (int)Math.Max(1, (size * (long)Math.Max(1, endpoints[i].Weight) + totalWeight - 1) / totalWeight);
+            total += replicas[i];
+        }
+
+        // A point is the hash of "address_replica"; built in one buffer, no string per point (a
+        // ring may have millions).
+        _points = new ulong[total];
+        _owners = new int[total];
+        Span<byte> key = stackalloc byte[80];
+        var at = 0;
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            var name = System.Text.Encoding.ASCII.GetBytes(endpoints[i].Address.ToString() + "_");
+            name.CopyTo(key);
+            for (var r = 0; r < replicas[i]; r++)
             {
-                points.Add((StableHash.Of($"{name}_{r}"), i));
+                System.Buffers.Text.Utf8Formatter.TryFormat(r, key[name.Length..], out var digits);
+                _points[at] = StableHash.Of(key[..(name.Length + digits)]);
+                _owners[at++] = i;
             }
         }
 
-        // Ties (two points with one hash) are broken by endpoint order, so every sidecar agrees.
-        points.Sort();
-        _points = new ulong[points.Count];
-        _owners = new int[points.Count];
-        for (var i = 0; i < points.Count; i++)
-        {
-            (_points[i], _owners[i]) = points[i];
-        }
+        // Equal points (a 64-bit collision) are left in an order that depends only on the input,
+        // so every sidecar with the same endpoints builds the same ring.
+        Array.Sort(_points, _owners);
     }
 
     public int Size => _points.Length;
