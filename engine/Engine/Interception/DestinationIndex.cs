@@ -156,7 +156,8 @@ internal sealed class DestinationIndex
         var originalDestination = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var cluster in clusters.Values)
         {
-            if (registry.Find(cluster.Host) is { Resolution: ServiceEntryResolution.None } service)
+            // resolution NONE, or loadBalancer PASSTHROUGH: both are Envoy's ORIGINAL_DST.
+            if (registry.Find(cluster.Host) is { } service && (service.Resolution == ServiceEntryResolution.None || cluster.OriginalDestination))
             {
                 originalDestination[cluster.Name] = service.FindPort(cluster.Port)?.TargetPort ?? 0;
             }

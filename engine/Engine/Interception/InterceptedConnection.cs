@@ -77,7 +77,7 @@ internal sealed class InterceptedConnection : IDisposable
                 // stream of this (HTTP/2) connection, so it retires (idle connections close, busy ones after).
                 _originalDestination?.Endpoints[0].Pool.Retire();
                 var address = new IPEndPoint(Destination.Address, targetPort > 0 ? targetPort : Destination.Port);
-                _originalDestination = Create(cluster.Name, address, cluster.Port, cluster.Settings, cluster.Host, cluster.Subset, cluster.Breaker, cluster.Protocol);
+                _originalDestination = Create(cluster.Name, address, cluster.Port, cluster.Settings, cluster.Host, cluster.Subset, cluster.Breaker, cluster.Protocol, cluster.UseDownstreamProtocol);
             }
 
             return _originalDestination;

@@ -191,7 +191,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 // 3. Attempts, under the route's retry policy (Istio's default when it has none).
                 // An HTTP/2 upstream takes the shared loop (ProxyExchange.Forward.cs); HTTP/1.1 this one.
                 var forwarded = false;
-                if (reply is null && cluster!.Protocol == UpstreamProtocol.Http2)
+                if (reply is null && cluster!.SpeaksHttp2(downstreamIsHttp2: false))
                 {
                     await RareReplyAsync(fault: null, cluster).ConfigureAwait(false);
                     reply = _rareReply;

@@ -89,7 +89,7 @@ internal abstract partial class ProxyExchange
                 try
                 {
                     var upstreamStarted = Stopwatch.GetTimestamp();
-                    var (error, connected, reused) = cluster.Protocol == UpstreamProtocol.Http2 || (cluster.UseDownstreamProtocol && DownstreamIsHttp2)
+                    var (error, connected, reused) = cluster.SpeaksHttp2(DownstreamIsHttp2)
                         ? await StartHttp2AttemptAsync(endpoint, policy, attempt).ConfigureAwait(false)
                         : await StartHttp1AttemptAsync(endpoint, cluster, policy, attempt).ConfigureAwait(false);
                     error = TimeoutOr(error);

@@ -46,8 +46,20 @@ internal sealed class Cluster
     /// <summary>What the endpoints are spoken to in (see <see cref="UpstreamProtocols.For"/>).</summary>
     public UpstreamProtocol Protocol { get; init; }
 
-    /// <summary>Speak to the endpoints in the client's protocol instead (Istio's PassthroughCluster: use_downstream_protocol).</summary>
+    /// <summary>
+    /// Speak to the endpoints in the client's protocol instead of <see cref="Protocol"/> (Envoy's
+    /// use_downstream_protocol: Istio's PassthroughCluster, and <c>useClientProtocol</c>).
+    /// </summary>
     public bool UseDownstreamProtocol { get; init; }
+
+    /// <summary>
+    /// <c>loadBalancer.simple: PASSTHROUGH</c>: Envoy's ORIGINAL_DST cluster. A captured request
+    /// goes to the address the client dialled, not to an endpoint the balancer picks.
+    /// </summary>
+    public bool OriginalDestination { get; init; }
+
+    /// <summary>Whether a request from a client speaking HTTP/2 (or not) goes upstream over HTTP/2.</summary>
+    public bool SpeaksHttp2(bool downstreamIsHttp2) => UseDownstreamProtocol ? downstreamIsHttp2 : Protocol == UpstreamProtocol.Http2;
 
     /// <summary>What a request is hashed on when the balancer is a consistent hash; null otherwise.</summary>
     public HashPolicy? Hashing { get; init; }

@@ -63,6 +63,8 @@ internal static class ClusterBuilder
         {
             Hashing = HashPolicy.From(policy.LoadBalancer?.ConsistentHash),
             Protocol = UpstreamProtocols.For(port, policy.ConnectionPool?.Http?.H2UpgradePolicy ?? H2UpgradePolicy.Default),
+            UseDownstreamProtocol = policy.ConnectionPool?.Http?.UseClientProtocol ?? false,
+            OriginalDestination = policy.LoadBalancer?.Simple == SimpleLb.Passthrough,
         };
     }
 
@@ -80,6 +82,7 @@ internal static class ClusterBuilder
         {
             SimpleLb.RoundRobin => new RoundRobinBalancer(random),
             SimpleLb.Random => new RandomBalancer(random),
+            SimpleLb.Passthrough => new RoundRobinBalancer(random), // only where there is no original destination (explicit mode)
             _ => new LeastRequestBalancer(random), // UNSPECIFIED, LEAST_REQUEST, LEAST_CONN
         };
     }

@@ -63,6 +63,25 @@ public sealed class TransparentInterceptionTests : IClassFixture<AllowAnyMesh>
     }
 
     [SkippableFact]
+    public async Task PassthroughLoadBalancer_SendsEachRequestWhereTheAppDialled()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // `pinned` has two endpoints and loadBalancer PASSTHROUGH (Envoy's ORIGINAL_DST): a call to
+        // one endpoint's address stays there, by address or by the service's Host. A balancer would
+        // split these twelve calls between the two (all on one: 1 in 2,048).
+        var servedBy = new List<string?>();
+        for (var i = 0; i < 6; i++)
+        {
+            servedBy.Add((await App("http://10.77.0.1:9181/")).ServedBy);
+            servedBy.Add((await App("-H", "Host: pinned", "http://10.77.0.1:9182/")).ServedBy);
+        }
+
+        Assert.Equal(Enumerable.Repeat<string?>("pinned-a", 6), servedBy.Where((_, i) => i % 2 == 0));
+        Assert.Equal(Enumerable.Repeat<string?>("pinned-b", 6), servedBy.Where((_, i) => i % 2 == 1));
+    }
+
+    [SkippableFact]
     public async Task App_OverIPv6_IsCapturedAndRouted()
     {
         Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);

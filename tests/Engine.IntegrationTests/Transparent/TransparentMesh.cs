@@ -15,7 +15,8 @@ namespace Engine.IntegrationTests.Transparent;
 ///   peer (eth0 10.77.0.1/24, fd00:77::1/64): reviews v1/v2 on :9081/:9082, something else on :9080
 ///        (what an uncaptured call to 10.77.0.1:9080 reaches), an unknown HTTP server on :7070, raw TCP
 ///        echo servers on :7000 (unknown), :7001/:7002 (tcp-echo v1/v2), a server-first one on :7003
-///        (behind smtp.example.com's VIP, port 25 declared TCP), an h2c server on :9090
+///        (behind smtp.example.com's VIP, port 25 declared TCP), an h2c server on :9090, and the two
+///        endpoints of `pinned` (loadBalancer PASSTHROUGH) on :9181/:9182
 /// </code>
 /// The pod routes everything else (the ServiceEntry VIPs 10.77.100.x) via the peer, so a call to
 /// a VIP leaves the app and is captured. Skips, with the reason, unless running as root with
@@ -102,7 +103,7 @@ public abstract class TransparentMesh : IAsyncLifetime
         await Pod.CheckAsync("ip", "route", "add", "default", "via", PeerIp);
         await Pod.CheckAsync("ip", "-6", "route", "add", "default", "via", PeerIp6);
 
-        foreach (var (port, name) in new[] { (9080, "peer-9080"), (9081, "reviews-v1"), (9082, "reviews-v2"), (7070, "external") })
+        foreach (var (port, name) in new[] { (9080, "peer-9080"), (9081, "reviews-v1"), (9082, "reviews-v2"), (7070, "external"), (9181, "pinned-a"), (9182, "pinned-b") })
         {
             _owned.Add(NsTcpServer.WhoAmI(Peer, port, name));
         }
@@ -243,6 +244,25 @@ public abstract class TransparentMesh : IAsyncLifetime
           location: MESH_EXTERNAL
           resolution: NONE
           ports: [{number: 443, name: tls, protocol: TLS}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: pinned}
+        spec:
+          hosts: [pinned]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{number: 9180, name: http, protocol: HTTP}]
+          endpoints:
+          - {address: 10.77.0.1, ports: {http: 9181}}
+          - {address: 10.77.0.1, ports: {http: 9182}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: pinned}
+        spec:
+          host: pinned
+          trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}
         """;
 
     /// <summary>curl from inside a namespace, as a user (null: root), printing headers and body.</summary>

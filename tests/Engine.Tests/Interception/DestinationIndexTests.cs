@@ -103,4 +103,26 @@ public sealed class DestinationIndexTests
         Assert.Equal(6432, targetPort);
         Assert.False(config.Destinations.IsOriginalDestination(config.Clusters["outbound|9080||reviews.default.svc.cluster.local"], out _));
     }
+
+    [Fact]
+    public void PassthroughLoadBalancer_ClustersConnectToTheOriginalDestination_OnlyWhereThePolicyApplies()
+    {
+        var config = CompiledMesh.Build(Mesh + """
+
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              subsets:
+              - {name: v1, labels: {version: v1}}
+              - {name: pinned, labels: {version: v1}, trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}}
+            """);
+
+        Assert.True(config.Destinations.IsOriginalDestination(config.Clusters["outbound|9080|pinned|reviews.default.svc.cluster.local"], out var targetPort));
+        Assert.Equal(0, targetPort); // the port the client dialled
+        Assert.False(config.Destinations.IsOriginalDestination(config.Clusters["outbound|9080|v1|reviews.default.svc.cluster.local"], out _));
+        Assert.False(config.Destinations.IsOriginalDestination(config.Clusters["outbound|9080||reviews.default.svc.cluster.local"], out _));
+    }
 }

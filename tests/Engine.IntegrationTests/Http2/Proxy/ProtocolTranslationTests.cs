@@ -152,4 +152,32 @@ public sealed class ProtocolTranslationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, reply.Message.StatusCode);
         Assert.Equal(Engine.Proxy.LocalReplies.ConnectFailureBody, reply.Body);
     }
+
+    [Theory]
+    [InlineData(false, "HTTP2")]
+    [InlineData(true, "HTTP2")]
+    [InlineData(false, "HTTP")]
+    [InlineData(true, "HTTP")]
+    public async Task UseClientProtocol_SpeaksToTheUpstreamInTheClientsProtocol_WhateverThePortSays(bool clientHttp2, string portProtocol)
+    {
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            MeshYaml.Service("either", 8080, "web", [(_upstreams.PortOf("plain"), new Dictionary<string, string>())], portProtocol),
+            """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: either}
+            spec:
+              host: either
+              trafficPolicy:
+                connectionPool:
+                  http: {useClientProtocol: true}
+            """,
+        ], http2: clientHttp2);
+
+        var reply = await sidecar.SendAsync(HttpMethod.Get, "either:8080", "/");
+
+        Assert.Equal(HttpStatusCode.OK, reply.Message.StatusCode);
+        Assert.Equal(clientHttp2 ? "HTTP/2" : null, reply.Json.TryGetProperty("protocol", out var protocol) ? protocol.GetString() : null);
+    }
 }
