@@ -56,8 +56,12 @@ internal sealed partial class Http1ProxySession
         return PumpRequestBodyAsync(upstream);
     }
 
-    /// <summary>Whether the request can be sent again: no body, or one still whole in the input pipe.</summary>
-    private protected override bool Replayable => !_request.HasBody || (_bodyBuffered && !_bodyConsumed);
+    /// <summary>
+    /// Whether the request can be sent again: no body, or one still whole in the input pipe —
+    /// copied from there (<see cref="_bodyBuffered"/>) or not touched at all, as after a refused
+    /// connection. Only a body that a pump has taken out of the pipe is gone.
+    /// </summary>
+    private protected override bool Replayable => !_request.HasBody || !_bodyConsumed;
 
     private protected override bool MayHaveBody => _request.HasBody;
 
