@@ -39,6 +39,7 @@ public sealed class DnsRefreshTests : IAsyncLifetime
         _hosts.Set("rr.dns.test", Two, Three);
         _hosts.Set("a.dyn.test", Two);
         _hosts.Set("b.dyn.test", Three);
+        _hosts.Set("h2.dyn.test", Three);
         await File.WriteAllTextAsync(Path.Combine(_configDir, "egress.yaml"), $$"""
             apiVersion: networking.istio.io/v1
             kind: ServiceEntry
@@ -112,9 +113,15 @@ public sealed class DnsRefreshTests : IAsyncLifetime
         Directory.Delete(_configDir, recursive: true);
     }
 
-    private async Task<(HttpStatusCode Status, string? ServedBy, string Body)> GetAsync(string host)
+    private async Task<(HttpStatusCode Status, string? ServedBy, string Body)> GetAsync(string host, bool h2c = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{_port}/dns") { Headers = { Host = host } };
+        if (h2c)
+        {
+            request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact; // prior knowledge, as curl --http2-prior-knowledge
+        }
+
         using var response = await _client.SendAsync(request);
         var servedBy = response.Headers.TryGetValues("x-served-by", out var values) ? values.Single() : null;
         return (response.StatusCode, servedBy, await response.Content.ReadAsStringAsync());
@@ -194,5 +201,16 @@ public sealed class DnsRefreshTests : IAsyncLifetime
         Assert.Null(servedBy);
         Assert.Equal("DNS resolution failure", body);
         await _engine!.WaitForOutputAsync("503 DF");
+    }
+
+    [SkippableFact]
+    public async Task DynamicDns_OverHttp2_ANewHostIsLookedUpToo()
+    {
+        Skip.If(_skip is not null, _skip);
+
+        var (status, servedBy, body) = await GetAsync("h2.dyn.test", h2c: true);
+
+        Assert.True(status == HttpStatusCode.OK, body);
+        Assert.Equal(Three, servedBy);
     }
 }
