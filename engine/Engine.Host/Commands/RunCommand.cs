@@ -14,7 +14,7 @@ namespace Engine.Host.Commands;
 /// <summary>
 /// <c>engine run --config PATH… [--listen HOST:PORT] [--transparent …] [--namespace NS] [--labels k=v,…]
 /// [--admin HOST:PORT|none] [--access-log stdout|off|PATH] [--access-log-format text|envoy|json]
-/// [--drain-timeout 5s]</c>.
+/// [--drain-timeout 5s] [--dns-refresh-rate 60s]</c>.
 /// </summary>
 internal static class RunCommand
 {
@@ -32,9 +32,10 @@ internal static class RunCommand
         var accessLog = new Option<string>("--access-log") { Description = "Access log destination: stdout, off, or a file path", DefaultValueFactory = _ => "stdout" };
         var accessLogFormat = new Option<string>("--access-log-format") { Description = "text (Istio's default), envoy (Envoy's default) or json", DefaultValueFactory = _ => "text" };
         var drainTimeout = new Option<string>("--drain-timeout") { Description = "On SIGTERM, how long in-flight requests get to finish (e.g. 5s, 500ms)", DefaultValueFactory = _ => "5s" };
+        var dnsRefresh = new Option<string>("--dns-refresh-rate") { Description = "How often DNS and DNS_ROUND_ROBIN ServiceEntry names and DYNAMIC_DNS hosts are resolved again (Istio's dnsRefreshRate); 0s: never", DefaultValueFactory = _ => "60s" };
         var limits = new ProxyLimitOptions();
         var transparent = new TransparentCommandOptions();
-        var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, logLevel, admin, accessLog, accessLogFormat, drainTimeout };
+        var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, logLevel, admin, accessLog, accessLogFormat, drainTimeout, dnsRefresh };
         limits.AddTo(command);
         foreach (var option in transparent.All)
         {
@@ -62,6 +63,7 @@ internal static class RunCommand
                     result.GetValue(accessLog)!,
                     result.GetValue(accessLogFormat)!,
                     result.GetValue(drainTimeout)!,
+                    result.GetValue(dnsRefresh)!,
                     proxy,
                     interception,
                     identity));
@@ -112,7 +114,7 @@ internal static class RunCommand
 
         using var telemetry = new EngineTelemetry(accessLog: accessLog);
         using var youngGeneration = new YoungGenerationKeeper(budgetBytes: 4 << 20, interval: TimeSpan.FromSeconds(1));
-        var options = new SidecarOptions { ConfigPaths = args.ConfigPaths, Namespace = args.Namespace, Labels = parsed.Labels, Proxy = args.Proxy };
+        var options = new SidecarOptions { ConfigPaths = args.ConfigPaths, Namespace = args.Namespace, Labels = parsed.Labels, Proxy = args.Proxy, DnsRefreshInterval = parsed.DnsRefresh };
         await using var sidecar = new Sidecar(options, loggerFactory, telemetry: telemetry);
 
         var load = sidecar.Reload();
@@ -247,7 +249,13 @@ internal static class RunCommand
             return false;
         }
 
-        parsed = new ParsedRunArguments(listen, labels, admin, format, drainTimeout);
+        if (!DurationParser.TryParse(args.DnsRefreshRate, out var dnsRefresh, out var dnsError) || dnsRefresh < TimeSpan.Zero)
+        {
+            error = $"--dns-refresh-rate '{args.DnsRefreshRate}': {(dnsError.Length > 0 ? dnsError : "must not be negative")}";
+            return false;
+        }
+
+        parsed = new ParsedRunArguments(listen, labels, admin, format, drainTimeout, dnsRefresh);
         error = string.Empty;
         return true;
     }
@@ -281,9 +289,9 @@ internal static class RunCommand
 
     private sealed record RunArguments(
         string[] ConfigPaths, string? Listen, string Namespace, string? Labels, string LogLevel,
-        string? Admin, string AccessLog, string AccessLogFormat, string DrainTimeout,
+        string? Admin, string AccessLog, string AccessLogFormat, string DrainTimeout, string DnsRefreshRate,
         Engine.Proxy.ProxyOptions Proxy, TransparentOptions? Interception, (uint Uid, uint Gid)? Identity);
 
     private sealed record ParsedRunArguments(
-        IPEndPoint? Listen, Dictionary<string, string> Labels, IPEndPoint? Admin, AccessLogFormat AccessLogFormat, TimeSpan DrainTimeout);
+        IPEndPoint? Listen, Dictionary<string, string> Labels, IPEndPoint? Admin, AccessLogFormat AccessLogFormat, TimeSpan DrainTimeout, TimeSpan DnsRefresh);
 }

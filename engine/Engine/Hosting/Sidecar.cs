@@ -7,13 +7,15 @@ using Engine.Routing.Compile;
 using Engine.Telemetry;
 using Engine.Transport;
 using Engine.Upstream;
+using Engine.Upstream.Dns;
 using Microsoft.Extensions.Logging;
 
 namespace Engine.Hosting;
 
 /// <summary>
 /// The sidecar put together: configuration loading and compilation, the proxy server, upstream
-/// pools and their housekeeping. <c>engine run</c> and the in-process integration tests both use
+/// pools and their housekeeping, and the DNS refresher that rebuilds the clusters when the addresses
+/// behind a DNS ServiceEntry change. <c>engine run</c> and the in-process integration tests both use
 /// this, so tests exercise exactly what ships.
 /// </summary>
 internal sealed class Sidecar : IAsyncDisposable
@@ -25,6 +27,7 @@ internal sealed class Sidecar : IAsyncDisposable
     private readonly UpstreamPools _pools;
     private readonly RuntimeConfigBuilder _builder;
     private readonly ITimer _sweeper;
+    private readonly DnsRefresher? _dnsRefresher;
     private readonly Lock _reloadLock = new();
     private ConfigLoadResult? _lastLoad;
     private ConfigSnapshot? _snapshot;
@@ -32,7 +35,7 @@ internal sealed class Sidecar : IAsyncDisposable
     private int _reloads;
     private int _reloadFailures;
 
-    public Sidecar(SidecarOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null, IRandomSource? random = null, IRequestTelemetry? telemetry = null)
+    public Sidecar(SidecarOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null, IRandomSource? random = null, IRequestTelemetry? telemetry = null, IHostNameResolver? resolver = null)
     {
         _options = options;
         _time = time ?? TimeProvider.System;
@@ -40,10 +43,22 @@ internal sealed class Sidecar : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("engine.config");
         _connector = new UpstreamConnector(SocketTransports.CreateUpstreamFactory(options.Proxy.Transport));
         _pools = new UpstreamPools(_connector);
-        _builder = new RuntimeConfigBuilder(_pools, random, _time);
+        var dnsLogger = loggerFactory.CreateLogger("engine.dns");
+        Dns = new DnsServices(resolver ?? SystemHostNameResolver.Instance, dnsLogger, _time);
+        _builder = new RuntimeConfigBuilder(_pools, random, _time, Dns);
         Server = new ProxyServer(options.Proxy, RuntimeConfig.Empty, loggerFactory, random, _time, telemetry);
         _sweeper = _time.CreateTimer(static s => ((Sidecar)s!).Sweep(), this, options.PoolSweepInterval, options.PoolSweepInterval);
+        if (options.DnsRefreshInterval > TimeSpan.Zero)
+        {
+            _dnsRefresher = new DnsRefresher(Dns, options.DnsRefreshInterval, _time, dnsLogger, () => RepublishForDns(dnsLogger));
+        }
     }
+
+    /// <summary>The DNS caches behind DNS and DYNAMIC_DNS ServiceEntries.</summary>
+    public DnsServices Dns { get; }
+
+    /// <summary>The background refresher (null when refreshing is off); tests call <see cref="DnsRefresher.RefreshAsync"/> to refresh now.</summary>
+    public DnsRefresher? DnsRefresher => _dnsRefresher;
 
     public ProxyServer Server { get; }
 
@@ -91,10 +106,7 @@ internal sealed class Sidecar : IAsyncDisposable
             }
 
             var diagnostics = new List<ConfigDiagnostic>();
-            var compile = new RouteCompileOptions { ProxyNamespace = _options.Namespace, ProxyLabels = _options.Labels };
-            var (config, generation) = _builder.Build(snapshot.VirtualServices, snapshot.DestinationRules, snapshot.ServiceEntries, snapshot.WorkloadEntries, compile, diagnostics.Add);
-            Server.Publish(config);
-            generation.Commit();
+            var config = Publish(snapshot, diagnostics.Add);
             Volatile.Write(ref _snapshot, snapshot);
             result = result with { Diagnostics = [.. result.Diagnostics, .. diagnostics] };
             if (!first)
@@ -110,6 +122,35 @@ internal sealed class Sidecar : IAsyncDisposable
 
             Volatile.Write(ref _lastLoad, result);
             return result;
+        }
+    }
+
+    private RuntimeConfig Publish(ConfigSnapshot snapshot, Action<ConfigDiagnostic> report)
+    {
+        var compile = new RouteCompileOptions { ProxyNamespace = _options.Namespace, ProxyLabels = _options.Labels };
+        var (config, generation) = _builder.Build(snapshot.VirtualServices, snapshot.DestinationRules, snapshot.ServiceEntries, snapshot.WorkloadEntries, compile, report);
+        Server.Publish(config);
+        generation.Commit();
+        return config;
+    }
+
+    /// <summary>
+    /// The addresses behind a DNS ServiceEntry changed: the running resources are compiled again
+    /// (the registry reads the new answers from the cache, no lookups) and published the way a
+    /// reload is. Endpoints, pools and outlier state of addresses that stayed carry over. Their
+    /// warnings were reported when the files were loaded, so they are not repeated here.
+    /// </summary>
+    private void RepublishForDns(ILogger logger)
+    {
+        lock (_reloadLock)
+        {
+            if (Volatile.Read(ref _snapshot) is not { } snapshot)
+            {
+                return;
+            }
+
+            var config = Publish(snapshot, static _ => { });
+            DnsLog.Republished(logger, config.Version);
         }
     }
 
@@ -130,6 +171,11 @@ internal sealed class Sidecar : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _watcher?.Dispose();
+        if (_dnsRefresher is not null)
+        {
+            await _dnsRefresher.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _sweeper.DisposeAsync().ConfigureAwait(false);
         await Server.DisposeAsync().ConfigureAwait(false);
         _pools.Dispose();

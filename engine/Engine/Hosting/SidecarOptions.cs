@@ -19,6 +19,13 @@ internal sealed record SidecarOptions
     /// <summary>How long config files must stay unchanged before a reload (editors write in several steps).</summary>
     public TimeSpan ReloadQuietPeriod { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// How often the names behind DNS, DNS_ROUND_ROBIN and DYNAMIC_DNS ServiceEntries are resolved
+    /// again (Istio's MeshConfig <c>dnsRefreshRate</c>, 60 s by default; Envoy's
+    /// <c>dns_refresh_rate</c>). Zero turns refreshing off: names keep their first answer.
+    /// </summary>
+    public TimeSpan DnsRefreshInterval { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How often idle upstream connections are checked for expiry or remote close.</summary>
     public TimeSpan PoolSweepInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -176,6 +176,13 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 // before the router: a delay is not counted against the route timeout, and an
                 // abort is never retried nor mirrored (istio-semantics.md §3.12).
                 var reply = Route(out var cluster);
+                if (_dnsPending is not null)
+                {
+                    // A DYNAMIC_DNS host seen for the first time: its lookup runs off the loop.
+                    reply = await AwaitDynamicHostAsync().ConfigureAwait(false);
+                    cluster = _cluster;
+                }
+
                 if (reply is null && _action!.Fault is { } fault)
                 {
                     await RareReplyAsync(fault, cluster).ConfigureAwait(false);

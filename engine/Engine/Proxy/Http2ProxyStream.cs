@@ -99,6 +99,12 @@ internal sealed class Http2ProxyStream : ProxyExchange
             // such DATA a stream error): nothing is ever pumped upstream behind "content-length: 0".
             _bodyMayFollow = _request.ContentLength > 0 || (_request.ContentLength < 0 && (!BodyComplete() || HasBufferedBytes()));
             var reply = Route(out var cluster);
+            if (_dnsPending is not null)
+            {
+                reply = await AwaitDynamicHostAsync().ConfigureAwait(false); // a DYNAMIC_DNS host seen for the first time
+                cluster = _cluster;
+            }
+
             if (reply is null && _action!.Fault is { } fault)
             {
                 reply = await InjectFaultAsync(fault).ConfigureAwait(false);

@@ -16,6 +16,8 @@ internal static class LocalReplies
     public const string TimeoutBody = "upstream request timeout";
     public const string OverflowBody = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
     public const string FaultAbortBody = "fault filter abort";
+    public const string DnsResolutionFailureBody = "DNS resolution failure";
+    public const string DnsCacheOverflowBody = "DNS cache overflow";
 
     public static readonly LocalReply NoRoute = new(404, string.Empty, ResponseFlags.NoRoute);
 
@@ -24,6 +26,12 @@ internal static class LocalReplies
 
     /// <summary>The proxy sheds load: over its memory ceiling (Envoy's overload manager answers the same way).</summary>
     public static readonly LocalReply Overloaded = new(503, "envoy overloaded", ResponseFlags.UpstreamOverflow, overloaded: true);
+
+    /// <summary>A DYNAMIC_DNS request whose host does not resolve (Envoy's dynamic forward proxy filter: 503, DF).</summary>
+    public static readonly LocalReply DnsResolutionFailed = new(503, DnsResolutionFailureBody, ResponseFlags.DnsResolutionFailed);
+
+    /// <summary>A DYNAMIC_DNS request for a new name while the cache holds its maximum of names (Envoy: 503, no flag of its own; UO here).</summary>
+    public static readonly LocalReply DnsCacheOverflow = new(503, DnsCacheOverflowBody, ResponseFlags.UpstreamOverflow);
 
     private static readonly LocalReply ClusterNotFound = new(503, string.Empty, ResponseFlags.NoClusterFound);
     private static readonly LocalReply NoHealthyUpstream = new(503, NoHealthyUpstreamBody, ResponseFlags.NoHealthyUpstream);

@@ -28,6 +28,8 @@ internal abstract partial class ProxyExchange
         _location = null;
         _hash = null;
         _setCookie = null;
+        _dnsPending = null;
+        _dnsProxy = null;
     }
 
     /// <summary>
@@ -94,6 +96,13 @@ internal abstract partial class ProxyExchange
         if (cluster is null)
         {
             return LocalReplies.For(ForwardError.ClusterNotFound);
+        }
+
+        // DYNAMIC_DNS: the upstream is the host the request names, as it arrived (Envoy's
+        // dynamic forward proxy filter runs before the router applies host rewrites).
+        if (cluster.Dynamic is { } dynamic && RouteDynamic(dynamic, ref cluster) is { } dnsReply)
+        {
+            return dnsReply;
         }
 
         ApplyRequestRewrites(action, _destination!);

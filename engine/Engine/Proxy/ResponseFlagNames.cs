@@ -21,6 +21,7 @@ internal static class ResponseFlagNames
         (ResponseFlags.FaultInjected, "FI"),
         (ResponseFlags.UpstreamProtocolError, "UPE"),
         (ResponseFlags.DownstreamProtocolError, "DPE"),
+        (ResponseFlags.DnsResolutionFailed, "DF"),
     ];
 
     /// <summary>Every flag with its code, in Envoy's order (the access log and the metrics walk it).</summary>

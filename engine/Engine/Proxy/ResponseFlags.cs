@@ -50,4 +50,7 @@ internal enum ResponseFlags
 
     /// <summary>FI: the request was aborted by fault injection.</summary>
     FaultInjected = 1 << 13,
+
+    /// <summary>DF: the request's host did not resolve (a DYNAMIC_DNS service, Envoy's dynamic forward proxy).</summary>
+    DnsResolutionFailed = 1 << 14,
 }

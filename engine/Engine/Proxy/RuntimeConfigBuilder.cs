@@ -3,6 +3,7 @@ using Engine.Config.Model;
 using Engine.Interception;
 using Engine.Routing.Compile;
 using Engine.Upstream;
+using Engine.Upstream.Dns;
 using Engine.Upstream.Registry;
 
 namespace Engine.Proxy;
@@ -17,13 +18,15 @@ internal sealed class RuntimeConfigBuilder
     private readonly UpstreamPools _pools;
     private readonly IRandomSource _random;
     private readonly TimeProvider _time;
+    private readonly DnsServices _dns;
     private long _version;
 
-    public RuntimeConfigBuilder(UpstreamPools pools, IRandomSource random, TimeProvider time)
+    public RuntimeConfigBuilder(UpstreamPools pools, IRandomSource random, TimeProvider time, DnsServices? dns = null)
     {
         _pools = pools;
         _random = random;
         _time = time;
+        _dns = dns ?? DnsServices.CreateDefault(time);
     }
 
     /// <summary>
@@ -40,9 +43,10 @@ internal sealed class RuntimeConfigBuilder
         RouteCompileOptions options,
         Action<ConfigDiagnostic> report)
     {
-        var registry = ServiceRegistry.Build(serviceEntries, workloadEntries, report);
+        var registry = ServiceRegistry.Build(serviceEntries, workloadEntries, report, _dns.Static);
+        _dns.Static.Retain(registry.DnsQueries); // names no configuration uses any more are not refreshed
         var generation = _pools.Begin();
-        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules), generation, _random, _time);
+        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules), generation, _random, _time, _dns.Dynamic);
         var compiler = new RouteTableCompiler(registry, clusters, options, report);
         var routes = compiler.Compile(virtualServices);
         var destinations = DestinationIndex.Build(registry, clusters, routes, compiler.CompileTcp(virtualServices), compiler.CompileTls(virtualServices));

@@ -64,6 +64,18 @@ internal sealed class Cluster
     /// <summary>What a request is hashed on when the balancer is a consistent hash; null otherwise.</summary>
     public HashPolicy? Hashing { get; init; }
 
+    /// <summary>
+    /// Set for a DYNAMIC_DNS service (Envoy's dynamic forward proxy cluster): the cluster has no
+    /// endpoints of its own; each request goes to the cluster of its own host name.
+    /// </summary>
+    public DynamicForwardProxy? Dynamic { get; init; }
+
+    /// <summary>
+    /// What dumps and <c>engine explain</c> show: the endpoints, or for a DYNAMIC_DNS cluster those
+    /// of the names resolved so far.
+    /// </summary>
+    public IEnumerable<Endpoint> ShownEndpoints => Dynamic is { } dynamic ? dynamic.HostClusters.SelectMany(c => c.Endpoints) : Endpoints;
+
     /// <summary>The endpoints balancing may pick now (ejected ones left out).</summary>
     public Endpoint[] Healthy => Outlier?.Healthy ?? Endpoints;
 

@@ -1,5 +1,7 @@
 using System.Net;
 using Engine.Config.Model;
+using Engine.Config;
+using Engine.Upstream.Dns;
 using Engine.Upstream.LoadBalancing;
 using Engine.Upstream.Registry;
 
@@ -9,11 +11,12 @@ namespace Engine.Upstream;
 /// Builds Envoy's clusters from the registry and DestinationRules: one
 /// <c>outbound|port||host</c> per service port and one <c>outbound|port|subset|host</c> per
 /// subset, each with the endpoints whose labels contain the subset's and the policy that the
-/// precedence rules give it.
+/// precedence rules give it. A DYNAMIC_DNS service's clusters have no endpoints of their own but a
+/// <see cref="DynamicForwardProxy"/>, primed with the names already in the DNS cache.
 /// </summary>
 internal static class ClusterBuilder
 {
-    public static Dictionary<string, Cluster> Build(ServiceRegistry registry, DestinationRuleIndex rules, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time)
+    public static Dictionary<string, Cluster> Build(ServiceRegistry registry, DestinationRuleIndex rules, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts = null)
     {
         var clusters = new Dictionary<string, Cluster>(StringComparer.Ordinal);
         foreach (var service in registry.Services)
@@ -21,7 +24,7 @@ internal static class ClusterBuilder
             var rule = rules.Find(service.Host);
             foreach (var port in service.Ports)
             {
-                Add(clusters, service, port, subset: null, rule, pools, random, time);
+                Add(clusters, service, port, subset: null, rule, pools, random, time, dynamicHosts);
                 if (rule is null)
                 {
                     continue;
@@ -29,7 +32,7 @@ internal static class ClusterBuilder
 
                 foreach (var subset in rule.Subsets)
                 {
-                    Add(clusters, service, port, subset, rule, pools, random, time);
+                    Add(clusters, service, port, subset, rule, pools, random, time, dynamicHosts);
                 }
             }
         }
@@ -37,7 +40,7 @@ internal static class ClusterBuilder
         return clusters;
     }
 
-    private static void Add(Dictionary<string, Cluster> clusters, MeshService service, ServicePortInfo port, Subset? subset, DestinationRule? rule, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time)
+    private static void Add(Dictionary<string, Cluster> clusters, MeshService service, ServicePortInfo port, Subset? subset, DestinationRule? rule, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts)
     {
         var name = Cluster.NameFor(port.Number, subset?.Name, service.Host);
         if (clusters.ContainsKey(name))
@@ -52,21 +55,66 @@ internal static class ClusterBuilder
         var selector = (IReadOnlyDictionary<string, string>?)subset?.Labels ?? new Dictionary<string, string>();
         var endpoints = service.Instances
             .Where(i => i.HasLabels(selector))
-            .Select(i =>
-            {
-                var address = new IPEndPoint(i.Address, i.PortFor(port));
-                return new Endpoint(address, i.Labels, i.Weight, pools.Get(name, address, settings, breaker));
-            })
+            .Select(i => pools.Endpoint(name, new IPEndPoint(i.Address, i.PortFor(port)), i.Labels, i.Weight, settings, breaker))
             .ToArray();
+        if (outlier is null)
+        {
+            foreach (var endpoint in endpoints)
+            {
+                endpoint.Health = null; // an endpoint kept from a configuration that had outlier detection
+            }
+        }
+
         outlier?.Bind(endpoints);
-        clusters[name] = new Cluster(name, service.Host, port.Number, subset?.Name, endpoints, Balancer(policy.LoadBalancer, random, endpoints), settings, breaker, outlier)
+        var protocol = UpstreamProtocols.For(port, policy.ConnectionPool?.Http?.H2UpgradePolicy ?? H2UpgradePolicy.Default);
+        var cluster = new Cluster(name, service.Host, port.Number, subset?.Name, endpoints, Balancer(policy.LoadBalancer, random, endpoints), settings, breaker, outlier)
         {
             Hashing = HashPolicy.From(policy.LoadBalancer?.ConsistentHash),
-            Protocol = UpstreamProtocols.For(port, policy.ConnectionPool?.Http?.H2UpgradePolicy ?? H2UpgradePolicy.Default),
+            Protocol = protocol,
             UseDownstreamProtocol = policy.ConnectionPool?.Http?.UseClientProtocol ?? false,
             OriginalDestination = policy.LoadBalancer?.Simple == SimpleLb.Passthrough,
         };
+        if (service.Resolution == ServiceEntryResolution.DynamicDns && dynamicHosts is not null)
+        {
+            cluster = Dynamic(cluster, service, port, subset, pools, random, dynamicHosts);
+        }
+
+        clusters[name] = cluster;
     }
+
+    /// <summary>
+    /// A DYNAMIC_DNS cluster: no endpoints of its own, and per-name clusters for the names the
+    /// cache already resolved that this service's host matches, their pools and endpoints taken
+    /// through the generation so that warm connections survive reloads. A subset with labels
+    /// selects nothing (dynamic hosts carry none): 503 UH, as an empty subset is everywhere.
+    /// Per-name clusters have no outlier detection and no consistent hash (one endpoint each).
+    /// </summary>
+    private static Cluster Dynamic(Cluster parent, MeshService service, ServicePortInfo port, Subset? subset, UpstreamPools.Generation pools, IRandomSource random, DynamicHostCache cache)
+    {
+        if (subset is { Labels.Count: > 0 })
+        {
+            return parent;
+        }
+
+        var proxy = new DynamicForwardProxy(parent, cache, pools.Owner, random) { TargetPort = port.TargetPort > 0 ? port.TargetPort : port.Number };
+        foreach (var host in cache.Hosts)
+        {
+            if (host.Address is { } address && IstioHost.Matches(service.Host, host.Name))
+            {
+                var endpoint = pools.Endpoint(parent.Name, new IPEndPoint(address, proxy.TargetPort), NoLabels, 1, parent.Settings, parent.Breaker);
+                proxy.Add(host.Name, DynamicForwardProxy.For(parent, endpoint, random));
+            }
+        }
+
+        return new Cluster(parent.Name, parent.Host, parent.Port, parent.Subset, [], parent.Balancer, parent.Settings, parent.Breaker)
+        {
+            Protocol = parent.Protocol,
+            UseDownstreamProtocol = parent.UseDownstreamProtocol,
+            Dynamic = proxy,
+        };
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
     private static ILoadBalancer Balancer(LoadBalancerSettings? settings, IRandomSource random, Endpoint[] endpoints)
     {

@@ -5,7 +5,9 @@ namespace Engine.Upstream;
 /// <summary>
 /// Connection pools outlive configurations: a reload that keeps a cluster's endpoint keeps its
 /// pool, so warm keep-alive connections survive config swaps. Pools whose endpoint disappeared
-/// are closed once the new configuration is published.
+/// are closed once the new configuration is published. Endpoints outlive them too: an endpoint
+/// whose address, labels and weight stay is the same object in the new configuration, so its
+/// in-flight count (what least-request balances on) carries over a reload or a DNS change.
 /// </summary>
 internal sealed class UpstreamPools : IDisposable
 {
@@ -14,6 +16,7 @@ internal sealed class UpstreamPools : IDisposable
     private Dictionary<(string Cluster, IPEndPoint Address), Http1ConnectionPool> _pools = new();
     private Dictionary<string, Resilience.ClusterCircuitBreaker> _breakers = new(StringComparer.Ordinal);
     private Dictionary<string, Resilience.OutlierDetector> _outliers = new(StringComparer.Ordinal);
+    private Dictionary<(string Cluster, IPEndPoint Address), Endpoint> _endpoints = new();
 
     public UpstreamPools(UpstreamConnector connector) => _connector = connector;
 
@@ -47,9 +50,30 @@ internal sealed class UpstreamPools : IDisposable
 
             _pools.Clear();
             _outliers.Clear();
+            _endpoints.Clear();
         }
 
         _connector.Dispose();
+    }
+
+    /// <summary>
+    /// A pool made after the configuration was published (a DYNAMIC_DNS name seen for the first
+    /// time, or at a new address): swept like the others, and kept by the next configuration if it
+    /// still has the name (<see cref="Generation.Get"/> finds it), else retired with the rest.
+    /// </summary>
+    public Http1ConnectionPool Adopt(string cluster, IPEndPoint address, UpstreamPoolSettings settings, Resilience.ClusterCircuitBreaker? breaker)
+    {
+        lock (_lock)
+        {
+            var key = (cluster, address);
+            if (!_pools.TryGetValue(key, out var pool) || pool.Settings != settings || (breaker is not null && pool.Breaker != breaker))
+            {
+                pool = new Http1ConnectionPool(address, _connector, settings, breaker);
+                _pools[key] = pool;
+            }
+
+            return pool;
+        }
     }
 
     /// <summary>Sweeps every pool for idle connections that expired or were closed by the upstream.</summary>
@@ -68,8 +92,56 @@ internal sealed class UpstreamPools : IDisposable
 
         public Generation(UpstreamPools owner) => _owner = owner;
 
+        /// <summary>The pools themselves, for what a configuration adds after it is published (<see cref="Adopt"/>).</summary>
+        public UpstreamPools Owner => _owner;
+
         private readonly Dictionary<string, Resilience.ClusterCircuitBreaker> _nextBreakers = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Resilience.OutlierDetector> _nextOutliers = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string, IPEndPoint), Endpoint> _nextEndpoints = new();
+
+        /// <summary>
+        /// The endpoint of <paramref name="cluster"/> at <paramref name="address"/>: the running
+        /// configuration's own when nothing about it changed (same pool, labels and weight), else a new one.
+        /// </summary>
+        public Endpoint Endpoint(string cluster, IPEndPoint address, IReadOnlyDictionary<string, string> labels, int weight, UpstreamPoolSettings settings, Resilience.ClusterCircuitBreaker? breaker)
+        {
+            var pool = Get(cluster, address, settings, breaker);
+            var key = (cluster, address);
+            Endpoint? endpoint = null;
+            if (!_nextEndpoints.ContainsKey(key))
+            {
+                lock (_owner._lock)
+                {
+                    if (_owner._endpoints.TryGetValue(key, out var current) && current.Pool == pool && current.Weight == weight && SameLabels(current.Labels, labels))
+                    {
+                        endpoint = current;
+                    }
+                }
+            }
+
+            // The same address twice in one cluster (two workloads on one IP) stays two endpoints.
+            endpoint ??= new Endpoint(address, labels, weight, pool);
+            _nextEndpoints.TryAdd(key, endpoint);
+            return endpoint;
+        }
+
+        private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+        {
+            if (a.Count != b.Count)
+            {
+                return false;
+            }
+
+            foreach (var (key, value) in a)
+            {
+                if (!b.TryGetValue(key, out var other) || other != value)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         /// <summary>The cluster's circuit breaker, kept across reloads (its counts are live), with the new thresholds.</summary>
         public Resilience.ClusterCircuitBreaker Breaker(string cluster, Resilience.CircuitBreakerThresholds thresholds)
@@ -145,6 +217,7 @@ internal sealed class UpstreamPools : IDisposable
 
                 _owner._outliers = new Dictionary<string, Resilience.OutlierDetector>(_nextOutliers, StringComparer.Ordinal);
                 _owner._breakers = new Dictionary<string, Resilience.ClusterCircuitBreaker>(_nextBreakers, StringComparer.Ordinal);
+                _owner._endpoints = new Dictionary<(string, IPEndPoint), Endpoint>(_nextEndpoints);
             }
 
             foreach (var pool in retired)

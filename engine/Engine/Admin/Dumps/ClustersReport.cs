@@ -13,7 +13,7 @@ internal static class ClustersReport
 {
     public static ClustersDump Build(RuntimeConfig config)
         => new(config.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal)
-            .Select(c => new ClusterStatusDump(c.Name, c.Endpoints.Select(Host).ToArray()))
+            .Select(c => new ClusterStatusDump(c.Name, c.ShownEndpoints.Select(Host).ToArray()))
             .ToArray());
 
     public static string Text(ClustersDump dump)

@@ -145,6 +145,6 @@ internal static class ConfigDumpBuilder
             s.ConnectTimeout.TotalSeconds,
             s.IdleTimeout.TotalSeconds,
             s.MaxRequestsPerConnection,
-            c.Endpoints.Select(e => new EndpointDump(e.Address.ToString(), e.Weight, e.Labels)).ToArray());
+            c.ShownEndpoints.Select(e => new EndpointDump(e.Address.ToString(), e.Weight, e.Labels)).ToArray());
     }
 }

@@ -200,7 +200,7 @@ internal static class ServiceEntryValidator
             case ServiceEntryResolution.DynamicDns:
                 if (!se.Endpoints.IsEmpty)
                 {
-                    r.Warning(s, "endpoints", "endpoints are ignored with resolution DYNAMIC_DNS (the host is resolved per request)");
+                    r.Warning(s, "endpoints", "endpoints are ignored with resolution DYNAMIC_DNS (each request goes to its own host, resolved when first asked for and refreshed in the background)");
                 }
 
                 break;

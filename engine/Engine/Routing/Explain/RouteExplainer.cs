@@ -154,12 +154,16 @@ internal static class RouteExplainer
 
             Edits("request", destination.RequestEdits, say, "          destination ");
             Edits("response", destination.ResponseEdits, say, "          destination ");
-            if (cluster.Endpoints.Length == 0)
+            if (cluster.Dynamic is not null)
+            {
+                say("          DYNAMIC_DNS: the endpoint is the request's own host, resolved when first asked for and refreshed in the background (503 DF when it does not resolve)");
+            }
+            else if (cluster.Endpoints.Length == 0)
             {
                 say("          no endpoints: 503 no healthy upstream (UH)");
             }
 
-            foreach (var endpoint in cluster.Endpoints)
+            foreach (var endpoint in cluster.ShownEndpoints)
             {
                 say($"          endpoint {endpoint.Address}  {string.Join(",", endpoint.Labels.Select(l => $"{l.Key}={l.Value}"))}  active requests {endpoint.ActiveRequests}");
             }

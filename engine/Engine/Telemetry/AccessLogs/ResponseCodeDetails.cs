@@ -26,6 +26,11 @@ internal static class ResponseCodeDetails
             return "cluster_not_found"u8;
         }
 
+        if ((flags & ResponseFlags.DnsResolutionFailed) != 0)
+        {
+            return "dns_resolution_failure"u8;
+        }
+
         if ((flags & ResponseFlags.NoHealthyUpstream) != 0)
         {
             return "no_healthy_upstream"u8;

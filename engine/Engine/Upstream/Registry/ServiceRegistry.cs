@@ -1,38 +1,61 @@
 using System.Net;
 using Engine.Config;
 using Engine.Config.Model;
+using Engine.Upstream.Dns;
 
 namespace Engine.Upstream.Registry;
 
 /// <summary>
 /// The services of the mesh as a sidecar without Kubernetes sees them: built from ServiceEntries
 /// (each host a service) with endpoints inline or from WorkloadEntries selected by
-/// <c>workloadSelector</c> in the same namespace (istio-semantics.md §5.4).
+/// <c>workloadSelector</c> in the same namespace (istio-semantics.md §5.4). DNS names (endpoint
+/// addresses, or with <c>resolution: DNS</c>/<c>DNS_ROUND_ROBIN</c> and neither endpoints nor a
+/// selector the host itself, §5.2) are read from the <see cref="DnsCache"/>, which refreshes them.
 /// </summary>
 internal sealed class ServiceRegistry
 {
     private readonly Dictionary<string, MeshService> _byHost;
 
-    private ServiceRegistry(Dictionary<string, MeshService> byHost) => _byHost = byHost;
+    private ServiceRegistry(Dictionary<string, MeshService> byHost, HashSet<DnsQuery> dnsQueries)
+    {
+        _byHost = byHost;
+        DnsQueries = dnsQueries;
+    }
 
     public IEnumerable<MeshService> Services => _byHost.Values;
+
+    /// <summary>The names this registry's endpoints were resolved from (what the DNS refresher keeps resolving).</summary>
+    public IReadOnlySet<DnsQuery> DnsQueries { get; }
 
     public MeshService? Find(string host) => _byHost.GetValueOrDefault(host);
 
     public static ServiceRegistry Build(
         IReadOnlyList<IstioResource<ServiceEntry>> serviceEntries,
         IReadOnlyList<IstioResource<WorkloadEntry>> workloadEntries,
-        Action<ConfigDiagnostic> report)
+        Action<ConfigDiagnostic> report,
+        DnsCache dns)
     {
         var byHost = new Dictionary<string, MeshService>(StringComparer.OrdinalIgnoreCase);
+        var queries = new HashSet<DnsQuery>();
         foreach (var entry in serviceEntries.OrderBy(e => e.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue).ThenBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.Namespace, StringComparer.Ordinal))
         {
             var spec = entry.Spec;
             var ports = spec.Ports.Select(p => new ServicePortInfo((int)p.Number, p.Name, p.Protocol, (int)p.TargetPort)).ToArray();
-            var instances = Instances(entry, workloadEntries, report);
-            foreach (var rawHost in spec.Hosts)
+            var resolvesHost = spec.Resolution is ServiceEntryResolution.Dns or ServiceEntryResolution.DnsRoundRobin
+                && spec.Endpoints.IsEmpty && spec.WorkloadSelector is null;
+            var instances = resolvesHost ? [] : Instances(entry, workloadEntries, report, dns, queries);
+            for (var i = 0; i < spec.Hosts.Length; i++)
             {
+                var rawHost = spec.Hosts[i];
                 var host = IstioHost.ResolveShortName(rawHost, entry.Namespace);
+                if (resolvesHost)
+                {
+                    // Envoy's STRICT_DNS/LOGICAL_DNS cluster with the host as its one endpoint
+                    // address: the name as written (what an application would look up), at the
+                    // service port or its targetPort.
+                    instances = HostInstances(entry, rawHost.ToLowerInvariant(), spec.Source.Field($"hosts[{i}]"), report, dns, queries);
+                }
+
                 var service = new MeshService(host, entry.Namespace, spec.Resolution, ports, spec.Addresses, instances, entry.Spec.Source);
                 if (!byHost.TryAdd(host, service))
                 {
@@ -41,10 +64,26 @@ internal sealed class ServiceRegistry
             }
         }
 
-        return new ServiceRegistry(byHost);
+        return new ServiceRegistry(byHost, queries);
     }
 
-    private static ServiceInstance[] Instances(IstioResource<ServiceEntry> entry, IReadOnlyList<IstioResource<WorkloadEntry>> workloadEntries, Action<ConfigDiagnostic> report)
+    private static ServiceInstance[] HostInstances(IstioResource<ServiceEntry> entry, string name, SourceLocation at, Action<ConfigDiagnostic> report, DnsCache dns, HashSet<DnsQuery> queries)
+    {
+        var query = new DnsQuery(name, FirstOnly: entry.Spec.Resolution == ServiceEntryResolution.DnsRoundRobin);
+        queries.Add(query);
+        var addresses = dns.Lookup(query);
+        if (addresses.Length == 0)
+        {
+            report(Warning(entry, at, $"host '{name}' could not be resolved; it receives no traffic until a refresh resolves it"));
+        }
+
+        return addresses.Select(a => new ServiceInstance(a, NoLabels, NoPorts, 1, string.Empty)).ToArray();
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
+    private static readonly IReadOnlyDictionary<string, uint> NoPorts = new Dictionary<string, uint>();
+
+    private static ServiceInstance[] Instances(IstioResource<ServiceEntry> entry, IReadOnlyList<IstioResource<WorkloadEntry>> workloadEntries, Action<ConfigDiagnostic> report, DnsCache dns, HashSet<DnsQuery> queries)
     {
         var spec = entry.Spec;
         IEnumerable<WorkloadEntry> workloads;
@@ -63,7 +102,7 @@ internal sealed class ServiceRegistry
         var instances = new List<ServiceInstance>();
         foreach (var workload in workloads)
         {
-            var addresses = Resolve(workload.Address, spec.Resolution).ToArray();
+            var addresses = Resolve(workload.Address, spec.Resolution, dns, queries);
             foreach (var address in addresses)
             {
                 instances.Add(new ServiceInstance(address, workload.Labels, workload.Ports, workload.Weight == 0 ? 1 : (int)workload.Weight, workload.Locality));
@@ -71,7 +110,7 @@ internal sealed class ServiceRegistry
 
             if (addresses.Length == 0)
             {
-                report(Warning(entry, workload.Source.Field("address"), $"endpoint address '{workload.Address}' could not be resolved; it receives no traffic"));
+                report(Warning(entry, workload.Source.Field("address"), $"endpoint address '{workload.Address}' could not be resolved; it receives no traffic{(spec.Resolution is ServiceEntryResolution.Dns or ServiceEntryResolution.DnsRoundRobin ? " until a refresh resolves it" : string.Empty)}"));
             }
         }
 
@@ -103,7 +142,7 @@ internal sealed class ServiceRegistry
         return true;
     }
 
-    private static IEnumerable<IPAddress> Resolve(string address, ServiceEntryResolution resolution)
+    private static IPAddress[] Resolve(string address, ServiceEntryResolution resolution, DnsCache dns, HashSet<DnsQuery> queries)
     {
         if (NetAddress.TryParseIp(address, out var ip))
         {
@@ -112,16 +151,9 @@ internal sealed class ServiceRegistry
 
         if (resolution is ServiceEntryResolution.Dns or ServiceEntryResolution.DnsRoundRobin && address.Length > 0 && !address.StartsWith("unix://", StringComparison.Ordinal))
         {
-            try
-            {
-                // Resolved once per configuration load, off the request path.
-                var addresses = Dns.GetHostAddresses(address);
-                return resolution == ServiceEntryResolution.DnsRoundRobin ? addresses.Take(1) : addresses;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                return [];
-            }
+            var query = new DnsQuery(address.ToLowerInvariant(), FirstOnly: resolution == ServiceEntryResolution.DnsRoundRobin);
+            queries.Add(query);
+            return dns.Lookup(query);
         }
 
         return [];

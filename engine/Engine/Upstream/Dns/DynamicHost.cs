@@ -1,0 +1,45 @@
+using System.Net;
+
+namespace Engine.Upstream.Dns;
+
+/// <summary>
+/// One name in the DYNAMIC_DNS cache (Envoy's dynamic forward proxy DNS cache entry): the address
+/// requests for it go to, once its first lookup has finished. Like Envoy's cache it holds one
+/// address per name (the first of the answer, IPv4 preferred), refreshed in the background.
+/// </summary>
+internal sealed class DynamicHost
+{
+    private IPAddress? _address;
+    private long _lastUsed;
+
+    public DynamicHost(string name, long now)
+    {
+        Name = name;
+        _lastUsed = now;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The address to connect to; null until a lookup succeeded (then 503 DF).</summary>
+    public IPAddress? Address => Volatile.Read(ref _address);
+
+    /// <summary>Completes (never faults) when the first lookup has an outcome; requests that found the name pending wait on it.</summary>
+    public Task FirstLookup { get; init; } = Task.CompletedTask;
+
+    /// <summary>Why the latest lookup failed, or null.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>Environment.TickCount64 of the last request for the name (unused names expire).</summary>
+    public long LastUsed => Volatile.Read(ref _lastUsed);
+
+    public void Touch(long now)
+    {
+        // Most requests find the stamp fresh to the second: skip the shared write.
+        if (now - Volatile.Read(ref _lastUsed) > 1000)
+        {
+            Volatile.Write(ref _lastUsed, now);
+        }
+    }
+
+    public void SetAddress(IPAddress? address) => Volatile.Write(ref _address, address);
+}
