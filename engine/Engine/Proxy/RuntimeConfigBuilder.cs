@@ -43,10 +43,14 @@ internal sealed class RuntimeConfigBuilder
         RouteCompileOptions options,
         Action<ConfigDiagnostic> report)
     {
+        // exportTo: what other namespaces keep to themselves does not exist for this sidecar.
+        // Delegates (VirtualServices without hosts) are exported to their root's namespace, not to the sidecar's.
+        virtualServices = virtualServices.Where(v => v.Spec.IsDelegate || ExportVisibility.IsVisible(v.Spec.ExportTo, v.Namespace, options.ProxyNamespace)).ToArray();
+        serviceEntries = serviceEntries.Where(s => ExportVisibility.IsVisible(s.Spec.ExportTo, s.Namespace, options.ProxyNamespace)).ToArray();
         var registry = ServiceRegistry.Build(serviceEntries, workloadEntries, report, _dns.Static);
         _dns.Static.Retain(registry.DnsQueries); // names no configuration uses any more are not refreshed
         var generation = _pools.Begin();
-        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules), generation, _random, _time, _dns.Dynamic);
+        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules, options.ProxyNamespace, options.ProxyLabels), generation, _random, _time, _dns.Dynamic);
         var compiler = new RouteTableCompiler(registry, clusters, options, report);
         var routes = compiler.Compile(virtualServices);
         var destinations = DestinationIndex.Build(registry, clusters, routes, compiler.CompileTcp(virtualServices), compiler.CompileTls(virtualServices));

@@ -21,7 +21,7 @@ internal static class ClusterBuilder
         var clusters = new Dictionary<string, Cluster>(StringComparer.Ordinal);
         foreach (var service in registry.Services)
         {
-            var rule = rules.Find(service.Host);
+            var rule = rules.Find(service);
             foreach (var port in service.Ports)
             {
                 Add(clusters, service, port, subset: null, rule, pools, random, time, dynamicHosts);

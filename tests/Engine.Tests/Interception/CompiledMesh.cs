@@ -10,7 +10,7 @@ namespace Engine.Tests.Interception;
 /// <summary>A configuration compiled from YAML the way the sidecar compiles it (nothing listens).</summary>
 internal static class CompiledMesh
 {
-    public static RuntimeConfig Build(string yaml, IRandomSource? random = null)
+    public static RuntimeConfig Build(string yaml, IRandomSource? random = null, RouteCompileOptions? options = null)
     {
         var dir = Directory.CreateTempSubdirectory("engine-intercept-");
         try
@@ -23,7 +23,7 @@ internal static class CompiledMesh
             var pools = new UpstreamPools(new UpstreamConnector(SocketTransports.CreateUpstreamFactory(new TransportSettings())));
             var builder = new RuntimeConfigBuilder(pools, random ?? new ScriptedRandom(), TimeProvider.System);
             var (config, _) = builder.Build(snapshot.VirtualServices, snapshot.DestinationRules, snapshot.ServiceEntries, snapshot.WorkloadEntries,
-                new RouteCompileOptions(), d => Assert.Fail("unexpected diagnostic: " + d));
+                options ?? new RouteCompileOptions(), d => Assert.Fail("unexpected diagnostic: " + d));
             return config;
         }
         finally
