@@ -98,11 +98,14 @@ internal sealed class Http2ProxyStream : ProxyExchange
             // A declared content-length of 0 means no body, whatever DATA follows (the codec makes
             // such DATA a stream error): nothing is ever pumped upstream behind "content-length: 0".
             _bodyMayFollow = _request.ContentLength > 0 || (_request.ContentLength < 0 && (!BodyComplete() || HasBufferedBytes()));
+            // Envoy's filter order (istio-semantics.md §1): fault, then CORS and the router's checks.
             var reply = Route(out var cluster);
             if (reply is null && _action!.Fault is { } fault)
             {
                 reply = await InjectFaultAsync(fault).ConfigureAwait(false);
             }
+
+            reply ??= AfterFaultFilter(cluster);
 
             if (reply is null)
             {
