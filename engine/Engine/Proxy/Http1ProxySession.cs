@@ -172,21 +172,23 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 betweenRequests = true;
                 BeginRequest();
 
-                // 2. Route (a local reply, or a cluster), then the fault filter, which runs
-                // before the router: a delay is not counted against the route timeout, and an
-                // abort is never retried nor mirrored (istio-semantics.md §3.12).
+                // 2. Route (a local reply, or a cluster), then Envoy's filter order (istio-semantics.md
+                // §1): the fault filter, before CORS and the router — a delay is not counted against
+                // the route timeout, and an abort is never retried nor mirrored and wins over a
+                // preflight answer and over 503 NC (§3.12) — then CORS and the router's checks.
                 var reply = Route(out var cluster);
+                if (reply is null && _action!.Fault is { } fault)
+                {
+                    await RareReplyAsync(fault, cluster).ConfigureAwait(false);
+                    reply = _rareReply;
+                }
+
+                reply ??= AfterFaultFilter(ref cluster);
                 if (_dnsPending is not null)
                 {
                     // A DYNAMIC_DNS host seen for the first time: its lookup runs off the loop.
                     reply = await AwaitDynamicHostAsync().ConfigureAwait(false);
                     cluster = _cluster;
-                }
-
-                if (reply is null && _action!.Fault is { } fault)
-                {
-                    await RareReplyAsync(fault, cluster).ConfigureAwait(false);
-                    reply = _rareReply;
                 }
 
                 if (reply is null)

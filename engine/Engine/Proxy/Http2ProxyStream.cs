@@ -98,16 +98,19 @@ internal sealed class Http2ProxyStream : ProxyExchange
             // A declared content-length of 0 means no body, whatever DATA follows (the codec makes
             // such DATA a stream error): nothing is ever pumped upstream behind "content-length: 0".
             _bodyMayFollow = _request.ContentLength > 0 || (_request.ContentLength < 0 && (!BodyComplete() || HasBufferedBytes()));
+            // Envoy's filter order (istio-semantics.md §1): fault, then CORS and the router's checks.
             var reply = Route(out var cluster);
-            if (_dnsPending is not null)
-            {
-                reply = await AwaitDynamicHostAsync().ConfigureAwait(false); // a DYNAMIC_DNS host seen for the first time
-                cluster = _cluster;
-            }
-
             if (reply is null && _action!.Fault is { } fault)
             {
                 reply = await InjectFaultAsync(fault).ConfigureAwait(false);
+            }
+
+            reply ??= AfterFaultFilter(ref cluster);
+            if (_dnsPending is not null)
+            {
+                // A DYNAMIC_DNS host seen for the first time: its lookup runs off the loop.
+                reply = await AwaitDynamicHostAsync().ConfigureAwait(false);
+                cluster = _cluster;
             }
 
             if (reply is null)

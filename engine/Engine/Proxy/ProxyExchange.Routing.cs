@@ -34,9 +34,9 @@ internal abstract partial class ProxyExchange
 
     /// <summary>
     /// Normalises the path (Istio's default BASE normalisation), matches the route table and
-    /// applies the rule: CORS preflight, redirect or direct response (local replies), or the
-    /// destination with its rewrites and request header edits. Returns a local reply, or null
-    /// with the cluster to forward to.
+    /// picks the rule's destination: a local reply for a redirect or direct response (neither has
+    /// a fault or CORS policy), else null with the destination's cluster (null when there is no
+    /// such cluster). The caller then runs the fault filter and <see cref="AfterFaultFilter"/>.
     /// </summary>
     private protected LocalReply? Route(out Cluster? cluster)
     {
@@ -84,28 +84,49 @@ internal abstract partial class ProxyExchange
             return new LocalReply(direct.Status, direct.Body, ResponseFlags.None);
         }
 
+        // The route picks the cluster (a weighted one by its draw) as Envoy's does when the route
+        // is resolved, so the access log names it even when the fault filter aborts.
+        _destination = action.Pick(_server.Random);
+        cluster = _destination?.Resolve(port);
+        cluster = _intercepted is null ? cluster : _intercepted.ForOriginalDestination(cluster, config.Destinations);
+        _cluster = cluster;
+        return null;
+    }
+
+    /// <summary>
+    /// What follows the fault filter in Envoy's chain (istio-semantics.md §1 step 6): the CORS
+    /// filter (a preflight from an allowed origin is answered here), then the router, which
+    /// answers 503 NC for a cluster that does not exist, else applies the rewrites and request
+    /// header edits. So an abort wins over both, and a delay comes before the preflight answer.
+    /// Returns a local reply, or null to forward to <paramref name="cluster"/> (a DYNAMIC_DNS
+    /// cluster is replaced by its host's, or <see cref="_dnsPending"/> is set to wait for it).
+    /// </summary>
+    private protected LocalReply? AfterFaultFilter(ref Cluster? cluster)
+    {
+        var action = _action!;
         if (action.Cors is { } cors && CorsDecision(cors) is { } corsReply)
         {
             return corsReply;
         }
 
-        _destination = action.Pick(_server.Random);
-        cluster = _destination?.Resolve(port);
-        cluster = _intercepted is null ? cluster : _intercepted.ForOriginalDestination(cluster, config.Destinations);
-        _cluster = cluster;
         if (cluster is null)
         {
             return LocalReplies.For(ForwardError.ClusterNotFound);
         }
 
-        // DYNAMIC_DNS: the upstream is the host the request names, as it arrived (Envoy's
-        // dynamic forward proxy filter runs before the router applies host rewrites).
+        // DYNAMIC_DNS (Envoy's dynamic forward proxy filter, after CORS and before the router):
+        // the upstream is the host the request names, as it arrived, before any rewrite.
         if (cluster.Dynamic is { } dynamic && RouteDynamic(dynamic, ref cluster) is { } dnsReply)
         {
             return dnsReply;
         }
 
-        ApplyRequestRewrites(action, _destination!);
+        if (_destination is not { } destination)
+        {
+            return null; // transparent mode's PassthroughCluster: nothing to rewrite
+        }
+
+        ApplyRequestRewrites(action, destination);
         if (cluster.Hashing is { } hashing)
         {
             _hash = hashing.Compute(_request, ClientEndPoint, out _setCookie);

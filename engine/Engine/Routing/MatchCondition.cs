@@ -18,25 +18,27 @@ internal sealed class MatchCondition
 
     public QueryCondition[] QueryParams { get; init; } = [];
 
-    /// <summary>Destination port the match is restricted to (a static filter in Istio).</summary>
+    /// <summary>
+    /// The port the match is restricted to. Istio decides it per listener at config time, not per
+    /// request (istio-semantics.md §3.1): the compiler puts this entry only in that port's rule set
+    /// (<see cref="VirtualHost.ForPort"/>), so matching never reads it; it is kept for explain and dumps.
+    /// </summary>
     public int? Port { get; init; }
 
     public string? Name { get; init; }
 
-    /// <summary>Matches everything: no condition at all (Istio's catch-all test).</summary>
+    /// <summary>
+    /// Matches everything on its port: no runtime condition at all (Istio's catch-all test runs on
+    /// the Envoy route, which has no port: a port-only match is a catch-all in that port's table).
+    /// </summary>
     public bool IsCatchAll => (Uri is null || (Uri.Kind == StringMatchKind.Prefix && Uri.Text is "/" or "")
                                               || (Uri.Kind == StringMatchKind.Regex && Uri.Text == ".*"))
                               && Scheme is null && Method is null && Authority is null
-                              && Headers.Length == 0 && QueryParams.Length == 0 && Port is null;
+                              && Headers.Length == 0 && QueryParams.Length == 0;
 
     /// <summary>Why this match block does not hold for the request (null when it does): for explain.</summary>
     public string? Mismatch(in RequestView request)
     {
-        if (Port is { } port && port != request.Port)
-        {
-            return $"port {port} ≠ request port {request.Port}";
-        }
-
         if (Uri is not null && !Uri.Matches(Uri.Kind == StringMatchKind.Prefix ? request.PathAndQuery : request.Path))
         {
             return $"uri {Uri}{(Uri.IgnoreCase ? " (ignoreUriCase)" : string.Empty)} does not match {Text(Uri.Kind == StringMatchKind.Prefix ? request.PathAndQuery : request.Path)}";
@@ -113,11 +115,6 @@ internal sealed class MatchCondition
 
     public bool Matches(in RequestView request)
     {
-        if (Port is { } port && port != request.Port)
-        {
-            return false;
-        }
-
         if (Uri is not null && !Uri.Matches(Uri.Kind == StringMatchKind.Prefix ? request.PathAndQuery : request.Path))
         {
             return false;

@@ -37,7 +37,10 @@ internal sealed class RouteTable
 
     public static RouteTable Empty { get; } = new(new Dictionary<string, VirtualHost>(), [], null);
 
-    public IEnumerable<VirtualHost> VirtualHosts => _exact.Values.Concat(_wildcards.Select(w => w.Host)).Concat(_catchAll is null ? [] : [_catchAll]).Distinct();
+    /// <summary>Every virtual host, with the per-port rule sets of VirtualServices that match on <c>port</c>.</summary>
+    public IEnumerable<VirtualHost> VirtualHosts => _exact.Values.Concat(_wildcards.Select(w => w.Host)).Concat(_catchAll is null ? [] : [_catchAll])
+        .SelectMany(h => h.PortVariants.Prepend(h))
+        .Distinct();
 
     /// <summary>Finds the virtual host for an authority's host part (no port).</summary>
     public VirtualHost? FindVirtualHost(ReadOnlySpan<byte> host)
@@ -94,9 +97,18 @@ internal sealed class RouteTable
         return Match(vhost, request);
     }
 
-    /// <summary>The first rule of a given virtual host that matches (transparent mode picks the host by original destination).</summary>
-    public static RouteResult Match(VirtualHost vhost, in RequestView request)
+    /// <summary>
+    /// The first rule of a given virtual host that matches (transparent mode picks the host by
+    /// original destination), among the rules for the request's port: <c>match.port</c> is decided
+    /// per port when the table is compiled, as Istio does per listener (istio-semantics.md §3.1).
+    /// </summary>
+    public static RouteResult Match(VirtualHost host, in RequestView request)
     {
+        if (host.ForPort(request.Port) is not { } vhost)
+        {
+            return new RouteResult(RouteOutcome.NoVirtualHost, null, null); // the VirtualService has no rule on this port
+        }
+
         var (rule, matchIndex) = vhost.Automaton.Match(request);
         return rule is null
             ? new RouteResult(RouteOutcome.NoRoute, vhost, null)

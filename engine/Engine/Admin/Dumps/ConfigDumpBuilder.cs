@@ -30,8 +30,9 @@ internal static class ConfigDumpBuilder
             config.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(Cluster).ToArray());
     }
 
+    // A VirtualService with port matches has one rule set per port it names (match.port is static).
     private static VirtualHostDump VirtualHost(VirtualHost host)
-        => new(host.Name, host.Domains, host.FromVirtualService, host.Rules.Select(Route).ToArray());
+        => new(host.Port is { } port ? $"{host.Name} (port {port})" : host.Name, host.Domains, host.FromVirtualService, host.Rules.Select(Route).ToArray());
 
     private static RouteDump Route(RouteRule rule)
         => new(rule.Name, rule.Index, rule.Matches.Select(Describe).ToArray(), rule.Action.Destinations.Select(Destination).ToArray(), Policies(rule.Action));

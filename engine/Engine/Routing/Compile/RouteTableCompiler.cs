@@ -16,10 +16,19 @@ namespace Engine.Routing.Compile;
 /// VirtualServices for one host are not merged on a sidecar — the oldest (creationTimestamp,
 /// then name) wins and the others are reported; rules after a catch-all rule are unreachable and
 /// dropped with a warning; a VirtualService whose every match is filtered out for this sidecar
-/// contributes nothing, and its services keep their default route.
+/// contributes nothing, and its services keep their default route — per port, since
+/// <c>match.port</c> is one of those static filters; a wildcard host routes the services it is
+/// the most specific VirtualService host for (.Wildcards.cs).
 /// </remarks>
 internal sealed partial class RouteTableCompiler
 {
+    /// <summary>A VirtualService's rules for ports no match entry names, and for each port one names.</summary>
+    private sealed record PortRules(RouteRule[] OtherPorts, (int Port, RouteRule[] Rules)[] ByPort)
+    {
+        /// <summary>No rule survives on any port: the VirtualService contributes nothing.</summary>
+        public bool IsEmpty => OtherPorts.Length == 0 && ByPort.All(p => p.Rules.Length == 0);
+    }
+
     private readonly ServiceRegistry _registry;
     private readonly IReadOnlyDictionary<string, Cluster> _clusters;
     private readonly RouteCompileOptions _options;
@@ -39,12 +48,15 @@ internal sealed partial class RouteTableCompiler
     {
         var applying = virtualServices.Where(v => v.Spec.AppliesToMesh).ToArray();
         var delegates = applying.Where(v => v.Spec.IsDelegate).ToDictionary(v => (v.Namespace, v.Name));
-        foreach (var vs in RootsInOrder(applying))
+        var roots = RootsInOrder(applying).ToArray();
+        var defaults = DefaultHosts();
+        var attached = WildcardAttachments(roots);
+        foreach (var vs in roots)
         {
-            AddVirtualService(vs, delegates);
+            AddVirtualService(vs, delegates, defaults, attached);
         }
 
-        AddDefaultRoutes();
+        AddDefaultRoutes(defaults);
         return new RouteTable(
             _exact.ToDictionary(e => e.Key, e => e.Value.Host, StringComparer.OrdinalIgnoreCase),
             _wildcards.Select(w => (w.Key[1..], w.Value.Host)),
@@ -59,10 +71,14 @@ internal sealed partial class RouteTableCompiler
             .ThenBy(v => v.Name, StringComparer.Ordinal)
             .ThenBy(v => v.Namespace, StringComparer.Ordinal);
 
-    private void AddVirtualService(IstioResource<VirtualService> vs, IReadOnlyDictionary<(string, string), IstioResource<VirtualService>> delegates)
+    private void AddVirtualService(
+        IstioResource<VirtualService> vs,
+        IReadOnlyDictionary<(string, string), IstioResource<VirtualService>> delegates,
+        IReadOnlyDictionary<string, VirtualHost> defaults,
+        IReadOnlyDictionary<MeshService, (IstioResource<VirtualService> Vs, string Host)> attached)
     {
         var rules = CompileRules(vs, delegates);
-        if (rules.Length == 0)
+        if (rules.IsEmpty)
         {
             if (!vs.Spec.Http.IsEmpty)
             {
@@ -76,63 +92,109 @@ internal sealed partial class RouteTableCompiler
         for (var i = 0; i < vs.Spec.Hosts.Length; i++)
         {
             var host = IstioHost.ResolveShortName(vs.Spec.Hosts[i], vs.Namespace);
-            var domains = DomainsFor(host);
-            var vhost = new VirtualHost(owner, domains, rules, fromVirtualService: true);
-            foreach (var domain in domains)
+            if (IstioHost.IsWildcard(host) && MatchesAService(host))
             {
-                var table = IstioHost.IsWildcard(domain) ? _wildcards : _exact;
-                if (table.TryGetValue(domain, out var existing))
+                // Istio attaches each service the wildcard matches to its most specific VirtualService
+                // host, and the wildcard itself is then no domain (istio-semantics.md §2.3).
+                foreach (var service in attached.Where(a => a.Value.Vs == vs && string.Equals(a.Value.Host, host, StringComparison.OrdinalIgnoreCase)).Select(a => a.Key).OrderBy(s => s.Host, StringComparer.Ordinal))
                 {
-                    if (existing.Owner != owner)
-                    {
-                        Warn(vs, vs.Spec.Source.Field($"hosts[{i}]"),
-                            $"host {domain} is already routed by VirtualService {existing.Owner}, which is older; a sidecar does not merge VirtualServices, so this one is ignored for it");
-                    }
-
-                    continue;
+                    AddHost(vs, i, owner, service.Aliases(_options.ProxyNamespace).ToArray(), rules, defaults.GetValueOrDefault(service.Host));
                 }
 
-                table[domain] = (vhost, owner);
+                if (attached.Values.FirstOrDefault(a => a.Vs != vs && string.Equals(a.Host, host, StringComparison.OrdinalIgnoreCase)).Vs is { } older)
+                {
+                    Warn(vs, vs.Spec.Source.Field($"hosts[{i}]"),
+                        $"host {host} is already routed by VirtualService {older.Namespace}/{older.Name}, which is older; a sidecar does not merge VirtualServices, so this one is ignored for it");
+                }
+
+                continue;
             }
+
+            AddHost(vs, i, owner, DomainsFor(host), rules, IstioHost.IsWildcard(host) ? null : defaults.GetValueOrDefault(host));
         }
     }
 
-    private RouteRule[] CompileRules(IstioResource<VirtualService> vs, IReadOnlyDictionary<(string, string), IstioResource<VirtualService>> delegates)
+    /// <summary>One virtual host of a VirtualService for <paramref name="domains"/>; a domain an older VirtualService took stays with it.</summary>
+    private void AddHost(IstioResource<VirtualService> vs, int hostIndex, string owner, string[] domains, PortRules rules, VirtualHost? fallback)
     {
-        var rules = new List<RouteRule>();
+        var vhost = new VirtualHost(owner, domains, rules.OtherPorts, rules.ByPort, fallback);
+        foreach (var domain in domains)
+        {
+            var table = IstioHost.IsWildcard(domain) ? _wildcards : _exact;
+            if (table.TryGetValue(domain, out var existing))
+            {
+                if (existing.Owner != owner)
+                {
+                    Warn(vs, vs.Spec.Source.Field($"hosts[{hostIndex}]"),
+                        $"host {domain} is already routed by VirtualService {existing.Owner}, which is older; a sidecar does not merge VirtualServices, so this one is ignored for it");
+                }
+
+                continue;
+            }
+
+            table[domain] = (vhost, owner);
+        }
+    }
+
+    /// <summary>
+    /// The rules of a VirtualService, for every port at once. <c>match.port</c> is a static filter
+    /// (istio-semantics.md §3.1): Istio translates the VirtualService once per listener port and
+    /// drops the match entries of other ports, so each port a match entry names gets its own rule
+    /// set, and every other port the entries without a port. Matches and actions are compiled once
+    /// and shared by the sets.
+    /// </summary>
+    private PortRules CompileRules(IstioResource<VirtualService> vs, IReadOnlyDictionary<(string, string), IstioResource<VirtualService>> delegates)
+    {
         var resolved = DelegateMerger.Expand(vs, delegates, (at, message) => Warn(vs, at, message)).ToArray();
+        var matches = new MatchCondition[resolved.Length][];
         for (var i = 0; i < resolved.Length; i++)
         {
-            var (route, ns, rootIndex) = resolved[i];
-            var matches = new List<MatchCondition>();
-            foreach (var match in route.Match)
-            {
-                if (MatcherCompiler.Compile(match, _options) is { } compiled)
-                {
-                    matches.Add(compiled);
-                }
-            }
-
-            if (!route.Match.IsEmpty && matches.Count == 0)
-            {
-                continue; // every match was filtered out for this sidecar
-            }
-
-            var name = route.Name.Length > 0 ? route.Name : $"{vs.Name}.{rootIndex}";
-            var rule = new RouteRule(name, rootIndex, matches.ToArray(), CompileAction(vs, route, ns));
-            rules.Add(rule);
-            if (rule.IsCatchAll && i < resolved.Length - 1)
-            {
-                for (var j = i + 1; j < resolved.Length; j++)
-                {
-                    Warn(vs, resolved[j].Route.Source, $"rule is unreachable: the rule before it ({name}) matches every request");
-                }
-
-                break;
-            }
+            matches[i] = resolved[i].Route.Match
+                .Select(m => MatcherCompiler.Compile(m, _options))
+                .OfType<MatchCondition>()
+                .ToArray();
         }
 
-        return rules.ToArray();
+        var ports = matches.SelectMany(m => m).Select(m => m.Port).OfType<int>().Distinct().Order().ToArray();
+        var actions = new RouteAction?[resolved.Length];
+        var warned = new HashSet<string>(StringComparer.Ordinal);
+        var otherPorts = RulesFor(null);
+        var byPort = ports.Select(p => (p, RulesFor(p))).ToArray();
+        return new PortRules(otherPorts, byPort);
+
+        RouteRule[] RulesFor(int? port)
+        {
+            var rules = new List<RouteRule>();
+            for (var i = 0; i < resolved.Length; i++)
+            {
+                var (route, ns, rootIndex) = resolved[i];
+                var kept = Array.FindAll(matches[i], m => m.Port is null || m.Port == port);
+                if (!route.Match.IsEmpty && kept.Length == 0)
+                {
+                    continue; // every match was filtered out for this sidecar, or is for another port
+                }
+
+                var name = route.Name.Length > 0 ? route.Name : $"{vs.Name}.{rootIndex}";
+                var rule = new RouteRule(name, rootIndex, kept, actions[i] ??= CompileAction(vs, route, ns));
+                rules.Add(rule);
+                if (rule.IsCatchAll && i < resolved.Length - 1)
+                {
+                    var where = port is { } p ? $" on port {p}" : ports.Length > 0 ? " on ports no match names" : string.Empty;
+                    for (var j = i + 1; j < resolved.Length; j++)
+                    {
+                        var message = $"rule is unreachable{where}: the rule before it ({name}) matches every request";
+                        if (warned.Add(j + message))
+                        {
+                            Warn(vs, resolved[j].Route.Source, message);
+                        }
+                    }
+
+                    break;
+                }
+            }
+
+            return rules.ToArray();
+        }
     }
 
     private RouteAction CompileAction(IstioResource<VirtualService> vs, HttpRoute route, string ns)
@@ -223,9 +285,13 @@ internal sealed partial class RouteTableCompiler
             : new RouteDestination(host, subset, null, weight, null, byPort);
     }
 
-    /// <summary>Istio's default route for a service without a VirtualService: everything to <c>outbound|port||host</c>.</summary>
-    private void AddDefaultRoutes()
+    /// <summary>
+    /// Istio's default route for every service: everything to <c>outbound|port||host</c>. Built
+    /// first because a VirtualService falls back to it on a port where it has no rule.
+    /// </summary>
+    private Dictionary<string, VirtualHost> DefaultHosts()
     {
+        var hosts = new Dictionary<string, VirtualHost>(StringComparer.OrdinalIgnoreCase);
         foreach (var service in _registry.Services.OrderBy(s => s.Host, StringComparer.Ordinal))
         {
             var domains = service.Aliases(_options.ProxyNamespace).ToArray();
@@ -238,11 +304,21 @@ internal sealed partial class RouteTableCompiler
                 ? new RouteDestination(service.Host, null, null, 1, byPort.Length == 1 ? byPort[0].Item2 : null, [])
                 : new RouteDestination(service.Host, null, null, 1, null, byPort);
             var rule = new RouteRule("default", 0, [], new RouteAction([destination]));
-            var vhost = new VirtualHost(service.Host, domains, [rule], fromVirtualService: false);
-            foreach (var domain in domains)
+            hosts[service.Host] = new VirtualHost(service.Host, domains, [rule], fromVirtualService: false);
+        }
+
+        return hosts;
+    }
+
+    /// <summary>The default route for the domains of every service no VirtualService took.</summary>
+    private void AddDefaultRoutes(IReadOnlyDictionary<string, VirtualHost> defaults)
+    {
+        foreach (var (host, vhost) in defaults.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            foreach (var domain in vhost.Domains)
             {
                 var table = IstioHost.IsWildcard(domain) ? _wildcards : _exact;
-                table.TryAdd(domain, (vhost, service.Host));
+                table.TryAdd(domain, (vhost, host));
             }
         }
     }

@@ -54,6 +54,23 @@ internal static class RouteExplainer
             ? $"host      '{host}' → VirtualService {vhost.Name}"
             : $"host      '{host}' → service {vhost.Name}, which has no VirtualService: Istio's default route");
 
+        // match.port is decided per port when the table is built (istio-semantics.md §3.1).
+        var forPort = vhost.ForPort(port);
+        if (forPort is null)
+        {
+            Say($"port      {port}: no rule of {vhost.Name} is for this port (match.port is a config-time filter), and no service has the name: not routed");
+            Say("result    404 (NR)");
+            return (false, lines);
+        }
+
+        if (!ReferenceEquals(forPort, vhost))
+        {
+            Say(forPort.FromVirtualService
+                ? $"port      {port}: the rules of {vhost.Name} for this port (match.port is a config-time filter)"
+                : $"port      {port}: no rule of {vhost.Name} is for this port (match.port is a config-time filter), so service {forPort.Name} keeps Istio's default route");
+            vhost = forPort;
+        }
+
         var view = new RequestView(request, port, RouteScratch.ForThisThread);
         RouteRule? matched = null;
         var matchIndex = -1;
