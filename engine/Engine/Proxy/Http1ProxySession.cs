@@ -187,8 +187,8 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 if (_dnsPending is not null)
                 {
                     // A DYNAMIC_DNS host seen for the first time: its lookup runs off the loop.
-                    reply = await AwaitDynamicHostAsync().ConfigureAwait(false);
-                    cluster = _cluster;
+                    await AwaitDynamicHostAsync().ConfigureAwait(false);
+                    (reply, cluster) = (_dnsReply, _cluster);
                 }
 
                 if (reply is null)

@@ -109,8 +109,8 @@ internal sealed class Http2ProxyStream : ProxyExchange
             if (_dnsPending is not null)
             {
                 // A DYNAMIC_DNS host seen for the first time: its lookup runs off the loop.
-                reply = await AwaitDynamicHostAsync().ConfigureAwait(false);
-                cluster = _cluster;
+                await AwaitDynamicHostAsync().ConfigureAwait(false);
+                (reply, cluster) = (_dnsReply, _cluster);
             }
 
             if (reply is null)

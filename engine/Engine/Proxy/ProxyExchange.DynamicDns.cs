@@ -12,6 +12,7 @@ internal abstract partial class ProxyExchange
     // AwaitDynamicHostAsync before forwarding). ResetRouting clears them.
     private protected DynamicHost? _dnsPending;
     private DynamicForwardProxy? _dnsProxy;
+    private protected LocalReply? _dnsReply;
 
     /// <summary>Longest host name DNS allows (RFC 1035 §2.3.4); longer ones cannot resolve.</summary>
     private const int MaxHostName = 253;
@@ -54,10 +55,12 @@ internal abstract partial class ProxyExchange
 
     /// <summary>
     /// Waits (asynchronously: the event loop goes on with other connections) for the first lookup
-    /// of the request's host, then sets <see cref="_cluster"/> to the name's cluster. Returns the
-    /// 503 to send when the name did not resolve.
+    /// of the request's host, then sets <see cref="_cluster"/> to the name's cluster, or
+    /// <see cref="_dnsReply"/> to the 503 to send when the name did not resolve. A plain ValueTask
+    /// with its result in fields keeps the sessions' RunAsync frames small (their every request
+    /// pays for each awaiter type they hold).
     /// </summary>
-    private protected async ValueTask<LocalReply?> AwaitDynamicHostAsync()
+    private protected async ValueTask AwaitDynamicHostAsync()
     {
         var pending = _dnsPending!;
         var proxy = _dnsProxy!;
@@ -68,11 +71,14 @@ internal abstract partial class ProxyExchange
         {
             case DynamicLookup.Ready:
                 _cluster = found;
-                return null;
+                _dnsReply = null;
+                break;
             case DynamicLookup.Overflow:
-                return LocalReplies.DnsCacheOverflow;
+                _dnsReply = LocalReplies.DnsCacheOverflow;
+                break;
             default:
-                return LocalReplies.DnsResolutionFailed; // failed, or evicted meanwhile
+                _dnsReply = LocalReplies.DnsResolutionFailed; // failed, or evicted meanwhile
+                break;
         }
     }
 }
