@@ -71,6 +71,7 @@ internal static partial class DestinationRuleValidator
         PortLevelSettings(r, policy);
         Tunnel(r, policy.Tunnel);
         RetryBudget(r, policy.RetryBudget);
+        Unenforced(r, policy);
     }
 
     /// <summary>Each entry needs a port (unique within the policy) and at least one setting.</summary>
@@ -106,6 +107,7 @@ internal static partial class DestinationRuleValidator
             ConnectionPool(r, p.ConnectionPool);
             LoadBalancer(r, p.LoadBalancer, p.OutlierDetection);
             Tls(r, p.Tls);
+            Unenforced(r, p.LoadBalancer, p.ConnectionPool);
         }
     }
 }

@@ -1,0 +1,59 @@
+using Engine.Config.Model;
+
+namespace Engine.Config.Validation;
+
+/// <summary>
+/// Valid fields this sidecar accepts but does not enforce. Istio would act on them, so a user
+/// who relies on one is told, with its file and line, instead of finding out in production.
+/// </summary>
+internal static partial class DestinationRuleValidator
+{
+    private static void Unenforced(ResourceReporter r, TrafficPolicy policy)
+    {
+        Unenforced(r, policy.LoadBalancer, policy.ConnectionPool);
+        if (policy.RetryBudget is { } budget)
+        {
+            r.Warning(budget.Source, "retryBudget is not enforced by this sidecar: only connectionPool.http.maxRetries limits concurrent retries");
+        }
+
+        if (policy.Tunnel is { } tunnel)
+        {
+            r.Warning(tunnel.Source, "tunnel is not implemented by this sidecar: connections go to the endpoints directly");
+        }
+
+        if (policy.ProxyProtocol is { } proxyProtocol)
+        {
+            r.Warning(proxyProtocol.Source, "proxyProtocol is not implemented by this sidecar: no PROXY protocol header is sent upstream");
+        }
+    }
+
+    /// <summary>The fields a port-level policy shares with the top-level one.</summary>
+    private static void Unenforced(ResourceReporter r, LoadBalancerSettings? loadBalancer, ConnectionPoolSettings? connectionPool)
+    {
+        if (loadBalancer is { } lb)
+        {
+            if (lb.LocalityLbSetting is { Enabled: not false } locality && (locality.Distribute.Length > 0 || locality.Failover.Length > 0 || locality.FailoverPriority.Length > 0))
+            {
+                r.Warning(lb.Source.Field("localityLbSetting"), "locality load balancing is not implemented by this sidecar: endpoints are balanced without regard to their locality");
+            }
+
+            if (lb.Warmup is not null || lb.WarmupDurationSecs is not null)
+            {
+                r.Warning(lb.Source.Field(lb.Warmup is not null ? "warmup" : "warmupDurationSecs"), "slow start (warmup) is not implemented by this sidecar: a new endpoint gets its full share at once");
+            }
+        }
+
+        if (connectionPool?.Http is { } http)
+        {
+            if (http.MaxConcurrentStreams > 0)
+            {
+                r.Warning(http.Source.Field("maxConcurrentStreams"), "maxConcurrentStreams is not enforced by this sidecar: an HTTP/2 upstream connection carries as many streams as the server's SETTINGS_MAX_CONCURRENT_STREAMS allows");
+            }
+
+            if (http.Http2KeepAlive is not null)
+            {
+                r.Warning(http.Source.Field("http2KeepAlive"), "http2KeepAlive is not implemented by this sidecar: no HTTP/2 PINGs are sent to upstreams");
+            }
+        }
+    }
+}
