@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Engine.Host.Commands;
 
 /// <summary>
-/// <c>engine run --config PATH… [--listen HOST:PORT] [--transparent …] [--namespace NS] [--labels k=v,…]
+/// <c>engine run --config PATH… [--listen HOST:PORT] [--transparent …] [--namespace NS] [--labels k=v,…] [--locality R/Z/S]
 /// [--admin HOST:PORT|none] [--access-log stdout|off|PATH] [--access-log-format text|envoy|json]
 /// [--drain-timeout 5s] [--dns-refresh-rate 60s]</c>.
 /// </summary>
@@ -27,6 +27,7 @@ internal static class RunCommand
         var listen = new Option<string>("--listen") { Description = "Address to accept traffic on, HOST:PORT (e.g. 127.0.0.1:15001)" };
         var ns = CommonOptions.Namespace();
         var labels = new Option<string>("--labels") { Description = "The sidecar's own labels, k=v,k2=v2 (matched by VirtualService sourceLabels)" };
+        var locality = new Option<string>("--locality") { Description = "The sidecar's region/zone/subzone, for locality-aware balancing (DestinationRule localityLbSetting; failover needs outlierDetection)" };
         var logLevel = CommonOptions.LogLevel();
         var admin = new Option<string>("--admin") { Description = $"Admin API address, HOST:PORT, or 'none' (default {DefaultAdmin})" };
         var accessLog = new Option<string>("--access-log") { Description = "Access log destination: stdout, off, or a file path", DefaultValueFactory = _ => "stdout" };
@@ -35,7 +36,7 @@ internal static class RunCommand
         var dnsRefresh = new Option<string>("--dns-refresh-rate") { Description = "How often DNS and DNS_ROUND_ROBIN ServiceEntry names and DYNAMIC_DNS hosts are resolved again (Istio's dnsRefreshRate); 0s: never", DefaultValueFactory = _ => "60s" };
         var limits = new ProxyLimitOptions();
         var transparent = new TransparentCommandOptions();
-        var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, logLevel, admin, accessLog, accessLogFormat, drainTimeout, dnsRefresh };
+        var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, locality, logLevel, admin, accessLog, accessLogFormat, drainTimeout, dnsRefresh };
         limits.AddTo(command);
         foreach (var option in transparent.All)
         {
@@ -58,6 +59,7 @@ internal static class RunCommand
                     result.GetValue(listen),
                     result.GetValue(ns)!,
                     result.GetValue(labels),
+                    result.GetValue(locality),
                     result.GetValue(logLevel)!,
                     result.GetValue(admin),
                     result.GetValue(accessLog)!,
@@ -114,7 +116,7 @@ internal static class RunCommand
 
         using var telemetry = new EngineTelemetry(accessLog: accessLog);
         using var youngGeneration = new YoungGenerationKeeper(budgetBytes: 4 << 20, interval: TimeSpan.FromSeconds(1));
-        var options = new SidecarOptions { ConfigPaths = args.ConfigPaths, Namespace = args.Namespace, Labels = parsed.Labels, Proxy = args.Proxy, DnsRefreshInterval = parsed.DnsRefresh };
+        var options = new SidecarOptions { ConfigPaths = args.ConfigPaths, Namespace = args.Namespace, Labels = parsed.Labels, Locality = args.Locality ?? string.Empty, Proxy = args.Proxy, DnsRefreshInterval = parsed.DnsRefresh };
         await using var sidecar = new Sidecar(options, loggerFactory, telemetry: telemetry);
 
         var load = sidecar.Reload();
@@ -224,6 +226,12 @@ internal static class RunCommand
             return false;
         }
 
+        if (args.Locality is { } locality && (locality.Length == 0 || locality.Split('/').Length > 3 || locality.Split('/').Any(p => p.Length == 0)))
+        {
+            error = $"--locality '{locality}' is not region, region/zone or region/zone/subzone";
+            return false;
+        }
+
         IPEndPoint? admin = null;
         var adminText = args.Admin ?? DefaultAdmin;
         if (adminText != "none" && !CommonOptions.TryParseEndpoint(adminText, out admin))
@@ -288,7 +296,7 @@ internal static class RunCommand
         """;
 
     private sealed record RunArguments(
-        string[] ConfigPaths, string? Listen, string Namespace, string? Labels, string LogLevel,
+        string[] ConfigPaths, string? Listen, string Namespace, string? Labels, string? Locality, string LogLevel,
         string? Admin, string AccessLog, string AccessLogFormat, string DrainTimeout, string DnsRefreshRate,
         Engine.Proxy.ProxyOptions Proxy, TransparentOptions? Interception, (uint Uid, uint Gid)? Identity);
 

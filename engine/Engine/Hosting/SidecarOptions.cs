@@ -14,6 +14,9 @@ internal sealed record SidecarOptions
     /// <summary>The sidecar's own labels (VirtualService <c>sourceLabels</c> are matched against them).</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The sidecar's <c>region/zone/subzone</c>; empty: no locality-aware balancing.</summary>
+    public string Locality { get; init; } = string.Empty;
+
     public ProxyOptions Proxy { get; init; } = new();
 
     /// <summary>How long config files must stay unchanged before a reload (editors write in several steps).</summary>

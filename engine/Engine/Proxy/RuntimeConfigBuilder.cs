@@ -50,7 +50,7 @@ internal sealed class RuntimeConfigBuilder
         var registry = ServiceRegistry.Build(serviceEntries, workloadEntries, report, _dns.Static);
         _dns.Static.Retain(registry.DnsQueries); // names no configuration uses any more are not refreshed
         var generation = _pools.Begin();
-        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules, options.ProxyNamespace, options.ProxyLabels), generation, _random, _time, _dns.Dynamic);
+        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules, options.ProxyNamespace, options.ProxyLabels), generation, _random, _time, _dns.Dynamic, new ProxyWhereabouts(options.ProxyLocality, options.ProxyLabels));
         var compiler = new RouteTableCompiler(registry, clusters, options, report);
         var routes = compiler.Compile(virtualServices);
         var destinations = DestinationIndex.Build(registry, clusters, routes, compiler.CompileTcp(virtualServices), compiler.CompileTls(virtualServices));

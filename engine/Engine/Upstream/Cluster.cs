@@ -58,6 +58,13 @@ internal sealed class Cluster
     /// </summary>
     public bool OriginalDestination { get; init; }
 
+    /// <summary>
+    /// Locality-aware balancing (failover priorities or <c>distribute</c> weights) when the
+    /// sidecar knows its locality and the policy calls for it; null otherwise. A consistent-hash
+    /// key still picks over all endpoints.
+    /// </summary>
+    public Locality.LocalityBalancer? Localities { get; init; }
+
     /// <summary>Whether a request from a client speaking HTTP/2 (or not) goes upstream over HTTP/2.</summary>
     public bool SpeaksHttp2(bool downstreamIsHttp2) => UseDownstreamProtocol ? downstreamIsHttp2 : Protocol == UpstreamProtocol.Http2;
 
@@ -85,6 +92,11 @@ internal sealed class Cluster
     public Endpoint? Pick()
     {
         var healthy = Healthy;
+        if (Localities is { } localities)
+        {
+            return localities.Pick(healthy);
+        }
+
         var index = Balancer.Pick(healthy);
         return index < 0 ? null : healthy[index];
     }

@@ -3,6 +3,7 @@ using Engine.Config.Model;
 using Engine.Config;
 using Engine.Upstream.Dns;
 using Engine.Upstream.LoadBalancing;
+using Engine.Upstream.Locality;
 using Engine.Upstream.Registry;
 
 namespace Engine.Upstream;
@@ -16,7 +17,7 @@ namespace Engine.Upstream;
 /// </summary>
 internal static class ClusterBuilder
 {
-    public static Dictionary<string, Cluster> Build(ServiceRegistry registry, DestinationRuleIndex rules, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts = null)
+    public static Dictionary<string, Cluster> Build(ServiceRegistry registry, DestinationRuleIndex rules, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts = null, ProxyWhereabouts? proxy = null)
     {
         var clusters = new Dictionary<string, Cluster>(StringComparer.Ordinal);
         foreach (var service in registry.Services)
@@ -24,7 +25,7 @@ internal static class ClusterBuilder
             var rule = rules.Find(service);
             foreach (var port in service.Ports)
             {
-                Add(clusters, service, port, subset: null, rule, pools, random, time, dynamicHosts);
+                Add(clusters, service, port, subset: null, rule, pools, random, time, dynamicHosts, proxy);
                 if (rule is null)
                 {
                     continue;
@@ -32,7 +33,7 @@ internal static class ClusterBuilder
 
                 foreach (var subset in rule.Subsets)
                 {
-                    Add(clusters, service, port, subset, rule, pools, random, time, dynamicHosts);
+                    Add(clusters, service, port, subset, rule, pools, random, time, dynamicHosts, proxy);
                 }
             }
         }
@@ -40,7 +41,7 @@ internal static class ClusterBuilder
         return clusters;
     }
 
-    private static void Add(Dictionary<string, Cluster> clusters, MeshService service, ServicePortInfo port, Subset? subset, DestinationRule? rule, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts)
+    private static void Add(Dictionary<string, Cluster> clusters, MeshService service, ServicePortInfo port, Subset? subset, DestinationRule? rule, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts, ProxyWhereabouts? proxy)
     {
         var name = Cluster.NameFor(port.Number, subset?.Name, service.Host);
         if (clusters.ContainsKey(name))
@@ -73,6 +74,15 @@ internal static class ClusterBuilder
             Protocol = protocol,
             UseDownstreamProtocol = policy.ConnectionPool?.Http?.UseClientProtocol ?? false,
             OriginalDestination = policy.LoadBalancer?.Simple == SimpleLb.Passthrough,
+            Localities = proxy is null ? null : LocalityGroups.Build(
+                endpoints,
+                service.Instances.Where(i => i.HasLabels(selector)).Select(i => i.Locality).ToArray(), // the endpoints' order
+                LocalityName.Parse(proxy.Locality),
+                proxy.Labels,
+                policy.LoadBalancer?.LocalityLbSetting,
+                outlierDetection: outlier is not null,
+                group => Balancer(policy.LoadBalancer, random, group),
+                random),
         };
         if (service.Resolution == ServiceEntryResolution.DynamicDns && dynamicHosts is not null)
         {

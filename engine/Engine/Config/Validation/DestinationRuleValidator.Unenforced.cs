@@ -32,11 +32,6 @@ internal static partial class DestinationRuleValidator
     {
         if (loadBalancer is { } lb)
         {
-            if (lb.LocalityLbSetting is { Enabled: not false } locality && (locality.Distribute.Length > 0 || locality.Failover.Length > 0 || locality.FailoverPriority.Length > 0))
-            {
-                r.Warning(lb.Source.Field("localityLbSetting"), "locality load balancing is not implemented by this sidecar: endpoints are balanced without regard to their locality");
-            }
-
             if (lb.Warmup is not null || lb.WarmupDurationSecs is not null)
             {
                 r.Warning(lb.Source.Field(lb.Warmup is not null ? "warmup" : "warmupDurationSecs"), "slow start (warmup) is not implemented by this sidecar: a new endpoint gets its full share at once");
