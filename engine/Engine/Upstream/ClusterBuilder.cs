@@ -73,6 +73,7 @@ internal static class ClusterBuilder
             Protocol = protocol,
             UseDownstreamProtocol = policy.ConnectionPool?.Http?.UseClientProtocol ?? false,
             OriginalDestination = policy.LoadBalancer?.Simple == SimpleLb.Passthrough,
+            TcpProxy = TcpProxySettings.From(rule?.TrafficPolicy),
         };
         if (service.Resolution == ServiceEntryResolution.DynamicDns && dynamicHosts is not null)
         {
@@ -110,6 +111,7 @@ internal static class ClusterBuilder
         {
             Protocol = parent.Protocol,
             UseDownstreamProtocol = parent.UseDownstreamProtocol,
+            TcpProxy = parent.TcpProxy,
             Dynamic = proxy,
         };
     }
