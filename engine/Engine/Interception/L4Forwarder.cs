@@ -53,6 +53,7 @@ internal sealed class L4Forwarder
             return;
         }
 
+        TcpProxyResult result;
         try
         {
             var (outcome, upstream) = await UpstreamConnector.ConnectSocketAsync(target, decision.ConnectTimeout, decision.Keepalive, _stopping, source).ConfigureAwait(false);
@@ -64,15 +65,20 @@ internal sealed class L4Forwarder
                 return;
             }
 
-            await ProxyAsync(connection, client, listener, protocol, addresses, decision, upstream, started).ConfigureAwait(false);
+            result = await ProxyAsync(connection, client, decision, upstream).ConfigureAwait(false);
         }
         finally
         {
-            breaker?.ConnectionClosed();
+            breaker?.ConnectionClosed(); // the upstream socket is closed: its slot is free
         }
+
+        await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
+        InterceptionLog.TcpCompleted(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, target.ToString(), decision.Route,
+            result.End, result.BytesFromClient, result.BytesToClient, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private async Task ProxyAsync(ConnectionContext connection, Socket client, string listener, string protocol, InterceptedAddresses addresses, TcpDecision decision, Socket upstream, long started)
+    /// <summary>Runs the L4 pump, then mirrors a reset as a reset and closes the upstream socket.</summary>
+    private async Task<TcpProxyResult> ProxyAsync(ConnectionContext connection, Socket client, TcpDecision decision, Socket upstream)
     {
         var proxy = decision.Proxy ?? TcpProxySettings.Default;
         TcpProxyResult result;
@@ -97,9 +103,7 @@ internal sealed class L4Forwarder
         }
 
         upstream.Dispose();
-        await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
-        InterceptionLog.TcpCompleted(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, decision.Upstream!.ToString(), decision.Route,
-            result.End, result.BytesFromClient, result.BytesToClient, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return result;
     }
 
     /// <summary>
