@@ -3,6 +3,7 @@ namespace Engine.Interception;
 /// <summary>
 /// Cancels an L4 connection when no byte has moved for the idle timeout. Activity is one
 /// timestamp write; the timer re-arms itself for the time left instead of firing per byte.
+/// One that is never touched is a deadline from its creation (the maximum connection duration).
 /// </summary>
 internal sealed class IdleWatch : IDisposable
 {

@@ -11,6 +11,16 @@ namespace Engine.Interception;
 /// Connects an intercepted connection to its upstream at L4 and runs <see cref="TcpProxy"/>
 /// until both sides are done; then mirrors a reset as a reset, and writes the TCP access-log line.
 /// </summary>
+/// <remarks>
+/// Through a configured cluster the DestinationRule applies as Envoy's tcp_proxy applies it: the
+/// upstream connection takes a slot of the cluster's <c>maxConnections</c> for its whole life
+/// (shared with the cluster's HTTP connections) and at the limit the client's connection is
+/// closed (UO, upstream_cx_overflow) — nothing queues; the connect outcome feeds outlier
+/// detection (a failure or timeout counts as a 5xx/gateway error, or as a local-origin one when
+/// split; a success resets the counters); the connect is tried once (Istio sets no
+/// max_connect_attempts), so a failure closes the client's connection (UF); the idle timeout
+/// and maximum duration come from <see cref="TcpDecision.Proxy"/>.
+/// </remarks>
 internal sealed class L4Forwarder
 {
     private readonly TransparentOptions _options;
@@ -34,19 +44,49 @@ internal sealed class L4Forwarder
     {
         var started = Stopwatch.GetTimestamp();
         var target = decision.Upstream!;
-        var (outcome, upstream) = await UpstreamConnector.ConnectSocketAsync(target, decision.ConnectTimeout, decision.Keepalive, _stopping, source).ConfigureAwait(false);
-        if (upstream is null)
+        var breaker = decision.Via?.Breaker;
+        if (breaker is not null && !breaker.TryOpenConnection())
         {
-            InterceptionLog.TcpConnectFailed(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, target.ToString(), decision.Route,
-                outcome, source is null ? string.Empty : $" from {source}");
+            breaker.CountConnectionOverflow();
+            InterceptionLog.TcpRejected(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, decision.Route,
+                "upstream connection limit reached (connectionPool.tcp.maxConnections)", "UO");
             return;
         }
 
         TcpProxyResult result;
+        try
+        {
+            var (outcome, upstream) = await UpstreamConnector.ConnectSocketAsync(target, decision.ConnectTimeout, decision.Keepalive, _stopping, source).ConfigureAwait(false);
+            RecordOutlier(decision, outcome);
+            if (upstream is null)
+            {
+                InterceptionLog.TcpConnectFailed(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, target.ToString(), decision.Route,
+                    outcome, source is null ? string.Empty : $" from {source}");
+                return;
+            }
+
+            result = await ProxyAsync(connection, client, decision, upstream).ConfigureAwait(false);
+        }
+        finally
+        {
+            breaker?.ConnectionClosed(); // the upstream socket is closed: its slot is free
+        }
+
+        await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
+        InterceptionLog.TcpCompleted(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, target.ToString(), decision.Route,
+            result.End, result.BytesFromClient, result.BytesToClient, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Runs the L4 pump, then mirrors a reset as a reset and closes the upstream socket.</summary>
+    private async Task<TcpProxyResult> ProxyAsync(ConnectionContext connection, Socket client, TcpDecision decision, Socket upstream)
+    {
+        var proxy = decision.Proxy ?? TcpProxySettings.Default;
+        TcpProxyResult result;
         decision.Endpoint?.RequestStarted(); // least-request balances TCP connections like requests
         try
         {
-            result = await TcpProxy.RunAsync(connection.Transport.Input, client, upstream, _options.TcpIdleTimeout, _time, _stopping).ConfigureAwait(false);
+            result = await TcpProxy.RunAsync(connection.Transport.Input, client, upstream, proxy.IdleTimeoutOr(_options.TcpIdleTimeout), _time, _stopping, proxy.MaxConnectionDuration)
+                .ConfigureAwait(false);
         }
         finally
         {
@@ -63,8 +103,27 @@ internal sealed class L4Forwarder
         }
 
         upstream.Dispose();
-        await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
-        InterceptionLog.TcpCompleted(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, target.ToString(), decision.Route,
-            result.End, result.BytesFromClient, result.BytesToClient, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return result;
+    }
+
+    /// <summary>
+    /// Tells the cluster's outlier detector how the connect went. A connect abandoned because the
+    /// proxy is stopping says nothing about the endpoint.
+    /// </summary>
+    private void RecordOutlier(TcpDecision decision, ConnectOutcome outcome)
+    {
+        if (decision.Via?.Outlier is not { } outlier || decision.Endpoint is not { } endpoint)
+        {
+            return;
+        }
+
+        if (outcome == ConnectOutcome.Connected)
+        {
+            outlier.RecordConnectSuccessFinal(endpoint);
+        }
+        else if (!_stopping.IsCancellationRequested)
+        {
+            outlier.RecordLocalFailure(endpoint);
+        }
     }
 }

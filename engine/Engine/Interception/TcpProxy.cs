@@ -23,17 +23,20 @@ namespace Engine.Interception;
 /// </para>
 /// <para>
 /// A reset on either side ends both directions (the caller then resets or closes the other
-/// side); so does the idle timeout, measured from the last byte moved either way.
+/// side); so does the idle timeout, measured from the last byte moved either way, and the
+/// maximum duration, measured from the start (zero: neither, or no limit).
 /// </para>
 /// </remarks>
 internal static class TcpProxy
 {
     private const int BufferSize = 16 * 1024;
 
-    public static async Task<TcpProxyResult> RunAsync(PipeReader clientInput, Socket client, Socket upstream, TimeSpan idleTimeout, TimeProvider time, CancellationToken stopping)
+    public static async Task<TcpProxyResult> RunAsync(
+        PipeReader clientInput, Socket client, Socket upstream, TimeSpan idleTimeout, TimeProvider time, CancellationToken stopping, TimeSpan maxDuration = default)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var idle = new IdleWatch(idleTimeout, time, cancel);
+        using var lifetime = new IdleWatch(maxDuration, time, cancel); // never touched: fires maxDuration after the start
         var toUpstream = ClientToUpstreamAsync(clientInput, upstream, idle, cancel.Token);
         var toClient = UpstreamToClientAsync(upstream, client, idle, cancel.Token);
 
@@ -51,7 +54,7 @@ internal static class TcpProxy
             (DirectionEnd.Finished, DirectionEnd.Finished) => TcpProxyEnd.Closed,
             (DirectionEnd.SourceFailed, _) or (_, DirectionEnd.DestinationFailed) => TcpProxyEnd.ClientReset,
             (DirectionEnd.DestinationFailed, _) or (_, DirectionEnd.SourceFailed) => TcpProxyEnd.UpstreamReset,
-            _ => idle.Fired ? TcpProxyEnd.IdleTimeout : TcpProxyEnd.Shutdown,
+            _ => idle.Fired ? TcpProxyEnd.IdleTimeout : lifetime.Fired ? TcpProxyEnd.MaxDuration : TcpProxyEnd.Shutdown,
         };
         return new TcpProxyResult(up.Bytes, down.Bytes, end);
     }

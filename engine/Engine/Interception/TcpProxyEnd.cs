@@ -15,6 +15,9 @@ internal enum TcpProxyEnd
     /// <summary>No byte moved either way for the idle timeout (Envoy tcp_proxy idle_timeout).</summary>
     IdleTimeout,
 
+    /// <summary>The connection lived for the maximum duration (Envoy tcp_proxy max_downstream_connection_duration).</summary>
+    MaxDuration,
+
     /// <summary>The proxy is shutting down.</summary>
     Shutdown,
 }

@@ -9,7 +9,10 @@ namespace Engine.Interception;
 /// whose server name (and port/subnet) match holds, then the first <c>tcp[]</c> rule whose
 /// port/subnet match holds, picks a weighted destination, else the service's default cluster; a
 /// <c>resolution: NONE</c> cluster connects to the original destination; an unknown destination
-/// passes through (ALLOW_ANY) or is closed (REGISTRY_ONLY, BlackHoleCluster).
+/// passes through (ALLOW_ANY) or is closed (REGISTRY_ONLY, BlackHoleCluster). The decision
+/// carries the chosen cluster (its maxConnections, outlier detection, connect timeout and
+/// keepalive apply, see <see cref="L4Forwarder"/>) and the tcp_proxy idle timeout and maximum
+/// duration of the rule's first destination host (<see cref="TcpProxySettings"/>).
 /// </summary>
 internal static class TcpRouting
 {
@@ -24,6 +27,7 @@ internal static class TcpRouting
 
         var servicePort = target.Port.Number;
         var cluster = target.DefaultCluster;
+        var first = cluster; // whose host's DestinationRule gives the tcp_proxy settings (Istio: route[0]'s)
         var route = "default";
         // tls[] rules first, on the server name the ClientHello asked for; then tcp[] rules.
         var matched = false;
@@ -35,6 +39,7 @@ internal static class TcpRouting
                 {
                     route = rule.Name;
                     cluster = rule.Action.Pick(random)?.Resolve(servicePort);
+                    first = FirstCluster(rule, servicePort);
                     matched = true;
                     break;
                 }
@@ -47,6 +52,7 @@ internal static class TcpRouting
             {
                 route = rule.Name;
                 cluster = rule.Action.Pick(random)?.Resolve(servicePort);
+                first = FirstCluster(rule, servicePort);
                 break;
             }
         }
@@ -56,10 +62,11 @@ internal static class TcpRouting
             return TcpDecision.Reject(Cluster.NameFor(servicePort, null, target.Service.Host), route, "cluster not found", "NC");
         }
 
+        var proxy = (first ?? cluster).TcpProxy;
         if (config.Destinations.IsOriginalDestination(cluster, out var targetPort))
         {
             var address = new System.Net.IPEndPoint(destination.Address, targetPort > 0 ? targetPort : destination.Port);
-            return TcpDecision.Connect(address, cluster.Name, route, null, cluster.Settings.ConnectTimeout, cluster.Settings.TcpKeepalive);
+            return TcpDecision.Connect(address, cluster, route, null, proxy);
         }
 
         // Of the consistent-hash keys only the client's address exists below HTTP (Istio hashes a
@@ -67,6 +74,10 @@ internal static class TcpRouting
         var endpoint = cluster.Pick(cluster.Hashing?.ForConnection(client));
         return endpoint is null
             ? TcpDecision.Reject(cluster.Name, route, "no healthy upstream", "UH")
-            : TcpDecision.Connect(endpoint.Address, cluster.Name, route, endpoint, cluster.Settings.ConnectTimeout, cluster.Settings.TcpKeepalive);
+            : TcpDecision.Connect(endpoint.Address, cluster, route, endpoint, proxy);
     }
+
+    /// <summary>The cluster of a rule's first destination (weighted or not): Istio takes the tcp_proxy settings from its host's DestinationRule.</summary>
+    private static Cluster? FirstCluster(TcpRouteRule rule, int servicePort)
+        => rule.Action.Destinations.Length == 0 ? null : rule.Action.Destinations[0].Resolve(servicePort);
 }

@@ -68,6 +68,12 @@ internal sealed class Cluster
     /// <summary>Whether a request from a client speaking HTTP/2 (or not) goes upstream over HTTP/2.</summary>
     public bool SpeaksHttp2(bool downstreamIsHttp2) => UseDownstreamProtocol ? downstreamIsHttp2 : Protocol == UpstreamProtocol.Http2;
 
+    /// <summary>
+    /// The tcp_proxy settings of a TCP route whose (first) destination is this cluster's host:
+    /// from the host's DestinationRule, top level only (see <see cref="TcpProxySettings"/>).
+    /// </summary>
+    public TcpProxySettings TcpProxy { get; init; } = TcpProxySettings.Default;
+
     /// <summary>What a request is hashed on when the balancer is a consistent hash; null otherwise.</summary>
     public HashPolicy? Hashing { get; init; }
 

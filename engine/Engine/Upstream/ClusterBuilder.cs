@@ -83,6 +83,7 @@ internal static class ClusterBuilder
                 outlierDetection: outlier is not null,
                 group => Balancer(policy.LoadBalancer, random, group),
                 random),
+            TcpProxy = TcpProxySettings.From(rule?.TrafficPolicy),
         };
         if (service.Resolution == ServiceEntryResolution.DynamicDns && dynamicHosts is not null)
         {
@@ -120,6 +121,7 @@ internal static class ClusterBuilder
         {
             Protocol = parent.Protocol,
             UseDownstreamProtocol = parent.UseDownstreamProtocol,
+            TcpProxy = parent.TcpProxy,
             Dynamic = proxy,
         };
     }

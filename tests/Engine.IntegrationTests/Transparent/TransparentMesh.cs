@@ -16,7 +16,8 @@ namespace Engine.IntegrationTests.Transparent;
 ///        (what an uncaptured call to 10.77.0.1:9080 reaches), an unknown HTTP server on :7070, raw TCP
 ///        echo servers on :7000 (unknown), :7001/:7002 (tcp-echo v1/v2), a server-first one on :7003
 ///        (behind smtp.example.com's VIP, port 25 declared TCP), an h2c server on :9090, and the two
-///        endpoints of `pinned` (loadBalancer PASSTHROUGH) on :9181/:9182
+///        endpoints of `pinned` (loadBalancer PASSTHROUGH) on :9181/:9182; nothing on :7009 (a refusing
+///        endpoint of tcp-flaky, whose other one is tcp-v2; tcp-limited and tcp-idle lead to tcp-v1)
 /// </code>
 /// The pod routes everything else (the ServiceEntry VIPs 10.77.100.x) via the peer, so a call to
 /// a VIP leaves the app and is captured. Skips, with the reason, unless running as root with
@@ -263,6 +264,64 @@ public abstract class TransparentMesh : IAsyncLifetime
         spec:
           host: pinned
           trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: tcp-limited}
+        spec:
+          hosts: [tcp-limited]
+          addresses: [10.77.100.40]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{number: 7400, name: tcp, protocol: TCP}]
+          endpoints: [{address: 10.77.0.1, ports: {tcp: 7001}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: tcp-limited}
+        spec:
+          host: tcp-limited
+          trafficPolicy: {connectionPool: {tcp: {maxConnections: 1}}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: tcp-flaky}
+        spec:
+          hosts: [tcp-flaky]
+          addresses: [10.77.100.41]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{number: 7500, name: tcp, protocol: TCP}]
+          endpoints:
+          - {address: 10.77.0.1, ports: {tcp: 7009}}
+          - {address: 10.77.0.1, ports: {tcp: 7002}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: tcp-flaky}
+        spec:
+          host: tcp-flaky
+          trafficPolicy:
+            loadBalancer: {simple: ROUND_ROBIN}
+            outlierDetection: {consecutive5xxErrors: 2, baseEjectionTime: 5m}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: tcp-idle}
+        spec:
+          hosts: [tcp-idle]
+          addresses: [10.77.100.42]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{number: 7600, name: tcp, protocol: TCP}]
+          endpoints: [{address: 10.77.0.1, ports: {tcp: 7001}}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: tcp-idle}
+        spec:
+          host: tcp-idle
+          trafficPolicy: {connectionPool: {tcp: {idleTimeout: 1s}}}
         """;
 
     /// <summary>curl from inside a namespace, as a user (null: root), printing headers and body.</summary>

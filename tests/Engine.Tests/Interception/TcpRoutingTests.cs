@@ -231,4 +231,86 @@ public sealed class TcpRoutingTests
         Assert.Null(block.Upstream);
         Assert.Equal("BlackHoleCluster", block.Cluster);
     }
+
+    [Fact]
+    public void TcpProxySettings_ComeFromTheFirstDestinationHostsTopLevelRule_LimitsFromThePickedCluster()
+    {
+        var config = CompiledMesh.Build("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: a}
+            spec:
+              hosts: [a.test]
+              addresses: [10.91.0.1]
+              location: MESH_EXTERNAL
+              resolution: STATIC
+              ports: [{number: 7000, name: tcp, protocol: TCP}]
+              endpoints: [{address: 10.91.1.1, labels: {version: v1}}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: b}
+            spec:
+              hosts: [b.test]
+              location: MESH_EXTERNAL
+              resolution: STATIC
+              ports: [{number: 7000, name: tcp, protocol: TCP}]
+              endpoints: [{address: 10.91.2.1}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: a}
+            spec:
+              host: a.test
+              trafficPolicy: {connectionPool: {tcp: {idleTimeout: 2s, maxConnectionDuration: 1m}}}
+              subsets:
+              - name: v1
+                labels: {version: v1}
+                trafficPolicy: {connectionPool: {tcp: {idleTimeout: 7s}}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: b}
+            spec:
+              host: b.test
+              trafficPolicy: {connectionPool: {tcp: {idleTimeout: 9s, maxConnections: 3, connectTimeout: 250ms}}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: a}
+            spec:
+              hosts: [a.test]
+              tcp:
+              - route:
+                - {destination: {host: a.test, subset: v1}, weight: 1}
+                - {destination: {host: b.test}, weight: 99}
+            """);
+        var original = new OriginalDestination(IPEndPoint.Parse("10.91.0.1:7000"));
+        var target = config.Destinations.Find(original.EndPoint);
+
+        var toB = TcpRouting.Decide(config, original, target, new TransparentOptions(), new ScriptedRandom(50));
+        var toA = TcpRouting.Decide(config, original, target, new TransparentOptions(), new ScriptedRandom(0));
+
+        // Istio's tcp_proxy: idle_timeout and max_downstream_connection_duration from route[0]'s host's
+        // DestinationRule, top level only (not the subset's 7s, not b's 9s) ...
+        Assert.Equal(TimeSpan.FromSeconds(2), toB.Proxy?.IdleTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(1), toB.Proxy?.MaxConnectionDuration);
+        Assert.Equal(TimeSpan.FromSeconds(2), toA.Proxy?.IdleTimeout);
+
+        // ... while the connection limit, connect timeout and outlier detection are the picked cluster's.
+        Assert.Equal("outbound|7000||b.test", toB.Via?.Name);
+        Assert.Equal(3, toB.Via?.Breaker.Thresholds.MaxConnections);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), toB.ConnectTimeout);
+        Assert.Equal("outbound|7000|v1|a.test", toA.Via?.Name);
+    }
+
+    [Fact]
+    public void WithoutATcpIdleTimeout_TheProxyWideOneApplies()
+    {
+        var decision = Decide("10.77.100.20:7200", 0, 0);
+
+        Assert.NotNull(decision.Via);
+        Assert.Null(decision.Proxy?.IdleTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(5), decision.Proxy!.IdleTimeoutOr(TimeSpan.FromMinutes(5)));
+    }
 }

@@ -114,6 +114,12 @@ internal static class PrometheusExporter
             w.Sample("envoy_cluster_upstream_rq_pending_overflow", cluster.Breaker.Overflows, ("envoy_cluster_name", cluster.Name));
         }
 
+        w.Family("envoy_cluster_upstream_cx_overflow", Counter, "TCP proxy connections refused at the cluster's maxConnections (UO)");
+        foreach (var cluster in configured)
+        {
+            w.Sample("envoy_cluster_upstream_cx_overflow", cluster.Breaker.ConnectionOverflows, ("envoy_cluster_name", cluster.Name));
+        }
+
         w.Family("envoy_cluster_outlier_detection_ejections_enforced_total", Counter, "Hosts ejected by outlier detection");
         foreach (var cluster in configured)
         {

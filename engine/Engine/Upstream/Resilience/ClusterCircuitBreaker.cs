@@ -13,6 +13,7 @@ internal sealed class ClusterCircuitBreaker
     private long _requests;
     private long _retries;
     private long _overflows;
+    private long _connectionOverflows;
     private CircuitBreakerThresholds _thresholds;
 
     public ClusterCircuitBreaker(CircuitBreakerThresholds thresholds) => _thresholds = thresholds;
@@ -34,6 +35,12 @@ internal sealed class ClusterCircuitBreaker
     /// <summary>Requests rejected by any limit so far (Envoy's upstream_rq_pending_overflow and friends).</summary>
     public long Overflows => Interlocked.Read(ref _overflows);
 
+    /// <summary>
+    /// Connections refused at max connections where nothing waits for one instead — a TCP proxy
+    /// connection is closed (Envoy's upstream_cx_overflow; HTTP requests queue as pending).
+    /// </summary>
+    public long ConnectionOverflows => Interlocked.Read(ref _connectionOverflows);
+
     public bool TryStartRequest() => TryAcquire(ref _requests, Thresholds.MaxRequests);
 
     public void EndRequest() => Interlocked.Decrement(ref _requests);
@@ -52,6 +59,8 @@ internal sealed class ClusterCircuitBreaker
     public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
 
     public void CountOverflow() => Interlocked.Increment(ref _overflows);
+
+    public void CountConnectionOverflow() => Interlocked.Increment(ref _connectionOverflows);
 
     private bool TryAcquire(ref long counter, long limit, bool countOverflow = true)
     {

@@ -128,6 +128,22 @@ internal sealed class OutlierDetector : IDisposable
         }
     }
 
+    /// <summary>
+    /// A TCP proxy connection was established: for an L4 connection that is the whole outcome
+    /// (Envoy's LocalOriginConnectSuccessFinal). Without the split it counts as a good response
+    /// (Envoy maps it to 200) and resets every consecutive counter; with it, the local ones.
+    /// </summary>
+    public void RecordConnectSuccessFinal(Endpoint endpoint)
+    {
+        if (Settings.SplitLocalOrigin)
+        {
+            RecordLocalSuccess(endpoint);
+            return;
+        }
+
+        RecordResponse(endpoint, 200);
+    }
+
     private void TryEject(Endpoint endpoint, EndpointHealth health)
     {
         lock (_lock)
