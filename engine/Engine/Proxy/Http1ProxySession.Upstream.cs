@@ -18,7 +18,11 @@ internal sealed partial class Http1ProxySession
     {
         var options = _server.Options;
         _informational = 0;
-        RequestHeadSerializer.Write(upstream.Output, _request, new UpstreamRequestExtras(options.SendAttemptCount ? attempt : 0, options.GenerateRequestId));
+        RequestHeadSerializer.Write(upstream.Output, _request, new UpstreamRequestExtras(
+            options.SendAttemptCount ? attempt : 0,
+            options.GenerateRequestId,
+            ExpectedTimeoutMs: ExpectedTimeoutMs(attempt),
+            RewriteGrpcTimeout: RewritesGrpcTimeout));
     }
 
     /// <summary>

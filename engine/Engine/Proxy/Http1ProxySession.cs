@@ -193,8 +193,8 @@ internal sealed partial class Http1ProxySession : ProxyExchange
 
                 if (reply is null)
                 {
+                    BeginDeadlines(); // consumes the x-envoy-* controls: mirrors do not get them either
                     DispatchMirrors();
-                    Deadlines(_action!)?.Begin(_action!.Timeout);
                 }
 
                 // 3. Attempts, under the route's retry policy (Istio's default when it has none).
@@ -250,7 +250,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                         _host = endpoint;
                         _attempts = attempt;
                         endpoint.RequestStarted();
-                        _deadlines?.BeginTry(upstream, policy.PerTryTimeout);
+                        _deadlines?.BeginTry(upstream, PerTryTimeout);
                         WriteRequestHead(upstream, attempt);
                         if (_request.ExpectContinue && _request.HasBody && !_continueSent)
                         {

@@ -115,6 +115,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
             if (reply is null)
             {
+                BeginDeadlines(); // consumes the x-envoy-* controls: mirrors do not get them either
                 if (_action!.Mirrors.Length > 0 && _bodyMayFollow && !BodyComplete())
                 {
                     _mirrorsPending = true; // sent when the body has streamed through (CopyRequestBodyAsync)
@@ -124,7 +125,6 @@ internal sealed class Http2ProxyStream : ProxyExchange
                     DispatchMirrors();
                 }
 
-                Deadlines(_action!)?.Begin(_action!.Timeout);
                 reply = await ForwardAsync(cluster!).ConfigureAwait(false);
                 if (_mirrorsPending)
                 {

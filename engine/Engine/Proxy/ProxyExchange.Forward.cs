@@ -90,8 +90,8 @@ internal abstract partial class ProxyExchange
                 {
                     var upstreamStarted = Stopwatch.GetTimestamp();
                     var (error, connected, reused) = cluster.SpeaksHttp2(DownstreamIsHttp2)
-                        ? await StartHttp2AttemptAsync(endpoint, policy, attempt).ConfigureAwait(false)
-                        : await StartHttp1AttemptAsync(endpoint, cluster, policy, attempt).ConfigureAwait(false);
+                        ? await StartHttp2AttemptAsync(endpoint, attempt).ConfigureAwait(false)
+                        : await StartHttp1AttemptAsync(endpoint, cluster, attempt).ConfigureAwait(false);
                     error = TimeoutOr(error);
                     _deadlines?.EndTry();
                     RecordOutlier(cluster, endpoint, connected, error);

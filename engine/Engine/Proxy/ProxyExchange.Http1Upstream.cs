@@ -4,7 +4,6 @@ using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
 using Engine.Protocols.Http2;
-using Engine.Routing.Policies;
 using Engine.Upstream;
 
 namespace Engine.Proxy;
@@ -23,7 +22,7 @@ internal abstract partial class ProxyExchange
     private bool _h1Reusable;
 
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
-    private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp1AttemptAsync(Endpoint endpoint, Cluster cluster, RetryPolicy policy, int attempt)
+    private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp1AttemptAsync(Endpoint endpoint, Cluster cluster, int attempt)
     {
         var upstream = endpoint.Pool.TryTakeIdle();
         var reused = upstream is not null;
@@ -49,7 +48,7 @@ internal abstract partial class ProxyExchange
 
         _h1Upstream = upstream;
         _h1Reusable = false;
-        _deadlines?.BeginTry(upstream, policy.PerTryTimeout);
+        _deadlines?.BeginTry(upstream, PerTryTimeout);
         Http2HeaderTranslation.JoinCookies(_request);
 
         // The body: whole and replayable, or streamed (chunked unless its length is declared).
@@ -63,7 +62,9 @@ internal abstract partial class ProxyExchange
             options.SendAttemptCount ? attempt : 0,
             options.GenerateRequestId,
             BodyLength: bodyLength,
-            ChunkedBody: hasBody && !buffered && _request.ContentLength < 0));
+            ChunkedBody: hasBody && !buffered && _request.ContentLength < 0,
+            ExpectedTimeoutMs: ExpectedTimeoutMs(attempt),
+            RewriteGrpcTimeout: RewritesGrpcTimeout));
         if (buffered)
         {
             BodyCopier.Write(upstream.Output, body);

@@ -18,7 +18,7 @@ namespace Engine.Proxy;
 internal abstract partial class ProxyExchange
 {
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
-    private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp2AttemptAsync(Endpoint endpoint, RetryPolicy policy, int attempt)
+    private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp2AttemptAsync(Endpoint endpoint, int attempt)
     {
         var open = await endpoint.Pool.Http2.OpenStreamAsync(_deadlines?.Token ?? ClientGone).ConfigureAwait(false);
         if (open.Stream is not { } stream)
@@ -33,7 +33,7 @@ internal abstract partial class ProxyExchange
         }
 
         _h2Upstream = stream;
-        _deadlines?.BeginTry(stream, policy.PerTryTimeout);
+        _deadlines?.BeginTry(stream, PerTryTimeout);
         WriteHttp2RequestHead(stream.RequestHead, attempt);
 
         System.Buffers.ReadOnlySequence<byte> body = default;
@@ -103,6 +103,34 @@ internal abstract partial class ProxyExchange
             Span<byte> digits = stackalloc byte[11];
             System.Buffers.Text.Utf8Formatter.TryFormat(attempt, digits, out var length);
             head.AddHeader("x-envoy-attempt-count"u8, digits[..length], KnownHeader.XEnvoyAttemptCount);
+        }
+
+        if (ExpectedTimeoutMs(attempt) is var expected and > 0)
+        {
+            WriteExpectedTimeout(head, expected);
+        }
+    }
+
+    /// <summary>Envoy's setTimeoutHeaders: the deadline the upstream has, and for gRPC its grpc-timeout (see <see cref="RequestHeadSerializer"/>).</summary>
+    private void WriteExpectedTimeout(HttpRequestHead head, long expected)
+    {
+        RemoveAll(head, KnownHeader.XEnvoyExpectedRqTimeoutMs);
+        Span<byte> value = stackalloc byte[20];
+        System.Buffers.Text.Utf8Formatter.TryFormat(expected, value, out var length);
+        head.AddHeader("x-envoy-expected-rq-timeout-ms"u8, value[..length], KnownHeader.XEnvoyExpectedRqTimeoutMs);
+        if (RewritesGrpcTimeout)
+        {
+            RemoveAll(head, KnownHeader.GrpcTimeout);
+            length = GrpcTimeout.Format(expected, value);
+            head.AddHeader("grpc-timeout"u8, value[..length], KnownHeader.GrpcTimeout);
+        }
+    }
+
+    private static void RemoveAll(HttpHead head, KnownHeader known)
+    {
+        for (var i = head.IndexOf(known); i >= 0; i = head.IndexOf(known))
+        {
+            head.RemoveHeaderAt(i);
         }
     }
 

@@ -10,18 +10,8 @@ namespace Engine.Proxy;
 /// <summary>Timeouts, retries, faults, mirrors, circuit breaking and outlier recording for the session's requests.</summary>
 internal abstract partial class ProxyExchange
 {
+    /// <summary>The session's deadline timer, created the first time a request has a timeout (<see cref="BeginDeadlines"/>).</summary>
     private protected RequestDeadlines? _deadlines;
-
-    /// <summary>The session's deadline timer, created the first time a route has a timeout (route or per try).</summary>
-    private protected RequestDeadlines? Deadlines(Engine.Routing.RouteAction action)
-    {
-        if (_deadlines is null && action.Timeout is null && action.Retry.PerTryTimeout is null)
-        {
-            return null;
-        }
-
-        return _deadlines ??= new RequestDeadlines(_server.Time);
-    }
 
     /// <summary>A timeout that fired during the attempt overrides what the abort looked like.</summary>
     private protected ForwardError TimeoutOr(ForwardError error)
@@ -79,7 +69,7 @@ internal abstract partial class ProxyExchange
     /// </summary>
     private protected bool IsRetriable(RetryPolicy policy, ForwardError error)
     {
-        var on = policy.On;
+        var on = RetryOnFor(policy);
         switch (error)
         {
             case ForwardError.None:
@@ -87,7 +77,7 @@ internal abstract partial class ProxyExchange
                 var retriable = ((on & RetryOn.FiveXx) != 0 && status >= 500)
                     || ((on & RetryOn.GatewayError) != 0 && status is 502 or 503 or 504)
                     || ((on & RetryOn.Retriable4xx) != 0 && status == 409)
-                    || ((on & RetryOn.RetriableStatusCodes) != 0 && Contains(policy.StatusCodes, status))
+                    || ((on & RetryOn.RetriableStatusCodes) != 0 && IsRetriableStatus(policy, status))
                     || ((on & RetryOn.EnvoyRateLimited) != 0 && _response.IndexOf("x-envoy-ratelimited"u8) >= 0)
                     || IsRetriableGrpcStatus(on);
 
@@ -163,7 +153,7 @@ internal abstract partial class ProxyExchange
     /// </summary>
     private protected bool CanRetry(RetryPolicy policy, int retries, Cluster cluster)
     {
-        if (retries >= policy.Attempts || _deadlines?.RouteExpired == true || ClientGone.IsCancellationRequested)
+        if (retries >= MaxRetriesFor(policy) || _deadlines?.RouteExpired == true || ClientGone.IsCancellationRequested)
         {
             return false;
         }

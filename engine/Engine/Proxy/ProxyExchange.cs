@@ -108,6 +108,8 @@ internal abstract partial class ProxyExchange
         _serviceTimeMs = -1;
         _routeName = null;
         _proxiedResponse = false;
+        _controls = RouterControls.None;
+        _timeouts = default;
         ResetRouting();
     }
 

@@ -52,6 +52,9 @@ internal static class RequestHeadSerializer
                 case KnownHeader.Expect: // answered here with 100 Continue, as Envoy does by default
                 case KnownHeader.XEnvoyAttemptCount:
                     continue;
+                case KnownHeader.XEnvoyExpectedRqTimeoutMs or KnownHeader.GrpcTimeout when extras.ExpectedTimeoutMs > 0
+                    && (field.Known == KnownHeader.XEnvoyExpectedRqTimeoutMs || extras.RewriteGrpcTimeout):
+                    continue; // replaced below
                 case KnownHeader.XForwardedProto:
                     sawForwardedProto = true;
                     break;
@@ -85,6 +88,18 @@ internal static class RequestHeadSerializer
             w.WriteHeader("x-envoy-attempt-count"u8, extras.AttemptCount);
         }
 
+        if (extras.ExpectedTimeoutMs > 0)
+        {
+            // Envoy's setTimeoutHeaders: the upstream learns its deadline; a gRPC server gets it
+            // as its own grpc-timeout (Istio sets max_grpc_timeout on every route).
+            w.WriteHeader("x-envoy-expected-rq-timeout-ms"u8, extras.ExpectedTimeoutMs);
+            if (extras.RewriteGrpcTimeout)
+            {
+                Span<byte> value = stackalloc byte[Engine.Routing.Policies.GrpcTimeout.MaxFormattedLength];
+                w.WriteHeader("grpc-timeout"u8, value[..Engine.Routing.Policies.GrpcTimeout.Format(extras.ExpectedTimeoutMs, value)]);
+            }
+        }
+
         if (head.Chunked || extras.ChunkedBody)
         {
             w.Write("transfer-encoding: chunked\r\n"u8);
@@ -104,5 +119,14 @@ internal static class RequestHeadSerializer
 /// <remarks>
 /// <see cref="BodyLength"/> and <see cref="ChunkedBody"/> frame a body the head itself does not
 /// (an HTTP/2 request without content-length): a known length, or chunked when it is still streaming.
+/// <see cref="ExpectedTimeoutMs"/> (0: none) replaces x-envoy-expected-rq-timeout-ms, and with
+/// <see cref="RewriteGrpcTimeout"/> grpc-timeout too.
 /// </remarks>
-internal readonly record struct UpstreamRequestExtras(int AttemptCount, bool GenerateRequestId, bool ShadowHost = false, long BodyLength = -1, bool ChunkedBody = false);
+internal readonly record struct UpstreamRequestExtras(
+    int AttemptCount,
+    bool GenerateRequestId,
+    bool ShadowHost = false,
+    long BodyLength = -1,
+    bool ChunkedBody = false,
+    long ExpectedTimeoutMs = 0,
+    bool RewriteGrpcTimeout = false);

@@ -351,9 +351,12 @@ public sealed class HpackEncoder
         _ => false,
     };
 
-    /// <summary><see cref="ShouldIndex(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> for the headers the parser identifies.</summary>
+    /// <summary>
+    /// <see cref="ShouldIndex(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> for the headers the parser
+    /// identifies. grpc-timeout is a caller's remaining deadline: new on every call.
+    /// </summary>
     private static bool ShouldIndex(KnownHeader known)
-        => known is not (KnownHeader.ContentLength or KnownHeader.XRequestId or KnownHeader.XEnvoyUpstreamServiceTime);
+        => known is not (KnownHeader.ContentLength or KnownHeader.XRequestId or KnownHeader.XEnvoyUpstreamServiceTime or KnownHeader.GrpcTimeout);
 
     /// <summary>Fields whose values are new on (nearly) every message: indexing them only evicts useful entries.</summary>
     private static bool ShouldIndex(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => name.Length switch

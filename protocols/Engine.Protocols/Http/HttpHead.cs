@@ -22,6 +22,7 @@ public abstract class HttpHead
     private int _used;
     private HeaderField[] _headers;
     private int _headerCount;
+    private ulong _knownSeen;
 
     protected HttpHead(int arenaSize = InitialArenaSize, int headerCapacity = 32)
     {
@@ -120,7 +121,21 @@ public abstract class HttpHead
         }
 
         _headers[_headerCount++] = new HeaderField(name, value, known);
+        _knownSeen |= MaskOf(known);
     }
+
+    /// <summary>
+    /// Whether a header with one of the known ids in <paramref name="mask"/> (<see cref="MaskOf"/>,
+    /// or'ed) was added since <see cref="Reset"/>: one AND, so a feature that acts on rare headers
+    /// (Envoy's x-envoy-* request controls) costs nothing on a request that has none. True can be
+    /// stale after <see cref="RemoveHeaderAt"/>; look the header up to be sure.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool MayContainAny(ulong mask) => (_knownSeen & mask) != 0;
+
+    /// <summary>The bit of <paramref name="known"/> for <see cref="MayContainAny"/> (the enum has fewer than 64 members).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MaskOf(KnownHeader known) => 1UL << (int)known;
 
     /// <summary>
     /// Adds a field that an HTTP/2 peer sent as "never indexed" (RFC 7541 §6.2.3): an intermediary
@@ -180,6 +195,7 @@ public abstract class HttpHead
     {
         _used = 0;
         _headerCount = 0;
+        _knownSeen = 0;
         Version = HttpVersion.Unknown;
         ContentLength = -1;
         Chunked = false;

@@ -32,4 +32,15 @@ public enum KnownHeader : byte
     ContentType,
     Server,
     Date,
+
+    // Request headers Envoy's router consumes (timeouts, retries) or sets upstream; numbered after
+    // Date so the HPACK dynamic table's per-known-name slots (up to Date) stay as they are.
+    GrpcTimeout,
+    XEnvoyUpstreamRqTimeoutMs,
+    XEnvoyUpstreamRqPerTryTimeoutMs,
+    XEnvoyExpectedRqTimeoutMs,
+    XEnvoyMaxRetries,
+    XEnvoyRetryOn,
+    XEnvoyRetryGrpcOn,
+    XEnvoyRetriableStatusCodes,
 }

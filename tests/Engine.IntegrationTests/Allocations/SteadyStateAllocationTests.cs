@@ -31,7 +31,19 @@ public sealed class SteadyStateAllocationTests(ITestOutputHelper output) : IAsyn
 
     [Theory]
     [MemberData(nameof(Pairings))]
-    public async Task ProxiedRequests_AllocateNothing_OnceWarm(bool clientHttp2, bool upstreamHttp2)
+    public Task ProxiedRequests_AllocateNothing_OnceWarm(bool clientHttp2, bool upstreamHttp2)
+        => MeasureAsync(clientHttp2, upstreamHttp2, []);
+
+    /// <summary>
+    /// Requests carrying Envoy's router headers: each one is read, consumed, sets a timeout (the
+    /// session's timer re-armed) and x-envoy-expected-rq-timeout-ms goes upstream, still without garbage.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Pairings))]
+    public Task ProxiedRequestsWithRouterHeaders_AllocateNothing_OnceWarm(bool clientHttp2, bool upstreamHttp2)
+        => MeasureAsync(clientHttp2, upstreamHttp2, [("x-envoy-upstream-rq-timeout-ms", "5000"), ("x-envoy-retry-on", "5xx,reset"), ("x-envoy-max-retries", "1")]);
+
+    private async Task MeasureAsync(bool clientHttp2, bool upstreamHttp2, (string Name, string Value)[] headers)
     {
         var config = Directory.CreateTempSubdirectory("engine-alloc-").FullName;
         await File.WriteAllTextAsync(Path.Combine(config, "plain.yaml"), MeshYaml.Service("plain", 8080, "http", [(_upstreams.PortOf("plain"), new Dictionary<string, string>())], "HTTP"));
@@ -51,9 +63,9 @@ public sealed class SteadyStateAllocationTests(ITestOutputHelper output) : IAsyn
         using var scraper = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var host = upstreamHttp2 ? "multiplexed:8080" : "plain:8080";
 
-        await SendAsync(client, host, WarmUp);
+        await SendAsync(client, host, WarmUp, headers);
         var before = await AllocatedBytesAsync(scraper, admin);
-        await SendAsync(client, host, Measured);
+        await SendAsync(client, host, Measured, headers);
         var after = await AllocatedBytesAsync(scraper, admin);
 
         var perRequest = (after - before) / (double)Measured;
@@ -116,7 +128,7 @@ public sealed class SteadyStateAllocationTests(ITestOutputHelper output) : IAsyn
     }
 
     /// <summary>Sends <paramref name="count"/> GETs, <see cref="Concurrency"/> at a time; every one must be a 200 from the upstream.</summary>
-    private static async Task SendAsync(HttpClient client, string host, int count)
+    private static async Task SendAsync(HttpClient client, string host, int count, (string Name, string Value)[] headers)
     {
         var next = -1;
         var workers = Enumerable.Range(0, Concurrency).Select(async _ =>
@@ -125,6 +137,11 @@ public sealed class SteadyStateAllocationTests(ITestOutputHelper output) : IAsyn
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, "/alloc");
                 request.Headers.Host = host;
+                foreach (var (name, value) in headers)
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
+                }
+
                 using var response = await client.SendAsync(request);
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 await response.Content.ReadAsByteArrayAsync();
