@@ -108,6 +108,7 @@ internal abstract partial class ProxyExchange
         _serviceTimeMs = -1;
         _routeName = null;
         _proxiedResponse = false;
+        _transportFailure = null;
         ResetRouting();
     }
 
@@ -131,6 +132,7 @@ internal abstract partial class ProxyExchange
             Cluster = _cluster,
             UpstreamHost = _host,
             RouteName = _routeName,
+            UpstreamTransportFailureReason = _transportFailure,
             DownstreamRemote = remote,
             DownstreamLocal = local,
         });
