@@ -359,7 +359,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
 
                     if (upstream is null)
                     {
-                        reply = LocalReplies.For(error);
+                        reply = Reply(error);
                         break;
                     }
 
@@ -416,7 +416,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                     upstream = null;
                     if (settlement == Settlement.Reply)
                     {
-                        reply = LocalReplies.For(error);
+                        reply = Reply(error);
                     }
                     else if (settlement == Settlement.Abort)
                     {

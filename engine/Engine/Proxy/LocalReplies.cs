@@ -51,6 +51,10 @@ internal static class LocalReplies
             ? new LocalReply(200, [], ResponseFlags.FaultInjected, GrpcStatus: grpc)
             : new LocalReply(httpStatus ?? 503, FaultAbortBytes, ResponseFlags.FaultInjected);
 
+    /// <summary>A connect whose TLS handshake failed: Envoy's connect-failure body with the transport failure reason (made only on such a failure).</summary>
+    public static LocalReply TransportFailure(string reason)
+        => new(503, ConnectFailureBody + ", transport failure reason: " + reason, ResponseFlags.UpstreamConnectionFailure);
+
     public static LocalReply For(ForwardError error) => error switch
     {
         ForwardError.ClusterNotFound => ClusterNotFound,

@@ -137,7 +137,7 @@ internal abstract partial class ProxyExchange
                             return null; // nobody to answer
                         }
 
-                        return LocalReplies.For(requestBody == BodyResult.SourceInvalid ? ForwardError.DownstreamBodyInvalid : error);
+                        return Reply(requestBody == BodyResult.SourceInvalid ? ForwardError.DownstreamBodyInvalid : error);
                     }
 
                     await RelayResponseAsync(upstreamStarted).ConfigureAwait(false);

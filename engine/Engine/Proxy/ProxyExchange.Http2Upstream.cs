@@ -29,12 +29,13 @@ internal abstract partial class ProxyExchange
             }
 
             _flags |= ResponseFlags.UpstreamConnectionFailure;
+            NoteConnectFailure(endpoint, open.Outcome, open.TransportFailure, open.FailureDetail);
             return (ForwardError.ConnectFailed, false, false);
         }
 
         _h2Upstream = stream;
         _deadlines?.BeginTry(stream, PerTryTimeout);
-        WriteHttp2RequestHead(stream.RequestHead, attempt);
+        WriteHttp2RequestHead(stream.RequestHead, attempt, upstreamTls: endpoint.Pool.Settings.Tls is not null);
 
         System.Buffers.ReadOnlySequence<byte> body = default;
         var hasBody = MayHaveBody;
@@ -78,9 +79,11 @@ internal abstract partial class ProxyExchange
 
     /// <summary>
     /// The upstream head: the request's own (routing edits applied) plus what the sidecar adds on
-    /// every upstream request (see <see cref="RequestHeadSerializer"/> for HTTP/1.1).
+    /// every upstream request (see <see cref="RequestHeadSerializer"/> for HTTP/1.1). Over TLS the
+    /// :scheme is https, as Envoy's router sets it from the upstream transport (an HTTP/2 server
+    /// such as Kestrel rejects a stream whose :scheme does not match its connection).
     /// </summary>
-    private void WriteHttp2RequestHead(HttpRequestHead head, int attempt)
+    private void WriteHttp2RequestHead(HttpRequestHead head, int attempt, bool upstreamTls)
     {
         Http2HeadCopy.Copy(_request, head);
         RemoveAll(head, "x-envoy-attempt-count"u8);
@@ -89,6 +92,11 @@ internal abstract partial class ProxyExchange
         if (head.IndexOf(KnownHeader.XForwardedProto) < 0)
         {
             head.AddHeader("x-forwarded-proto"u8, head.Scheme.Length == 5 ? "https"u8 : "http"u8, KnownHeader.XForwardedProto);
+        }
+
+        if (upstreamTls && head.Scheme.Length != 5)
+        {
+            head.Scheme = head.Append("https"u8);
         }
 
         if (options.GenerateRequestId && head.IndexOf(KnownHeader.XRequestId) < 0)

@@ -227,15 +227,16 @@ internal abstract partial class ProxyExchange
         var cancellation = _deadlines?.Token ?? CancellationToken.None;
         while (true)
         {
-            var (outcome, connection) = await endpoint.Pool.ConnectAsync(ClientGone).ConfigureAwait(false);
+            var (result, connection) = await endpoint.Pool.ConnectAsync(ClientGone).ConfigureAwait(false);
             if (connection is not null)
             {
                 return (ForwardError.None, connection);
             }
 
-            if (outcome != ConnectOutcome.AtLimit)
+            if (result.Outcome != ConnectOutcome.AtLimit)
             {
                 _flags |= ResponseFlags.UpstreamConnectionFailure;
+                NoteConnectFailure(endpoint, result.Outcome, result.TransportFailure, result.FailureDetail);
                 return (ForwardError.ConnectFailed, null);
             }
 

@@ -110,6 +110,7 @@ internal abstract partial class ProxyExchange
         _proxiedResponse = false;
         _controls = RouterControls.None;
         _timeouts = default;
+        _transportFailure = null;
         ResetRouting();
     }
 
@@ -133,6 +134,7 @@ internal abstract partial class ProxyExchange
             Cluster = _cluster,
             UpstreamHost = _host,
             RouteName = _routeName,
+            UpstreamTransportFailureReason = _transportFailure,
             DownstreamRemote = remote,
             DownstreamLocal = local,
         });

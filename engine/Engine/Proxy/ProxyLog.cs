@@ -19,4 +19,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "accept loop on {Endpoint} failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception, string endpoint);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "TLS to upstream {Upstream} of {Cluster} failed: {Detail} ({Reason})")]
+    public static partial void UpstreamTlsFailed(ILogger logger, string upstream, string cluster, string detail, string reason);
 }

@@ -48,6 +48,9 @@ internal readonly ref struct CompletedRequest
     public Endpoint? UpstreamHost { get; init; }
 
     /// <summary>Envoy route name (the VirtualService rule), or null.</summary>
+    /// <summary>Envoy's %UPSTREAM_TRANSPORT_FAILURE_REASON%: why the last TLS handshake to the upstream failed.</summary>
+    public string? UpstreamTransportFailureReason { get; init; }
+
     public string? RouteName { get; init; }
 
     public EndPoint? DownstreamRemote { get; init; }

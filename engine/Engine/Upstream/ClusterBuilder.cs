@@ -20,12 +20,13 @@ internal static class ClusterBuilder
     public static Dictionary<string, Cluster> Build(ServiceRegistry registry, DestinationRuleIndex rules, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts = null, ProxyWhereabouts? proxy = null)
     {
         var clusters = new Dictionary<string, Cluster>(StringComparer.Ordinal);
+        var tls = new Tls.UpstreamTlsBuilder();
         foreach (var service in registry.Services)
         {
             var rule = rules.Find(service);
             foreach (var port in service.Ports)
             {
-                Add(clusters, service, port, subset: null, rule, pools, random, time, dynamicHosts, proxy);
+                Add(clusters, service, port, subset: null, rule, pools, random, time, dynamicHosts, proxy, tls);
                 if (rule is null)
                 {
                     continue;
@@ -33,7 +34,7 @@ internal static class ClusterBuilder
 
                 foreach (var subset in rule.Subsets)
                 {
-                    Add(clusters, service, port, subset, rule, pools, random, time, dynamicHosts, proxy);
+                    Add(clusters, service, port, subset, rule, pools, random, time, dynamicHosts, proxy, tls);
                 }
             }
         }
@@ -41,7 +42,7 @@ internal static class ClusterBuilder
         return clusters;
     }
 
-    private static void Add(Dictionary<string, Cluster> clusters, MeshService service, ServicePortInfo port, Subset? subset, DestinationRule? rule, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts, ProxyWhereabouts? proxy)
+    private static void Add(Dictionary<string, Cluster> clusters, MeshService service, ServicePortInfo port, Subset? subset, DestinationRule? rule, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts, ProxyWhereabouts? proxy, Tls.UpstreamTlsBuilder tls)
     {
         var name = Cluster.NameFor(port.Number, subset?.Name, service.Host);
         if (clusters.ContainsKey(name))
@@ -51,6 +52,11 @@ internal static class ClusterBuilder
 
         var policy = EffectiveTrafficPolicy.Resolve(rule?.TrafficPolicy, subset, port.Number);
         var settings = PoolSettings(policy.ConnectionPool);
+        if (tls.For(policy.Tls, service.Host) is { } origination)
+        {
+            settings = settings with { Tls = origination };
+        }
+
         var breaker = pools.Breaker(name, Thresholds(policy.ConnectionPool));
         var outlier = pools.Outlier(name, Resilience.OutlierSettings.From(policy.OutlierDetection), time);
         var selector = (IReadOnlyDictionary<string, string>?)subset?.Labels ?? new Dictionary<string, string>();
@@ -112,7 +118,7 @@ internal static class ClusterBuilder
         {
             if (host.Address is { } address && IstioHost.Matches(service.Host, host.Name))
             {
-                var endpoint = pools.Endpoint(parent.Name, new IPEndPoint(address, proxy.TargetPort), NoLabels, 1, parent.Settings, parent.Breaker);
+                var endpoint = pools.Endpoint(parent.Name, new IPEndPoint(address, proxy.TargetPort), NoLabels, 1, DynamicForwardProxy.SettingsFor(parent.Settings, host.Name), parent.Breaker);
                 proxy.Add(host.Name, DynamicForwardProxy.For(parent, endpoint, random));
             }
         }

@@ -8,6 +8,9 @@ internal enum ConnectOutcome
     TimedOut,
     Failed,
 
+    /// <summary>TCP connected, but the TLS handshake or the server certificate check failed (503 UF, like any connect failure).</summary>
+    TransportFailed,
+
     /// <summary>The cluster is at tcp.maxConnections: wait for a connection to free up.</summary>
     AtLimit,
 }

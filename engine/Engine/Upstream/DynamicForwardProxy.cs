@@ -86,11 +86,19 @@ internal sealed class DynamicForwardProxy
     private Cluster Make(string name, IPAddress address)
     {
         var endpoint = new IPEndPoint(address, TargetPort);
-        var pool = _pools.Adopt(_template.Name, endpoint, _template.Settings, _template.Breaker);
+        var pool = _pools.Adopt(_template.Name, endpoint, SettingsFor(_template.Settings, name), _template.Breaker);
         var cluster = For(_template, new Endpoint(endpoint, NoLabels, 1, pool), _random);
         _clusters[name] = cluster;
         return cluster;
     }
+
+    /// <summary>
+    /// A name's pool settings: TLS to it sends the name as SNI (and checks the certificate against
+    /// it) unless the DestinationRule fixed <c>sni</c>, as Envoy's dynamic forward proxy does with
+    /// auto_sni.
+    /// </summary>
+    public static UpstreamPoolSettings SettingsFor(UpstreamPoolSettings settings, string name)
+        => settings.Tls is { } tls && tls.ForHost(name) is var own && !ReferenceEquals(own, tls) ? settings with { Tls = own } : settings;
 
     /// <summary>The port requests are sent to: the service port's targetPort, else its number.</summary>
     public int TargetPort { get; init; }

@@ -86,26 +86,27 @@ internal sealed class Http1ConnectionPool
 
     /// <summary>
     /// Opens a new connection, if the cluster's connection limit allows one
-    /// (<see cref="ConnectOutcome.AtLimit"/> otherwise: the caller waits for one to free up).
+    /// (<see cref="ConnectOutcome.AtLimit"/> otherwise: the caller waits for one to free up); over
+    /// TLS when the cluster originates it. The result says why there is no connection.
     /// </summary>
-    public async ValueTask<(ConnectOutcome Outcome, UpstreamConnection? Connection)> ConnectAsync(CancellationToken cancellationToken)
+    public async ValueTask<(UpstreamConnectResult Result, UpstreamConnection? Connection)> ConnectAsync(CancellationToken cancellationToken)
     {
         if (Breaker is not null && !Breaker.TryOpenConnection())
         {
-            return (ConnectOutcome.AtLimit, null);
+            return (new UpstreamConnectResult(ConnectOutcome.AtLimit, null), null);
         }
 
         Interlocked.Increment(ref _open);
-        var (outcome, context) = await _connector.ConnectAsync(Address, Settings.ConnectTimeout, Settings.TcpKeepalive, cancellationToken).ConfigureAwait(false);
-        if (context is null)
+        var result = await _connector.ConnectAsync(Address, Settings.ConnectTimeout, Settings.TcpKeepalive, cancellationToken, Settings.Tls).ConfigureAwait(false);
+        if (result.Context is not { } context)
         {
             Interlocked.Decrement(ref _open);
             Breaker?.ConnectionClosed();
-            return (outcome, null);
+            return (result, null);
         }
 
         Interlocked.Increment(ref _opened);
-        return (outcome, new UpstreamConnection(context, this));
+        return (result, new UpstreamConnection(context, this));
     }
 
     /// <summary>

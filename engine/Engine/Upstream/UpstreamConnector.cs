@@ -1,19 +1,30 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Engine.Transport;
+using Engine.Transport.Tls;
+using Engine.Upstream.Tls;
+using Microsoft.AspNetCore.Connections;
 
 namespace Engine.Upstream;
 
-/// <summary>Opens TCP connections to endpoints on the configured transport, as pipes.</summary>
+/// <summary>Opens TCP connections to endpoints on the configured transport, as pipes; TLS ones through <see cref="TlsClientConnection"/>.</summary>
 internal sealed class UpstreamConnector : IDisposable
 {
     private readonly IClientConnectionFactory _factory;
 
     public UpstreamConnector(IClientConnectionFactory factory) => _factory = factory;
 
-    public async ValueTask<(ConnectOutcome Outcome, Microsoft.AspNetCore.Connections.ConnectionContext? Context)> ConnectAsync(
-        IPEndPoint endpoint, TimeSpan timeout, TcpKeepaliveSettings? keepalive, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to <paramref name="endpoint"/>; with <paramref name="tls"/>, also runs the TLS
+    /// handshake (within the same connect timeout, as Envoy's connect timer runs until the TLS
+    /// transport socket reports connected) and hands back a connection whose pipes carry
+    /// plaintext over TLS. <paramref name="http2"/>: the connection will speak HTTP/2 (ALPN h2).
+    /// </summary>
+    public async ValueTask<UpstreamConnectResult> ConnectAsync(
+        IPEndPoint endpoint, TimeSpan timeout, TcpKeepaliveSettings? keepalive, CancellationToken cancellationToken, UpstreamTls? tls = null, bool http2 = false)
     {
+        var started = Stopwatch.GetTimestamp();
         var result = await _factory.ConnectAsync(endpoint, SocketOptions(keepalive), timeout, cancellationToken).ConfigureAwait(false);
         var outcome = result.Status switch
         {
@@ -22,7 +33,42 @@ internal sealed class UpstreamConnector : IDisposable
             ClientConnectStatus.TimedOut => ConnectOutcome.TimedOut,
             _ => ConnectOutcome.Failed, // canceled (the request went away) or another failure
         };
-        return (outcome, result.Connection);
+        if (tls is null || result.Connection is not { } plain)
+        {
+            return new UpstreamConnectResult(outcome, result.Connection);
+        }
+
+        var remaining = timeout - Stopwatch.GetElapsedTime(started);
+        return await HandshakeAsync(plain, tls, http2, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async ValueTask<UpstreamConnectResult> HandshakeAsync(ConnectionContext plain, UpstreamTls tls, bool http2, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (tls.LoadError is { } loadError)
+        {
+            plain.Abort();
+            await plain.DisposeAsync().ConfigureAwait(false);
+            return new UpstreamConnectResult(ConnectOutcome.TransportFailed, null, TlsFailureReasons.For(new IOException(loadError), null, loadError), loadError);
+        }
+
+        var verification = new TlsVerification();
+        var (connection, failure, timedOut) = await TlsClientConnection.HandshakeAsync(plain, tls.CreateOptions(http2, verification), timeout, cancellationToken).ConfigureAwait(false);
+        if (connection is not null)
+        {
+            return new UpstreamConnectResult(ConnectOutcome.Connected, connection);
+        }
+
+        if (timedOut)
+        {
+            return new UpstreamConnectResult(ConnectOutcome.TimedOut, null);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new UpstreamConnectResult(ConnectOutcome.Failed, null);
+        }
+
+        return new UpstreamConnectResult(ConnectOutcome.TransportFailed, null, TlsFailureReasons.For(failure!, verification.Failure, null), verification.Failure ?? failure!.Message);
     }
 
     /// <summary>

@@ -21,6 +21,12 @@ internal sealed record UpstreamPoolSettings
     /// <summary>TCP keepalive probes on upstream sockets (tcp.tcpKeepalive); null: the OS default.</summary>
     public TcpKeepaliveSettings? TcpKeepalive { get; init; }
 
+    /// <summary>
+    /// TLS origination (DestinationRule <c>tls</c> SIMPLE/MUTUAL); null: plaintext. Being part of
+    /// the settings keys the pools: a cluster whose TLS changes gets new ones.
+    /// </summary>
+    public Tls.UpstreamTls? Tls { get; init; }
+
     /// <summary>Idle connections kept per endpoint; more are closed when returned.</summary>
     public int MaxIdleConnections { get; init; } = 1024;
 }

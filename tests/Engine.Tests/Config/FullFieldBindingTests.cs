@@ -155,7 +155,17 @@ public sealed class FullFieldBindingTests
     [Fact]
     public void Load_DestinationRuleWithEveryField_BindsAll()
     {
-        var result = ConfigAssert.Load("""
+        // caCertificates must name a loadable PEM file (the validator loads it): a throwaway one.
+        var directory = Directory.CreateTempSubdirectory("engine-binding-").FullName;
+        var caPath = Path.Combine(directory, "ca.pem");
+        using (var key = System.Security.Cryptography.ECDsa.Create())
+        using (var ca = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)))
+        {
+            File.WriteAllText(caPath, ca.ExportCertificatePem());
+        }
+
+        var result = ConfigAssert.Load(("""
             apiVersion: networking.istio.io/v1
             kind: DestinationRule
             metadata: {name: everything, namespace: prod}
@@ -202,7 +212,7 @@ public sealed class FullFieldBindingTests
                   outlierDetectionHttpErrorCodes: [500, 503]
                 tls:
                   mode: SIMPLE
-                  caCertificates: /etc/ca.pem
+                  caCertificates: CA_PATH
                   subjectAltNames: [reviews.example.com]
                   sni: reviews.example.com
                   insecureSkipVerify: false
@@ -234,7 +244,7 @@ public sealed class FullFieldBindingTests
                 trafficPolicy:
                   loadBalancer:
                     consistentHash: {httpQueryParameterName: user, minimumRingSize: 1024}
-            """);
+            """).Replace("CA_PATH", caPath, StringComparison.Ordinal));
 
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         var dr = result.Snapshot!.DestinationRules[0].Spec;
@@ -258,7 +268,8 @@ public sealed class FullFieldBindingTests
         Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), 50, 10), (od.Interval, od.BaseEjectionTime, od.MaxEjectionPercent, od.MinHealthPercent));
         Assert.Equal(new[] { 500u, 503u }, od.OutlierDetectionHttpErrorCodes);
         var tls = p.Tls!;
-        Assert.Equal((TlsMode.Simple, "/etc/ca.pem", "reviews.example.com", "reviews.example.com", false, "/etc/crl.pem"), (tls.Mode, tls.CaCertificates, tls.SubjectAltNames[0], tls.Sni, tls.InsecureSkipVerify, tls.CaCrl));
+        Directory.Delete(directory, recursive: true);
+        Assert.Equal((TlsMode.Simple, caPath, "reviews.example.com", "reviews.example.com", false, "/etc/crl.pem"), (tls.Mode, tls.CaCertificates, tls.SubjectAltNames[0], tls.Sni, tls.InsecureSkipVerify, tls.CaCrl));
         var port = p.PortLevelSettings[0];
         Assert.Equal((9080u, SimpleLb.LeastRequest, 5, 2u, TlsMode.IstioMutual), (port.Port!.Number, port.LoadBalancer!.Simple, port.ConnectionPool!.Tcp!.MaxConnections, port.OutlierDetection!.Consecutive5xxErrors, port.Tls!.Mode));
         Assert.Equal(("CONNECT", "proxy.example.com", 8443u), (p.Tunnel!.Protocol, p.Tunnel.TargetHost, p.Tunnel.TargetPort));

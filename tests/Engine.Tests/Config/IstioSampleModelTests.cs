@@ -163,14 +163,26 @@ public sealed class IstioSampleModelTests
     [SampleFact]
     public void Load_MongoClusterSample_StaticEndpointsCidrAndMutualTls()
     {
-        var snapshot = LoadSample("api-se-static-endpoints-mongocluster.yaml");
+        // The sample's certificate files (/etc/certs/…) are not on this machine: throwaway ones stand in.
+        var directory = Directory.CreateTempSubdirectory("engine-sample-certs-").FullName;
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        using var certificate = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=client", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        File.WriteAllText(Path.Combine(directory, "myclientcert.pem"), certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(directory, "rootcacerts.pem"), certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(directory, "client_private_key.pem"), key.ExportPkcs8PrivateKeyPem());
+        var yaml = File.ReadAllText(IstioSamples.PathOf("api-se-static-endpoints-mongocluster.yaml")).Replace("/etc/certs/", directory + "/", StringComparison.Ordinal);
+        var result = ConfigLoader.LoadText(yaml, "api-se-static-endpoints-mongocluster.yaml", "default");
+        Directory.Delete(directory, recursive: true);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        var snapshot = result.Snapshot!;
 
         var se = Assert.Single(snapshot.ServiceEntries).Spec;
         Assert.Equal(new[] { "192.192.192.192/24" }, se.Addresses);
         Assert.Equal(new[] { "2.2.2.2", "3.3.3.3" }, se.Endpoints.Select(e => e.Address));
         var tls = Assert.Single(snapshot.DestinationRules).Spec.TrafficPolicy!.Tls!;
         Assert.Equal(TlsMode.Mutual, tls.Mode);
-        Assert.Equal("/etc/certs/myclientcert.pem", tls.ClientCertificate);
+        Assert.EndsWith("/myclientcert.pem", tls.ClientCertificate, StringComparison.Ordinal);
     }
 
     [SampleFact]

@@ -309,7 +309,11 @@ internal static partial class DestinationRuleValidator
         return null;
     }
 
-    /// <summary>Istio <c>agent.ValidateTLS</c>.</summary>
+    /// <summary>
+    /// Istio <c>agent.ValidateTLS</c>, then what this sidecar needs beyond it: the certificate files
+    /// must load now (a rule naming a missing file never replaces a good configuration), and what
+    /// it cannot honour without Kubernetes or istiod is said, not silently ignored.
+    /// </summary>
     private static void Tls(ResourceReporter r, ClientTlsSettings? tls)
     {
         if (tls is null)
@@ -331,11 +335,28 @@ internal static partial class DestinationRuleValidator
             }
         }
 
+        if (tls.Mode == TlsMode.IstioMutual)
+        {
+            r.Warning(s, "mode", "ISTIO_MUTUAL needs the workload certificates istiod issues, which this sidecar does not have: "
+                + "traffic to this destination stays plaintext (use MUTUAL with certificate files to originate mTLS)");
+        }
+
+        if (tls.Mode is TlsMode.Simple or TlsMode.Mutual && tls.CaCrl.Length > 0)
+        {
+            r.Warning(s, "caCrl", "caCrl is not enforced by this sidecar: a revoked upstream certificate is not rejected");
+        }
+
         if (tls.Mode is TlsMode.Simple or TlsMode.Mutual && tls.CredentialName.Length > 0)
         {
             if (tls.ClientCertificate.Length > 0 || tls.CaCertificates.Length > 0 || tls.PrivateKey.Length > 0 || tls.CaCrl.Length > 0)
             {
                 r.Error(s, "credentialName", "cannot specify client certificates, CA certificate or CA CRL when credentialName is set");
+            }
+            else
+            {
+                r.Warning(s, "credentialName", "credentialName (a Kubernetes secret) cannot be read by this sidecar: TLS is originated "
+                    + (tls.Mode == TlsMode.Mutual ? "without a client certificate, " : "")
+                    + "verifying the upstream against the system trust store");
             }
 
             return;
@@ -352,6 +373,30 @@ internal static partial class DestinationRuleValidator
             {
                 r.Error(s, "privateKey", "privateKey is required for MUTUAL tls");
             }
+        }
+
+        TlsFiles(r, tls);
+    }
+
+    /// <summary>The PEM files SIMPLE and MUTUAL will use, loaded as the clusters will load them.</summary>
+    private static void TlsFiles(ResourceReporter r, ClientTlsSettings tls)
+    {
+        if (tls.Mode is not (TlsMode.Simple or TlsMode.Mutual))
+        {
+            return;
+        }
+
+        var s = tls.Source;
+        if (tls.CaCertificates.Length > 0 && tls.InsecureSkipVerify != true
+            && CertificateFiles.LoadCaBundle(tls.CaCertificates).Error is { } caError)
+        {
+            r.Error(s, "caCertificates", caError);
+        }
+
+        if (tls.Mode == TlsMode.Mutual && tls.ClientCertificate.Length > 0 && tls.PrivateKey.Length > 0
+            && CertificateFiles.LoadClientCertificate(tls.ClientCertificate, tls.PrivateKey).Error is { } certificateError)
+        {
+            r.Error(s, certificateError.Contains("privateKey file", StringComparison.Ordinal) ? "privateKey" : "clientCertificate", certificateError);
         }
     }
 

@@ -19,26 +19,26 @@ internal sealed class Http2ClientPool : IAsyncDisposable
     /// <summary>Rounds of "look for a slot, else connect or wait" before giving up (bounded; normally one or two).</summary>
     private const int MaxRounds = 16;
 
-    private readonly Func<CancellationToken, ValueTask<(ConnectOutcome Outcome, ConnectionContext? Context)>> _connect;
+    private readonly Func<CancellationToken, ValueTask<UpstreamConnectResult>> _connect;
     private readonly Http2SessionOptions _options;
     private readonly int _maxConnections;
     private readonly Lock _lock = new();
     private readonly List<Http2ClientConnection> _connections = [];
     private readonly List<Task> _running = [];
-    private Task<ConnectOutcome>? _connecting;
+    private Task<UpstreamConnectResult>? _connecting;
     private TaskCompletionSource? _slotFreed;
     private bool _disposed;
     private long _opened;
 
     public Http2ClientPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings, Http2SessionOptions? options = null, int maxConnections = 0)
-        : this(ct => connector.ConnectAsync(address, settings.ConnectTimeout, settings.TcpKeepalive, ct), options, maxConnections)
+        : this(ct => connector.ConnectAsync(address, settings.ConnectTimeout, settings.TcpKeepalive, ct, settings.Tls, http2: true), options, maxConnections)
     {
     }
 
     /// <param name="connect">Opens a transport connection to the endpoint (a value for failures, never an exception).</param>
     /// <param name="maxConnections">Most connections at once (0: no limit; Istio's default is effectively none).</param>
     public Http2ClientPool(
-        Func<CancellationToken, ValueTask<(ConnectOutcome Outcome, ConnectionContext? Context)>> connect,
+        Func<CancellationToken, ValueTask<UpstreamConnectResult>> connect,
         Http2SessionOptions? options = null,
         int maxConnections = 0)
     {
@@ -118,12 +118,12 @@ internal sealed class Http2ClientPool : IAsyncDisposable
                 return new Http2OpenResult(null, ConnectOutcome.TimedOut);
             }
 
-            if (wait is Task<ConnectOutcome> connecting)
+            if (wait is Task<UpstreamConnectResult> connecting)
             {
-                var outcome = await connecting.ConfigureAwait(false);
-                if (outcome != ConnectOutcome.Connected)
+                var connected = await connecting.ConfigureAwait(false);
+                if (connected.Outcome != ConnectOutcome.Connected)
                 {
-                    return new Http2OpenResult(null, outcome);
+                    return new Http2OpenResult(null, connected.Outcome, connected.TransportFailure, connected.FailureDetail);
                 }
             }
         }
@@ -160,39 +160,40 @@ internal sealed class Http2ClientPool : IAsyncDisposable
         }
     }
 
-    private async Task<ConnectOutcome> ConnectAsync()
+    /// <summary>Opens one connection; what waiters learn is the outcome (the context itself is the pool's).</summary>
+    private async Task<UpstreamConnectResult> ConnectAsync()
     {
         // Off the caller's lock: the connect itself suspends at once.
         await Task.Yield();
-        (ConnectOutcome Outcome, ConnectionContext? Context) result;
+        UpstreamConnectResult result;
         try
         {
             result = await _connect(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
         {
-            result = (ConnectOutcome.Failed, null);
+            result = new UpstreamConnectResult(ConnectOutcome.Failed, null);
         }
 
         lock (_lock)
         {
             _connecting = null;
-            if (result.Context is null)
+            if (result.Context is not { } context)
             {
-                return result.Outcome;
+                return result;
             }
 
-            var connection = new Http2ClientConnection(result.Context, _options, OnConnectionStateChanged);
+            var connection = new Http2ClientConnection(context, _options, OnConnectionStateChanged);
             Interlocked.Increment(ref _opened);
-            _running.Add(RunConnectionAsync(connection, result.Context));
+            _running.Add(RunConnectionAsync(connection, context));
             if (_disposed)
             {
                 connection.Abort(Protocols.Http2.Http2Error.None);
-                return ConnectOutcome.Failed;
+                return new UpstreamConnectResult(ConnectOutcome.Failed, null);
             }
 
             _connections.Add(connection);
-            return ConnectOutcome.Connected;
+            return new UpstreamConnectResult(ConnectOutcome.Connected, null);
         }
     }
 

@@ -54,7 +54,9 @@ internal static class AccessLogFormatter
         {
             w.Write((byte)' ');
             w.Write(ResponseCodeDetails.For(r.Flags, r.Response is not null, r.Status));
-            w.Write(" - \"-\""u8); // connection termination details, upstream transport failure reason
+            w.Write(" - \""u8); // connection termination details, upstream transport failure reason
+            w.WriteOrDash(r.UpstreamTransportFailureReason);
+            w.Write((byte)'"');
         }
 
         w.Write((byte)' ');
@@ -116,7 +118,9 @@ internal static class AccessLogFormatter
         WriteFlags(ref w, r.Flags);
         w.Write("\",\"response_code_details\":\""u8);
         w.Write(ResponseCodeDetails.For(r.Flags, r.Response is not null, r.Status));
-        w.Write("\",\"connection_termination_details\":null,\"upstream_transport_failure_reason\":null,\"bytes_received\":"u8);
+        w.Write("\",\"connection_termination_details\":null,\"upstream_transport_failure_reason\":"u8);
+        w.WriteJsonStringOrNull(r.UpstreamTransportFailureReason);
+        w.Write(",\"bytes_received\":"u8);
         w.WriteDecimal(r.BytesReceived);
         w.Write(",\"bytes_sent\":"u8);
         w.WriteDecimal(r.BytesSent);

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Engine.Config;
+using Engine.Config.Model;
+
+namespace Engine.Upstream.Tls;
+
+/// <summary>
+/// Turns a cluster's effective <c>tls</c> into <see cref="UpstreamTls"/> while the clusters of a
+/// configuration are built; each file is read once per build however many clusters name it.
+/// </summary>
+/// <remarks>
+/// DISABLE is plaintext. ISTIO_MUTUAL needs the workload certificates istiod issues, which this
+/// sidecar does not have: it stays plaintext, as Istio's auto-mTLS does toward a workload without
+/// a sidecar, and the validator warns (DestinationRuleValidator). <c>credentialName</c> (a
+/// Kubernetes secret) is not read either (warned); the file fields are used as given.
+/// SNI: <c>sni</c>, else the service host, which is what Envoy's <c>auto_sni</c> (set by Istio when
+/// <c>sni</c> is empty) sends for a request whose Host is the service name — not a wildcard host.
+/// </remarks>
+internal sealed class UpstreamTlsBuilder
+{
+    private readonly Dictionary<string, (X509Certificate2Collection? Certificates, string? Error)> _bundles = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string), (SslStreamCertificateContext? Context, string Thumbprint, string? Error)> _clients = new();
+
+    public UpstreamTls? For(ClientTlsSettings? tls, string host)
+    {
+        if (tls is null || tls.Mode is TlsMode.Disable or TlsMode.IstioMutual)
+        {
+            return null;
+        }
+
+        var skip = tls.InsecureSkipVerify == true;
+        string? error = null;
+        X509Certificate2Collection? anchors = null;
+        var key = $"{tls.Mode}|sni={tls.Sni}|host={host}|san={string.Join(",", tls.SubjectAltNames)}|skip={skip}";
+        if (tls.CaCertificates.Length > 0 && !skip)
+        {
+            if (!_bundles.TryGetValue(tls.CaCertificates, out var bundle))
+            {
+                bundle = CertificateFiles.LoadCaBundle(tls.CaCertificates);
+                _bundles[tls.CaCertificates] = bundle;
+            }
+
+            (anchors, error) = bundle;
+            key += "|ca=" + (anchors is null ? "!" : string.Join(",", anchors.Select(c => c.Thumbprint)));
+        }
+
+        SslStreamCertificateContext? client = null;
+        if (tls.Mode == TlsMode.Mutual && tls.ClientCertificate.Length > 0 && tls.PrivateKey.Length > 0)
+        {
+            var files = (tls.ClientCertificate, tls.PrivateKey);
+            if (!_clients.TryGetValue(files, out var loaded))
+            {
+                var (certificate, chain, loadError) = CertificateFiles.LoadClientCertificate(tls.ClientCertificate, tls.PrivateKey);
+                loaded = certificate is null
+                    ? (null, "!", loadError)
+                    : (SslStreamCertificateContext.Create(certificate, chain, offline: true), certificate.Thumbprint, null);
+                _clients[files] = loaded;
+            }
+
+            client = loaded.Context;
+            error ??= loaded.Error;
+            key += "|cert=" + loaded.Thumbprint;
+        }
+
+        var sni = tls.Sni.Length > 0 ? tls.Sni : DefaultSni(host);
+        return new UpstreamTls(tls.Mode == TlsMode.Mutual, sni, tls.Sni.Length > 0, tls.SubjectAltNames, skip, anchors, client, error, key);
+    }
+
+    /// <summary>The service host, unless it is a wildcard or an address (neither is a server name).</summary>
+    private static string? DefaultSni(string host)
+        => host.Length == 0 || host.StartsWith('*') || IPAddress.TryParse(host, out _) ? null : host;
+}
