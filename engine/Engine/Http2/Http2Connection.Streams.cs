@@ -24,7 +24,7 @@ internal abstract partial class Http2Connection
     }
 
     /// <summary>Streams known to the connection, for a pass that looks at each (lock).</summary>
-    protected List<Http2Stream> LiveStreamsLocked() => _live;
+    protected List<Http2StreamSlot> LiveStreamsLocked() => _live;
 
     /// <summary>Stream objects waiting in the pool (diagnostics).</summary>
     internal int PooledStreams
@@ -41,7 +41,8 @@ internal abstract partial class Http2Connection
     /// <summary>A stream object from the pool or a new one, counted as live.</summary>
     protected Http2Stream RentStreamLocked()
     {
-        if (!_pool.TryPop(out var stream))
+        var stream = _pool.TryPop(out var pooled) ? pooled.Stream : null;
+        if (stream is null)
         {
             stream = CreateStream();
             Interlocked.Increment(ref _streamsCreated);
@@ -345,7 +346,7 @@ internal abstract partial class Http2Connection
         if (index != last)
         {
             _live[index] = _live[last];
-            _live[index].LiveIndex = index;
+            _live[index].Stream.LiveIndex = index;
         }
 
         _live.RemoveAt(last);

@@ -16,7 +16,7 @@ namespace Engine.Http2;
 internal abstract partial class Http2Connection
 {
     private readonly HpackEncoder _encoder;
-    private readonly Queue<Http2Stream> _ready = new();
+    private readonly Queue<Http2StreamSlot> _ready = new();
     private int _maxFrameSize = Http2Settings.MinMaxFrameSize;
 
     private enum WritePassResult : byte
@@ -142,8 +142,9 @@ internal abstract partial class Http2Connection
             if (PhaseValue == Http2ConnectionPhase.Closing)
             {
                 // Every stream was aborted or had finished: nothing of theirs goes out any more.
-                while (_ready.TryDequeue(out var abandoned))
+                while (_ready.TryDequeue(out var slot))
                 {
+                    var abandoned = slot.Stream;
                     abandoned.Queued = false;
                     CheckReleaseLocked(abandoned);
                 }
@@ -156,13 +157,15 @@ internal abstract partial class Http2Connection
 
         for (var i = 0; i < streams; i++)
         {
-            Http2Stream? stream;
+            Http2Stream stream;
             lock (Sync)
             {
-                if (!_ready.TryDequeue(out stream))
+                if (!_ready.TryDequeue(out var slot))
                 {
                     break;
                 }
+
+                stream = slot.Stream;
 
                 stream.Queued = false;
                 if (stream.OutputEnded || stream.Released)

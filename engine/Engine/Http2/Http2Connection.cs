@@ -38,9 +38,9 @@ internal abstract partial class Http2Connection
     private readonly Http2Signal _writerSignal = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Queue<Http2Deferred> _deferred = new();
-    private readonly List<Http2Stream> _live = [];
-    private readonly List<Http2Stream> _abortScratch = [];
-    private readonly Stack<Http2Stream> _pool = new();
+    private readonly List<Http2StreamSlot> _live = [];
+    private readonly List<Http2StreamSlot> _abortScratch = [];
+    private readonly Stack<Http2StreamSlot> _pool = new();
     private ITimer? _lingerTimer;
     private volatile bool _lingerExpired;
     private long _streamsCreated;
@@ -408,8 +408,9 @@ internal abstract partial class Http2Connection
             _abortScratch.AddRange(_live);
         }
 
-        foreach (var stream in _abortScratch)
+        foreach (var slot in _abortScratch)
         {
+            var stream = slot.Stream;
             lock (Sync)
             {
                 AbortStreamLocked(stream, ConnectionEndFor(stream), sendReset: false, Http2ErrorCode.NoError);

@@ -17,7 +17,11 @@ internal sealed class Http2OutboundBody(Http2Stream stream) : PipeWriter
 
     public override long UnflushedBytes => Inner.UnflushedBytes;
 
-    public override void Advance(int bytes) => Inner.Advance(bytes);
+    public override void Advance(int bytes)
+    {
+        stream.OutboundPipeWritten = true; // a lend may not follow (Http2Stream.LendOutboundAsync)
+        Inner.Advance(bytes);
+    }
 
     public override Memory<byte> GetMemory(int sizeHint = 0) => Inner.GetMemory(sizeHint);
 

@@ -87,9 +87,14 @@ internal abstract partial class Http2Stream
         }
     }
 
-    /// <summary>Completes the outbound pipe's reader end (nothing to do for a whole message).</summary>
+    /// <summary>Completes the outbound pipe's reader end (nothing to do for a whole message); a lend still out ends unsent.</summary>
     internal void CompleteOutboundReader()
     {
+        if (_lend is not null)
+        {
+            AbandonLend();
+        }
+
         if (!OutboundWhole)
         {
             OutboundPipe.Reader.Complete();
@@ -119,10 +124,16 @@ internal abstract partial class Http2Stream
 
     /// <summary>
     /// The outbound body not yet sent and whether the owner completed it (the writer loop only):
-    /// the rest of a whole body, or what the pipe holds. False when the pipe has nothing to read.
+    /// the rest of a whole body, the lent bytes, or what the pipe holds. False when there is nothing to read.
     /// </summary>
     internal bool TryPeekOutbound(out ReadOnlySequence<byte> buffer, out bool completed)
     {
+        if (_lend is { Active: true } lend)
+        {
+            PeekLent(lend, out buffer, out completed);
+            return true;
+        }
+
         if (OutboundWhole)
         {
             buffer = _wholeBody is { } block
@@ -150,6 +161,12 @@ internal abstract partial class Http2Stream
         if (OutboundWhole)
         {
             _wholeBodySent += (int)bytes;
+            return;
+        }
+
+        if (_lend is { Active: true } lend)
+        {
+            ConsumeLent(lend, bytes);
             return;
         }
 
@@ -184,6 +201,12 @@ internal abstract partial class Http2Stream
             _outboundPipeUsed = false;
         }
 
+        if (_lend is not null)
+        {
+            AbandonLend(); // never out at reuse: the writer ended it when it let go of the stream
+        }
+
+        OutboundPipeWritten = false;
         _wholeBody?.Dispose();
         _wholeBody = null;
         _wholeBodyLength = _wholeBodySent = 0;

@@ -34,6 +34,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
     private bool _bodyEnded;      // ... all of it
     private bool _replayOverflow; // ... and more than the replay copy holds: no retry
     private bool _mirrorsPending; // mirrors wait for the body to have passed (it is copied for them)
+    private bool _responseLent;   // the answer's body was lent to the stream, which ended the message with it
     private readonly ArrayBufferWriter<byte> _replay = new();
     private SequencePosition _peekStart;
 
@@ -91,6 +92,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         _bodyEnded = false;
         _replayOverflow = false;
         _mirrorsPending = false;
+        _responseLent = false;
         _replay.ResetWrittenCount();
         BeginExchange();
         try
@@ -222,9 +224,23 @@ internal sealed class Http2ProxyStream : ProxyExchange
         }
     }
 
+    /// <summary>The body of known length is lent to the stream, not copied into it: the writer frames it from the upstream's input.</summary>
+    private protected override ValueTask<BodyResult> CopyLengthResponseBodyAsync(PipeReader source, long length)
+    {
+        _responseLent = length > 0;
+        return BodyCopier.LendLengthAsync(source, _stream, length, _sent);
+    }
+
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private protected override async ValueTask<BodyResult> CompleteResponseAsync(HttpTrailers? trailers)
     {
+        if (_responseLent)
+        {
+            // END_STREAM went out on the last lent DATA frame: only the pipe end is left to close.
+            await _stream.ResponseBody.CompleteAsync().ConfigureAwait(false);
+            return BodyResult.Complete;
+        }
+
         if (trailers is not null)
         {
             return await _stream.CompleteWithTrailersAsync(trailers).ConfigureAwait(false) ? BodyResult.Complete : BodyResult.DestinationGone;

@@ -149,6 +149,10 @@ internal abstract partial class ProxyExchange
         _h1Reusable = _h1ResponseFraming != BodyFraming.UntilClose && Http1Persistence.IsPersistent(_response);
     }
 
+    /// <summary>An HTTP/1.1 answer's body of known length, to the client (an HTTP/2 stream takes it without a copy).</summary>
+    private protected virtual ValueTask<BodyResult> CopyLengthResponseBodyAsync(PipeReader source, long length)
+        => BodyCopier.CopyLengthAsync(source, ResponseBodyWriter, length, _sent, encodeChunked: ResponseBodyChunked);
+
     private ValueTask<BodyResult> CopyHttp1ResponseBodyAsync(UpstreamConnection upstream)
     {
         var writer = ResponseBodyWriter;
@@ -156,7 +160,7 @@ internal abstract partial class ProxyExchange
         switch (_h1ResponseFraming)
         {
             case BodyFraming.ContentLength:
-                return BodyCopier.CopyLengthAsync(upstream.Input, writer, _response.ContentLength, _sent, encodeChunked: chunked);
+                return CopyLengthResponseBodyAsync(upstream.Input, _response.ContentLength);
             case BodyFraming.Chunked:
                 _upstreamChunks ??= new ChunkedDecoder(_server.Options.Http1Limits);
                 _upstreamChunks.Reset();

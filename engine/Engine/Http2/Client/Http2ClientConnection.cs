@@ -220,8 +220,9 @@ internal sealed class Http2ClientConnection : Http2Connection
     {
         _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, lastStreamId);
         _refused.Clear();
-        foreach (var stream in LiveStreamsLocked())
+        foreach (var slot in LiveStreamsLocked())
         {
+            var stream = slot.Stream;
             if (!stream.EndValue.IsEnded && (stream.StreamId == 0 || stream.StreamId > lastStreamId))
             {
                 _refused.Add(stream);
