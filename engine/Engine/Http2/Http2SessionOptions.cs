@@ -44,6 +44,13 @@ internal sealed record Http2SessionOptions
     /// </summary>
     public int InitialPeerMaxConcurrentStreams { get; init; } = 1;
 
+    /// <summary>
+    /// Client: most streams a connection carries at once whatever the server allows (DestinationRule
+    /// <c>http.maxConcurrentStreams</c>); the limit is the smaller of the two, as Envoy's pool takes
+    /// min(max_concurrent_streams, the server's SETTINGS). 0: the server's limit alone.
+    /// </summary>
+    public int ClientMaxConcurrentStreams { get; init; }
+
     /// <summary>How long a graceful close (pool disposal) lets streams in flight finish before they are aborted (Envoy drain_timeout: 5 s).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -176,6 +176,11 @@ internal static class ClusterBuilder
             settings = settings with { MaxRequestsPerConnection = perConnection };
         }
 
+        if (pool.Http?.MaxConcurrentStreams is > 0 and var streams)
+        {
+            settings = settings with { MaxConcurrentStreams = streams };
+        }
+
         if (pool.Tcp?.MaxConnectionDuration is { } duration && duration > TimeSpan.Zero)
         {
             settings = settings with { MaxConnectionDuration = duration };

@@ -15,6 +15,12 @@ internal sealed record UpstreamPoolSettings
     /// <summary>0 = unlimited (DestinationRule <c>http.maxRequestsPerConnection</c>).</summary>
     public int MaxRequestsPerConnection { get; init; }
 
+    /// <summary>
+    /// Streams one HTTP/2 connection carries at once, below the server's own limit (DestinationRule
+    /// <c>http.maxConcurrentStreams</c>, Envoy's http2_protocol_options.max_concurrent_streams); 0: the server's alone.
+    /// </summary>
+    public int MaxConcurrentStreams { get; init; }
+
     /// <summary>Connections older than this are closed when returned (tcp.maxConnectionDuration; zero: none).</summary>
     public TimeSpan MaxConnectionDuration { get; init; }
 

@@ -5,6 +5,7 @@ using Engine.Http2;
 using Engine.IntegrationTests.Http2.Support;
 using Engine.IntegrationTests.Infrastructure;
 using Engine.Protocols.Http2;
+using Engine.Upstream;
 
 namespace Engine.IntegrationTests.Http2;
 
@@ -125,5 +126,97 @@ public sealed class H2ClientConnectionTests
 
         Assert.All(responses, r => Assert.Equal("passed", r.Text));
         Assert.True(pool.ConnectionsOpened >= 3, "opened " + pool.ConnectionsOpened);
+    }
+
+    [Fact]
+    public async Task Kestrel_StreamCapOfOne_TwentyHeldRequests_OpenTwentyConnections()
+    {
+        await using var kestrel = await KestrelH2Server.StartAsync(maxStreamsPerConnection: 100);
+        await using var pool = H2Calls.Pool(kestrel.Endpoint, settings: UpstreamPoolSettings.Default with { MaxConcurrentStreams = 1 });
+
+        // More requests at once than the pool's rounds (16): connects that went one after another
+        // left the last requests without a stream.
+        var held = Enumerable.Range(0, 20).Select(_ => H2Calls.SendAsync(pool, H2Calls.Request("GET", "/gate", "localhost"))).ToArray();
+        await WaitFor.ConditionAsync(() => kestrel.InGate == 20 || held.Any(t => t.IsFaulted), because: "all 20 requests reach the server");
+        if (held.FirstOrDefault(t => t.IsFaulted) is { } failed)
+        {
+            await failed; // says why the pool gave that request no stream
+        }
+
+        var connections = kestrel.GateConnections;
+        kestrel.OpenGate();
+        var responses = await Task.WhenAll(held);
+
+        Assert.All(responses, r => Assert.Equal("passed", r.Text));
+        Assert.Equal(20, connections);
+        Assert.Equal(20, pool.ConnectionsOpened);
+    }
+
+    [Fact]
+    public async Task Kestrel_StreamCapAboveTheServersLimit_TheServersLimitApplies()
+    {
+        await using var kestrel = await KestrelH2Server.StartAsync(maxStreamsPerConnection: 2);
+        await using var pool = H2Calls.Pool(kestrel.Endpoint, settings: UpstreamPoolSettings.Default with { MaxConcurrentStreams = 5 });
+
+        await H2Calls.SendAsync(pool, H2Calls.Request("GET", "/hello", "localhost"));
+        var held = Enumerable.Range(0, 6).Select(_ => H2Calls.SendAsync(pool, H2Calls.Request("GET", "/gate", "localhost"))).ToArray();
+        await WaitFor.ConditionAsync(() => kestrel.InGate == 6, because: "all 6 requests reach the server");
+        var connections = kestrel.GateConnections;
+        kestrel.OpenGate();
+        var responses = await Task.WhenAll(held);
+
+        Assert.All(responses, r => Assert.Equal("passed", r.Text));
+        Assert.Equal(3, connections);
+    }
+
+    [Fact]
+    public async Task StreamCap_IsAdvertisedAsOurMaxConcurrentStreams()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var endpoint = (IPEndPoint)listener.LocalEndpoint;
+        await using var pool = H2Calls.Pool(endpoint, settings: UpstreamPoolSettings.Default with { MaxConcurrentStreams = 7 });
+
+        var accept = listener.AcceptSocketAsync();
+        var open = await pool.OpenStreamAsync(); // our preface and SETTINGS go out on connect
+        using var server = await accept;
+        var settings = await ReadClientSettingsAsync(server);
+        open.Stream?.Dispose();
+        server.Close();
+
+        Assert.True(open.Opened);
+        Assert.Equal(7u, settings[Http2SettingsParameter.MaxConcurrentStreams]);
+        Assert.Equal(0u, settings[Http2SettingsParameter.EnablePush]);
+    }
+
+    /// <summary>The client preface, then the parameters of the SETTINGS frame that must follow it (RFC 9113 §3.4).</summary>
+    private static async Task<Dictionary<Http2SettingsParameter, uint>> ReadClientSettingsAsync(System.Net.Sockets.Socket server)
+    {
+        async Task<byte[]> ReadExactlyAsync(int count)
+        {
+            var buffer = new byte[count];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            for (var read = 0; read < count;)
+            {
+                var n = await server.ReceiveAsync(buffer.AsMemory(read), System.Net.Sockets.SocketFlags.None, timeout.Token);
+                Assert.True(n > 0, "the client closed before its SETTINGS");
+                read += n;
+            }
+
+            return buffer;
+        }
+
+        var preface = await ReadExactlyAsync(Http2Preface.Length);
+        Assert.True(preface.AsSpan().SequenceEqual(Http2Preface.ClientPreface), "the client preface");
+        var header = await ReadExactlyAsync(9);
+        Assert.Equal((byte)Http2FrameType.Settings, header[3]);
+        var payload = await ReadExactlyAsync((header[0] << 16) | (header[1] << 8) | header[2]);
+        var settings = new Dictionary<Http2SettingsParameter, uint>();
+        for (var i = 0; i + 6 <= payload.Length; i += 6)
+        {
+            settings[(Http2SettingsParameter)((payload[i] << 8) | payload[i + 1])] = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(i + 2));
+        }
+
+        return settings;
     }
 }

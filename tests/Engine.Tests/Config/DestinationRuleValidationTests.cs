@@ -198,6 +198,30 @@ public sealed class DestinationRuleValidationTests
     }
 
     [Fact]
+    public void Validate_MaxConcurrentStreams_IsEnforcedSoNotWarnedAbout_ButANegativeValueIsAnError()
+    {
+        var result = ConfigAssert.Load("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: streams}
+            spec:
+              host: reviews
+              trafficPolicy:
+                connectionPool: {http: {maxConcurrentStreams: 100}}
+                portLevelSettings:
+                - port: {number: 9080}
+                  connectionPool: {http: {maxConcurrentStreams: 1}}
+              subsets:
+              - name: v1
+                trafficPolicy: {connectionPool: {http: {maxConcurrentStreams: -1}}}
+            """);
+
+        ConfigAssert.HasError(result, 13, "spec.subsets[0].trafficPolicy.connectionPool.http.maxConcurrentStreams", "maxConcurrentStreams must be non-negative");
+        Assert.Single(result.Errors);
+        ConfigAssert.NoWarningContaining(result, "maxConcurrentStreams");
+    }
+
+    [Fact]
     public void Validate_WorkloadSelectorExportToAndSelectorRules()
     {
         var result = ConfigAssert.Load("""
@@ -250,7 +274,7 @@ public sealed class DestinationRuleValidationTests
         Assert.Empty(result.Errors);
         ConfigAssert.NoWarningContaining(result, "locality load balancing");
         ConfigAssert.HasWarning(result, 10, "spec.trafficPolicy.loadBalancer.warmup", "slow start (warmup) is not implemented");
-        ConfigAssert.HasWarning(result, 12, "spec.trafficPolicy.connectionPool.http.maxConcurrentStreams", "maxConcurrentStreams is not enforced");
+        ConfigAssert.NoWarningContaining(result, "maxConcurrentStreams"); // enforced on HTTP/2 upstream connections
         ConfigAssert.HasWarning(result, 13, "spec.trafficPolicy.retryBudget", "retryBudget is not enforced");
         ConfigAssert.HasWarning(result, 14, "spec.trafficPolicy.proxyProtocol", "proxyProtocol is not implemented");
         ConfigAssert.HasWarning(result, 17, "spec.trafficPolicy.portLevelSettings[0].loadBalancer.warmupDurationSecs", "slow start (warmup) is not implemented");

@@ -40,11 +40,6 @@ internal static partial class DestinationRuleValidator
 
         if (connectionPool?.Http is { } http)
         {
-            if (http.MaxConcurrentStreams > 0)
-            {
-                r.Warning(http.Source.Field("maxConcurrentStreams"), "maxConcurrentStreams is not enforced by this sidecar: an HTTP/2 upstream connection carries as many streams as the server's SETTINGS_MAX_CONCURRENT_STREAMS allows");
-            }
-
             if (http.Http2KeepAlive is not null)
             {
                 r.Warning(http.Source.Field("http2KeepAlive"), "http2KeepAlive is not implemented by this sidecar: no HTTP/2 PINGs are sent to upstreams");

@@ -6,7 +6,8 @@ namespace Engine.Http2.Client;
 /// <summary>
 /// An upstream HTTP/2 connection (h2c prior knowledge): sends the client preface and our SETTINGS at
 /// once, then multiplexes the streams its owner opens, up to the server's
-/// SETTINGS_MAX_CONCURRENT_STREAMS. On the server's GOAWAY it takes no new streams; the ones above
+/// SETTINGS_MAX_CONCURRENT_STREAMS or our own cap (<see cref="Http2SessionOptions.ClientMaxConcurrentStreams"/>),
+/// whichever is lower. On the server's GOAWAY it takes no new streams; the ones above
 /// the last-stream-id (and any not yet sent) end as <see cref="Http2StreamEndKind.Refused"/> — the
 /// server did not process them, so they are safe to retry on another connection (RFC 9113 §6.8).
 /// Push is never enabled (ENABLE_PUSH = 0; a PUSH_PROMISE is a connection error).
@@ -18,11 +19,16 @@ internal sealed class Http2ClientConnection : Http2Connection
     private bool _peerSettingsReceived;
     private int _goAwayLastStreamId = int.MaxValue;
 
+    // The streams this connection carries at once, computed when the server's SETTINGS arrive so
+    // that opening a stream costs one comparison (lock).
+    private int _streamLimit;
+
     /// <param name="onStateChanged">Called (outside any lock) when a stream slot frees, the server's SETTINGS arrive, GOAWAY, or close.</param>
     public Http2ClientConnection(ConnectionContext context, Http2SessionOptions? options = null, Action<Http2ClientConnection>? onStateChanged = null)
         : base(context, options ?? Http2SessionOptions.Default, isServer: false)
     {
         _onStateChanged = onStateChanged;
+        _streamLimit = CappedLimit((uint)Options.InitialPeerMaxConcurrentStreams);
         lock (Sync)
         {
             // §3.4: the preface, then our SETTINGS as the first frame; requests may follow at once.
@@ -33,14 +39,17 @@ internal sealed class Http2ClientConnection : Http2Connection
         RunDeferred();
     }
 
-    /// <summary>Streams this connection may carry at once: the server's SETTINGS_MAX_CONCURRENT_STREAMS (assumed until they arrive).</summary>
+    /// <summary>
+    /// Streams this connection may carry at once: the server's SETTINGS_MAX_CONCURRENT_STREAMS
+    /// (assumed until they arrive), lowered to our cap if one is set.
+    /// </summary>
     public int MaxConcurrentStreams
     {
         get
         {
             lock (Sync)
             {
-                return MaxConcurrentStreamsLocked;
+                return _streamLimit;
             }
         }
     }
@@ -50,25 +59,31 @@ internal sealed class Http2ClientConnection : Http2Connection
 
     protected override bool NotifiesOnStreamSlot => true;
 
-    private int MaxConcurrentStreamsLocked => _peerSettingsReceived
-        ? (int)Math.Min(PeerSettings.MaxConcurrentStreams, int.MaxValue)
-        : Options.InitialPeerMaxConcurrentStreams;
+    /// <summary>The server's limit, or our cap where that is lower (0: no cap).</summary>
+    private int CappedLimit(uint server)
+    {
+        var cap = Options.ClientMaxConcurrentStreams;
+        return cap > 0 && cap < server ? cap : (int)Math.Min(server, int.MaxValue);
+    }
 
     /// <summary>
-    /// A new stream, if the connection takes one now (open, below the server's concurrency limit); else
+    /// A new stream, if the connection takes one now (open, below its concurrency limit); else
     /// false, and <paramref name="awaitingSettings"/> says whether the limit refused is only the assumed
-    /// one (the server's SETTINGS have not arrived, so room is likely coming). Both are read under one
-    /// lock: asked separately, SETTINGS arriving in between made a full-looking connection with no
-    /// settings pending, and the pool opened a second connection it did not need.
+    /// one (the server's SETTINGS have not arrived, so room is likely coming — unless our own cap is
+    /// already reached, which no SETTINGS can lift). Both are read under one lock: asked separately,
+    /// SETTINGS arriving in between made a full-looking connection with no settings pending, and the
+    /// pool opened a second connection it did not need.
     /// </summary>
     public bool TryOpenStream(out Http2ClientStream? stream, out bool awaitingSettings)
     {
         lock (Sync)
         {
-            if (PhaseValue != Http2ConnectionPhase.Open || ActiveStreamCount >= MaxConcurrentStreamsLocked)
+            if (PhaseValue != Http2ConnectionPhase.Open || ActiveStreamCount >= _streamLimit)
             {
                 stream = null;
-                awaitingSettings = !_peerSettingsReceived && PhaseValue == Http2ConnectionPhase.Open;
+                var cap = Options.ClientMaxConcurrentStreams;
+                awaitingSettings = !_peerSettingsReceived && PhaseValue == Http2ConnectionPhase.Open
+                    && (cap <= 0 || ActiveStreamCount < cap);
                 return false;
             }
 
@@ -209,6 +224,7 @@ internal sealed class Http2ClientConnection : Http2Connection
     protected override void OnPeerSettingsLocked()
     {
         _peerSettingsReceived = true;
+        _streamLimit = CappedLimit(PeerSettings.MaxConcurrentStreams);
         Defer(Http2DeferredKind.NotifyOwner);
     }
 

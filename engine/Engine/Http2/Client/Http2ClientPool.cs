@@ -9,10 +9,14 @@ namespace Engine.Http2.Client;
 
 /// <summary>
 /// HTTP/2 connections to one endpoint, multiplexed: a stream goes on the first connection with a
-/// free slot (below the server's SETTINGS_MAX_CONCURRENT_STREAMS); when all are full another
-/// connection is opened (one connect at a time; everyone waiting shares it), up to
-/// <c>maxConnections</c> if set. A connection that got GOAWAY or closed leaves the pool at once and
-/// finishes its streams on its own; the next stream goes to a new one.
+/// free slot (below the server's SETTINGS_MAX_CONCURRENT_STREAMS and our own cap, DestinationRule
+/// <c>http.maxConcurrentStreams</c>); when all are full another connection is opened, up to
+/// <c>maxConnections</c> if set. A connection being opened is shared by as many waiting requests as
+/// it is expected to carry — all of them without a cap, <c>cap</c> with one — and more wait for a
+/// connect of their own, opened at the same time (Envoy's "connecting stream capacity"): with a cap
+/// of 1, twenty requests arriving together open twenty connections at once, not one after another.
+/// A connection that got GOAWAY or closed leaves the pool at once and finishes its streams on its
+/// own; the next stream goes to a new one.
 /// </summary>
 internal sealed class Http2ClientPool : IAsyncDisposable
 {
@@ -25,13 +29,13 @@ internal sealed class Http2ClientPool : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<Http2ClientConnection> _connections = [];
     private readonly List<Task> _running = [];
-    private Task<UpstreamConnectResult>? _connecting;
+    private readonly List<PendingConnect> _connecting = [];
     private TaskCompletionSource? _slotFreed;
     private bool _disposed;
     private long _opened;
 
     public Http2ClientPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings, Http2SessionOptions? options = null, int maxConnections = 0)
-        : this(ct => connector.ConnectAsync(address, settings.ConnectTimeout, settings.TcpKeepalive, ct, settings.Tls, http2: true), options, maxConnections)
+        : this(ct => connector.ConnectAsync(address, settings.ConnectTimeout, settings.TcpKeepalive, ct, settings.Tls, http2: true), WithStreamCap(options ?? Http2SessionOptions.Default, settings.MaxConcurrentStreams), maxConnections)
     {
     }
 
@@ -92,15 +96,21 @@ internal sealed class Http2ClientPool : IAsyncDisposable
                 }
 
                 // A connection whose SETTINGS are on their way will likely have room: wait for them
-                // rather than open a connection per waiting request.
-                if (!awaitingSettings && _connecting is null && (_maxConnections <= 0 || _connections.Count < _maxConnections))
+                // rather than open a connection per waiting request. Else count on a connect under
+                // way that has room to spare, else open one.
+                Task<UpstreamConnectResult>? counted = null;
+                if (!awaitingSettings)
                 {
-                    _connecting = ConnectAsync();
+                    counted = ClaimConnectingLocked();
+                    if (counted is null && (_maxConnections <= 0 || _connections.Count + _connecting.Count < _maxConnections))
+                    {
+                        counted = StartConnectLocked();
+                    }
                 }
 
-                if (_connecting is not null)
+                if (counted is not null)
                 {
-                    wait = _connecting;
+                    wait = counted;
                 }
                 else
                 {
@@ -139,11 +149,13 @@ internal sealed class Http2ClientPool : IAsyncDisposable
     {
         Http2ClientConnection[] connections;
         Task[] running;
+        Task[] connecting;
         lock (_lock)
         {
             _disposed = true;
             connections = [.. _connections];
             running = [.. _running];
+            connecting = [.. _connecting.Select(static c => c.Task)];
             _connections.Clear();
         }
 
@@ -154,14 +166,41 @@ internal sealed class Http2ClientPool : IAsyncDisposable
         }
 
         await Task.WhenAll(running).ConfigureAwait(false);
-        if (_connecting is { } connecting)
+        await Task.WhenAll(connecting).ConfigureAwait(false);
+    }
+
+    /// <summary>The options with our stream cap, also advertised in our SETTINGS (as Envoy sends max_concurrent_streams upstream).</summary>
+    private static Http2SessionOptions WithStreamCap(Http2SessionOptions options, int cap) => cap <= 0
+        ? options
+        : options with { ClientMaxConcurrentStreams = cap, Limits = options.Limits with { MaxConcurrentStreams = cap } };
+
+    /// <summary>A connect under way with room for one more waiting request, which it now counts on.</summary>
+    private Task<UpstreamConnectResult>? ClaimConnectingLocked()
+    {
+        foreach (var pending in _connecting)
         {
-            await connecting.ConfigureAwait(false);
+            if (pending.Unclaimed > 0)
+            {
+                pending.Unclaimed--;
+                return pending.Task;
+            }
         }
+
+        return null;
+    }
+
+    /// <summary>Starts a connect the caller counts on; it will carry up to the cap (unbounded without one) waiting requests.</summary>
+    private Task<UpstreamConnectResult> StartConnectLocked()
+    {
+        var cap = _options.ClientMaxConcurrentStreams;
+        var pending = new PendingConnect { Unclaimed = cap > 0 ? cap - 1 : long.MaxValue };
+        _connecting.Add(pending);
+        pending.Task = ConnectAsync(pending);
+        return pending.Task;
     }
 
     /// <summary>Opens one connection; what waiters learn is the outcome (the context itself is the pool's).</summary>
-    private async Task<UpstreamConnectResult> ConnectAsync()
+    private async Task<UpstreamConnectResult> ConnectAsync(PendingConnect pending)
     {
         // Off the caller's lock: the connect itself suspends at once.
         await Task.Yield();
@@ -175,14 +214,21 @@ internal sealed class Http2ClientPool : IAsyncDisposable
             result = new UpstreamConnectResult(ConnectOutcome.Failed, null);
         }
 
-        lock (_lock)
+        if (result.Context is not { } context)
         {
-            _connecting = null;
-            if (result.Context is not { } context)
+            lock (_lock)
             {
-                return result;
+                _connecting.Remove(pending);
             }
 
+            // Requests waiting at maxConnections behind this connect may open one of their own now.
+            SignalSlotFreed();
+            return result;
+        }
+
+        lock (_lock)
+        {
+            _connecting.Remove(pending);
             var connection = new Http2ClientConnection(context, _options, OnConnectionStateChanged);
             Interlocked.Increment(ref _opened);
             _running.Add(RunConnectionAsync(connection, context));
@@ -234,5 +280,13 @@ internal sealed class Http2ClientPool : IAsyncDisposable
         }
 
         waiters?.TrySetResult();
+    }
+
+    /// <summary>A connect under way, and how many more waiting requests may count on it.</summary>
+    private sealed class PendingConnect
+    {
+        public Task<UpstreamConnectResult> Task { get; set; } = null!;
+
+        public long Unclaimed { get; set; }
     }
 }

@@ -18,10 +18,10 @@ internal sealed record H2Response(int Status, Dictionary<string, string> Headers
 /// <summary>Builds pools and requests for the client connection tests.</summary>
 internal static class H2Calls
 {
-    public static Http2ClientPool Pool(IPEndPoint endpoint, Http2SessionOptions? options = null, int maxConnections = 0)
+    public static Http2ClientPool Pool(IPEndPoint endpoint, Http2SessionOptions? options = null, int maxConnections = 0, UpstreamPoolSettings? settings = null)
     {
         var connector = new UpstreamConnector(SocketTransports.CreateUpstreamFactory(new TransportSettings()));
-        return new Http2ClientPool(endpoint, connector, UpstreamPoolSettings.Default, options, maxConnections);
+        return new Http2ClientPool(endpoint, connector, settings ?? UpstreamPoolSettings.Default, options, maxConnections);
     }
 
     public static HttpRequestHead Request(string method, string path, string authority, params (string Name, string Value)[] fields)

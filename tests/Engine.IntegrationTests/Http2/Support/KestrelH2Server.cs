@@ -13,11 +13,13 @@ namespace Engine.IntegrationTests.Http2.Support;
 /// <summary>
 /// A minimal Kestrel app speaking h2c only (prior knowledge) on a loopback port: a reference server
 /// for the client connection. /hello answers text, /echo streams the body back, /trailers ends with
-/// grpc-status trailers, /gate waits until the test opens the gate (to hold streams open).
+/// grpc-status trailers, /gate waits until the test opens the gate (to hold streams open) and
+/// notes the connection it came on (to count the connections a client spread its streams over).
 /// </summary>
 internal sealed class KestrelH2Server : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _gateConnections = new();
     private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inGate;
 
@@ -27,6 +29,9 @@ internal sealed class KestrelH2Server : IAsyncDisposable
 
     /// <summary>Requests now waiting at /gate.</summary>
     public int InGate => Volatile.Read(ref _inGate);
+
+    /// <summary>Distinct connections /gate requests came on.</summary>
+    public int GateConnections => _gateConnections.Count;
 
     public static async Task<KestrelH2Server> StartAsync(int maxStreamsPerConnection = 100)
     {
@@ -52,8 +57,9 @@ internal sealed class KestrelH2Server : IAsyncDisposable
             context.Response.AppendTrailer("grpc-status", "7");
             context.Response.AppendTrailer("grpc-message", "denied");
         });
-        app.MapGet("/gate", async () =>
+        app.MapGet("/gate", async (HttpContext context) =>
         {
+            server._gateConnections.TryAdd(context.Connection.Id, 0);
             Interlocked.Increment(ref server._inGate);
             await server._gate.Task;
             Interlocked.Decrement(ref server._inGate);
