@@ -19,7 +19,7 @@ internal sealed class Http2OutboundBody(Http2Stream stream) : PipeWriter
 
     public override void Advance(int bytes)
     {
-        stream.OutboundPipeWritten = true; // a lend may not follow (Http2Stream.LendOutboundAsync)
+        stream.OutboundPipeWritten = true; // a lend may not follow (Http2Stream.LendAsync)
         Inner.Advance(bytes);
     }
 

@@ -1,18 +1,18 @@
 using System.Buffers;
-using System.Threading.Tasks.Sources;
+using Engine.Async;
 
 namespace Engine.Http2;
 
 /// <summary>
-/// A stream's lent outbound body (<see cref="Http2Stream.LendOutboundAsync"/>): bytes the owner
+/// A stream's lent outbound body (<see cref="Http2Stream.LendAsync"/>): bytes the owner
 /// still holds in its own buffer (a proxied answer in the upstream connection's input), which the
 /// writer frames as DATA straight from there, and the wait that tells the owner when it may have
 /// its buffer back. One per stream object, made on first use and kept across reuse, so a lend
 /// allocates nothing.
 /// </summary>
-internal sealed class Http2OutboundLend : IValueTaskSource<bool>
+internal sealed class Http2OutboundLend
 {
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
+    private readonly ReusableSignal<bool> _returned = new();
 
     /// <summary>What is lent (lock to start and end; the writer reads it while pinned).</summary>
     public ReadOnlySequence<byte> Data;
@@ -26,16 +26,14 @@ internal sealed class Http2OutboundLend : IValueTaskSource<bool>
     /// <summary>A lend is out: the owner waits, and the writer may read <see cref="Data"/> (lock).</summary>
     public bool Active;
 
-    public short Version => _core.Version;
-
-    /// <summary>Arms the wait for a new lend (lock, with <see cref="Active"/> false).</summary>
-    public void Begin(in ReadOnlySequence<byte> data, bool endsMessage)
+    /// <summary>Starts a lend (lock, with <see cref="Active"/> false); the owner awaits the task.</summary>
+    public ValueTask<bool> Begin(in ReadOnlySequence<byte> data, bool endsMessage)
     {
-        _core.Reset();
         Data = data;
         Sent = 0;
         EndsMessage = endsMessage;
         Active = true;
+        return _returned.Arm();
     }
 
     /// <summary>Ends the lend (lock): the writer lets go of the buffer. Complete the wait after the lock.</summary>
@@ -47,12 +45,5 @@ internal sealed class Http2OutboundLend : IValueTaskSource<bool>
     }
 
     /// <summary>Wakes the owner (outside the lock): true when every byte went out, false when the stream is gone.</summary>
-    public void Complete(bool sent) => _core.SetResult(sent);
-
-    bool IValueTaskSource<bool>.GetResult(short token) => _core.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _core.GetStatus(token);
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => _core.OnCompleted(continuation, state, token, flags);
+    public void Complete(bool sent) => _returned.Set(sent);
 }

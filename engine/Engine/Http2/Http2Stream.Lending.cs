@@ -24,9 +24,10 @@ internal abstract partial class Http2Stream
     /// bytes (END_STREAM rides on the last DATA frame; no trailers may follow). A body goes either
     /// through the outbound pipe or by lending, never both: one lend at a time, after the head.
     /// </summary>
-    internal ValueTask<bool> LendOutboundAsync(in ReadOnlySequence<byte> data, bool endsMessage)
+    public ValueTask<bool> LendAsync(in ReadOnlySequence<byte> data, bool endsMessage)
     {
         var lend = _lend ??= new Http2OutboundLend();
+        ValueTask<bool> returned;
         lock (Connection.Sync)
         {
             if (OutputEnded)
@@ -39,7 +40,7 @@ internal abstract partial class Http2Stream
                 throw new InvalidOperationException("A lend needs a head, a non-empty buffer, no lend out and nothing written to the outbound pipe.");
             }
 
-            lend.Begin(data, endsMessage);
+            returned = lend.Begin(data, endsMessage);
             if (endsMessage)
             {
                 OutboundCompleteRequested = true;
@@ -47,7 +48,7 @@ internal abstract partial class Http2Stream
         }
 
         Connection.OnOutboundData(this);
-        return new ValueTask<bool>(lend, lend.Version);
+        return returned;
     }
 
     /// <summary>The lent bytes not yet framed (the writer loop only, with a lend out).</summary>

@@ -19,7 +19,7 @@ namespace Engine.Http2;
 /// done with it, the owner is done with it and both loops have let go of it (the "pinned" flags).
 /// </para>
 /// </summary>
-internal abstract partial class Http2Stream
+internal abstract partial class Http2Stream : Transport.IOutboundLender
 {
     private CancellationTokenSource? _abortedSource;
     private bool _abortSignaled;

@@ -1,22 +1,22 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Engine.Async;
-using Engine.Http2;
+using Engine.Transport;
 
 namespace Engine.Proxy;
 
-/// <summary>A body of known length to an HTTP/2 stream, lent instead of copied.</summary>
+/// <summary>A body of known length to a destination that can send it from the source's own buffer.</summary>
 internal static partial class BodyCopier
 {
     /// <summary>
-    /// Sends exactly <paramref name="length"/> bytes of <paramref name="source"/> as the rest of the
-    /// stream's message, ending it: each read is lent to the stream (<see cref="Http2Stream.LendOutboundAsync"/>),
-    /// which frames it straight from the source's buffer, and is consumed only once it went out. So
-    /// the back-pressure is the source's own: while the client's windows hold the stream, unread
-    /// bytes pile up in the source pipe until its reader (the upstream connection) pauses.
+    /// Sends exactly <paramref name="length"/> bytes of <paramref name="source"/>, ending the
+    /// message: each read is lent to the destination (<see cref="IOutboundLender"/>), which sends it
+    /// straight from the source's buffer, and is consumed only once it went out. No copy in user
+    /// space; the back-pressure is the source's own: while the client is slow, unread bytes pile
+    /// up in the source pipe until its reader (the upstream connection) pauses.
     /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
-    public static async ValueTask<BodyResult> LendLengthAsync(PipeReader source, Http2Stream destination, long length, BodyCounter? counter = null)
+    public static async ValueTask<BodyResult> LendLengthAsync(PipeReader source, IOutboundLender destination, long length, BodyCounter? counter = null)
     {
         var remaining = length;
         while (remaining > 0)
@@ -51,7 +51,7 @@ internal static partial class BodyCopier
             }
 
             remaining -= take.Length;
-            var sent = await destination.LendOutboundAsync(take, endsMessage: remaining == 0).ConfigureAwait(false);
+            var sent = await destination.LendAsync(take, endsMessage: remaining == 0).ConfigureAwait(false);
             source.AdvanceTo(take.End);
             if (!sent)
             {

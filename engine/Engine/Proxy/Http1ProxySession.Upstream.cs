@@ -286,10 +286,14 @@ internal sealed partial class Http1ProxySession
         return BodyResult.Complete;
     }
 
-    /// <summary>The less common response bodies: none (flush only), chunked, or close-delimited.</summary>
+    /// <summary>A large body of known length goes to the client lent (<see cref="IOutboundLender"/>), not copied by the inline loop.</summary>
+    private bool LendsResponseBody => _response.ContentLength >= MinLentBodyBytes && _outputLender is not null;
+
+    /// <summary>The less common response bodies: none (flush only), large and lent, chunked, or close-delimited.</summary>
     private ValueTask<BodyResult> StreamResponseBodyAsync(UpstreamConnection upstream) => _upstreamFraming switch
     {
         BodyFraming.None => FlushDownstreamAsync(),
+        BodyFraming.ContentLength => BodyCopier.LendLengthAsync(upstream.Input, _outputLender!, _response.ContentLength, _sent),
         BodyFraming.Chunked => BodyCopier.CopyChunkedAsync(upstream.Input, _output, _responseChunks, _downstreamFraming == BodyFraming.Chunked, _sent),
         _ => BodyCopier.CopyUntilCloseAsync(upstream.Input, _output, _downstreamFraming == BodyFraming.Chunked, _sent),
     };

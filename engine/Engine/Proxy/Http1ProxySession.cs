@@ -8,6 +8,7 @@ using Engine.Protocols.Http1;
 using Engine.Protocols.Http2;
 using Engine.Routing.Policies;
 using Engine.Telemetry;
+using Engine.Transport;
 using Engine.Upstream;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -43,6 +44,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
     private readonly ConnectionContext _connection;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
+    private readonly IOutboundLender? _outputLender; // the epoll transport's output sends large bodies from the upstream's buffer
     private readonly ChunkedDecoder _requestChunks;
     private readonly ChunkedDecoder _responseChunks;
     private readonly ConnectionTimer _timer;
@@ -66,6 +68,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         _connection = connection;
         _input = connection.Transport.Input;
         _output = connection.Transport.Output;
+        _outputLender = _output as IOutboundLender;
         _requestChunks = new ChunkedDecoder(_limits);
         _responseChunks = new ChunkedDecoder(_limits);
         _timer = new ConnectionTimer(server.Time, _input);
@@ -368,7 +371,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                     if (error == ForwardError.None)
                     {
                         WriteResponseHead(upstreamStarted);
-                        if (_upstreamFraming == BodyFraming.ContentLength)
+                        if (_upstreamFraming == BodyFraming.ContentLength && !LendsResponseBody)
                         {
                             // The common case, inline: copy each read and flush with back-pressure.
                             var remaining = _response.ContentLength;

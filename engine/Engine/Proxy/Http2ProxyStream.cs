@@ -224,10 +224,15 @@ internal sealed class Http2ProxyStream : ProxyExchange
         }
     }
 
-    /// <summary>The body of known length is lent to the stream, not copied into it: the writer frames it from the upstream's input.</summary>
+    /// <summary>A large body of known length is lent to the stream, not copied into it: the writer frames it from the upstream's input.</summary>
     private protected override ValueTask<BodyResult> CopyLengthResponseBodyAsync(PipeReader source, long length)
     {
-        _responseLent = length > 0;
+        if (length < MinLentBodyBytes)
+        {
+            return BodyCopier.CopyLengthAsync(source, _stream.ResponseBody, length, _sent);
+        }
+
+        _responseLent = true;
         return BodyCopier.LendLengthAsync(source, _stream, length, _sent);
     }
 

@@ -4,6 +4,7 @@ using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
 using Engine.Protocols.Http2;
+using Engine.Transport;
 using Engine.Upstream;
 
 namespace Engine.Proxy;
@@ -149,9 +150,20 @@ internal abstract partial class ProxyExchange
         _h1Reusable = _h1ResponseFraming != BodyFraming.UntilClose && Http1Persistence.IsPersistent(_response);
     }
 
-    /// <summary>An HTTP/1.1 answer's body of known length, to the client (an HTTP/2 stream takes it without a copy).</summary>
+    /// <summary>
+    /// Smallest body worth lending rather than copying: a lend always waits for its bytes to be
+    /// sent before the next read, where a copy of a small body is cheaper than that wait.
+    /// </summary>
+    private protected const long MinLentBodyBytes = 16 * 1024;
+
+    /// <summary>
+    /// An HTTP/1.1 answer's body of known length, to the client: lent where the client's side can
+    /// send from the upstream's buffer (the epoll transport's output; an HTTP/2 stream), else copied.
+    /// </summary>
     private protected virtual ValueTask<BodyResult> CopyLengthResponseBodyAsync(PipeReader source, long length)
-        => BodyCopier.CopyLengthAsync(source, ResponseBodyWriter, length, _sent, encodeChunked: ResponseBodyChunked);
+        => length >= MinLentBodyBytes && !ResponseBodyChunked && ResponseBodyWriter is IOutboundLender lender
+            ? BodyCopier.LendLengthAsync(source, lender, length, _sent)
+            : BodyCopier.CopyLengthAsync(source, ResponseBodyWriter, length, _sent, encodeChunked: ResponseBodyChunked);
 
     private ValueTask<BodyResult> CopyHttp1ResponseBodyAsync(UpstreamConnection upstream)
     {

@@ -66,6 +66,7 @@ internal sealed partial class SocketPipe
         SocketPipeSegment? released = null;
         SocketPipeSegment? releasedEnd = null;
         bool wakeWriter;
+        bool lendReturned;
         lock (_sync)
         {
             ThrowIfReaderCompletedLocked();
@@ -118,6 +119,7 @@ internal sealed partial class SocketPipe
             // reader that looked at everything and waits for more must get more.
             wakeWriter = committed - examinedBefore >= _resumeWriterThreshold && committed - _examined < _resumeWriterThreshold
                 && TakeWaitingWriterLocked();
+            lendReturned = consumedAt >= _lendEnd && TakeLendLocked();
             if (released is not null)
             {
                 ReleaseLocked(released, releasedEnd);
@@ -132,6 +134,11 @@ internal sealed partial class SocketPipe
         if (wakeWriter)
         {
             WakeWriter(new FlushResult(isCanceled: false, isCompleted: false));
+        }
+
+        if (lendReturned)
+        {
+            _lendReturned!.Set(true); // every lent byte went out: the lender may have its buffer back
         }
     }
 
@@ -154,6 +161,7 @@ internal sealed partial class SocketPipe
     internal void CompleteReader(Exception? exception)
     {
         bool wakeWriter;
+        bool lendAbandoned;
         lock (_sync)
         {
             if (_readerCompleted)
@@ -164,6 +172,7 @@ internal sealed partial class SocketPipe
             _readerCompleted = true;
             _readingActive = false;
             wakeWriter = TakeWaitingWriterLocked();
+            lendAbandoned = TakeLendLocked();
             if (_writerCompleted)
             {
                 ReleaseAllLocked();
@@ -173,6 +182,11 @@ internal sealed partial class SocketPipe
         if (wakeWriter)
         {
             WakeWriter(new FlushResult(isCanceled: false, isCompleted: true));
+        }
+
+        if (lendAbandoned)
+        {
+            _lendReturned!.Set(false); // nothing more is sent: the lender has its buffer back at once
         }
     }
 

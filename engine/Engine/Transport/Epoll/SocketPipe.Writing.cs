@@ -211,7 +211,7 @@ internal sealed partial class SocketPipe
                 // Room enough: the write block was merely not handed out since the last flush.
             }
             else if (_readHead == head && _committedHead == head && _readIndex == _writeIndex && _committedIndex == _writeIndex
-                && !_readingActive && head.Block.Length >= needed)
+                && !_readingActive && head.Block.Length >= needed && !head.Foreign)
             {
                 // Everything written was flushed and consumed, and no read result is out: write
                 // the same block again from its start (positions stay absolute).

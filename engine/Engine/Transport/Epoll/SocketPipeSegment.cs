@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace Engine.Transport.Epoll;
 
@@ -19,10 +20,25 @@ internal sealed class SocketPipeSegment : ReadOnlySequenceSegment<byte>
     /// <summary>The next released shell in the pipe's spare list.</summary>
     public SocketPipeSegment? NextSpare { get; set; }
 
+    /// <summary>The block is someone else's, lent (<see cref="SocketPipe.LendAsync"/>): read only, never written or rewound.</summary>
+    public bool Foreign { get; private set; }
+
     public void Lease(IMemoryOwner<byte> owner, long runningIndex)
     {
+        Foreign = false;
         _owner = owner;
         Block = owner.Memory;
+        Memory = Block;
+        RunningIndex = runningIndex;
+        Next = null;
+    }
+
+    /// <summary>Lent bytes the pipe only reads; the lender keeps them valid until they are consumed.</summary>
+    public void LeaseForeign(ReadOnlyMemory<byte> lent, long runningIndex)
+    {
+        Foreign = true;
+        _owner = null;
+        Block = MemoryMarshal.AsMemory(lent); // never written: the write index starts at its end
         Memory = Block;
         RunningIndex = runningIndex;
         Next = null;
@@ -43,6 +59,7 @@ internal sealed class SocketPipeSegment : ReadOnlySequenceSegment<byte>
     {
         var owner = _owner;
         _owner = null;
+        Foreign = false;
         Block = default;
         Memory = default;
         Next = null;

@@ -1,10 +1,11 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Tasks.Sources;
 
 namespace Engine.Transport.Epoll;
 
 /// <summary>The write end of a <see cref="SocketPipe"/>; a flush held by back-pressure completes through it.</summary>
-internal sealed class SocketPipeWriter(SocketPipe pipe) : PipeWriter, IValueTaskSource<FlushResult>
+internal sealed class SocketPipeWriter(SocketPipe pipe) : PipeWriter, IValueTaskSource<FlushResult>, IOutboundLender
 {
     public override bool CanGetUnflushedBytes => true;
 
@@ -21,6 +22,9 @@ internal sealed class SocketPipeWriter(SocketPipe pipe) : PipeWriter, IValueTask
     public override void CancelPendingFlush() => pipe.CancelPendingFlush();
 
     public override void Complete(Exception? exception = null) => pipe.CompleteWriter(exception);
+
+    /// <summary>Sends <paramref name="data"/> from the caller's memory (<see cref="SocketPipe.LendAsync"/>); a byte pipe has no message to end.</summary>
+    public ValueTask<bool> LendAsync(in ReadOnlySequence<byte> data, bool endsMessage) => pipe.LendAsync(data);
 
     FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => pipe.GetFlushResult(token);
 

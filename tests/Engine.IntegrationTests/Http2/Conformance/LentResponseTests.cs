@@ -5,12 +5,13 @@ using Engine.Http2.Server;
 using Engine.IntegrationTests.Http2.Support;
 using Engine.IntegrationTests.Infrastructure;
 using Engine.Protocols.Http2;
+using Engine.Protocols.Tests.Http1;
 using static Engine.IntegrationTests.Http2.Support.RawH2Client;
 
 namespace Engine.IntegrationTests.Http2.Conformance;
 
 /// <summary>
-/// A lent body (<c>Http2Stream.LendOutboundAsync</c>, how the proxy sends an answer of known
+/// A lent body (<c>Http2Stream.LendAsync</c>, how the proxy sends an answer of known
 /// length without copying it into the stream): the writer frames the owner's own buffer, so the
 /// owner must get it back only once every byte went out, or at once when the stream is gone. The
 /// frames still obey the windows (RFC 9113 §6.9), END_STREAM rides on the last DATA frame, and the
@@ -135,7 +136,7 @@ public sealed class LentResponseTests : IAsyncLifetime
             await stream.ResponseBody.FlushAsync();
             try
             {
-                await stream.LendOutboundAsync(new ReadOnlySequence<byte>(Body(10)), endsMessage: true);
+                await stream.LendAsync(new ReadOnlySequence<byte>(Body(10)), endsMessage: true);
                 outcome.TrySetResult("lent");
             }
             catch (InvalidOperationException)
@@ -163,7 +164,7 @@ public sealed class LentResponseTests : IAsyncLifetime
         for (var i = 0; i < pieces; i++)
         {
             var end = i == pieces - 1 ? body.Length : (long)body.Length * (i + 1) / pieces;
-            var sent = await stream.LendOutboundAsync(buffer.Slice(at, end - at), endsMessage: i == pieces - 1);
+            var sent = await stream.LendAsync(buffer.Slice(at, end - at), endsMessage: i == pieces - 1);
             results.Add(sent ? "sent" : "gone");
             at = end;
             if (!sent)
@@ -178,31 +179,5 @@ public sealed class LentResponseTests : IAsyncLifetime
 
     /// <summary>The body in segments of 4,093 bytes (a prime: frames and segments never line up).</summary>
     private static ReadOnlySequence<byte> Segmented(byte[] body)
-    {
-        Segment? first = null;
-        Segment? last = null;
-        for (var offset = 0; offset < body.Length; offset += 4093)
-        {
-            var piece = body.AsMemory(offset, Math.Min(4093, body.Length - offset));
-            last = last is null ? first = new Segment(piece, 0) : last.Append(piece);
-        }
-
-        return first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
+        => Sequences.Split(body, [.. Enumerable.Range(1, (body.Length - 1) / 4093).Select(i => i * 4093)]);
 }
