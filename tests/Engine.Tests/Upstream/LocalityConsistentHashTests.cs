@@ -126,6 +126,25 @@ public sealed class LocalityConsistentHashTests
         Assert.All(picks, e => Assert.Contains(e, new[] { "10.0.0.1", "10.0.0.8" }));
     }
 
+    [Fact]
+    public void Picks_AllocateNothing_OnceTheSplitIsBuilt()
+    {
+        var cluster = Build("{httpHeaderName: x-user}");
+        Eject(cluster, "10.0.0.1"); // two levels take load
+        var keys = Keys(64);
+        Where(cluster, keys);
+        cluster.Pick(hash: null);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            cluster.Pick(keys[i % keys.Length]);
+            cluster.Pick(hash: null);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Theory]
     [InlineData("{httpHeaderName: x-user}")]
     [InlineData("{httpHeaderName: x-user, maglev: {tableSize: 65537}}")]
