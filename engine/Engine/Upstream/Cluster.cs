@@ -61,7 +61,7 @@ internal sealed class Cluster
     /// <summary>
     /// Locality-aware balancing (failover priorities or <c>distribute</c> weights) when the
     /// sidecar knows its locality and the policy calls for it; null otherwise. A consistent-hash
-    /// key still picks over all endpoints.
+    /// key then picks within the priority level its hash lands in.
     /// </summary>
     public Locality.LocalityBalancer? Localities { get; init; }
 
@@ -92,17 +92,20 @@ internal sealed class Cluster
     /// <summary>The endpoints balancing may pick now (ejected ones left out).</summary>
     public Endpoint[] Healthy => Outlier?.Healthy ?? Endpoints;
 
+    /// <summary>The endpoints not ejected, before any panic: what locality balancing starts from.</summary>
+    private Endpoint[] Available => Outlier?.Available ?? Endpoints;
+
     public static string NameFor(int port, string? subset, string host) => $"outbound|{port}|{subset}|{host}";
 
     /// <summary>Picks a healthy endpoint, or null when there is none (503 UH).</summary>
     public Endpoint? Pick()
     {
-        var healthy = Healthy;
         if (Localities is { } localities)
         {
-            return localities.Pick(healthy);
+            return localities.Pick(Available);
         }
 
+        var healthy = Healthy;
         var index = Balancer.Pick(healthy);
         return index < 0 ? null : healthy[index];
     }
@@ -117,6 +120,11 @@ internal sealed class Cluster
 
     private Endpoint? PickByHash(ConsistentHashBalancer balancer, ulong hash, int attempt)
     {
+        if (Localities is { } localities)
+        {
+            return localities.Pick(Available, hash, attempt);
+        }
+
         var healthy = Healthy;
         var index = balancer.Pick(healthy, hash, attempt);
         return index < 0 ? null : healthy[index];
@@ -141,11 +149,13 @@ internal sealed class Cluster
             }
         }
 
-        var healthy = Healthy;
+        // Under locality balancing, only endpoints it may use (a distribute rule leaves some
+        // localities out), and not ejected ones.
+        var candidates = Localities?.Endpoints ?? Healthy;
         var untried = 0;
-        foreach (var endpoint in healthy)
+        foreach (var endpoint in candidates)
         {
-            untried += Contains(tried, endpoint) ? 0 : 1;
+            untried += IsFallback(tried, endpoint) ? 1 : 0;
         }
 
         if (untried == 0)
@@ -154,9 +164,9 @@ internal sealed class Cluster
         }
 
         var choice = random.Next(untried);
-        foreach (var endpoint in healthy)
+        foreach (var endpoint in candidates)
         {
-            if (!Contains(tried, endpoint) && choice-- == 0)
+            if (IsFallback(tried, endpoint) && choice-- == 0)
             {
                 return endpoint;
             }
@@ -164,6 +174,9 @@ internal sealed class Cluster
 
         return pick;
     }
+
+    private bool IsFallback(ReadOnlySpan<Endpoint?> tried, Endpoint endpoint)
+        => !Contains(tried, endpoint) && (Localities is null || Outlier?.IsEjected(endpoint) != true);
 
     private static bool Contains(ReadOnlySpan<Endpoint?> tried, Endpoint endpoint)
     {

@@ -86,8 +86,9 @@ internal static class ClusterBuilder
                 LocalityName.Parse(proxy.Locality),
                 proxy.Labels,
                 policy.LoadBalancer?.LocalityLbSetting,
-                outlierDetection: outlier is not null,
-                group => Balancer(policy.LoadBalancer, random, group),
+                minHealthPercent: outlier?.Settings.MinHealthPercent,
+                LocalityBalancer(policy.LoadBalancer, random),
+                HashTable(policy.LoadBalancer, random),
                 random),
             TcpProxy = TcpProxySettings.From(rule?.TrafficPolicy),
         };
@@ -138,10 +139,7 @@ internal static class ClusterBuilder
     {
         if (settings?.ConsistentHash is { } hash)
         {
-            // ringHash is the default; the deprecated top-level minimumRingSize still sizes a ring.
-            return hash.Maglev is { } maglev
-                ? new ConsistentHashBalancer(endpoints, random, maglev: true, (long)maglev.TableSize)
-                : new ConsistentHashBalancer(endpoints, random, maglev: false, (long)(hash.RingHash?.MinimumRingSize ?? hash.MinimumRingSize));
+            return ConsistentHash(hash, random, endpoints, weights: null);
         }
 
         return settings?.Simple switch
@@ -152,6 +150,26 @@ internal static class ClusterBuilder
             _ => new LeastRequestBalancer(random), // UNSPECIFIED, LEAST_REQUEST, LEAST_CONN
         };
     }
+
+    private static ConsistentHashBalancer ConsistentHash(ConsistentHashLb hash, IRandomSource random, Endpoint[] endpoints, IReadOnlyList<double>? weights)
+    {
+        // ringHash is the default; the deprecated top-level minimumRingSize still sizes a ring.
+        return hash.Maglev is { } maglev
+            ? new ConsistentHashBalancer(endpoints, random, maglev: true, (long)maglev.TableSize, weights)
+            : new ConsistentHashBalancer(endpoints, random, maglev: false, (long)(hash.RingHash?.MinimumRingSize ?? hash.MinimumRingSize), weights);
+    }
+
+    /// <summary>
+    /// What picks within a locality: the cluster's policy, except under a consistent hash, where a
+    /// key goes through its level's table and only a request without one comes here: at random,
+    /// as in Envoy (and no table is built per locality).
+    /// </summary>
+    private static Func<Endpoint[], ILoadBalancer> LocalityBalancer(LoadBalancerSettings? settings, IRandomSource random)
+        => settings?.ConsistentHash is null ? group => Balancer(settings, random, group) : _ => new RandomBalancer(random);
+
+    /// <summary>A priority level's consistent-hash table, under a consistent hash (Envoy builds one per priority).</summary>
+    private static Func<Endpoint[], IReadOnlyList<double>?, ConsistentHashBalancer>? HashTable(LoadBalancerSettings? settings, IRandomSource random)
+        => settings?.ConsistentHash is { } hash ? (endpoints, weights) => ConsistentHash(hash, random, endpoints, weights) : null;
 
     private static UpstreamPoolSettings PoolSettings(ConnectionPoolSettings? pool)
     {

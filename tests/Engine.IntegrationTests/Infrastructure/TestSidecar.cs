@@ -56,7 +56,8 @@ internal sealed class TestSidecar : IAsyncDisposable
         bool watch = false,
         TimeProvider? time = null,
         ProxyOptions? proxy = null,
-        bool http2 = false)
+        bool http2 = false,
+        string locality = "")
     {
         var directory = Directory.CreateTempSubdirectory("engine-test-").FullName;
         var i = 0;
@@ -65,7 +66,7 @@ internal sealed class TestSidecar : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(directory, $"{i++:D2}.yaml"), yaml).ConfigureAwait(false);
         }
 
-        var options = new SidecarOptions { ConfigPaths = [directory], Namespace = ns, Labels = labels ?? new Dictionary<string, string>(), Proxy = proxy ?? new ProxyOptions() };
+        var options = new SidecarOptions { ConfigPaths = [directory], Namespace = ns, Labels = labels ?? new Dictionary<string, string>(), Proxy = proxy ?? new ProxyOptions(), Locality = locality };
         var telemetry = new CapturingTelemetry();
         var sidecar = new Sidecar(options, NullLoggerFactory.Instance, time, random, telemetry);
         var load = sidecar.Reload();

@@ -31,7 +31,13 @@ public sealed class LocalityBalancingTests
           - {address: 10.0.0.5, locality: eu-west/zone1, labels: {version: v1}}
         """;
 
-    private static string Rule(string loadBalancer, bool outlierDetection = true) => $$"""
+    private const string DefaultOutlierDetection = "{consecutive5xxErrors: 3, interval: 10s, baseEjectionTime: 30s}";
+
+    /// <summary>Ejects at the first 5xx, any number of endpoints, with <c>minHealthPercent</c> as given.</summary>
+    private static string EjectAtOnce(int minHealthPercent = 0)
+        => $"{{consecutive5xxErrors: 1, interval: 10s, baseEjectionTime: 300s, maxEjectionPercent: 100, minHealthPercent: {minHealthPercent}}}";
+
+    private static string Rule(string loadBalancer, bool outlierDetection = true, string outlier = DefaultOutlierDetection) => $$"""
 
         ---
         apiVersion: networking.istio.io/v1
@@ -41,25 +47,42 @@ public sealed class LocalityBalancingTests
           host: reviews
           trafficPolicy:
             loadBalancer: {{loadBalancer}}
-        {{(outlierDetection ? "    outlierDetection: {consecutive5xxErrors: 3, interval: 10s, baseEjectionTime: 30s}" : string.Empty)}}
+        {{(outlierDetection ? "    outlierDetection: " + outlier : string.Empty)}}
         """;
 
     private static Cluster Build(string yaml, string locality = "us-east/zone1/a", params (string Key, string Value)[] labels)
         => CompiledMesh.Build(yaml, new SeededRandom(7), new RouteCompileOptions { ProxyLocality = locality, ProxyLabels = labels.ToDictionary(l => l.Key, l => l.Value) }).Clusters[Cluster];
 
-    private static string[] Groups(Cluster cluster)
-        => cluster.Localities!.Groups.Select(g => string.Join(",", g.Endpoints.Select(e => e.Address.Address.ToString()))).ToArray();
+    /// <summary>The priority levels, best first, as their endpoints' addresses.</summary>
+    private static string[] Levels(Cluster cluster)
+        => cluster.Localities!.Levels.Select(level => string.Join(",", level.Endpoints.Select(e => e.Address.Address.ToString()))).ToArray();
+
+    /// <summary>The localities of the first level with their weights: "address,address=weight".</summary>
+    private static string[] Weights(Cluster cluster)
+        => cluster.Localities!.Levels[0].Localities.Select(l => string.Join(",", l.Endpoints.Select(e => e.Address.Address.ToString())) + "=" + l.Weight).ToArray();
 
     private static Dictionary<string, int> Picks(Cluster cluster, Endpoint[] healthy, int count = 20_000)
+        => Count(count, () => cluster.Localities!.Pick(healthy));
+
+    private static Dictionary<string, int> Count(int count, Func<Endpoint?> pick)
     {
         var counts = new Dictionary<string, int>();
         for (var i = 0; i < count; i++)
         {
-            var address = cluster.Localities!.Pick(healthy)!.Address.Address.ToString();
+            var address = pick()?.Address.Address.ToString() ?? "none";
             counts[address] = counts.GetValueOrDefault(address) + 1;
         }
 
         return counts;
+    }
+
+    private static void Eject(Cluster cluster, params string[] addresses)
+    {
+        foreach (var endpoint in cluster.Endpoints.Where(e => addresses.Contains(e.Address.Address.ToString())))
+        {
+            cluster.Outlier!.RecordResponse(endpoint, 503);
+            Assert.True(cluster.Outlier.IsEjected(endpoint));
+        }
     }
 
     private static Endpoint[] Without(Cluster cluster, params string[] addresses)
@@ -70,7 +93,7 @@ public sealed class LocalityBalancingTests
     {
         var cluster = Build(Endpoints + Rule("{simple: ROUND_ROBIN}"));
 
-        Assert.Equal(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4,10.0.0.5"], Groups(cluster));
+        Assert.Equal(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4,10.0.0.5"], Levels(cluster));
         Assert.Equal(new Dictionary<string, int> { ["10.0.0.1"] = 1000 }, Picks(cluster, cluster.Endpoints, 1000));
         Assert.Equal(new Dictionary<string, int> { ["10.0.0.2"] = 1000 }, Picks(cluster, Without(cluster, "10.0.0.1"), 1000));
         Assert.Equal(new Dictionary<string, int> { ["10.0.0.3"] = 1000 }, Picks(cluster, Without(cluster, "10.0.0.1", "10.0.0.2"), 1000));
@@ -80,7 +103,7 @@ public sealed class LocalityBalancingTests
     [Fact]
     public void Failover_SpillsWhatAPartlyHealthyLevelCannotCarry()
     {
-        // Three endpoints in the sidecar's subzone, two healthy: health 1.4 × 2/3 = 93.3%; 6.7% spills over.
+        // Three endpoints in the sidecar's subzone, two healthy: health 140 × 2/3 = 93%; 7% spills over.
         var yaml = Endpoints
             .Replace("10.0.0.2, locality: us-east/zone1/b", "10.0.0.2, locality: us-east/zone1/a", StringComparison.Ordinal)
             .Replace("10.0.0.3, locality: us-east/zone2", "10.0.0.3, locality: us-east/zone1/a", StringComparison.Ordinal);
@@ -88,9 +111,9 @@ public sealed class LocalityBalancingTests
 
         var picks = Picks(cluster, Without(cluster, "10.0.0.3"));
 
-        Assert.Equal(["10.0.0.1,10.0.0.2,10.0.0.3", "10.0.0.4,10.0.0.5"], Groups(cluster));
+        Assert.Equal(["10.0.0.1,10.0.0.2,10.0.0.3", "10.0.0.4,10.0.0.5"], Levels(cluster));
         var spilled = picks.GetValueOrDefault("10.0.0.4") + picks.GetValueOrDefault("10.0.0.5");
-        Assert.InRange(spilled / 20_000.0, 0.045, 0.09);
+        Assert.InRange(spilled / 20_000.0, 0.055, 0.085);
         Assert.False(picks.ContainsKey("10.0.0.3"));
     }
 
@@ -99,7 +122,7 @@ public sealed class LocalityBalancingTests
     {
         var cluster = Build(Endpoints + Rule("{localityLbSetting: {failover: [{from: us-east, to: eu-west}]}}"));
 
-        Assert.Equal(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.5", "10.0.0.4"], Groups(cluster));
+        Assert.Equal(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.5", "10.0.0.4"], Levels(cluster));
     }
 
     [Fact]
@@ -108,7 +131,7 @@ public sealed class LocalityBalancingTests
         var cluster = Build(Endpoints + Rule("{localityLbSetting: {failoverPriority: [version, topology.kubernetes.io/region]}}"), "us-west/zone9", ("version", "v1"));
 
         // version and region shared: none; version only: .1 .2 .3 .5; neither: .4 (version v2, us-west).
-        Assert.Equal(["10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.5", "10.0.0.4"], Groups(cluster));
+        Assert.Equal(["10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.5", "10.0.0.4"], Levels(cluster));
     }
 
     [Fact]
@@ -118,9 +141,100 @@ public sealed class LocalityBalancingTests
 
         var picks = Picks(cluster, cluster.Endpoints);
 
-        Assert.Equal(["10.0.0.1,10.0.0.2", "10.0.0.4"], Groups(cluster));
-        Assert.InRange(picks["10.0.0.4"] / 20_000.0, 0.17, 0.23);
+        // us-east/zone1/* matches two localities of one endpoint each: 80 × 1/2 = 40 apiece.
+        Assert.Equal(["10.0.0.1=40", "10.0.0.2=40", "10.0.0.4=20"], Weights(cluster));
+        Assert.InRange(picks["10.0.0.4"] / 20_000.0, 0.18, 0.22);
+        Assert.InRange(picks["10.0.0.1"] / 20_000.0, 0.38, 0.42);
         Assert.Equal(20_000, picks["10.0.0.1"] + picks["10.0.0.2"] + picks["10.0.0.4"]);
+    }
+
+    [Fact]
+    public void Distribute_DividesAKeysWeightByTheLocalitiesOwnWeights_RoundingUp()
+    {
+        // us-east/zone2 gets two more endpoints, one of weight 3: it weighs 1 + 1 + 3 = 5, each
+        // us-east/zone1 subzone 1. Istio gives a key's weight to the localities it matches in
+        // proportion to those weights, rounded up: 80 × 1/7 → 12, 80 × 5/7 → 58.
+        var yaml = Endpoints.Replace("""
+              - {address: 10.0.0.4,
+            """, """
+              - {address: 10.0.0.6, locality: us-east/zone2, labels: {version: v1}}
+              - {address: 10.0.0.7, locality: us-east/zone2, weight: 3, labels: {version: v1}}
+              - {address: 10.0.0.4,
+            """, StringComparison.Ordinal);
+        var cluster = Build(yaml + Rule("""{localityLbSetting: {distribute: [{from: "us-east/zone1/a", to: {"us-east/*": 80, "us-west/*": 20}}]}}""", outlierDetection: false));
+
+        Assert.Equal(["10.0.0.1=12", "10.0.0.2=12", "10.0.0.3,10.0.0.6,10.0.0.7=58", "10.0.0.4=20"], Weights(cluster));
+        var picks = Picks(cluster, cluster.Endpoints);
+        Assert.InRange(picks["10.0.0.4"] / 20_000.0, 0.18, 0.22); // 20/102
+        Assert.InRange(picks["10.0.0.1"] / 20_000.0, 0.10, 0.135); // 12/102
+        Assert.False(picks.ContainsKey("10.0.0.5"));
+
+        // Rounding up makes a small weight over several localities grow: 3 over weights 1, 1 and
+        // 5 gives ceil(3/7) = 1, 1 and ceil(15/7) = 3, five in all.
+        var rounded = Build(yaml + Rule("""{localityLbSetting: {distribute: [{from: "us-east/*", to: {"us-west/*": 97, "us-east/*": 3}}]}}""", outlierDetection: false));
+
+        Assert.Equal(["10.0.0.4=97", "10.0.0.1=1", "10.0.0.2=1", "10.0.0.3,10.0.0.6,10.0.0.7=3"], Weights(rounded));
+    }
+
+    [Fact]
+    public void Distribute_ScalesALocalitysWeightByItsHealth_WithTheOverprovisioningFactor()
+    {
+        // us-east/zone1/a and /b get 50 each; with one of /a's two endpoints ejected, /a's weight
+        // is 50 × min(1, 1.4 × 1/2) = 35: it takes 35/85 = 41% (Envoy's effective locality weight).
+        var yaml = Endpoints.Replace("10.0.0.3, locality: us-east/zone2", "10.0.0.3, locality: us-east/zone1/a", StringComparison.Ordinal);
+        var cluster = Build(yaml + Rule("""{localityLbSetting: {distribute: [{from: "us-east/*", to: {"us-east/zone1/a": 50, "us-east/zone1/b": 50}}]}}""", outlier: EjectAtOnce()));
+
+        var picks = Picks(cluster, Without(cluster, "10.0.0.3"));
+
+        Assert.InRange(picks["10.0.0.1"] / 20_000.0, 0.39, 0.43);
+        Assert.InRange(picks["10.0.0.2"] / 20_000.0, 0.57, 0.61);
+        Assert.False(picks.ContainsKey("10.0.0.3"));
+    }
+
+    [Fact]
+    public void Distribute_ThatKeepsNoLocality_LeavesTheClusterWithoutEndpoints()
+    {
+        // Istio empties every locality no key matches: Envoy has no host to send to (503 UH).
+        var cluster = Build(Endpoints + Rule("""{localityLbSetting: {distribute: [{from: "us-east/*", to: {"ap-south/*": 100}}]}}""", outlierDetection: false));
+
+        Assert.Empty(cluster.Localities!.Levels);
+        Assert.Null(cluster.Pick());
+    }
+
+    [Fact]
+    public void Failover_LevelsGoIntoPanicOnlyWhenTheyTogetherCannotCarryTheLoad()
+    {
+        // minHealthPercent 50 and 3 of 5 endpoints ejected (40% healthy). The cluster as a whole
+        // is under the threshold, but the fourth level is whole: Envoy sends it everything and
+        // nothing to the ejected endpoints of the levels above.
+        var cluster = Build(Endpoints + Rule("{simple: ROUND_ROBIN}", outlier: EjectAtOnce(minHealthPercent: 50)));
+        Eject(cluster, "10.0.0.1", "10.0.0.2", "10.0.0.3");
+
+        var picks = Count(1000, cluster.Pick);
+
+        Assert.Equal(1000, picks.GetValueOrDefault("10.0.0.4") + picks.GetValueOrDefault("10.0.0.5"));
+    }
+
+    [Fact]
+    public void Failover_WithEveryLevelInPanic_SpreadsLoadByEndpointCount_OverEjectedEndpointsToo()
+    {
+        var cluster = Build(Endpoints + Rule("{simple: ROUND_ROBIN}", outlier: EjectAtOnce(minHealthPercent: 50)));
+        Eject(cluster, "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5");
+
+        var picks = Count(10_000, cluster.Pick);
+
+        // Levels of 1, 1, 1 and 2 endpoints: 20%, 20%, 20%, 40% (10.0.0.4 and .5 share the last).
+        Assert.Equal(5, picks.Count);
+        Assert.All(picks.Values, n => Assert.InRange(n / 10_000.0, 0.17, 0.23));
+    }
+
+    [Fact]
+    public void Failover_WithoutPanic_AnswersNothing_WhenEveryEndpointIsEjected()
+    {
+        var cluster = Build(Endpoints + Rule("{simple: ROUND_ROBIN}", outlier: EjectAtOnce()));
+        Eject(cluster, "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5");
+
+        Assert.Null(cluster.Pick());
     }
 
     [Fact]

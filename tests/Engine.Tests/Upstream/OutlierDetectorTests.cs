@@ -111,6 +111,27 @@ public sealed class OutlierDetectorTests
     }
 
     [Fact]
+    public void PanicThreshold_IsNotReached_WhileTheOverprovisioningFactorCoversTheHostsLeft()
+    {
+        // 3 of 4 healthy is 75% < 80%, but 1.4 × 75% ≥ 100%: Envoy's normalized health is whole,
+        // and it never panics then (ejected hosts stay out).
+        var time = new FakeTimeProvider();
+        using var detector = new OutlierDetector(Settings(minHealthPercent: 80), time);
+        var endpoints = Endpoints(4);
+        detector.Bind(endpoints);
+
+        detector.RecordResponse(endpoints[0], 500);
+
+        Assert.Equal(3, detector.Healthy.Length);
+        Assert.Equal(3, detector.Available.Length);
+
+        detector.RecordResponse(endpoints[1], 500); // 50%: 1.4 × 50% = 70%, and 50% < 80%: panic
+
+        Assert.Equal(4, detector.Healthy.Length);
+        Assert.Equal(2, detector.Available.Length);
+    }
+
+    [Fact]
     public void StateSurvivesARebind_ForAddressesThatStay()
     {
         var time = new FakeTimeProvider();

@@ -21,19 +21,20 @@ internal sealed class ConsistentHashBalancer : ILoadBalancer
     private readonly IRandomSource _random;
     private View? _view;
 
-    public ConsistentHashBalancer(Endpoint[] endpoints, IRandomSource random, bool maglev, long size)
+    /// <param name="weights">What to place the endpoints by instead of their own weights (the shares of locality-weighted balancing); null: theirs.</param>
+    public ConsistentHashBalancer(Endpoint[] endpoints, IRandomSource random, bool maglev, long size, IReadOnlyList<double>? weights = null)
     {
         _endpoints = endpoints;
         _random = random;
         if (maglev)
         {
-            var table = new MaglevTable(endpoints, size);
+            var table = new MaglevTable(endpoints, size, weights);
             _table = table;
             _probes = 64; // each probe lands on an ejected endpoint with the ejected share's odds
         }
         else
         {
-            var ring = new HashRing(endpoints, size);
+            var ring = new HashRing(endpoints, size, weights);
             _table = ring;
             _probes = Math.Min(ring.Size, 4096); // a full turn of a usual ring visits every endpoint
         }

@@ -16,22 +16,18 @@ internal sealed class HashRing : IHashTable
     private readonly ulong[] _points;
     private readonly int[] _owners;
 
-    public HashRing(IReadOnlyList<Endpoint> endpoints, long minimumSize)
+    /// <param name="weights">
+    /// Weights to place the endpoints by instead of their own (locality-weighted balancing gives
+    /// each endpoint its locality's share of the ring); null: the endpoints' weights.
+    /// </param>
+    public HashRing(IReadOnlyList<Endpoint> endpoints, long minimumSize, IReadOnlyList<double>? weights = null)
     {
         var size = (int)Math.Clamp(minimumSize <= 0 ? DefaultMinimumSize : minimumSize, endpoints.Count, MaximumSize);
-        var totalWeight = 0L;
-        foreach (var endpoint in endpoints)
-        {
-            totalWeight += Math.Max(1, endpoint.Weight);
-        }
-
-        // Replicas per endpoint: at least one, the rest by weight (rounded up, as Envoy does).
-        var replicas = new int[endpoints.Count];
+        var replicas = weights is null ? Replicas(endpoints, size) : Replicas(weights, size);
         var total = 0;
-        for (var i = 0; i < endpoints.Count; i++)
+        foreach (var r in replicas)
         {
-            replicas[i] = (int)Math.Max(1, (size * (long)Math.Max(1, endpoints[i].Weight) + totalWeight - 1) / totalWeight);
-            total += replicas[i];
+            total += r;
         }
 
         // A point is the hash of "address_replica"; built in one buffer, no string per point (a
@@ -58,6 +54,41 @@ internal sealed class HashRing : IHashTable
     }
 
     public int Size => _points.Length;
+
+    /// <summary>Points per endpoint: at least one, the rest by weight (rounded up, as Envoy does).</summary>
+    private static int[] Replicas(IReadOnlyList<Endpoint> endpoints, int size)
+    {
+        var totalWeight = 0L;
+        foreach (var endpoint in endpoints)
+        {
+            totalWeight += Math.Max(1, endpoint.Weight);
+        }
+
+        var replicas = new int[endpoints.Count];
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            replicas[i] = (int)Math.Max(1, (size * (long)Math.Max(1, endpoints[i].Weight) + totalWeight - 1) / totalWeight);
+        }
+
+        return replicas;
+    }
+
+    private static int[] Replicas(IReadOnlyList<double> weights, int size)
+    {
+        var totalWeight = 0.0;
+        foreach (var weight in weights)
+        {
+            totalWeight += weight;
+        }
+
+        var replicas = new int[weights.Count];
+        for (var i = 0; i < weights.Count; i++)
+        {
+            replicas[i] = (int)Math.Max(1, Math.Ceiling(size * weights[i] / totalWeight));
+        }
+
+        return replicas;
+    }
 
     public int Lookup(ulong hash, int attempt)
     {

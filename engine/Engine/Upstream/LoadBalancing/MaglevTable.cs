@@ -13,7 +13,8 @@ internal sealed class MaglevTable : IHashTable
 
     private readonly int[] _slots;
 
-    public MaglevTable(IReadOnlyList<Endpoint> endpoints, long tableSize)
+    /// <param name="weights">Weights to fill the table by instead of the endpoints' own (see <see cref="HashRing"/>); null: theirs.</param>
+    public MaglevTable(IReadOnlyList<Endpoint> endpoints, long tableSize, IReadOnlyList<double>? weights = null)
     {
         var size = (int)(tableSize <= 0 ? DefaultSize : tableSize);
         _slots = new int[size];
@@ -27,15 +28,15 @@ internal sealed class MaglevTable : IHashTable
         var offset = new long[n];
         var skip = new long[n];
         var next = new long[n];
-        var weight = new int[n];
+        var weight = new double[n];
         var credit = new double[n];
-        var maxWeight = 1;
+        var maxWeight = 0.0;
         for (var i = 0; i < n; i++)
         {
             var name = endpoints[i].Address.ToString();
             offset[i] = (long)(StableHash.Of(name + "#offset") % (ulong)size);
             skip[i] = (long)(StableHash.Of(name + "#skip") % (ulong)(size - 1)) + 1;
-            weight[i] = Math.Max(1, endpoints[i].Weight);
+            weight[i] = weights is null ? Math.Max(1, endpoints[i].Weight) : weights[i];
             maxWeight = Math.Max(maxWeight, weight[i]);
         }
 

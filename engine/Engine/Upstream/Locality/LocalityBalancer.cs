@@ -1,107 +1,125 @@
-using Engine.Upstream.LoadBalancing;
-
 namespace Engine.Upstream.Locality;
 
 /// <summary>
-/// Picks an endpoint group, then an endpoint in it with the group's own balancer (so each
-/// group keeps its own round-robin or weighted schedule). Groups are either priorities — Envoy's
-/// priority load with its overprovisioning factor of 1.4: a level that keeps 5/7 of its
-/// endpoints healthy still takes all the traffic it is due, the rest spills to the next level
-/// — or localities weighted by <c>distribute</c>, among those with a healthy endpoint.
-/// The split is recomputed only when outlier detection changes the healthy set.
+/// Envoy's priority and locality-weighted balancing over a cluster's endpoints: a priority level
+/// is chosen by the load its health allows (<see cref="LocalitySplit"/>), then a locality in it by
+/// weight, then an endpoint in that locality by the locality's own balancer (so each keeps its own
+/// round-robin or weighted schedule). With a consistent-hash key, the key itself chooses the level
+/// (Envoy's <c>hash % 100</c> against the levels' loads) and then its endpoint in the level's own
+/// table: a key stays in the nearest healthy level, on the same endpoint while that one is up.
 /// </summary>
+/// <remarks>
+/// The split is recomputed only when outlier detection changes the available set. Failover makes
+/// several levels (sidecar's subzone, zone, region, …); <c>distribute</c> makes one level whose
+/// localities carry the rule's weights.
+/// </remarks>
 internal sealed class LocalityBalancer
 {
-    private const double Overprovisioning = 1.4;
-
-    private readonly Group[] _groups;
-    private readonly bool _byPriority;
+    private readonly PriorityLevel[] _levels;
+    private readonly int _panicThreshold;
     private readonly IRandomSource _random;
-    private Split? _split;
+    private LocalitySplit? _split;
 
-    public LocalityBalancer(Group[] groups, bool byPriority, IRandomSource random)
+    /// <param name="levels">Best first; none when a <c>distribute</c> rule keeps no locality (503 UH, as in Istio).</param>
+    /// <param name="panicThreshold">Outlier detection's <c>minHealthPercent</c>; 0 disables panic.</param>
+    public LocalityBalancer(PriorityLevel[] levels, int panicThreshold, IRandomSource random)
     {
-        _groups = groups;
-        _byPriority = byPriority;
+        _levels = levels;
+        _panicThreshold = panicThreshold;
         _random = random;
+        Endpoints = levels.SelectMany(level => level.Endpoints).ToArray();
     }
 
-    public IReadOnlyList<Group> Groups => _groups;
+    public IReadOnlyList<PriorityLevel> Levels => _levels;
 
-    /// <summary>An endpoint among <paramref name="healthy"/> (the cluster's, after outlier detection), or null.</summary>
-    public Endpoint? Pick(Endpoint[] healthy)
+    /// <summary>Every endpoint a request may reach (those of localities a <c>distribute</c> rule leaves out are not here).</summary>
+    public Endpoint[] Endpoints { get; }
+
+    /// <summary>An endpoint, given those outlier detection has not ejected; null when none may be used (503 UH).</summary>
+    public Endpoint? Pick(Endpoint[] available)
     {
-        var split = Volatile.Read(ref _split);
-        if (split is null || !ReferenceEquals(split.Healthy, healthy))
-        {
-            split = Compute(healthy);
-            Volatile.Write(ref _split, split);
-        }
-
-        if (split.Total <= 0)
+        if (_levels.Length == 0)
         {
             return null;
         }
 
-        var draw = _random.NextDouble() * split.Total;
-        var chosen = -1;
-        for (var g = 0; g < _groups.Length; g++)
-        {
-            if (split.Shares[g] <= 0)
-            {
-                continue;
-            }
+        var split = SplitFor(available);
+        return PickIn(split, split.ChooseLevel(_random.Next(100) + 1));
+    }
 
-            chosen = g; // the last group with a share also catches rounding at the top end
-            draw -= split.Shares[g];
-            if (draw < 0)
-            {
-                break;
-            }
+    /// <summary>
+    /// <see cref="Pick(Endpoint[])"/> for a request with a consistent-hash key; <paramref name="attempt"/>
+    /// above 0 asks for a neighbour within the same level.
+    /// </summary>
+    public Endpoint? Pick(Endpoint[] available, ulong hash, int attempt)
+    {
+        if (_levels.Length == 0)
+        {
+            return null;
         }
 
-        var members = split.HealthyMembers[chosen];
-        var index = _groups[chosen].Balancer.Pick(members);
+        var split = SplitFor(available);
+        var l = split.ChooseLevel((int)(hash % 100) + 1);
+        if (_levels[l].HashTable is not { } table)
+        {
+            return PickIn(split, l);
+        }
+
+        var members = split.Levels[l].Panic ? _levels[l].Endpoints : split.Levels[l].Healthy;
+        var index = table.Pick(members, hash, attempt);
         return index < 0 ? null : members[index];
     }
 
-    private Split Compute(Endpoint[] healthy)
+    private LocalitySplit SplitFor(Endpoint[] available)
     {
-        var set = new HashSet<Endpoint>(healthy, ReferenceEqualityComparer.Instance);
-        var members = _groups.Select(g => g.Endpoints.Where(set.Contains).ToArray()).ToArray();
-        var shares = new double[_groups.Length];
-        if (!_byPriority)
+        var split = Volatile.Read(ref _split);
+        if (split is null || !ReferenceEquals(split.Available, available))
         {
-            for (var g = 0; g < _groups.Length; g++)
-            {
-                shares[g] = members[g].Length > 0 ? _groups[g].Weight : 0;
-            }
+            // Two threads may both compute for a new set; the results are equal, one is kept.
+            split = LocalitySplit.Compute(_levels, available, _panicThreshold);
+            Volatile.Write(ref _split, split);
         }
-        else
+
+        return split;
+    }
+
+    private Endpoint? PickIn(LocalitySplit split, int l)
+    {
+        var level = _levels[l];
+        var state = split.Levels[l];
+        if (state.Panic)
         {
-            // Envoy: each level's health (capped at 1) takes what the levels above left.
-            var health = _groups.Select((group, g) => Math.Min(1.0, Overprovisioning * members[g].Length / group.Endpoints.Length)).ToArray();
-            var left = 1.0;
-            for (var g = 0; g < _groups.Length; g++)
+            var any = level.Flat.Pick(level.Endpoints);
+            return any < 0 ? null : level.Endpoints[any];
+        }
+
+        var chosen = 0;
+        if (level.Localities.Length > 1)
+        {
+            if (state.TotalWeight <= 0)
             {
-                shares[g] = Math.Min(left, health[g]);
-                left -= shares[g];
+                return null;
             }
 
-            if (left > 0 && health.Sum() > 0)
+            var draw = _random.NextDouble() * state.TotalWeight;
+            for (var k = 0; k < level.Localities.Length; k++)
             {
-                // Not enough health anywhere: the load is spread in proportion to what there is.
-                for (var g = 0; g < _groups.Length; g++)
+                if (state.LocalityWeights[k] <= 0)
                 {
-                    shares[g] = health[g];
+                    continue;
+                }
+
+                chosen = k; // the last locality with a weight also catches rounding at the top end
+                draw -= state.LocalityWeights[k];
+                if (draw < 0)
+                {
+                    break;
                 }
             }
         }
 
-        return new Split(healthy, members, shares, shares.Sum());
+        var members = state.LocalityHealthy[chosen];
+        var index = level.Localities[chosen].Balancer.Pick(members);
+        return index < 0 ? null : members[index];
     }
-
-    public sealed record Group(Endpoint[] Endpoints, ILoadBalancer Balancer, int Weight);
-
-    private sealed record Split(Endpoint[] Healthy, Endpoint[][] HealthyMembers, double[] Shares, double Total);
 }

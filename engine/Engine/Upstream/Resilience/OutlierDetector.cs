@@ -22,6 +22,7 @@ internal sealed class OutlierDetector : IDisposable
     private readonly ITimer _timer;
     private Endpoint[] _endpoints = [];
     private Endpoint[] _healthy = [];
+    private Endpoint[] _available = [];
     private long _ejections;
 
     public OutlierDetector(OutlierSettings settings, TimeProvider time)
@@ -35,6 +36,12 @@ internal sealed class OutlierDetector : IDisposable
 
     /// <summary>Endpoints to balance over now (all of them in panic).</summary>
     public Endpoint[] Healthy => Volatile.Read(ref _healthy);
+
+    /// <summary>
+    /// The endpoints not ejected, panic or not: locality balancing decides panic per priority level
+    /// itself, as Envoy does (the array is replaced, never changed, when the set changes).
+    /// </summary>
+    public Endpoint[] Available => Volatile.Read(ref _available);
 
     /// <summary>Ejections so far (a metric).</summary>
     public long Ejections => Interlocked.Read(ref _ejections);
@@ -216,14 +223,18 @@ internal sealed class OutlierDetector : IDisposable
 
     private void RebuildHealthy()
     {
-        var healthy = _endpoints.Where(e => e.Health?.Ejected != true).ToArray();
+        var available = _endpoints.Where(e => e.Health?.Ejected != true).ToArray();
 
-        // Panic: below minHealthPercent healthy, Envoy balances over every host (Istio's default 0 disables it).
-        if (_endpoints.Length > 0 && healthy.Length * 100 < _endpoints.Length * Settings.MinHealthPercent)
+        // Panic: below minHealthPercent healthy, Envoy balances over every host (Istio's default 0
+        // disables it) — but never while the 1.4 overprovisioning still counts the hosts left as
+        // whole (140 × healthy ÷ hosts ≥ 100), which matters for thresholds above 71%.
+        var healthy = available;
+        if (_endpoints.Length > 0 && available.Length * 100 < _endpoints.Length * Settings.MinHealthPercent && available.Length * 140 < _endpoints.Length * 100)
         {
             healthy = _endpoints;
         }
 
+        Volatile.Write(ref _available, available);
         Volatile.Write(ref _healthy, healthy);
     }
 
