@@ -16,6 +16,9 @@ internal abstract partial class Http2Stream
     /// <summary>The owner wrote body bytes into the outbound pipe (owner only; cleared on reuse).</summary>
     internal bool OutboundPipeWritten;
 
+    /// <summary>The writer's last peek returned lent bytes, so its consume goes to the lend (writer loop only).</summary>
+    private bool _peekedLend;
+
     /// <summary>
     /// Sends <paramref name="data"/> as DATA within the windows without copying it into the stream.
     /// The buffer must stay valid and unchanged until the returned task completes: true when every

@@ -128,9 +128,10 @@ internal abstract partial class Http2Stream
     /// </summary>
     internal bool TryPeekOutbound(out ReadOnlySequence<byte> buffer, out bool completed)
     {
-        if (_lend is { Active: true } lend)
+        _peekedLend = _lend is { Active: true };
+        if (_peekedLend)
         {
-            PeekLent(lend, out buffer, out completed);
+            PeekLent(_lend!, out buffer, out completed);
             return true;
         }
 
@@ -164,9 +165,11 @@ internal abstract partial class Http2Stream
             return;
         }
 
-        if (_lend is { Active: true } lend)
+        if (_peekedLend)
         {
-            ConsumeLent(lend, bytes);
+            // What was peeked decides, not the lend's state now: a lend the owner starts after the
+            // writer peeked the pipe must not be charged with the pipe's bytes.
+            ConsumeLent(_lend!, bytes);
             return;
         }
 
@@ -207,6 +210,7 @@ internal abstract partial class Http2Stream
         }
 
         OutboundPipeWritten = false;
+        _peekedLend = false;
         _wholeBody?.Dispose();
         _wholeBody = null;
         _wholeBodyLength = _wholeBodySent = 0;

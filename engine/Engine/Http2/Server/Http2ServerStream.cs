@@ -160,6 +160,7 @@ internal sealed class Http2ServerStream : Http2Stream
         var held = TryHoldWholeBody(body);
         if (!held)
         {
+            OutboundPipeWritten = true;
             var writer = OutboundPipe.Writer;
             foreach (var segment in body)
             {
