@@ -63,4 +63,52 @@ internal static partial class BodyCopier
 
         return BodyResult.Complete;
     }
+
+    /// <summary>
+    /// Lends every read of <paramref name="source"/> until it completes, without ending the message
+    /// (trailers may follow): an HTTP/2 upstream's answer of known length.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
+    public static async ValueTask<BodyResult> LendUntilEndAsync(PipeReader source, IOutboundLender destination, BodyCounter? counter = null)
+    {
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await source.ReadAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                return BodyResult.SourceEnded;
+            }
+
+            if (read.IsCanceled)
+            {
+                return BodyResult.Canceled;
+            }
+
+            var buffer = read.Buffer;
+            if (!buffer.IsEmpty)
+            {
+                var sent = await destination.LendAsync(buffer, endsMessage: false).ConfigureAwait(false);
+                source.AdvanceTo(buffer.End);
+                if (!sent)
+                {
+                    return BodyResult.DestinationGone;
+                }
+
+                counter?.Add(buffer.Length);
+            }
+            else
+            {
+                source.AdvanceTo(buffer.End);
+            }
+
+            if (read.IsCompleted)
+            {
+                return BodyResult.Complete;
+            }
+        }
+    }
 }

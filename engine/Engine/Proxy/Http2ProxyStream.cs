@@ -78,6 +78,8 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
     private protected override bool ResponseBodyChunked => false;
 
+    private protected override Engine.Transport.IOutboundLender? ResponseBodyLender => _stream;
+
     /// <param name="owner">Gets this exchange back once the stream is done with it.</param>
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder))]
     public async ValueTask RunAsync(Http2ServerStream stream, Http2ProxyConnection owner)

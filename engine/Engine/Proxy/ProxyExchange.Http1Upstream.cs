@@ -156,12 +156,15 @@ internal abstract partial class ProxyExchange
     /// </summary>
     private protected const long MinLentBodyBytes = 16 * 1024;
 
+    /// <summary>Where an answer's body may be lent rather than copied (null: copy it): the client's side, when it passes the body on as it comes.</summary>
+    private protected virtual IOutboundLender? ResponseBodyLender => ResponseBodyChunked ? null : ResponseBodyWriter as IOutboundLender;
+
     /// <summary>
     /// An HTTP/1.1 answer's body of known length, to the client: lent where the client's side can
     /// send from the upstream's buffer (the epoll transport's output; an HTTP/2 stream), else copied.
     /// </summary>
     private protected virtual ValueTask<BodyResult> CopyLengthResponseBodyAsync(PipeReader source, long length)
-        => length >= MinLentBodyBytes && !ResponseBodyChunked && ResponseBodyWriter is IOutboundLender lender
+        => length >= MinLentBodyBytes && ResponseBodyLender is { } lender
             ? BodyCopier.LendLengthAsync(source, lender, length, _sent)
             : BodyCopier.CopyLengthAsync(source, ResponseBodyWriter, length, _sent, encodeChunked: ResponseBodyChunked);
 

@@ -4,6 +4,7 @@ using Engine.Http2;
 using Engine.Http2.Client;
 using Engine.Protocols.Http;
 using Engine.Routing.Policies;
+using Engine.Transport;
 using Engine.Upstream;
 
 namespace Engine.Proxy;
@@ -207,7 +208,10 @@ internal abstract partial class ProxyExchange
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> CopyHttp2ResponseBodyAsync(Http2ClientStream stream)
     {
-        var result = await BodyCopier.CopyUntilCloseAsync(stream.ResponseBody, ResponseBodyWriter, ResponseBodyChunked, _sent).ConfigureAwait(false);
+        // A large body of known length is lent; trailers may still follow it, so it does not end the message.
+        var result = _response.ContentLength >= MinLentBodyBytes && ResponseBodyLender is { } lender
+            ? await BodyCopier.LendUntilEndAsync(stream.ResponseBody, lender, _sent).ConfigureAwait(false)
+            : await BodyCopier.CopyUntilCloseAsync(stream.ResponseBody, ResponseBodyWriter, ResponseBodyChunked, _sent).ConfigureAwait(false);
         if (result == BodyResult.Canceled || (result == BodyResult.Complete && stream.End.Kind is Http2StreamEndKind.ResetByPeer or Http2StreamEndKind.ConnectionLost or Http2StreamEndKind.ResetLocally))
         {
             return BodyResult.SourceEnded;

@@ -129,4 +129,35 @@ public sealed class LentAnswerTests
         Assert.Equal(200, next?.StatusCode);
         Assert.Equal("ok", Encoding.ASCII.GetString(nextBody));
     }
+
+    [Fact]
+    public async Task Http2UpstreamAnswer_OfKnownLength_IsLentWhole_ThenItsTrailersEndTheStream()
+    {
+        // The echo upstream over HTTP/2: x-echo-bytes with a content-length, then grpc-status as trailers.
+        await using var upstreams = await Upstreams.StartAsync("multiplexed");
+        await using var sidecar = await TestSidecar.StartAsync(
+            [MeshYaml.Service("multiplexed", 8080, "web", [(upstreams.PortOf("multiplexed"), new Dictionary<string, string>())], "HTTP2")], http2: true);
+        await using var client = await RawH2Client.HandshakeAsync(sidecar.Endpoint, new Http2Setting(Http2SettingsParameter.InitialWindowSize, 1 << 20));
+        await client.SendWindowUpdateAsync(0, 1 << 24);
+
+        for (var streamId = 1; streamId <= 5; streamId += 2)
+        {
+            await client.SendAsync(ProxyH2.Request(streamId, "multiplexed:8080", endStream: true, ("x-echo-bytes", "100000"), ("x-echo-grpc-status", "0")));
+            var frames = new List<RawFrame>();
+            while (frames.Count == 0 || !frames[^1].EndStream)
+            {
+                var frame = await client.ReadFrameAsync();
+                Assert.NotNull(frame);
+                Assert.False(frame.Type == Http2FrameType.RstStream && frame.StreamId == streamId, "the stream was reset");
+                if (frame.StreamId == streamId)
+                {
+                    frames.Add(frame);
+                }
+            }
+
+            Assert.Equal(100_000, frames.Where(f => f.Type == Http2FrameType.Data).Sum(f => f.Payload.Length));
+            Assert.Equal(Http2FrameType.Headers, frames[0].Type);
+            Assert.True(frames[^1].Type == Http2FrameType.Headers && frames.Count > 2, "the trailers should end the stream, after the data");
+        }
+    }
 }
