@@ -31,22 +31,14 @@ internal static partial class BodyCopier
                 return BodyResult.SourceEnded;
             }
 
-            if (read.IsCanceled)
+            if (!TryTake(source, read, remaining, out var take, out var ended))
             {
-                return BodyResult.Canceled;
+                return ended;
             }
 
-            var buffer = read.Buffer;
-            if (buffer.IsEmpty && read.IsCompleted)
-            {
-                source.AdvanceTo(buffer.End);
-                return BodyResult.SourceEnded;
-            }
-
-            var take = buffer.Length <= remaining ? buffer : buffer.Slice(0, remaining);
             if (take.IsEmpty)
             {
-                source.AdvanceTo(buffer.Start, buffer.End);
+                source.AdvanceTo(take.Start, read.Buffer.End);
                 continue;
             }
 

@@ -45,19 +45,11 @@ internal static partial class BodyCopier
                 return BodyResult.SourceEnded;
             }
 
-            if (read.IsCanceled)
+            if (!TryTake(source, read, remaining, out var take, out var ended))
             {
-                return BodyResult.Canceled;
+                return ended;
             }
 
-            var buffer = read.Buffer;
-            if (buffer.IsEmpty && read.IsCompleted)
-            {
-                source.AdvanceTo(buffer.End);
-                return BodyResult.SourceEnded;
-            }
-
-            var take = buffer.Length <= remaining ? buffer : buffer.Slice(0, remaining);
             if (encodeChunked)
             {
                 WriteChunk(destination, take);
@@ -139,6 +131,32 @@ internal static partial class BodyCopier
                 return flushed;
             }
         }
+    }
+
+    /// <summary>
+    /// What of <paramref name="read"/> belongs to a body with <paramref name="remaining"/> bytes to
+    /// go; false with how the body ended instead: the read was canceled, or the source closed first.
+    /// </summary>
+    private static bool TryTake(PipeReader source, in ReadResult read, long remaining, out ReadOnlySequence<byte> take, out BodyResult ended)
+    {
+        take = default;
+        if (read.IsCanceled)
+        {
+            ended = BodyResult.Canceled;
+            return false;
+        }
+
+        var buffer = read.Buffer;
+        if (buffer.IsEmpty && read.IsCompleted)
+        {
+            source.AdvanceTo(buffer.End);
+            ended = BodyResult.SourceEnded;
+            return false;
+        }
+
+        take = buffer.Length <= remaining ? buffer : buffer.Slice(0, remaining);
+        ended = BodyResult.Complete;
+        return true;
     }
 
     public static void Write(PipeWriter destination, in ReadOnlySequence<byte> data)
