@@ -90,6 +90,8 @@ internal sealed class Sidecar : IAsyncDisposable
             var result = ConfigLoader.Load(_options.ConfigPaths, _options.Namespace);
             if (result.Snapshot is not { } snapshot)
             {
+                // The outcome first, then the counter: whoever sees the count sees its errors.
+                Volatile.Write(ref _lastLoad, result);
                 if (!first)
                 {
                     Interlocked.Increment(ref _reloadFailures);
@@ -101,7 +103,6 @@ internal sealed class Sidecar : IAsyncDisposable
                     SidecarLog.ReloadRejected(_logger, result.Errors.Count(), Server.Config.Version);
                 }
 
-                Volatile.Write(ref _lastLoad, result);
                 return result;
             }
 
@@ -109,6 +110,7 @@ internal sealed class Sidecar : IAsyncDisposable
             var config = Publish(snapshot, diagnostics.Add);
             Volatile.Write(ref _snapshot, snapshot);
             result = result with { Diagnostics = [.. result.Diagnostics, .. diagnostics] };
+            Volatile.Write(ref _lastLoad, result);
             if (!first)
             {
                 Interlocked.Increment(ref _reloads);
@@ -120,7 +122,6 @@ internal sealed class Sidecar : IAsyncDisposable
                 SidecarLog.Reloaded(_logger, config.Version, snapshot.ResourceCount, snapshot.Files.Length);
             }
 
-            Volatile.Write(ref _lastLoad, result);
             return result;
         }
     }
