@@ -29,6 +29,11 @@ internal abstract partial class ProxyExchange
                 return (ForwardError.RouteTimeout, false, false);
             }
 
+            if (open.Outcome == ConnectOutcome.Overflow)
+            {
+                return (ForwardError.Overflow, false, false); // never retried, never an outlier error
+            }
+
             _flags |= ResponseFlags.UpstreamConnectionFailure;
             NoteConnectFailure(endpoint, open.Outcome, open.TransportFailure, open.FailureDetail);
             return (ForwardError.ConnectFailed, false, false);

@@ -13,4 +13,10 @@ internal enum ConnectOutcome
 
     /// <summary>The cluster is at tcp.maxConnections: wait for a connection to free up.</summary>
     AtLimit,
+
+    /// <summary>
+    /// A request had to wait for a stream and the cluster's pending limit (http1MaxPendingRequests,
+    /// which Envoy applies to HTTP/2 too) was full: 503 UO, never retried.
+    /// </summary>
+    Overflow,
 }

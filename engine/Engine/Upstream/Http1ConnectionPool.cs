@@ -58,6 +58,12 @@ internal sealed class Http1ConnectionPool
     /// <summary>Total connections ever opened (tests count upstream connections with it).</summary>
     public long ConnectionsOpened => Interlocked.Read(ref _opened);
 
+    /// <summary>Connections open to this endpoint over HTTP/1.1 and HTTP/2 together (metrics, admin).</summary>
+    public int OpenConnectionsAnyProtocol => OpenConnections + (Volatile.Read(ref _http2)?.OpenConnections ?? 0);
+
+    /// <summary>Connections ever opened to this endpoint over HTTP/1.1 and HTTP/2 together.</summary>
+    public long ConnectionsOpenedAnyProtocol => ConnectionsOpened + (Volatile.Read(ref _http2)?.ConnectionsOpened ?? 0);
+
     /// <summary>Pops a healthy idle connection, closing any dead ones found on the way.</summary>
     public UpstreamConnection? TryTakeIdle()
     {
@@ -89,14 +95,28 @@ internal sealed class Http1ConnectionPool
     /// (<see cref="ConnectOutcome.AtLimit"/> otherwise: the caller waits for one to free up); over
     /// TLS when the cluster originates it. The result says why there is no connection.
     /// </summary>
+    /// <remarks>
+    /// At the limit, an endpoint with no connection at all still gets one, as Envoy's pools do:
+    /// its waiting requests would otherwise wait for a release that only this endpoint's own
+    /// connections can bring, while other endpoints hold every slot (with no route timeout, for ever).
+    /// </remarks>
     public async ValueTask<(UpstreamConnectResult Result, UpstreamConnection? Connection)> ConnectAsync(CancellationToken cancellationToken)
     {
         if (Breaker is not null && !Breaker.TryOpenConnection())
         {
-            return (new UpstreamConnectResult(ConnectOutcome.AtLimit, null), null);
+            Breaker.CountConnectionOverflow();
+            if (Interlocked.CompareExchange(ref _open, 1, 0) != 0)
+            {
+                return (new UpstreamConnectResult(ConnectOutcome.AtLimit, null), null);
+            }
+
+            Breaker.ForceOpenConnection();
+        }
+        else
+        {
+            Interlocked.Increment(ref _open);
         }
 
-        Interlocked.Increment(ref _open);
         var result = await _connector.ConnectAsync(Address, Settings.ConnectTimeout, Settings.TcpKeepalive, cancellationToken, Settings.Tls).ConfigureAwait(false);
         if (result.Context is not { } context)
         {
@@ -188,7 +208,7 @@ internal sealed class Http1ConnectionPool
                 return existing;
             }
 
-            var created = new global::Engine.Http2.Client.Http2ClientPool(Address, _connector, Settings);
+            var created = new global::Engine.Http2.Client.Http2ClientPool(Address, _connector, Settings, breaker: Breaker);
             return Interlocked.CompareExchange(ref _http2, created, null) ?? created;
         }
     }

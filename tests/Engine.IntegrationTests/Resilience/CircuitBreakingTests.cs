@@ -103,6 +103,50 @@ public sealed class CircuitBreakingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MaxConnections_HeldByOneEndpoint_AnEndpointWithoutConnectionsStillGetsOne()
+    {
+        // The one connection maxConnections allows stays open (idle) to the first endpoint; the
+        // second endpoint has none. Envoy opens one for it anyway (upstream_cx_overflow): queued
+        // behind a slot only the other endpoint could free, its requests would wait for ever
+        // (here: until the route timeout, 504).
+        await using var upstreams = await Upstreams.StartAsync("a", "b");
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            MeshYaml.Service("svc", 8000, (upstreams.PortOf("a"), "v1"), (upstreams.PortOf("b"), "v1")),
+            """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: svc}
+            spec:
+              host: svc
+              trafficPolicy:
+                loadBalancer: {simple: ROUND_ROBIN}
+                connectionPool:
+                  tcp: {maxConnections: 1}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: svc}
+            spec:
+              hosts: [svc]
+              http:
+              - route:
+                - destination: {host: svc}
+                timeout: 5s
+            """,
+        ]);
+
+        var replies = new List<EchoReply>();
+        for (var i = 0; i < 4; i++)
+        {
+            replies.Add(await sidecar.SendAsync(HttpMethod.Get, "svc:8000", "/r" + i));
+        }
+
+        Assert.All(replies, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        Assert.Equal(["a", "b"], replies.Select(r => r.ServedBy).Distinct().Order());
+    }
+
+    [Fact]
     public async Task MaxRetries_LimitsRetriesOutstandingAcrossRequests()
     {
         var attempts = 0;

@@ -41,7 +41,7 @@ internal static class ClustersReport
     private static HostStatusDump Host(Endpoint e)
     {
         var ejected = e.Health?.Ejected == true;
-        return new(e.Address.ToString(), e.Weight, ejected ? "/failed_outlier_check" : "healthy", ejected, e.ActiveRequests, e.Pool.OpenConnections, e.Pool.IdleConnections, e.Pool.ConnectionsOpened);
+        return new(e.Address.ToString(), e.Weight, ejected ? "/failed_outlier_check" : "healthy", ejected, e.ActiveRequests, e.Pool.OpenConnectionsAnyProtocol, e.Pool.IdleConnections, e.Pool.ConnectionsOpenedAnyProtocol);
     }
 
     private static void Line(StringBuilder text, string prefix, string stat, long value)

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Engine.Async;
 using Engine.Proxy;
 using Engine.Upstream;
+using Engine.Upstream.Resilience;
 using Microsoft.AspNetCore.Connections;
 
 namespace Engine.Http2.Client;
@@ -18,14 +19,21 @@ namespace Engine.Http2.Client;
 /// A connection that got GOAWAY or closed leaves the pool at once and finishes its streams on its
 /// own; the next stream goes to a new one.
 /// </summary>
+/// <remarks>
+/// The cluster's circuit breaker counts what Envoy's HTTP/2 pool counts: every connection, open or
+/// opening, against <c>tcp.maxConnections</c> (an endpoint with none at all still gets one, as in
+/// <see cref="Http1ConnectionPool.ConnectAsync"/>), and every request that has to wait for a stream
+/// (for a connect, SETTINGS, or a slot) against <c>http1MaxPendingRequests</c>; past it, 503 UO.
+/// </remarks>
 internal sealed class Http2ClientPool : IAsyncDisposable
 {
-    /// <summary>Rounds of "look for a slot, else connect or wait" before giving up (bounded; normally one or two).</summary>
-    private const int MaxRounds = 16;
+    /// <summary>Connects a request may count on before giving up (bounded; normally one).</summary>
+    private const int MaxConnects = 16;
 
     private readonly Func<CancellationToken, ValueTask<UpstreamConnectResult>> _connect;
     private readonly Http2SessionOptions _options;
     private readonly int _maxConnections;
+    private readonly ClusterCircuitBreaker? _breaker;
     private readonly Lock _lock = new();
     private readonly List<Http2ClientConnection> _connections = [];
     private readonly List<Task> _running = [];
@@ -33,22 +41,26 @@ internal sealed class Http2ClientPool : IAsyncDisposable
     private TaskCompletionSource? _slotFreed;
     private bool _disposed;
     private long _opened;
+    private int _open;
 
-    public Http2ClientPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings, Http2SessionOptions? options = null, int maxConnections = 0)
-        : this(ct => connector.ConnectAsync(address, settings.ConnectTimeout, settings.TcpKeepalive, ct, settings.Tls, http2: true), WithStreamCap(options ?? Http2SessionOptions.Default, settings.MaxConcurrentStreams), maxConnections)
+    public Http2ClientPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings, Http2SessionOptions? options = null, int maxConnections = 0, ClusterCircuitBreaker? breaker = null)
+        : this(ct => connector.ConnectAsync(address, settings.ConnectTimeout, settings.TcpKeepalive, ct, settings.Tls, http2: true), WithStreamCap(options ?? Http2SessionOptions.Default, settings.MaxConcurrentStreams), maxConnections, breaker)
     {
     }
 
     /// <param name="connect">Opens a transport connection to the endpoint (a value for failures, never an exception).</param>
-    /// <param name="maxConnections">Most connections at once (0: no limit; Istio's default is effectively none).</param>
+    /// <param name="maxConnections">Most connections to this endpoint at once (0: no limit of its own).</param>
+    /// <param name="breaker">The cluster's limits the pool's connections and waiting requests count against.</param>
     public Http2ClientPool(
         Func<CancellationToken, ValueTask<UpstreamConnectResult>> connect,
         Http2SessionOptions? options = null,
-        int maxConnections = 0)
+        int maxConnections = 0,
+        ClusterCircuitBreaker? breaker = null)
     {
         _connect = connect;
         _options = options ?? Http2SessionOptions.Default;
         _maxConnections = maxConnections;
+        _breaker = breaker;
     }
 
     /// <summary>Connections taking new streams now.</summary>
@@ -66,79 +78,108 @@ internal sealed class Http2ClientPool : IAsyncDisposable
     /// <summary>Connections ever opened (tests count them).</summary>
     public long ConnectionsOpened => Interlocked.Read(ref _opened);
 
+    /// <summary>Connections open now, draining ones included (metrics: upstream_cx_active).</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
+
     /// <summary>
     /// A new stream on a connection with a free slot, connecting when none has one. The outcome says
     /// why there is no stream: the connect failed, timed out (or <paramref name="cancellationToken"/>
-    /// fired: <see cref="ConnectOutcome.TimedOut"/>), or every connection stayed full (<see cref="ConnectOutcome.AtLimit"/>).
+    /// fired: <see cref="ConnectOutcome.TimedOut"/>), the request would have had to wait past the
+    /// cluster's pending limit (<see cref="ConnectOutcome.Overflow"/>), or the connects it counted on
+    /// were taken by others too often (<see cref="ConnectOutcome.AtLimit"/>).
     /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     public async ValueTask<Http2OpenResult> OpenStreamAsync(CancellationToken cancellationToken = default)
     {
-        for (var round = 0; round < MaxRounds; round++)
+        var pending = false;
+        try
         {
-            Task wait;
-            lock (_lock)
+            // Waits for a slot are not counted: each one ends on an event (a stream ended, SETTINGS,
+            // GOAWAY, a connection closed), so only connects can repeat without bound.
+            for (var connects = 0; connects < MaxConnects;)
             {
-                if (_disposed)
+                Task wait;
+                lock (_lock)
                 {
-                    return new Http2OpenResult(null, ConnectOutcome.Failed);
-                }
-
-                var awaitingSettings = false;
-                foreach (var connection in _connections)
-                {
-                    if (connection.TryOpenStream(out var stream, out var settingsPending))
+                    if (_disposed)
                     {
-                        return new Http2OpenResult(stream, ConnectOutcome.Connected);
+                        return new Http2OpenResult(null, ConnectOutcome.Failed);
                     }
 
-                    awaitingSettings |= settingsPending;
-                }
-
-                // A connection whose SETTINGS are on their way will likely have room: wait for them
-                // rather than open a connection per waiting request. Else count on a connect under
-                // way that has room to spare, else open one.
-                Task<UpstreamConnectResult>? counted = null;
-                if (!awaitingSettings)
-                {
-                    counted = ClaimConnectingLocked();
-                    if (counted is null && (_maxConnections <= 0 || _connections.Count + _connecting.Count < _maxConnections))
+                    var awaitingSettings = false;
+                    foreach (var connection in _connections)
                     {
-                        counted = StartConnectLocked();
+                        if (connection.TryOpenStream(out var stream, out var settingsPending))
+                        {
+                            return new Http2OpenResult(stream, ConnectOutcome.Connected);
+                        }
+
+                        awaitingSettings |= settingsPending;
+                    }
+
+                    if (!pending)
+                    {
+                        if (_breaker is not null && !_breaker.TryEnterPending())
+                        {
+                            return new Http2OpenResult(null, ConnectOutcome.Overflow);
+                        }
+
+                        pending = true;
+                    }
+
+                    // A connection whose SETTINGS are on their way will likely have room: wait for them
+                    // rather than open a connection per waiting request. Else count on a connect under
+                    // way that has room to spare, else open one.
+                    Task<UpstreamConnectResult>? counted = null;
+                    if (!awaitingSettings)
+                    {
+                        counted = ClaimConnectingLocked();
+                        if (counted is null && TryReserveConnectionLocked())
+                        {
+                            counted = StartConnectLocked();
+                        }
+                    }
+
+                    if (counted is not null)
+                    {
+                        wait = counted;
+                    }
+                    else
+                    {
+                        _slotFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        wait = _slotFreed.Task;
                     }
                 }
 
-                if (counted is not null)
+                try
                 {
-                    wait = counted;
+                    await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
-                else
+                catch (OperationCanceledException)
                 {
-                    _slotFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    wait = _slotFreed.Task;
+                    return new Http2OpenResult(null, ConnectOutcome.TimedOut);
+                }
+
+                if (wait is Task<UpstreamConnectResult> connecting)
+                {
+                    connects++;
+                    var connected = await connecting.ConfigureAwait(false);
+                    if (connected.Outcome != ConnectOutcome.Connected)
+                    {
+                        return new Http2OpenResult(null, connected.Outcome, connected.TransportFailure, connected.FailureDetail);
+                    }
                 }
             }
 
-            try
+            return new Http2OpenResult(null, ConnectOutcome.AtLimit);
+        }
+        finally
+        {
+            if (pending)
             {
-                await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return new Http2OpenResult(null, ConnectOutcome.TimedOut);
-            }
-
-            if (wait is Task<UpstreamConnectResult> connecting)
-            {
-                var connected = await connecting.ConfigureAwait(false);
-                if (connected.Outcome != ConnectOutcome.Connected)
-                {
-                    return new Http2OpenResult(null, connected.Outcome, connected.TransportFailure, connected.FailureDetail);
-                }
+                _breaker?.LeavePending();
             }
         }
-
-        return new Http2OpenResult(null, ConnectOutcome.AtLimit);
     }
 
     /// <summary>
@@ -189,6 +230,34 @@ internal sealed class Http2ClientPool : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// Whether one more connection may open: below this pool's own limit, and within the cluster's
+    /// maxConnections — or past it when this endpoint has no connection at all, open or opening, as
+    /// Envoy's pools allow (else requests waiting here would wait on slots other endpoints hold). The
+    /// slot is the connect's until the connection ends or the connect fails.
+    /// </summary>
+    private bool TryReserveConnectionLocked()
+    {
+        if (_maxConnections > 0 && _connections.Count + _connecting.Count >= _maxConnections)
+        {
+            return false;
+        }
+
+        if (_breaker is null || _breaker.TryOpenConnection())
+        {
+            return true;
+        }
+
+        _breaker.CountConnectionOverflow();
+        if (_connections.Count > 0 || _connecting.Count > 0)
+        {
+            return false;
+        }
+
+        _breaker.ForceOpenConnection();
+        return true;
+    }
+
     /// <summary>Starts a connect the caller counts on; it will carry up to the cap (unbounded without one) waiting requests.</summary>
     private Task<UpstreamConnectResult> StartConnectLocked()
     {
@@ -221,6 +290,8 @@ internal sealed class Http2ClientPool : IAsyncDisposable
                 _connecting.Remove(pending);
             }
 
+            _breaker?.ConnectionClosed();
+
             // Requests waiting at maxConnections behind this connect may open one of their own now.
             SignalSlotFreed();
             return result;
@@ -231,6 +302,7 @@ internal sealed class Http2ClientPool : IAsyncDisposable
             _connecting.Remove(pending);
             var connection = new Http2ClientConnection(context, _options, OnConnectionStateChanged);
             Interlocked.Increment(ref _opened);
+            Interlocked.Increment(ref _open);
             _running.Add(RunConnectionAsync(connection, context));
             if (_disposed)
             {
@@ -253,6 +325,8 @@ internal sealed class Http2ClientPool : IAsyncDisposable
         }
 
         await context.DisposeAsync().ConfigureAwait(false);
+        Interlocked.Decrement(ref _open);
+        _breaker?.ConnectionClosed();
         SignalSlotFreed();
     }
 

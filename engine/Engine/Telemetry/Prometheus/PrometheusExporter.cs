@@ -114,7 +114,7 @@ internal static class PrometheusExporter
             w.Sample("envoy_cluster_upstream_rq_pending_overflow", cluster.Breaker.Overflows, ("envoy_cluster_name", cluster.Name));
         }
 
-        w.Family("envoy_cluster_upstream_cx_overflow", Counter, "TCP proxy connections refused at the cluster's maxConnections (UO)");
+        w.Family("envoy_cluster_upstream_cx_overflow", Counter, "Connections not opened within the cluster's maxConnections (a TCP proxy connection is closed, UO; an HTTP request waits as pending)");
         foreach (var cluster in configured)
         {
             w.Sample("envoy_cluster_upstream_cx_overflow", cluster.Breaker.ConnectionOverflows, ("envoy_cluster_name", cluster.Name));
@@ -129,11 +129,11 @@ internal static class PrometheusExporter
         GaugeFamily(w, configured, "envoy_cluster_upstream_rq_pending_active", "Requests waiting for a connection (at maxConnections)", c => c.Breaker.PendingRequests);
 
         GaugeFamily(w, configured, "envoy_cluster_upstream_rq_active", "Upstream requests in flight", c => c.Endpoints.Sum(e => (long)e.ActiveRequests));
-        GaugeFamily(w, configured, "envoy_cluster_upstream_cx_active", "Upstream connections open (busy or idle)", c => c.Endpoints.Sum(e => (long)e.Pool.OpenConnections));
+        GaugeFamily(w, configured, "envoy_cluster_upstream_cx_active", "Upstream connections open (busy or idle)", c => c.Endpoints.Sum(e => (long)e.Pool.OpenConnectionsAnyProtocol));
         w.Family("envoy_cluster_upstream_cx_total", Counter, "Upstream connections opened");
         foreach (var cluster in configured)
         {
-            w.Sample("envoy_cluster_upstream_cx_total", cluster.Endpoints.Sum(e => e.Pool.ConnectionsOpened), ("envoy_cluster_name", cluster.Name));
+            w.Sample("envoy_cluster_upstream_cx_total", cluster.Endpoints.Sum(e => e.Pool.ConnectionsOpenedAnyProtocol), ("envoy_cluster_name", cluster.Name));
         }
 
         GaugeFamily(w, configured, "envoy_cluster_membership_total", "Endpoints in the cluster", c => c.Endpoints.Length);

@@ -36,8 +36,9 @@ internal sealed class ClusterCircuitBreaker
     public long Overflows => Interlocked.Read(ref _overflows);
 
     /// <summary>
-    /// Connections refused at max connections where nothing waits for one instead — a TCP proxy
-    /// connection is closed (Envoy's upstream_cx_overflow; HTTP requests queue as pending).
+    /// Times a connection could not be opened within max connections (Envoy's upstream_cx_overflow):
+    /// a TCP proxy connection is closed, an HTTP request waits as pending — or, for an endpoint with
+    /// no connection at all, the connection is opened anyway (<see cref="ForceOpenConnection"/>).
     /// </summary>
     public long ConnectionOverflows => Interlocked.Read(ref _connectionOverflows);
 
@@ -57,6 +58,13 @@ internal sealed class ClusterCircuitBreaker
     public bool TryOpenConnection() => TryAcquire(ref _connections, Thresholds.MaxConnections, countOverflow: false);
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
+
+    /// <summary>
+    /// Counts a connection opened past max connections. Envoy's pools do this for a host that has no
+    /// connection at all, open or opening: otherwise requests queued for it would wait on
+    /// connections that other hosts hold and may never release.
+    /// </summary>
+    public void ForceOpenConnection() => Interlocked.Increment(ref _connections);
 
     public void CountOverflow() => Interlocked.Increment(ref _overflows);
 
