@@ -9,6 +9,7 @@
 #   scripts/instructions.sh                      HTTP/1.1 and h2c, small body, 20,000 requests each
 #   scripts/instructions.sh --binary PATH        count another build (e.g. a saved baseline)
 #   scripts/instructions.sh --top 25             also list the 25 costliest functions per mode
+#   scripts/instructions.sh --upstream h2c       the upstream speaks HTTP/2 (the gRPC path)
 #
 # The engine (pinned to core 0) proxies to one nginx worker (core 1) answering "hello, world";
 # h2load drives it: HTTP/1.1 over 64 connections, or h2c over 8 connections with 10 streams each.
@@ -24,6 +25,7 @@ MODES=h1,h2c
 BINARY=
 TOP=0
 PATH_=small
+UPSTREAM=h1
 while [ $# -gt 0 ]; do
   case "$1" in
     --requests) REQUESTS=$2; shift 2 ;;
@@ -31,7 +33,8 @@ while [ $# -gt 0 ]; do
     --binary) BINARY=$2; shift 2 ;;
     --top) TOP=$2; shift 2 ;;
     --path) PATH_=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; echo "options: --requests N  --modes h1,h2c  --binary PATH  --top N  --path small|64k"; exit 0 ;;
+    --upstream) UPSTREAM=$2; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; echo "options: --requests N  --modes h1,h2c  --binary PATH  --top N  --path small|64k  --upstream h1|h2c"; exit 0 ;;
     *) echo "instructions: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -74,8 +77,9 @@ UPSTREAM_PORT=28180
 PROXY_PORT=28181
 # shellcheck source=scripts/bench-upstream.sh
 . "$ROOT/scripts/bench-upstream.sh"
-write_bench_upstream "$WORK" "$UPSTREAM_PORT"
-write_bench_service_entry "$WORK/config/upstream.yaml" upstream.bench "$UPSTREAM_PORT"
+case "$UPSTREAM" in h1|h2c) ;; *) echo "instructions: --upstream is h1 or h2c" >&2; exit 2 ;; esac
+write_bench_upstream "$WORK" "$UPSTREAM_PORT" "$UPSTREAM"
+write_bench_service_entry "$WORK/config/upstream.yaml" upstream.bench "$UPSTREAM_PORT" "$UPSTREAM"
 taskset -c 1 nginx -c "$WORK/upstream.conf" -e "$WORK/upstream-error.log" >"$WORK/upstream.log" 2>&1 &
 PIDS+=($!)
 
@@ -116,7 +120,7 @@ for mode in "${modes[@]}"; do
     n=$(callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print ($1 ~ /^[0-9]+$/) ? $1 : 0}')
     total=$((total + ${n:-0}))
   done
-  echo "$mode /$PATH_: $((total / REQUESTS)) user-space instructions per request ($REQUESTS requests)"
+  echo "$mode /$PATH_ (upstream $UPSTREAM): $((total / REQUESTS)) user-space instructions per request ($REQUESTS requests)"
   if [ "$TOP" -gt 0 ]; then
     biggest=$(ls -S "$out"* | head -1)
     callgrind_annotate "$biggest" 2>/dev/null | awk -v top="$TOP" -v n="$REQUESTS" '

@@ -303,7 +303,7 @@ internal sealed class Http2ClientPool : IAsyncDisposable
             var connection = new Http2ClientConnection(context, _options, OnConnectionStateChanged);
             Interlocked.Increment(ref _opened);
             Interlocked.Increment(ref _open);
-            _running.Add(RunConnectionAsync(connection, context));
+            _running.Add(StartConnection(connection, context));
             if (_disposed)
             {
                 connection.Abort(Protocols.Http2.Http2Error.None);
@@ -312,6 +312,24 @@ internal sealed class Http2ClientPool : IAsyncDisposable
 
             _connections.Add(connection);
             return new UpstreamConnectResult(ConnectOutcome.Connected, null);
+        }
+    }
+
+    /// <summary>
+    /// Runs the connection with no execution context, as the proxy's own connections run: its loops
+    /// then capture none, and the requests they resume (and everything those await) move on by a
+    /// direct MoveNext instead of ExecutionContext.Run on every resume (~1,000 instructions a request).
+    /// </summary>
+    private Task StartConnection(Http2ClientConnection connection, ConnectionContext context)
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return RunConnectionAsync(connection, context);
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return RunConnectionAsync(connection, context);
         }
     }
 
