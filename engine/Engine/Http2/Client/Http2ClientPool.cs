@@ -18,7 +18,7 @@ namespace Engine.Http2.Client;
 /// A connection that got GOAWAY or closed leaves the pool at once and finishes its streams on its
 /// own; the next stream goes to a new one.
 /// </summary>
-internal sealed class Http2ClientPool : IAsyncDisposable
+internal sealed partial class Http2ClientPool : IAsyncDisposable
 {
     /// <summary>Rounds of "look for a slot, else connect or wait" before giving up (bounded; normally one or two).</summary>
     private const int MaxRounds = 16;
@@ -35,7 +35,7 @@ internal sealed class Http2ClientPool : IAsyncDisposable
     private long _opened;
 
     public Http2ClientPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings, Http2SessionOptions? options = null, int maxConnections = 0)
-        : this(ct => connector.ConnectAsync(address, settings.ConnectTimeout, settings.TcpKeepalive, ct, settings.Tls, http2: true), WithStreamCap(options ?? Http2SessionOptions.Default, settings.MaxConcurrentStreams), maxConnections)
+        : this(ct => connector.ConnectAsync(address, settings.ConnectTimeout, settings.TcpKeepalive, ct, settings.Tls, http2: true), WithLifetime(WithStreamCap(options ?? Http2SessionOptions.Default, settings.MaxConcurrentStreams), settings), maxConnections)
     {
     }
 
