@@ -66,6 +66,19 @@ internal abstract partial class Http2Connection
         }
     }
 
+    /// <summary>
+    /// A PING of our own (client keep-alive). Not counted by the outbound budget, which is for what
+    /// the peer makes us send: this is one frame per keep-alive interval, of our doing.
+    /// </summary>
+    protected void QueuePingLocked(ulong data)
+    {
+        if (PhaseValue < Http2ConnectionPhase.Closing)
+        {
+            Http2FrameWriter.WritePing(_control, data, ack: false);
+            _wakeRequested = true;
+        }
+    }
+
     private void QueueSettingsAckLocked()
     {
         if (Budget(Http2FrameType.Settings))

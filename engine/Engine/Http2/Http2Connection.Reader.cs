@@ -621,17 +621,25 @@ internal abstract partial class Http2Connection
 
     private Http2Error OnPing(in Http2Frame frame)
     {
-        if (!frame.IsAck)
+        lock (Sync)
         {
-            lock (Sync)
+            if (frame.IsAck)
+            {
+                OnPingAckLocked(frame.PingData);
+            }
+            else
             {
                 QueuePingAckLocked(frame.PingData);
             }
-
-            RunDeferred();
         }
 
+        RunDeferred();
         return Http2Error.None;
+    }
+
+    /// <summary>The peer acknowledged a PING (§6.7) with this opaque data: ours, or one it made up (ignored).</summary>
+    protected virtual void OnPingAckLocked(ulong data)
+    {
     }
 
     private Http2Error OnGoAway(in Http2Frame frame)

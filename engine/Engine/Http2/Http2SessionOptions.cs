@@ -51,6 +51,9 @@ internal sealed record Http2SessionOptions
     /// </summary>
     public int ClientMaxConcurrentStreams { get; init; }
 
+    /// <summary>Client: how long the connection serves (DestinationRule lifetime fields and HTTP/2 keep-alive); all off by default.</summary>
+    public Client.Http2ClientLifetime ClientLifetime { get; init; } = Client.Http2ClientLifetime.None;
+
     /// <summary>How long a graceful close (pool disposal) lets streams in flight finish before they are aborted (Envoy drain_timeout: 5 s).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

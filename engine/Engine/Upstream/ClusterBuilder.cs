@@ -204,6 +204,12 @@ internal static class ClusterBuilder
             settings = settings with { MaxConnectionDuration = duration };
         }
 
+        // Validation requires both; a PING interval or timeout of zero would be no keep-alive at all.
+        if (pool.Http?.Http2KeepAlive is { Interval: { } interval, Timeout: { } timeout } && interval > TimeSpan.Zero && timeout > TimeSpan.Zero)
+        {
+            settings = settings with { Http2KeepAlive = new Http2KeepAliveSettings(interval, timeout) };
+        }
+
         if (pool.Tcp?.TcpKeepalive is { } keepalive)
         {
             settings = settings with { TcpKeepalive = new TcpKeepaliveSettings((int)keepalive.Probes, keepalive.Time, keepalive.Interval) };

@@ -271,10 +271,12 @@ internal sealed class Http1ConnectionPool
 
     /// <summary>
     /// Closes idle connections that have sat longer than the idle timeout or that the upstream
-    /// closed; called periodically so that dead sockets do not wait for the next request.
+    /// closed; called periodically so that dead sockets do not wait for the next request. The
+    /// endpoint's HTTP/2 connections are swept too (idle timeout, maximum age).
     /// </summary>
     public void Sweep(long nowTimestamp)
     {
+        Volatile.Read(ref _http2)?.Sweep(nowTimestamp);
         var idleLimit = (long)(Settings.IdleTimeout.TotalSeconds * Stopwatch.Frequency);
         List<UpstreamConnection>? dead = null;
         lock (_lock)

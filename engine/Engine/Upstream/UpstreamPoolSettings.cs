@@ -21,8 +21,14 @@ internal sealed record UpstreamPoolSettings
     /// </summary>
     public int MaxConcurrentStreams { get; init; }
 
-    /// <summary>Connections older than this are closed when returned (tcp.maxConnectionDuration; zero: none).</summary>
+    /// <summary>
+    /// Connections older than this take no more requests (tcp.maxConnectionDuration; zero: none):
+    /// HTTP/1.1 ones are closed when returned, HTTP/2 ones drain.
+    /// </summary>
     public TimeSpan MaxConnectionDuration { get; init; }
+
+    /// <summary>HTTP/2 PING keep-alive on upstream HTTP/2 connections (http.http2KeepAlive); null: none.</summary>
+    public Http2KeepAliveSettings? Http2KeepAlive { get; init; }
 
     /// <summary>TCP keepalive probes on upstream sockets (tcp.tcpKeepalive); null: the OS default.</summary>
     public TcpKeepaliveSettings? TcpKeepalive { get; init; }
@@ -39,3 +45,9 @@ internal sealed record UpstreamPoolSettings
 
 /// <summary>DestinationRule <c>tcp.tcpKeepalive</c>: probes, idle time before the first, interval.</summary>
 internal sealed record TcpKeepaliveSettings(int Probes, TimeSpan? Time, TimeSpan? Interval);
+
+/// <summary>
+/// DestinationRule <c>http.http2KeepAlive</c> (Envoy's http2_protocol_options.connection_keepalive):
+/// a PING every <paramref name="Interval"/>; no ACK within <paramref name="Timeout"/> closes the connection.
+/// </summary>
+internal sealed record Http2KeepAliveSettings(TimeSpan Interval, TimeSpan Timeout);

@@ -57,7 +57,8 @@ internal sealed class TestSidecar : IAsyncDisposable
         TimeProvider? time = null,
         ProxyOptions? proxy = null,
         bool http2 = false,
-        string locality = "")
+        string locality = "",
+        TimeSpan? poolSweepInterval = null)
     {
         var directory = Directory.CreateTempSubdirectory("engine-test-").FullName;
         var i = 0;
@@ -67,6 +68,11 @@ internal sealed class TestSidecar : IAsyncDisposable
         }
 
         var options = new SidecarOptions { ConfigPaths = [directory], Namespace = ns, Labels = labels ?? new Dictionary<string, string>(), Proxy = proxy ?? new ProxyOptions(), Locality = locality };
+        if (poolSweepInterval is { } sweep)
+        {
+            options = options with { PoolSweepInterval = sweep };
+        }
+
         var telemetry = new CapturingTelemetry();
         var sidecar = new Sidecar(options, NullLoggerFactory.Instance, time, random, telemetry);
         var load = sidecar.Reload();

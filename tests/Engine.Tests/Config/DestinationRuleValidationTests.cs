@@ -222,6 +222,31 @@ public sealed class DestinationRuleValidationTests
     }
 
     [Fact]
+    public void Validate_Http2KeepAlive_IsEnforcedSoNotWarnedAbout_ButNeedsBothFields()
+    {
+        var result = ConfigAssert.Load("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: keepalive}
+            spec:
+              host: reviews
+              trafficPolicy:
+                connectionPool: {http: {http2KeepAlive: {interval: 30s, timeout: 5s}}}
+                portLevelSettings:
+                - port: {number: 9080}
+                  connectionPool: {http: {http2KeepAlive: {timeout: 5s}}}
+              subsets:
+              - name: v1
+                trafficPolicy: {connectionPool: {http: {http2KeepAlive: {interval: 0s, timeout: 1s}}}}
+            """);
+
+        ConfigAssert.HasError(result, 10, "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.http2KeepAlive", "requires both interval and timeout");
+        ConfigAssert.HasError(result, 13, "spec.subsets[0].trafficPolicy.connectionPool.http.http2KeepAlive.interval", "duration must be at least 1ms");
+        Assert.Equal(2, result.Errors.Count());
+        ConfigAssert.NoWarningContaining(result, "http2KeepAlive");
+    }
+
+    [Fact]
     public void Validate_WorkloadSelectorExportToAndSelectorRules()
     {
         var result = ConfigAssert.Load("""

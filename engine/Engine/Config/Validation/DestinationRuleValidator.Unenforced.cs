@@ -10,7 +10,7 @@ internal static partial class DestinationRuleValidator
 {
     private static void Unenforced(ResourceReporter r, TrafficPolicy policy)
     {
-        Unenforced(r, policy.LoadBalancer, policy.ConnectionPool);
+        Unenforced(r, policy.LoadBalancer);
         if (policy.RetryBudget is { } budget)
         {
             r.Warning(budget.Source, "retryBudget is not enforced by this sidecar: only connectionPool.http.maxRetries limits concurrent retries");
@@ -28,21 +28,13 @@ internal static partial class DestinationRuleValidator
     }
 
     /// <summary>The fields a port-level policy shares with the top-level one.</summary>
-    private static void Unenforced(ResourceReporter r, LoadBalancerSettings? loadBalancer, ConnectionPoolSettings? connectionPool)
+    private static void Unenforced(ResourceReporter r, LoadBalancerSettings? loadBalancer)
     {
         if (loadBalancer is { } lb)
         {
             if (lb.Warmup is not null || lb.WarmupDurationSecs is not null)
             {
                 r.Warning(lb.Source.Field(lb.Warmup is not null ? "warmup" : "warmupDurationSecs"), "slow start (warmup) is not implemented by this sidecar: a new endpoint gets its full share at once");
-            }
-        }
-
-        if (connectionPool?.Http is { } http)
-        {
-            if (http.Http2KeepAlive is not null)
-            {
-                r.Warning(http.Source.Field("http2KeepAlive"), "http2KeepAlive is not implemented by this sidecar: no HTTP/2 PINGs are sent to upstreams");
             }
         }
     }

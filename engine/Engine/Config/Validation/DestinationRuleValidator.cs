@@ -107,7 +107,7 @@ internal static partial class DestinationRuleValidator
             ConnectionPool(r, p.ConnectionPool);
             LoadBalancer(r, p.LoadBalancer, p.OutlierDetection);
             Tls(r, p.Tls);
-            Unenforced(r, p.LoadBalancer, p.ConnectionPool);
+            Unenforced(r, p.LoadBalancer);
         }
     }
 }

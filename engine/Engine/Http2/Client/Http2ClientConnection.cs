@@ -10,9 +10,10 @@ namespace Engine.Http2.Client;
 /// whichever is lower. On the server's GOAWAY it takes no new streams; the ones above
 /// the last-stream-id (and any not yet sent) end as <see cref="Http2StreamEndKind.Refused"/> — the
 /// server did not process them, so they are safe to retry on another connection (RFC 9113 §6.8).
-/// Push is never enabled (ENABLE_PUSH = 0; a PUSH_PROMISE is a connection error).
+/// Push is never enabled (ENABLE_PUSH = 0; a PUSH_PROMISE is a connection error). How long it
+/// serves (streams, age, idleness, PING keep-alive) is in the Lifetime part.
 /// </summary>
-internal sealed class Http2ClientConnection : Http2Connection
+internal sealed partial class Http2ClientConnection : Http2Connection
 {
     private readonly Action<Http2ClientConnection>? _onStateChanged;
     private readonly List<Http2Stream> _refused = [];
@@ -34,6 +35,7 @@ internal sealed class Http2ClientConnection : Http2Connection
             // §3.4: the preface, then our SETTINGS as the first frame; requests may follow at once.
             QueueRawLocked(Http2Preface.ClientPreface);
             QueueLocalSettingsLocked();
+            StartLifetimeLocked();
         }
 
         RunDeferred();
@@ -54,8 +56,17 @@ internal sealed class Http2ClientConnection : Http2Connection
         }
     }
 
-    /// <summary>New streams may be opened (no GOAWAY either way, not closing).</summary>
-    public bool IsAcceptingStreams => Phase == Http2ConnectionPhase.Open;
+    /// <summary>New streams may be opened (no GOAWAY either way, not closing, not retired by its lifetime).</summary>
+    public bool IsAcceptingStreams
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return PhaseValue == Http2ConnectionPhase.Open && !_retiring;
+            }
+        }
+    }
 
     protected override bool NotifiesOnStreamSlot => true;
 
@@ -67,22 +78,23 @@ internal sealed class Http2ClientConnection : Http2Connection
     }
 
     /// <summary>
-    /// A new stream, if the connection takes one now (open, below its concurrency limit); else
-    /// false, and <paramref name="awaitingSettings"/> says whether the limit refused is only the assumed
-    /// one (the server's SETTINGS have not arrived, so room is likely coming — unless our own cap is
-    /// already reached, which no SETTINGS can lift). Both are read under one lock: asked separately,
-    /// SETTINGS arriving in between made a full-looking connection with no settings pending, and the
-    /// pool opened a second connection it did not need.
+    /// A new stream, if the connection takes one now (open, below its concurrency limit, within its
+    /// lifetime: one past its age retires here, before it takes the stream); else false, and
+    /// <paramref name="awaitingSettings"/> says whether the limit refused is only the assumed one (the
+    /// server's SETTINGS have not arrived, so room is likely coming — unless our own cap is already
+    /// reached, which no SETTINGS can lift, or the connection retired). Both are read under one
+    /// lock: asked separately, SETTINGS arriving in between made a full-looking connection with no
+    /// settings pending, and the pool opened a second connection it did not need.
     /// </summary>
     public bool TryOpenStream(out Http2ClientStream? stream, out bool awaitingSettings)
     {
         lock (Sync)
         {
-            if (PhaseValue != Http2ConnectionPhase.Open || ActiveStreamCount >= _streamLimit)
+            if (PhaseValue != Http2ConnectionPhase.Open || _retiring || AgedOutLocked() || ActiveStreamCount >= _streamLimit)
             {
                 stream = null;
                 var cap = Options.ClientMaxConcurrentStreams;
-                awaitingSettings = !_peerSettingsReceived && PhaseValue == Http2ConnectionPhase.Open
+                awaitingSettings = !_peerSettingsReceived && PhaseValue == Http2ConnectionPhase.Open && !_retiring
                     && (cap <= 0 || ActiveStreamCount < cap);
                 return false;
             }
@@ -92,6 +104,7 @@ internal sealed class Http2ClientConnection : Http2Connection
             var opened = (Http2ClientStream)RentStreamLocked();
             CountLocked(opened);
             OnLocalStreamOpenedLocked();
+            CountLifetimeStreamLocked();
             stream = opened;
             return true;
         }
@@ -268,5 +281,13 @@ internal sealed class Http2ClientConnection : Http2Connection
 
     protected override void OnHeadSignal(Http2Stream stream) => ((Http2ClientStream)stream).SignalHead();
 
-    protected override void OnStateChanged() => _onStateChanged?.Invoke(this);
+    protected override void OnStateChanged()
+    {
+        if (_retiring)
+        {
+            DrainIfIdle();
+        }
+
+        _onStateChanged?.Invoke(this);
+    }
 }

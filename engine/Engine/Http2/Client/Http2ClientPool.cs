@@ -25,7 +25,7 @@ namespace Engine.Http2.Client;
 /// <see cref="Http1ConnectionPool.ConnectAsync"/>), and every request that has to wait for a stream
 /// (for a connect, SETTINGS, or a slot) against <c>http1MaxPendingRequests</c>; past it, 503 UO.
 /// </remarks>
-internal sealed class Http2ClientPool : IAsyncDisposable
+internal sealed partial class Http2ClientPool : IAsyncDisposable
 {
     /// <summary>Connects a request may count on before giving up (bounded; normally one).</summary>
     private const int MaxConnects = 16;
@@ -44,7 +44,7 @@ internal sealed class Http2ClientPool : IAsyncDisposable
     private int _open;
 
     public Http2ClientPool(IPEndPoint address, UpstreamConnector connector, UpstreamPoolSettings settings, Http2SessionOptions? options = null, int maxConnections = 0, ClusterCircuitBreaker? breaker = null)
-        : this(ct => connector.ConnectAsync(address, settings.ConnectTimeout, settings.TcpKeepalive, ct, settings.Tls, http2: true), WithStreamCap(options ?? Http2SessionOptions.Default, settings.MaxConcurrentStreams), maxConnections, breaker)
+        : this(ct => connector.ConnectAsync(address, settings.ConnectTimeout, settings.TcpKeepalive, ct, settings.Tls, http2: true), WithLifetime(WithStreamCap(options ?? Http2SessionOptions.Default, settings.MaxConcurrentStreams), settings), maxConnections, breaker)
     {
     }
 
@@ -232,9 +232,10 @@ internal sealed class Http2ClientPool : IAsyncDisposable
 
     /// <summary>
     /// Whether one more connection may open: below this pool's own limit, and within the cluster's
-    /// maxConnections — or past it when this endpoint has no connection at all, open or opening, as
-    /// Envoy's pools allow (else requests waiting here would wait on slots other endpoints hold). The
-    /// slot is the connect's until the connection ends or the connect fails.
+    /// maxConnections — or past it when this endpoint has no connection at all, open, opening or
+    /// draining, as Envoy's pools allow (else requests waiting here would wait on slots other
+    /// endpoints hold; a draining connection frees its own slot when it closes). The slot is the
+    /// connect's until the connection ends or the connect fails.
     /// </summary>
     private bool TryReserveConnectionLocked()
     {
@@ -249,7 +250,7 @@ internal sealed class Http2ClientPool : IAsyncDisposable
         }
 
         _breaker.CountConnectionOverflow();
-        if (_connections.Count > 0 || _connecting.Count > 0)
+        if (Volatile.Read(ref _open) > 0 || _connecting.Count > 0)
         {
             return false;
         }

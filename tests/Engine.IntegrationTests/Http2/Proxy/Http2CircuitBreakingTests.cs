@@ -30,6 +30,27 @@ public sealed class Http2CircuitBreakingTests
     }
 
     [Fact]
+    public async Task MaxConnections_ADrainingConnectionKeepsItsSlot_UntilItCloses()
+    {
+        // maxRequestsPerConnection: 1 retires each connection after its one stream. While that
+        // stream runs the connection still counts (Envoy's draining clients do), so the requests
+        // behind it wait instead of each opening a connection past the limit.
+        await using var kestrel = await KestrelH2Server.StartAsync();
+        await using var sidecar = await TestSidecar.StartAsync(Mesh([kestrel], "tcp: {maxConnections: 1}, http: {maxRequestsPerConnection: 1, http1MaxPendingRequests: 10}"));
+
+        var held = Enumerable.Range(0, 3).Select(_ => GateAsync(sidecar)).ToArray();
+        await WaitFor.ConditionAsync(() => kestrel.InGate == 1, because: "the first request reaches the server");
+        await Task.Delay(300); // time for the others to open connections, were they allowed to
+        Assert.Equal(1, kestrel.InGate);
+        Assert.Equal(1, kestrel.ConnectionsOpen);
+        kestrel.OpenGate();
+        var responses = await Task.WhenAll(held);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        Assert.Equal(3, kestrel.GateConnections); // one connection per request, one after another
+    }
+
+    [Fact]
     public async Task PendingLimit_ARequestPastIt_Gets503Overloaded_AtOnce()
     {
         await using var kestrel = await KestrelH2Server.StartAsync();

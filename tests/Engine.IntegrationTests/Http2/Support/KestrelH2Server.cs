@@ -15,6 +15,7 @@ namespace Engine.IntegrationTests.Http2.Support;
 /// for the client connection. /hello answers text, /echo streams the body back, /trailers ends with
 /// grpc-status trailers, /gate waits until the test opens the gate (to hold streams open) and
 /// notes the connection it came on (to count the connections a client spread its streams over).
+/// Every connection is counted when accepted and when it ends (to see a client open and close them).
 /// </summary>
 internal sealed class KestrelH2Server : IAsyncDisposable
 {
@@ -22,6 +23,8 @@ internal sealed class KestrelH2Server : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _gateConnections = new();
     private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inGate;
+    private int _connectionsOpened;
+    private int _connectionsOpen;
 
     private KestrelH2Server(WebApplication app) => _app = app;
 
@@ -33,17 +36,40 @@ internal sealed class KestrelH2Server : IAsyncDisposable
     /// <summary>Distinct connections /gate requests came on.</summary>
     public int GateConnections => _gateConnections.Count;
 
+    /// <summary>Connections accepted so far.</summary>
+    public int ConnectionsOpened => Volatile.Read(ref _connectionsOpened);
+
+    /// <summary>Connections accepted and not yet ended (the client closed them, or they failed).</summary>
+    public int ConnectionsOpen => Volatile.Read(ref _connectionsOpen);
+
     public static async Task<KestrelH2Server> StartAsync(int maxStreamsPerConnection = 100)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        KestrelH2Server server = null!;
         builder.WebHost.ConfigureKestrel(options =>
         {
             options.Limits.Http2.MaxStreamsPerConnection = maxStreamsPerConnection;
-            options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
+            options.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(next => async connection =>
+                {
+                    Interlocked.Increment(ref server._connectionsOpened);
+                    Interlocked.Increment(ref server._connectionsOpen);
+                    try
+                    {
+                        await next(connection);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref server._connectionsOpen);
+                    }
+                });
+            });
         });
         var app = builder.Build();
-        var server = new KestrelH2Server(app);
+        server = new KestrelH2Server(app);
         app.MapGet("/hello", () => "hello from kestrel");
         app.MapPost("/echo", async (HttpContext context) =>
         {

@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Engine.Protocols.Http2;
+
+namespace Engine.IntegrationTests.Http2.Support;
+
+/// <summary>
+/// A raw h2c server on a loopback port, for what a real server does not let a test decide: it
+/// answers every request with an empty 200 at once, counts the PINGs it receives and acknowledges
+/// them only if told to (a server that never does looks like a dead path to a keep-alive), and
+/// notes when each connection ends. Frames are read with the codec's frame header and written with
+/// its frame writer; request field blocks are never decoded (the answer does not depend on them, and
+/// the answer's block uses no HPACK table).
+/// </summary>
+internal sealed class RawH2Server : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly bool _answerPings;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _connections = [];
+    private readonly Task _acceptLoop;
+    private int _accepted;
+    private int _closed;
+    private int _pings;
+    private long _firstPingAt;
+    private long _lastClosedAt;
+
+    private RawH2Server(TcpListener listener, bool answerPings)
+    {
+        _listener = listener;
+        _answerPings = answerPings;
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    public IPEndPoint Endpoint => (IPEndPoint)_listener.LocalEndpoint;
+
+    public int ConnectionsAccepted => Volatile.Read(ref _accepted);
+
+    /// <summary>Connections the client closed or reset.</summary>
+    public int ConnectionsClosed => Volatile.Read(ref _closed);
+
+    /// <summary>PING frames received (not ACKs).</summary>
+    public int PingsReceived => Volatile.Read(ref _pings);
+
+    /// <summary>Stopwatch timestamp of the first PING received (0: none yet).</summary>
+    public long FirstPingAt => Interlocked.Read(ref _firstPingAt);
+
+    /// <summary>Stopwatch timestamp of the last connection's end (0: none yet).</summary>
+    public long LastClosedAt => Interlocked.Read(ref _lastClosedAt);
+
+    public static RawH2Server Start(bool answerPings)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return new RawH2Server(listener, answerPings);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        await _acceptLoop;
+        Task[] connections;
+        lock (_connections)
+        {
+            connections = [.. _connections];
+        }
+
+        await Task.WhenAll(connections).WaitAsync(TimeSpan.FromSeconds(30));
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _accepted);
+            lock (_connections)
+            {
+                _connections.Add(ServeAsync(client));
+            }
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using var _ = client;
+        var stream = client.GetStream();
+        try
+        {
+            var preface = new byte[Http2Preface.ClientPreface.Length];
+            await stream.ReadExactlyAsync(preface, _stop.Token);
+            await stream.WriteAsync(Frames(w => Http2FrameWriter.WriteSettings(w, ReadOnlySpan<Http2Setting>.Empty)), _stop.Token);
+            var header = new byte[Http2FrameHeader.Size];
+            while (true)
+            {
+                await stream.ReadExactlyAsync(header, _stop.Token);
+                var frame = Http2FrameHeader.Read(header);
+                var payload = new byte[frame.Length];
+                await stream.ReadExactlyAsync(payload, _stop.Token);
+                var reply = Reply(frame, payload);
+                if (reply is not null)
+                {
+                    await stream.WriteAsync(reply, _stop.Token);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or SocketException or OperationCanceledException)
+        {
+            // The client closed or reset the connection (or the test is over).
+        }
+
+        Interlocked.Exchange(ref _lastClosedAt, System.Diagnostics.Stopwatch.GetTimestamp());
+        Interlocked.Increment(ref _closed);
+    }
+
+    /// <summary>What the frame gets back: SETTINGS an ACK, a request's HEADERS an empty 200, a PING its ACK if PINGs are answered.</summary>
+    private byte[]? Reply(Http2FrameHeader frame, byte[] payload)
+    {
+        var ack = (frame.Flags & Http2FrameFlags.Ack) != 0;
+        switch (frame.Type)
+        {
+            case Http2FrameType.Settings when !ack:
+                return Frames(w => Http2FrameWriter.WriteSettingsAck(w));
+            case Http2FrameType.Headers:
+                // Our client sends a GET's block whole, with END_STREAM: answer it at once.
+                return Frames(w => Http2FrameWriter.WriteHeaders(w, frame.StreamId, RawH2Client.Block((":status", "200"), ("content-length", "0")), endStream: true, 16_384));
+            case Http2FrameType.Ping when !ack:
+                Interlocked.CompareExchange(ref _firstPingAt, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
+                Interlocked.Increment(ref _pings);
+                var data = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(payload);
+                return _answerPings ? Frames(w => Http2FrameWriter.WritePing(w, data, ack: true)) : null;
+            default:
+                return null;
+        }
+    }
+
+    private static byte[] Frames(Action<ArrayBufferWriter<byte>> write) => RawH2Client.Frames(write);
+}
