@@ -10,6 +10,7 @@
 #   scripts/instructions.sh --binary PATH        count another build (e.g. a saved baseline)
 #   scripts/instructions.sh --top 25             also list the 25 costliest functions per mode
 #   scripts/instructions.sh --upstream h2c       the upstream speaks HTTP/2 (the gRPC path)
+#   scripts/instructions.sh --post 100           POST requests with a 100-byte body instead of GETs
 #
 # The engine (pinned to core 0) proxies to one nginx worker (core 1) answering "hello, world";
 # h2load drives it: HTTP/1.1 over 64 connections, or h2c over 8 connections with 10 streams each.
@@ -26,6 +27,7 @@ BINARY=
 TOP=0
 PATH_=small
 UPSTREAM=h1
+POST_BYTES=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --requests) REQUESTS=$2; shift 2 ;;
@@ -34,7 +36,8 @@ while [ $# -gt 0 ]; do
     --top) TOP=$2; shift 2 ;;
     --path) PATH_=$2; shift 2 ;;
     --upstream) UPSTREAM=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; echo "options: --requests N  --modes h1,h2c  --binary PATH  --top N  --path small|64k  --upstream h1|h2c"; exit 0 ;;
+    --post) POST_BYTES=$2; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; echo "options: --requests N  --modes h1,h2c  --binary PATH  --top N  --path small|64k  --upstream h1|h2c  --post BYTES"; exit 0 ;;
     *) echo "instructions: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -83,9 +86,14 @@ write_bench_service_entry "$WORK/config/upstream.yaml" upstream.bench "$UPSTREAM
 taskset -c 1 nginx -c "$WORK/upstream.conf" -e "$WORK/upstream-error.log" >"$WORK/upstream.log" 2>&1 &
 PIDS+=($!)
 
+if [ "$POST_BYTES" -gt 0 ]; then
+  head -c "$POST_BYTES" /dev/zero | tr '\0' 'p' > "$WORK/post-body"
+fi
+
 load() { # mode requests
   local args=(-c8 -m10)
   [ "$1" = h1 ] && args=(--h1 -c64)
+  [ "$POST_BYTES" -gt 0 ] && args+=(-d "$WORK/post-body")
   timeout 300 taskset -c 1 h2load "${args[@]}" -n"$2" -H ':authority: upstream.bench' "http://127.0.0.1:$PROXY_PORT/$PATH_" >"$WORK/h2load-$1.txt" 2>&1 || true
   local ok
   ok=$(awk '/^status codes:/ {print $3}' "$WORK/h2load-$1.txt")
@@ -120,7 +128,8 @@ for mode in "${modes[@]}"; do
     n=$(callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print ($1 ~ /^[0-9]+$/) ? $1 : 0}')
     total=$((total + ${n:-0}))
   done
-  echo "$mode /$PATH_ (upstream $UPSTREAM): $((total / REQUESTS)) user-space instructions per request ($REQUESTS requests)"
+  what=GET; [ "$POST_BYTES" -gt 0 ] && what="POST of $POST_BYTES bytes"
+  echo "$mode $what /$PATH_ (upstream $UPSTREAM): $((total / REQUESTS)) user-space instructions per request ($REQUESTS requests)"
   if [ "$TOP" -gt 0 ]; then
     biggest=$(ls -S "$out"* | head -1)
     callgrind_annotate "$biggest" 2>/dev/null | awk -v top="$TOP" -v n="$REQUESTS" '
