@@ -66,6 +66,7 @@ internal abstract partial class Http2Connection
             finally
             {
                 _input.AdvanceTo(buffer.Start, buffer.End);
+                OnFramesRead();
                 EndBatch();
             }
 
@@ -80,6 +81,14 @@ internal abstract partial class Http2Connection
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Every frame of one read was handled (still within the batch: what this queues leaves with
+    /// the batch's answers).
+    /// </summary>
+    protected virtual void OnFramesRead()
+    {
     }
 
     /// <summary>§3.4: the client preface, which the listener only peeked at. An invalid one is a connection error PROTOCOL_ERROR.</summary>

@@ -123,6 +123,49 @@ internal abstract partial class Http2Stream
     }
 
     /// <summary>
+    /// Queues the stream's own head (already filled in), <paramref name="body"/> (copied before this
+    /// returns, non-empty) and END_STREAM together, so the writer puts them on the wire in one turn:
+    /// one send for a small message instead of one per step (head, data, end), since the writer runs
+    /// on the thread that wakes it. A body that fits one block waits there, the pipe unused. False
+    /// when the stream is already gone (the body is discarded with it).
+    /// </summary>
+    private protected bool QueueWholeMessage(in ReadOnlySequence<byte> body)
+    {
+        // One lock round trip, after the copies: the head and body are the owner's until
+        // HeadPending is set, and a stream reset meanwhile just drops them.
+        var held = TryHoldWholeBody(body);
+        if (!held)
+        {
+            OutboundPipeWritten = true;
+            var writer = OutboundPipe.Writer;
+            foreach (var segment in body)
+            {
+                writer.Write(segment.Span);
+            }
+        }
+
+        lock (Connection.Sync)
+        {
+            if (OutputEnded)
+            {
+                return false;
+            }
+
+            if (HeadPending || HeadSent)
+            {
+                throw new InvalidOperationException("The head was already written.");
+            }
+
+            HeadPending = true;
+            HeadEndStream = false;
+            OutboundWhole = held;
+        }
+
+        Connection.OnOutboundCompleted(this, exception: null); // commits the body; one wake for all three
+        return true;
+    }
+
+    /// <summary>
     /// The outbound body not yet sent and whether the owner completed it (the writer loop only):
     /// the rest of a whole body, the lent bytes, or what the pipe holds. False when there is nothing to read.
     /// </summary>

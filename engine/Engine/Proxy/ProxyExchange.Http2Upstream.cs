@@ -47,29 +47,43 @@ internal abstract partial class ProxyExchange
         var hasBody = MayHaveBody;
         var buffered = hasBody && TryPeekWholeBody(out body);
         var endStream = !hasBody || (buffered && body.IsEmpty && RequestTrailers is null);
-        if (!await stream.WriteRequestHeadAsync(stream.RequestHead, endStream).ConfigureAwait(false))
+        var whole = buffered && !endStream && RequestTrailers is null && body.Length <= stream.Connection.Options.MaxBufferedBytesPerStream;
+        if (whole)
         {
-            if (buffered)
+            // A whole body at hand (a unary gRPC call): head, body and end leave in one send.
+            var queued = await stream.WriteRequestAsync(stream.RequestHead, body).ConfigureAwait(false);
+            EndPeek(); // left in place: a retry sends it again
+            if (!queued)
+            {
+                return (Http2StreamError(stream), true, false);
+            }
+        }
+        else
+        {
+            if (!await stream.WriteRequestHeadAsync(stream.RequestHead, endStream).ConfigureAwait(false))
+            {
+                if (buffered)
+                {
+                    EndPeek();
+                }
+
+                return (Http2StreamError(stream), true, false);
+            }
+
+            if (buffered && !endStream)
+            {
+                BodyCopier.Write(stream.RequestBody, body);
+                EndPeek(); // left in place: a retry sends it again
+                _requestPump = FinishHttp2RequestAsync(stream);
+            }
+            else if (buffered)
             {
                 EndPeek();
             }
-
-            return (Http2StreamError(stream), true, false);
-        }
-
-        if (buffered && !endStream)
-        {
-            BodyCopier.Write(stream.RequestBody, body);
-            EndPeek(); // left in place: a retry sends it again
-            _requestPump = FinishHttp2RequestAsync(stream);
-        }
-        else if (buffered)
-        {
-            EndPeek();
-        }
-        else if (hasBody)
-        {
-            _requestPump = PumpRequestBodyAsync(stream);
+            else if (hasBody)
+            {
+                _requestPump = PumpRequestBodyAsync(stream);
+            }
         }
 
         using (ClientGone.UnsafeRegister(AbortOnClientGone, stream))

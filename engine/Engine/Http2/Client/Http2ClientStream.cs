@@ -117,6 +117,30 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
     }
 
     /// <summary>
+    /// Sends a whole request at once: the head (copied unless it is <see cref="RequestHead"/>),
+    /// <paramref name="body"/> (copied before this returns) and END_STREAM, queued together so that
+    /// they leave in one send — a unary gRPC call's HEADERS and DATA in one segment. For bodies that
+    /// fit the stream's buffer (<see cref="Http2SessionOptions.MaxBufferedBytesPerStream"/>); larger
+    /// ones stream through <see cref="RequestBody"/>. False when the stream is already gone.
+    /// </summary>
+    public ValueTask<bool> WriteRequestAsync(HttpRequestHead head, in ReadOnlySequence<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            return WriteRequestHeadAsync(head, endStream: true);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(body.Length, Connection.Options.MaxBufferedBytesPerStream);
+        if (!ReferenceEquals(head, _requestHead))
+        {
+            Http2HeadCopy.Copy(head, _requestHead);
+        }
+
+        RequestIsHead = _requestHead.Method == Protocols.Http.HttpMethod.Head;
+        return new ValueTask<bool>(QueueWholeMessage(body));
+    }
+
+    /// <summary>
     /// Waits for the final response head (interim 1xx heads are skipped, at most
     /// <see cref="Http2SessionOptions.MaxInformationalResponses"/>). True: it arrived, and is copied
     /// into <paramref name="head"/> unless that is null or <see cref="ResponseHead"/>. False: the

@@ -14,6 +14,12 @@ namespace Engine.Http2.Server;
 internal sealed class Http2ServerConnection : Http2Connection
 {
     private readonly IHttp2StreamHandler _handler;
+
+    // Streams whose request head came without END_STREAM, held until the rest of the read they
+    // came in is parsed (OnFramesRead): a body that arrived with its head (a unary gRPC call, a
+    // small POST) is then whole in the stream's pipe when the handler starts, and the proxy sends
+    // it upstream with the head instead of streaming it. The reader loop alone touches the list.
+    private readonly List<Http2ServerStream> _held = [];
     private int _handlersRunning;
     private TaskCompletionSource? _handlersDone;
 
@@ -106,8 +112,29 @@ internal sealed class Http2ServerConnection : Http2Connection
             _handlersRunning++;
         }
 
+        if (!endStream && localStatus == 0)
+        {
+            _held.Add(serverStream);
+            return Http2Error.None;
+        }
+
         Dispatch(serverStream, localStatus);
         return Http2Error.None;
+    }
+
+    protected override void OnFramesRead()
+    {
+        if (_held.Count == 0)
+        {
+            return;
+        }
+
+        for (var i = 0; i < _held.Count; i++)
+        {
+            Dispatch(_held[i], localStatus: 0);
+        }
+
+        _held.Clear();
     }
 
     protected override Http2Error OnStreamBlock(Http2Stream stream, ReadOnlySpan<byte> block, bool endStream, out bool completedInbound)

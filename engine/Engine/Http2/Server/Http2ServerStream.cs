@@ -149,44 +149,12 @@ internal sealed class Http2ServerStream : Http2Stream
         ArgumentOutOfRangeException.ThrowIfLessThan(head.StatusCode, 200);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(body.Length, Connection.Options.MaxBufferedBytesPerStream);
 
-        // One lock round trip, after the copies: the head and body are the owner's until HeadPending
-        // is set, and a stream reset meanwhile just drops them.
         if (!ReferenceEquals(head, _responseHead))
         {
             Http2HeadCopy.Copy(head, _responseHead);
         }
 
-        // Small enough for one block (nearly every answer read whole): held aside, the pipe unused.
-        var held = TryHoldWholeBody(body);
-        if (!held)
-        {
-            OutboundPipeWritten = true;
-            var writer = OutboundPipe.Writer;
-            foreach (var segment in body)
-            {
-                writer.Write(segment.Span);
-            }
-        }
-
-        lock (Connection.Sync)
-        {
-            if (OutputEnded)
-            {
-                return new ValueTask<bool>(false); // reset meanwhile: the body is discarded with the stream
-            }
-
-            if (HeadPending || HeadSent)
-            {
-                throw new InvalidOperationException("The response head was already written.");
-            }
-
-            HeadPending = true;
-            HeadEndStream = false;
-            OutboundWhole = held;
-        }
-
-        Connection.OnOutboundCompleted(this, exception: null); // commits the body; one wake for all three
-        return new ValueTask<bool>(true);
+        return new ValueTask<bool>(QueueWholeMessage(body));
     }
 
     internal override void WriteHead(IBufferWriter<byte> output, HpackEncoder encoder, bool endStream, int maxFrameSize)

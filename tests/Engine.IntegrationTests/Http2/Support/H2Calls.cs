@@ -67,6 +67,13 @@ internal static class H2Calls
         var hasBody = body is not null || trailers is not null;
         await stream.WriteRequestHeadAsync(head, endStream: !hasBody);
         var send = hasBody ? SendBodyAsync(stream, body ?? [], trailers) : Task.CompletedTask;
+        return await ReadResponseAsync(stream, send);
+    }
+
+    /// <summary>Reads the whole response of a stream whose request was written (<paramref name="send"/>: what still writes its body).</summary>
+    public static async Task<H2Response> ReadResponseAsync(Http2ClientStream stream, Task? send = null)
+    {
+        send ??= Task.CompletedTask;
         var response = new HttpResponseHead();
         if (!await stream.ReadResponseHeadAsync(response))
         {
