@@ -1,10 +1,11 @@
 using System.Buffers;
-using System.IO.Pipelines;
+using Engine.Transport.Epoll;
 
 namespace Engine.Http2;
 
 /// <summary>
-/// The stream's two body pipes, used only when a body needs one. Most proxied requests end on
+/// The stream's two body pipes (<see cref="SocketPipe"/>s: a lock per step instead of
+/// <see cref="System.IO.Pipelines.Pipe"/>'s lock per write, read and advance), used only when a body needs one. Most proxied requests end on
 /// their HEADERS frame and most answers arrive whole and small: for those, each pipe would cost
 /// its locks (write, flush, read, advance, two completions) and a reset before the stream object
 /// is reused — ~2,000 instructions of a ~47,000-instruction h2c request. So a request that ended
@@ -14,8 +15,8 @@ namespace Engine.Http2;
 /// </summary>
 internal abstract partial class Http2Stream
 {
-    private readonly Pipe _inboundPipe;
-    private readonly Pipe _outboundPipe;
+    private readonly SocketPipe _inboundPipe;
+    private readonly SocketPipe _outboundPipe;
     private bool _inboundPipeUsed;
     private bool _outboundPipeUsed;
     private IMemoryOwner<byte>? _wholeBody;
@@ -23,7 +24,7 @@ internal abstract partial class Http2Stream
     private int _wholeBodySent;
 
     /// <summary>The inbound body's pipe (any use marks it for a reset when the stream is reused).</summary>
-    internal Pipe InboundPipe
+    internal SocketPipe InboundPipe
     {
         get
         {
@@ -33,7 +34,7 @@ internal abstract partial class Http2Stream
     }
 
     /// <summary>The outbound body's pipe (any use marks it for a reset when the stream is reused).</summary>
-    internal Pipe OutboundPipe
+    internal SocketPipe OutboundPipe
     {
         get
         {

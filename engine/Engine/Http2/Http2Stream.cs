@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Engine.Protocols.Hpack;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http2;
+using Engine.Transport.Epoll;
 
 namespace Engine.Http2;
 
@@ -28,8 +29,8 @@ internal abstract partial class Http2Stream : Transport.IOutboundLender
     protected Http2Stream(Http2Connection connection)
     {
         Connection = connection;
-        _inboundPipe = new Pipe(connection.InboundPipeOptions);
-        _outboundPipe = new Pipe(connection.OutboundPipeOptions);
+        _inboundPipe = new SocketPipe(connection.InboundPipeOptions);
+        _outboundPipe = new SocketPipe(connection.OutboundPipeOptions);
         Inbound = new Http2InboundBody(this);
         Outbound = new Http2OutboundBody(this);
     }

@@ -267,6 +267,40 @@ public class SocketPipeTests
     }
 
     [Fact]
+    public async Task Reset_NeedsBothEndsCompleted_ThenThePipeIsNewAgain()
+    {
+        // An HTTP/2 stream object is reused: its pipes are reset between streams.
+        var pool = new CountingPool(Block);
+        var pipe = Create(pool, pause: 10, resume: 5);
+        using var giveUp = new CancellationTokenSource();
+        var canceled = pipe.Reader.ReadAsync(giveUp.Token);
+        giveUp.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await canceled);
+        pipe.Reader.CancelPendingRead(); // observed by nobody before the reset
+        await Write(pipe, 3);
+        await pipe.Writer.CompleteAsync(new IOException("first stream reset"));
+        Assert.Throws<InvalidOperationException>(pipe.Reset); // the reader is not done yet
+        await pipe.Reader.CompleteAsync();
+
+        pipe.Reset();
+
+        Assert.Equal(0, pool.Outstanding);
+        Assert.False(pipe.Reader.TryRead(out _)); // no bytes, no cancel, no end, no error from before
+        var waiting = pipe.Reader.ReadAsync();
+        Assert.False(waiting.IsCompleted);
+        var held = Write(pipe, 20); // past the pause threshold again: back-pressure works anew
+        var read = await waiting;
+        Assert.Equal(20, read.Buffer.Length);
+        Assert.False(read.IsCompleted || read.IsCanceled);
+        Assert.False(held.IsCompleted);
+        pipe.Reader.AdvanceTo(read.Buffer.End);
+        Assert.False((await held).IsCompleted);
+        await pipe.Writer.CompleteAsync();
+        await pipe.Reader.CompleteAsync();
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
     public void MessagesSpanningBlocks_AllocateNothing_OnceWarm()
     {
         // Every segment object a pipe has used is kept for reuse: dropping all but one made three

@@ -9,7 +9,8 @@ namespace Engine.Transport.Epoll;
 /// <summary>
 /// One direction of an epoll connection: a byte pipe with one writer and one reader, with the
 /// contract of <see cref="Pipe"/> (examined/consumed, back-pressure thresholds, pending-read and
-/// pending-flush cancellation, completion with an error) and less work per message.
+/// pending-flush cancellation, completion with an error) and less work per message. HTTP/2
+/// streams carry their bodies in it too, whatever the transport (<see cref="Reset"/> for reuse).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -111,6 +112,39 @@ internal sealed partial class SocketPipe
             {
                 return CommittedLocked() - ConsumedLocked();
             }
+        }
+    }
+
+    /// <summary>
+    /// Makes a pipe whose two ends have completed new again, for an object that is reused (an
+    /// HTTP/2 stream's body pipes). Its blocks went back to the pool when the second end completed.
+    /// </summary>
+    public void Reset()
+    {
+        lock (_sync)
+        {
+            if (!_readerCompleted || !_writerCompleted)
+            {
+                throw new InvalidOperationException("Both the reader and the writer must be completed before the pipe is reset.");
+            }
+
+            ReleaseAllLocked();
+            _drainedAt = 0;
+            _examined = 0;
+            _maybeReadable = false;
+            _writingActive = _readingActive = false;
+            _readCanceled = _flushCanceled = false;
+            _readerCompleted = _writerCompleted = false;
+            _writerError = null;
+            _readerWaiting = _readerWakeScheduled = _writerWaiting = false;
+            _readToken = _flushToken = default;
+
+            // A wait that ended has disposed of its own; Unregister, unlike Dispose, does not wait
+            // for a callback that may be taking this lock.
+            _readRegistration.Unregister();
+            _flushRegistration.Unregister();
+            _readRegistration = _flushRegistration = default;
+            _lendEnd = long.MaxValue;
         }
     }
 
