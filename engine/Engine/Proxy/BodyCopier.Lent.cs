@@ -42,7 +42,10 @@ internal static partial class BodyCopier
                 continue;
             }
 
-            remaining -= take.Length;
+            // The length is taken now: once consumed, the source may rewind or release the
+            // segments the sequence points into, and a Length computed from them is garbage.
+            var taken = take.Length;
+            remaining -= taken;
             var sent = await destination.LendAsync(take, endsMessage: remaining == 0).ConfigureAwait(false);
             source.AdvanceTo(take.End);
             if (!sent)
@@ -50,7 +53,7 @@ internal static partial class BodyCopier
                 return BodyResult.DestinationGone;
             }
 
-            counter?.Add(take.Length);
+            counter?.Add(taken);
         }
 
         return BodyResult.Complete;
@@ -83,6 +86,7 @@ internal static partial class BodyCopier
             var buffer = read.Buffer;
             if (!buffer.IsEmpty)
             {
+                var length = buffer.Length; // before the source may reuse the segments (see LendLengthAsync)
                 var sent = await destination.LendAsync(buffer, endsMessage: false).ConfigureAwait(false);
                 source.AdvanceTo(buffer.End);
                 if (!sent)
@@ -90,7 +94,7 @@ internal static partial class BodyCopier
                     return BodyResult.DestinationGone;
                 }
 
-                counter?.Add(buffer.Length);
+                counter?.Add(length);
             }
             else
             {

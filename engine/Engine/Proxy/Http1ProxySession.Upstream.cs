@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
+using Engine.Transport;
 using Engine.Upstream;
 
 namespace Engine.Proxy;
@@ -27,29 +28,43 @@ internal sealed partial class Http1ProxySession
 
     /// <summary>
     /// Starts sending the request body. A Content-Length body that has already arrived in full is
-    /// copied synchronously and left in the input pipe until the request is over, so a retry can
-    /// send it again (the usual small POST: replayable at no cost). Anything else streams from a
-    /// pump that runs while the response is read, so an upstream that answers early or echoes as
-    /// it reads cannot deadlock against us; such a body cannot be replayed. A synchronously
-    /// completed result means the caller flushes.
+    /// sent from the input pipe and left there until the request is over, so a retry can send it
+    /// again (the usual small POST: replayable at no cost). Anything else streams from a pump that
+    /// runs while the response is read, so an upstream that answers early or echoes as it reads
+    /// cannot deadlock against us; such a body cannot be replayed. A synchronously completed
+    /// result means the caller flushes.
+    /// <para>
+    /// Bodies of <see cref="ProxyExchange.MinLentBodyBytes"/> and more are lent to the upstream
+    /// connection's output where it can take a loan (the epoll transport), not copied into it: the
+    /// socket sends them from the client's input blocks (<see cref="_requestLender"/>).
+    /// </para>
     /// </summary>
     private ValueTask<BodyResult> StartRequestBody(UpstreamConnection upstream)
     {
+        _requestLender = null;
         if (!_request.HasBody)
         {
             return new ValueTask<BodyResult>(BodyResult.Complete);
         }
 
         _requestFraming = _request.Chunked ? BodyFraming.Chunked : BodyFraming.ContentLength;
+        var lender = _requestFraming == BodyFraming.ContentLength && _request.ContentLength >= MinLentBodyBytes
+            ? upstream.Output as IRedeemableLender
+            : null;
+        _requestLender = lender;
         if (_requestFraming == BodyFraming.ContentLength && _request.ContentLength <= _server.Options.MaxReplayBodyBytes && _input.TryRead(out var read))
         {
             var buffer = read.Buffer;
             if (buffer.Length >= _request.ContentLength)
             {
                 var body = buffer.Slice(0, _request.ContentLength);
-                BodyCopier.Write(upstream.Output, body);
                 _input.AdvanceTo(buffer.Start); // consumed when the request is over (ConsumeBufferedBody)
-                _bodyBuffered = true;
+                if (lender is not null)
+                {
+                    return LendBufferedBodyAsync(lender, body);
+                }
+
+                BodyCopier.Write(upstream.Output, body);
                 return new ValueTask<BodyResult>(BodyResult.Complete);
             }
 
@@ -57,12 +72,23 @@ internal sealed partial class Http1ProxySession
         }
 
         _bodyConsumed = true; // the pump takes it from here (or the connection closes)
-        return PumpRequestBodyAsync(upstream);
+        return PumpRequestBodyAsync(upstream, lender);
+    }
+
+    /// <summary>
+    /// A whole body lent from the input pipe, where it stays (unconsumed) for a retry: sent once
+    /// the upstream's socket has taken every byte; the pipe is consumed only when the request is over.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
+    private async ValueTask<BodyResult> LendBufferedBodyAsync(IOutboundLender lender, ReadOnlySequence<byte> body)
+    {
+        var sent = await lender.LendAsync(body, endsMessage: true).ConfigureAwait(false);
+        return sent ? BodyResult.Complete : BodyResult.DestinationGone;
     }
 
     /// <summary>
     /// Whether the request can be sent again: no body, or one still whole in the input pipe —
-    /// copied from there (<see cref="_bodyBuffered"/>) or not touched at all, as after a refused
+    /// sent from there (<see cref="StartRequestBody"/>) or not touched at all, as after a refused
     /// connection. Only a body that a pump has taken out of the pipe is gone.
     /// </summary>
     private protected override bool Replayable => !_request.HasBody || !_bodyConsumed;
@@ -87,7 +113,6 @@ internal sealed partial class Http1ProxySession
 
         body = read.Buffer.Slice(0, _request.ContentLength);
         _peekStart = body.Start;
-        _bodyBuffered = true;
         return true;
     }
 
@@ -173,12 +198,10 @@ internal sealed partial class Http1ProxySession
             return false;
         }
 
+        // Counted here, once, however many attempts sent it: a body forwarded from the pipe, or
+        // one a local reply never needed (Envoy counts what the client sent either way).
         var body = read.Buffer.Slice(0, _request.ContentLength);
-        if (!_bodyBuffered)
-        {
-            _received.Add(body.Length);
-        }
-
+        _received.Add(body.Length);
         _input.AdvanceTo(body.End);
         _bodyConsumed = true;
         return true;
@@ -190,11 +213,13 @@ internal sealed partial class Http1ProxySession
     /// waiting for bytes that will never come, and we are waiting for its answer.
     /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
-    private async ValueTask<BodyResult> PumpRequestBodyAsync(UpstreamConnection upstream)
+    private async ValueTask<BodyResult> PumpRequestBodyAsync(UpstreamConnection upstream, IOutboundLender? lender)
     {
         var result = _request.Chunked
             ? await BodyCopier.CopyChunkedAsync(_input, upstream.Output, _requestChunks, encodeChunked: true, _received).ConfigureAwait(false)
-            : await BodyCopier.CopyLengthAsync(_input, upstream.Output, _request.ContentLength, _received).ConfigureAwait(false);
+            : lender is not null
+                ? await BodyCopier.LendLengthAsync(_input, lender, _request.ContentLength, _received).ConfigureAwait(false)
+                : await BodyCopier.CopyLengthAsync(_input, upstream.Output, _request.ContentLength, _received).ConfigureAwait(false);
         if (result is BodyResult.SourceInvalid or BodyResult.SourceEnded)
         {
             upstream.Abort();
@@ -220,6 +245,12 @@ internal sealed partial class Http1ProxySession
 
         _input.CancelPendingRead();
         upstream.Output.CancelPendingFlush();
+        // A lend out waits for the socket to take its bytes, which an upstream that answered
+        // early may never do. Called back, the bytes not yet sent are copied into the connection's
+        // output, where a copying pump would have put them: the body is complete if the client
+        // sent all of it, and the input's blocks are the session's again once the pump ends.
+        _requestLender?.Redeem();
+
         var result = await pump.ConfigureAwait(false);
         if (result != BodyResult.Canceled && _input.TryRead(out var stale))
         {
@@ -230,6 +261,21 @@ internal sealed partial class Http1ProxySession
         }
 
         return result;
+    }
+
+    /// <summary>The session failed with a pump still out (its upstream already aborted): waits for it, whatever it ends with.</summary>
+    private async ValueTask AwaitAbandonedPumpAsync()
+    {
+        var pump = _bodyPump;
+        _bodyPump = default;
+        try
+        {
+            await pump.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The session is failing already; the pump's own failure adds nothing.
+        }
     }
 
     /// <summary>Chooses the body framing on both sides and writes the response head downstream (not flushed).</summary>

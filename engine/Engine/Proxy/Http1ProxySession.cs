@@ -59,8 +59,8 @@ internal sealed partial class Http1ProxySession : ProxyExchange
     private ForwardError _leaseError;     // LeaseIntoFieldsAsync's outcome
     private UpstreamConnection? _leased;
     private ValueTask<BodyResult> _bodyPump;
-    private bool _bodyBuffered;   // the whole Content-Length body is in the input pipe, not yet consumed
     private bool _bodyConsumed;   // the request body has left the input pipe (sent, skipped or pumped)
+    private IRedeemableLender? _requestLender; // the body goes upstream lent from the input pipe: its blocks are in use until the pump ends
 
     public Http1ProxySession(ProxyServer server, ConnectionContext connection)
         : base(server, new HttpRequestHead())
@@ -476,6 +476,13 @@ internal sealed partial class Http1ProxySession : ProxyExchange
             if (upstream is not null)
             {
                 upstream.Pool.Discard(upstream);
+                if (_requestLender is { } lender && !_bodyPump.IsCompleted)
+                {
+                    // The input's blocks go back to the pool below: not while a lend of them is out.
+                    _input.CancelPendingRead();
+                    lender.Redeem();
+                    await AwaitAbandonedPumpAsync().ConfigureAwait(false);
+                }
             }
 
             EndAttempts(ref admitted);
@@ -565,7 +572,6 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         _downstreamFraming = BodyFraming.None;
         _continueSent = false;
         _bodyPump = default;
-        _bodyBuffered = false;
         _bodyConsumed = !_request.HasBody;
     }
 

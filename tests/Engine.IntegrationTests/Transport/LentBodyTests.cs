@@ -47,6 +47,7 @@ public sealed class LentBodyTests
             var response = await client.ReadResponseAsync();
             Assert.Equal(200, response.Status);
             Assert.True(Body(sizes[request - 1], (char)('a' + request)) == response.Body, $"answer {request} ({sizes[request - 1]} bytes) arrived as {response.Body.Length} bytes, not whole or not in order");
+            Assert.Equal(sizes[request - 1], (await sidecar.Telemetry.SingleAsync($"/r{request}")).BytesSent); // counted as lent, not from reused segments
         }
     }
 

@@ -133,6 +133,82 @@ public class SocketPipeLendingTests
         Assert.True(await returned);
     }
 
+    [Fact]
+    public async Task ARedeemedLend_ReturnsAtOnce_AndTheReaderStillGetsTheBytesAfterTheLenderReusedItsMemory()
+    {
+        var pool = new CountingPool(Block);
+        var pipe = Create(pool);
+        var lent = PipeReading.Pattern(10_000, seed: 7);
+        var expected = lent.ToArray();
+
+        Write(pipe, "HEAD:"u8);
+        var returned = ((IRedeemableLender)pipe.Writer).LendAsync(Segmented(lent, 3001), endsMessage: true);
+        var read = await pipe.Reader.ReadAsync();
+        pipe.Reader.AdvanceTo(read.Buffer.GetPosition(5 + 2500)); // a part went out
+        Assert.False(returned.IsCompleted);
+
+        ((IRedeemableLender)pipe.Writer).Redeem();
+        Assert.True(returned.IsCompleted, "a redeemed lend did not return at once");
+        Assert.True(await returned);
+        Array.Fill(lent, (byte)'X'); // the lender has its memory back and writes over it
+
+        Write(pipe, ":TAIL"u8);
+        await pipe.Writer.FlushAsync();
+        read = await pipe.Reader.ReadAsync();
+        Assert.Equal([.. expected.AsSpan(2500).ToArray(), .. ":TAIL"u8], read.Buffer.ToArray());
+        pipe.Reader.AdvanceTo(read.Buffer.End);
+        await pipe.Reader.CompleteAsync();
+        await pipe.Writer.CompleteAsync();
+        Assert.Equal(0, pool.Outstanding); // the blocks the copies went into were given back
+    }
+
+    [Fact]
+    public async Task ARedeemWhileTheReaderHoldsTheBytes_WaitsForItsAdvance()
+    {
+        var pipe = Create(new CountingPool(Block));
+        var lent = PipeReading.Pattern(6000, seed: 9);
+        var expected = lent.ToArray();
+        var returned = pipe.LendAsync(new ReadOnlySequence<byte>(lent));
+
+        // A send in progress: the reader holds a result that points into the lender's memory.
+        var read = await pipe.Reader.ReadAsync();
+        ((IRedeemableLender)pipe.Writer).Redeem();
+        Assert.False(returned.IsCompleted, "returned while the reader could still be sending from the lender's memory");
+        Assert.Equal(expected, read.Buffer.ToArray());
+
+        pipe.Reader.AdvanceTo(read.Buffer.GetPosition(1000));
+        Assert.True(await returned);
+        Array.Fill(lent, (byte)'X');
+
+        read = await pipe.Reader.ReadAsync();
+        Assert.Equal(expected.AsSpan(1000).ToArray(), read.Buffer.ToArray());
+        pipe.Reader.AdvanceTo(read.Buffer.End);
+    }
+
+    [Fact]
+    public async Task ARedeemedLendAtTheWriteHead_LeavesTheWriterItsBlock_AndNoLendOut()
+    {
+        var pipe = Create(new CountingPool(Block));
+        var lent = PipeReading.Pattern(300, seed: 11);
+        var expected = lent.ToArray();
+        var returned = pipe.LendAsync(new ReadOnlySequence<byte>(lent));
+        pipe.Redeem();
+        Assert.True(await returned);
+        pipe.Redeem(); // nothing out: nothing happens
+
+        Write(pipe, "after"u8);
+        await pipe.Writer.FlushAsync();
+        var read = await pipe.Reader.ReadAsync();
+        Assert.Equal([.. expected, .. "after"u8], read.Buffer.ToArray());
+        pipe.Reader.AdvanceTo(read.Buffer.End);
+
+        // Another lend may go out now, and returns when consumed as usual.
+        var again = pipe.LendAsync(new ReadOnlySequence<byte>(new byte[50]));
+        read = await pipe.Reader.ReadAsync();
+        pipe.Reader.AdvanceTo(read.Buffer.End);
+        Assert.True(await again);
+    }
+
     private static SocketPipe Create(MemoryPool<byte> pool)
         => new(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, 64 * 1024, 32 * 1024, Block, useSynchronizationContext: false));
 

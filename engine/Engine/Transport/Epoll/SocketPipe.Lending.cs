@@ -15,6 +15,7 @@ internal sealed partial class SocketPipe
 {
     private ReusableSignal<bool>? _lendReturned;
     private long _lendEnd = long.MaxValue; // absolute end of the lent bytes; MaxValue: no lend out
+    private bool _redeemPending;            // Redeem came while the reader held a result: done at its AdvanceTo
 
     /// <summary>
     /// Appends <paramref name="data"/> after what was written so far and flushes both (the reader
@@ -111,9 +112,55 @@ internal sealed partial class SocketPipe
         _maybeReadable = true;
     }
 
+    /// <summary>
+    /// Calls the lend out back: the lent bytes not yet consumed are copied into blocks of the
+    /// pipe's own, in place (same segments, same positions), and the lend returns true, as if sent.
+    /// While the reader holds a result (a send in progress reads the lender's memory outside the
+    /// lock) the copy waits for its AdvanceTo. No lend out: nothing to do.
+    /// </summary>
+    internal void Redeem()
+    {
+        bool returned;
+        lock (_sync)
+        {
+            if (_lendEnd == long.MaxValue)
+            {
+                return;
+            }
+
+            if (_readingActive)
+            {
+                _redeemPending = true;
+                return;
+            }
+
+            returned = AdoptLentLocked();
+        }
+
+        if (returned)
+        {
+            _lendReturned!.Set(true);
+        }
+    }
+
+    /// <summary>Copies every lent segment still in the chain into a pooled block (lock); true: the lend ends, complete it after the lock.</summary>
+    private bool AdoptLentLocked()
+    {
+        for (var segment = _readHead; segment is not null; segment = segment.NextSegment)
+        {
+            if (segment.Foreign)
+            {
+                segment.Adopt(_pool.Rent(Math.Max(segment.Memory.Length, _minimumSegmentSize)), isWriteHead: segment == _writeHead);
+            }
+        }
+
+        return TakeLendLocked();
+    }
+
     /// <summary>The lend out ends now (lock): true when there was one, to be completed after the lock.</summary>
     private bool TakeLendLocked()
     {
+        _redeemPending = false;
         if (_lendEnd == long.MaxValue)
         {
             return false;

@@ -119,7 +119,7 @@ internal sealed partial class SocketPipe
             // reader that looked at everything and waits for more must get more.
             wakeWriter = committed - examinedBefore >= _resumeWriterThreshold && committed - _examined < _resumeWriterThreshold
                 && TakeWaitingWriterLocked();
-            lendReturned = consumedAt >= _lendEnd && TakeLendLocked();
+            lendReturned = consumedAt >= _lendEnd ? TakeLendLocked() : _redeemPending && AdoptLentLocked();
             if (released is not null)
             {
                 ReleaseLocked(released, releasedEnd);

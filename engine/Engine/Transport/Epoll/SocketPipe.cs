@@ -145,6 +145,7 @@ internal sealed partial class SocketPipe
             _flushRegistration.Unregister();
             _readRegistration = _flushRegistration = default;
             _lendEnd = long.MaxValue;
+            _redeemPending = false;
         }
     }
 

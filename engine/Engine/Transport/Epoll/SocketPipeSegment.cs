@@ -44,6 +44,21 @@ internal sealed class SocketPipeSegment : ReadOnlySequenceSegment<byte>
         Next = null;
     }
 
+    /// <summary>
+    /// Lent bytes become the pipe's own (<see cref="SocketPipe.Redeem"/>): copied to the start of
+    /// <paramref name="owner"/>'s block, at the same length, so positions into this segment hold.
+    /// A write head keeps its whole block for the writer, as a leased one does.
+    /// </summary>
+    public void Adopt(IMemoryOwner<byte> owner, bool isWriteHead)
+    {
+        var length = Memory.Length;
+        Memory.Span.CopyTo(owner.Memory.Span);
+        Foreign = false;
+        _owner = owner;
+        Block = owner.Memory;
+        Memory = isWriteHead ? Block : Block[..length];
+    }
+
     /// <summary>The writer moved on to a new block: what the reader sees of this one ends at <paramref name="written"/>.</summary>
     public void Seal(int written, SocketPipeSegment next)
     {

@@ -5,7 +5,7 @@ using System.Threading.Tasks.Sources;
 namespace Engine.Transport.Epoll;
 
 /// <summary>The write end of a <see cref="SocketPipe"/>; a flush held by back-pressure completes through it.</summary>
-internal sealed class SocketPipeWriter(SocketPipe pipe) : PipeWriter, IValueTaskSource<FlushResult>, IOutboundLender
+internal sealed class SocketPipeWriter(SocketPipe pipe) : PipeWriter, IValueTaskSource<FlushResult>, IRedeemableLender
 {
     public override bool CanGetUnflushedBytes => true;
 
@@ -25,6 +25,9 @@ internal sealed class SocketPipeWriter(SocketPipe pipe) : PipeWriter, IValueTask
 
     /// <summary>Sends <paramref name="data"/> from the caller's memory (<see cref="SocketPipe.LendAsync"/>); a byte pipe has no message to end.</summary>
     public ValueTask<bool> LendAsync(in ReadOnlySequence<byte> data, bool endsMessage) => pipe.LendAsync(data);
+
+    /// <summary>Copies a lend out into the pipe's own blocks (<see cref="SocketPipe.Redeem"/>).</summary>
+    public void Redeem() => pipe.Redeem();
 
     FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => pipe.GetFlushResult(token);
 

@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Engine.IntegrationTests.Infrastructure;
+using Engine.Proxy;
+using Engine.Transport;
+
+namespace Engine.IntegrationTests.Transport;
+
+/// <summary>
+/// A large request body of known length goes upstream lent: the epoll transport sends it from the
+/// client connection's input, which is consumed only once the upstream's socket took it (the
+/// Kestrel transport copies it, and must behave the same). Uploads must arrive whole, in order
+/// and counted, whether they arrived with their head (replayable, so a retry lends them again) or
+/// streamed in after it; an upstream that answers before it read the upload must not stall the
+/// client's connection.
+/// </summary>
+public sealed class LentUploadTests
+{
+    private static ProxyOptions On(string kind) => new() { Transport = new TransportSettings { Kind = Enum.Parse<TransportKind>(kind) } };
+
+    private static byte[] Pattern(int size, int seed)
+    {
+        var bytes = new byte[size];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static string Fnv1a(ReadOnlySpan<byte> data)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in data)
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Theory]
+    [InlineData("Epoll", false)]
+    [InlineData("Epoll", true)]
+    [InlineData("Kestrel", false)]
+    public async Task LargeAndSmallUploads_OnOneConnection_ArriveWholeAndAreCounted(string kind, bool bodyAfterHead)
+    {
+        // 16 KiB is where lending starts; 1 MiB is the largest body kept for a replay (sent from
+        // the pipe and consumed after the answer), bigger ones stream through the pump.
+        var sizes = new[] { 16_384, 7, 70_000, 1_048_576, 300, 1_048_577, 3_000_000, 16_383 };
+        await using var upstreams = await Upstreams.StartAsync("echo");
+        await using var sidecar = await TestSidecar.StartAsync([MeshYaml.Service("svc", 8080, (upstreams.PortOf("echo"), "v1"))], proxy: On(kind));
+        await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            var body = Pattern(sizes[i], seed: i);
+            var head = $"POST /up{i} HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n";
+            if (bodyAfterHead)
+            {
+                await client.SendAsync(head);
+                await Task.Delay(20);
+                await client.SendAsync(body);
+            }
+            else
+            {
+                await client.SendAsync([.. Encoding.ASCII.GetBytes(head), .. body]);
+            }
+
+            var response = await client.ReadResponseAsync();
+            Assert.Equal(200, response.Status);
+            var echo = JsonDocument.Parse(response.Body).RootElement;
+            Assert.Equal(body.Length, echo.GetProperty("bodyBytes").GetInt64());
+            Assert.True(Fnv1a(body) == echo.GetProperty("bodyFnv1a").GetString(), $"upload {i} ({body.Length} bytes) arrived changed");
+            var record = await sidecar.Telemetry.SingleAsync($"/up{i}");
+            Assert.Equal(body.Length, record.BytesReceived);
+        }
+    }
+
+    [Fact]
+    public async Task ARetry_LendsTheSameBufferedUploadAgain()
+    {
+        var body = Pattern(40_000, seed: 42);
+        var received = new ConcurrentQueue<string>();
+        await using var upstream = new ScriptedUpstream(async x =>
+        {
+            var got = Encoding.Latin1.GetBytes(await x.ReadBodyAsync(body.Length));
+            received.Enqueue(Fnv1a(got));
+            if (received.Count == 1)
+            {
+                x.Reset(); // the first attempt fails after reading the whole upload
+                return;
+            }
+
+            await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            MeshYaml.Service("svc", 8080, (upstream.Port, "v1")),
+            """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: svc}
+            spec:
+              hosts: [svc]
+              http:
+              - route:
+                - destination: {host: svc}
+                retries: {attempts: 2, retryOn: reset}
+            """,
+        ], proxy: On("Epoll"));
+        await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        await client.SendAsync([.. Encoding.ASCII.GetBytes($"POST /retried HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n"), .. body]);
+        var response = await client.ReadResponseAsync();
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal([Fnv1a(body), Fnv1a(body)], received.ToArray());
+        Assert.Equal(2, (await sidecar.Telemetry.SingleAsync("/retried")).Attempts);
+    }
+
+    [Theory]
+    [InlineData(200_000)]
+    [InlineData(48 << 20)] // more than every socket buffer and pipe between the client and the upstream hold
+    public async Task AnUpstreamThatAnswersEarlyAndStopsReading_DoesNotHoldTheClientsConnection(int size)
+    {
+        // The upstream answers before it read the upload and then reads nothing more: a lend of
+        // the upload never completes by itself. The proxy must take the lent bytes back (copied
+        // into that connection's output), answer the client and go on with its connection.
+        var release = new TaskCompletionSource();
+        await using var stalling = new ScriptedUpstream(async x =>
+        {
+            await x.SendAsync("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nearly");
+            await release.Task;
+        });
+        await using var other = new ScriptedUpstream(x => x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"));
+        await using var sidecar = await TestSidecar.StartAsync(
+            [MeshYaml.Service("svc", 8080, (stalling.Port, "v1")), MeshYaml.Service("other", 8080, (other.Port, "v1"))],
+            proxy: On("Epoll"));
+        await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
+        try
+        {
+            var body = Pattern(size, seed: 5);
+            var sending = client.SendAsync([.. Encoding.ASCII.GetBytes($"POST /early HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {size}\r\n\r\n"), .. body]);
+            var response = await client.ReadResponseAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(201, response.Status);
+            Assert.Equal("early", response.Body);
+
+            // The upload ends: sent whole (the proxy took it in and went on), or refused because
+            // the proxy ended the connection (the client had not sent all of it when the answer
+            // came). A proxy waiting on the stalled upstream would leave it hanging.
+            var ended = false;
+            try
+            {
+                await sending.WaitAsync(TimeSpan.FromSeconds(20));
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+            {
+                ended = true;
+            }
+
+            if (ended)
+            {
+                Assert.True(size > 1_048_576, $"the connection of a {size}-byte upload the upstream's socket could take was ended");
+            }
+            else
+            {
+                // The next request on that connection is answered.
+                await client.SendAsync("GET /after HTTP/1.1\r\nHost: other:8080\r\n\r\n");
+                var after = await client.ReadResponseAsync().WaitAsync(TimeSpan.FromSeconds(20));
+                Assert.Equal(200, after.Status);
+                Assert.Equal("next", after.Body);
+            }
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+}
