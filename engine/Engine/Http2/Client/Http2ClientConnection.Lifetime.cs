@@ -16,8 +16,10 @@ namespace Engine.Http2.Client;
 /// <item>With no stream for the idle timeout it closes gracefully. Idleness is what the pool's
 /// sweeps saw, not a clock read at every stream's end, so the close comes between the timeout and
 /// the timeout plus two sweep intervals after the last stream — never before.</item>
-/// <item>With a keep-alive, a PING goes out every interval; one whose ACK has not come within the
-/// timeout ends the connection at once, its streams lost with it (Envoy's connection_keepalive).
+/// <item>With a keep-alive, a PING goes out an interval (plus Envoy's 15% jitter) after the last
+/// ACK; one whose ACK has not come within the timeout ends the connection at once, its streams
+/// lost with it (Envoy's connection_keepalive). As in Envoy, every read of frames while a PING is
+/// out restarts its timeout: a busy connection is alive, and the ACK may be queued behind them.
 /// One timer per connection, nothing per stream.</item>
 /// </list>
 /// </summary>
@@ -35,8 +37,9 @@ internal sealed partial class Http2ClientConnection
     // Keep-alive: one timer, armed for the interval, then for the timeout while a PING is out.
     private ITimer? _keepAliveTimer;
     private long _keepAliveFrom;
+    private TimeSpan _keepAliveWait;         // the interval before the next PING, with its jitter
     private ulong _pingData;
-    private bool _pingOutstanding;
+    private volatile bool _pingOutstanding;  // read without the lock after every read of frames
 
     private Http2ClientLifetime Lifetime => Options.ClientLifetime;
 
@@ -77,8 +80,9 @@ internal sealed partial class Http2ClientConnection
         {
             // Made under the lock its callback takes, so the callback always finds it.
             _keepAliveFrom = _createdAt;
+            _keepAliveWait = Lifetime.NextKeepAliveInterval(Random.Shared);
             _keepAliveTimer = Options.Time.CreateTimer(
-                static s => ((Http2ClientConnection)s!).OnKeepAliveTimer(), this, Lifetime.KeepAliveInterval, Timeout.InfiniteTimeSpan);
+                static s => ((Http2ClientConnection)s!).OnKeepAliveTimer(), this, _keepAliveWait, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -181,7 +185,7 @@ internal sealed partial class Http2ClientConnection
             }
 
             var now = Options.Time.GetTimestamp();
-            var wait = _pingOutstanding ? Lifetime.KeepAliveTimeout : Lifetime.KeepAliveInterval;
+            var wait = _pingOutstanding ? Lifetime.KeepAliveTimeout : _keepAliveWait;
             var waited = Options.Time.GetElapsedTime(_keepAliveFrom, now);
             if (waited < wait)
             {
@@ -217,7 +221,28 @@ internal sealed partial class Http2ClientConnection
 
         _pingOutstanding = false;
         _keepAliveFrom = Options.Time.GetTimestamp();
-        timer.Change(Lifetime.KeepAliveInterval, Timeout.InfiniteTimeSpan);
+        _keepAliveWait = Lifetime.NextKeepAliveInterval(Random.Shared);
+        timer.Change(_keepAliveWait, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Frames came in while a PING is out: its timeout starts again from now (the timer, when it
+    /// fires, finds it early and waits out the rest). A read that carried the ACK finds none out.
+    /// </summary>
+    protected override void OnFramesRead()
+    {
+        if (!_pingOutstanding)
+        {
+            return;
+        }
+
+        lock (Sync)
+        {
+            if (_pingOutstanding)
+            {
+                _keepAliveFrom = Options.Time.GetTimestamp();
+            }
+        }
     }
 
     /// <summary>The connection is over: its keep-alive timer goes with it.</summary>

@@ -26,4 +26,18 @@ internal sealed record Http2ClientLifetime
     public TimeSpan KeepAliveTimeout { get; init; }
 
     public bool KeepsAlive => KeepAliveInterval > TimeSpan.Zero && KeepAliveTimeout > TimeSpan.Zero;
+
+    /// <summary>
+    /// Envoy's default <c>interval_jitter</c> (Istio sets none): each wait for the next PING is the
+    /// interval plus up to this share of it, drawn afresh, so the connections a sidecar opened
+    /// together do not PING their servers in step.
+    /// </summary>
+    public const int KeepAliveJitterPercent = 15;
+
+    /// <summary>The wait before the next PING: the interval plus a random part of <see cref="KeepAliveJitterPercent"/> of it.</summary>
+    public TimeSpan NextKeepAliveInterval(Random random)
+    {
+        var jitterTicks = KeepAliveInterval.Ticks * KeepAliveJitterPercent / 100;
+        return jitterTicks > 0 ? KeepAliveInterval + TimeSpan.FromTicks(random.NextInt64(jitterTicks)) : KeepAliveInterval;
+    }
 }

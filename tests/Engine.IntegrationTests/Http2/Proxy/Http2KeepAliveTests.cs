@@ -46,6 +46,29 @@ public sealed class Http2KeepAliveTests
     }
 
     [Fact]
+    public async Task UnansweredPing_WhileTheServerSendsOtherFrames_KeepsTheConnection_UntilItFallsSilent()
+    {
+        // The server never ACKs, but sends a frame every 200 ms for 3.5 s: as in Envoy, each one
+        // restarts the PING's timeout (the ACK may be stuck behind them), so the connection lives
+        // past the PING's first timeout (about 2.15 s in) and ends a timeout after the last frame.
+        await using var server = RawH2Server.Start(answerPings: false, chatterFor: TimeSpan.FromSeconds(3.5));
+        await using var sidecar = await TestSidecar.StartAsync(Mesh(server.Endpoint.Port, KeepAlive));
+        var opened = Stopwatch.GetTimestamp();
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(sidecar));
+        await WaitFor.ConditionAsync(() => server.PingsReceived >= 1, because: "a PING after the interval");
+        var until = TimeSpan.FromSeconds(3) - Stopwatch.GetElapsedTime(opened);
+        if (until > TimeSpan.Zero)
+        {
+            await Task.Delay(until);
+        }
+
+        Assert.True(server.ConnectionsClosed == 0, "closed while the server was still sending frames");
+        await WaitFor.ConditionAsync(() => server.ConnectionsClosed == 1, because: "the server fell silent and the PING is still unanswered");
+        Assert.True(Stopwatch.GetElapsedTime(opened, server.LastClosedAt) >= TimeSpan.FromSeconds(3.5), "closed before the server fell silent");
+    }
+
+    [Fact]
     public async Task WithoutKeepAlive_NoPingIsSent()
     {
         await using var server = RawH2Server.Start(answerPings: false);

@@ -11,12 +11,15 @@ namespace Engine.IntegrationTests.Http2.Support;
 /// them only if told to (a server that never does looks like a dead path to a keep-alive), and
 /// notes when each connection ends. Frames are read with the codec's frame header and written with
 /// its frame writer; request field blocks are never decoded (the answer does not depend on them, and
-/// the answer's block uses no HPACK table).
+/// the answer's block uses no HPACK table). Told to chatter, it sends a frame of its own (a PING
+/// of its own, which the client acknowledges) every 200 ms for a while after each connection
+/// opens: a busy server, for the keep-alive's "any frame is a sign of life".
 /// </summary>
 internal sealed class RawH2Server : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly bool _answerPings;
+    private readonly TimeSpan _chatterFor;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
     private readonly Task _acceptLoop;
@@ -26,10 +29,11 @@ internal sealed class RawH2Server : IAsyncDisposable
     private long _firstPingAt;
     private long _lastClosedAt;
 
-    private RawH2Server(TcpListener listener, bool answerPings)
+    private RawH2Server(TcpListener listener, bool answerPings, TimeSpan chatterFor)
     {
         _listener = listener;
         _answerPings = answerPings;
+        _chatterFor = chatterFor;
         _acceptLoop = AcceptLoopAsync();
     }
 
@@ -49,11 +53,11 @@ internal sealed class RawH2Server : IAsyncDisposable
     /// <summary>Stopwatch timestamp of the last connection's end (0: none yet).</summary>
     public long LastClosedAt => Interlocked.Read(ref _lastClosedAt);
 
-    public static RawH2Server Start(bool answerPings)
+    public static RawH2Server Start(bool answerPings, TimeSpan chatterFor = default)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        return new RawH2Server(listener, answerPings);
+        return new RawH2Server(listener, answerPings, chatterFor);
     }
 
     public async ValueTask DisposeAsync()
@@ -97,11 +101,19 @@ internal sealed class RawH2Server : IAsyncDisposable
     {
         using var _ = client;
         var stream = client.GetStream();
+        using var writing = new SemaphoreSlim(1);
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var chatter = Task.CompletedTask;
         try
         {
             var preface = new byte[Http2Preface.ClientPreface.Length];
             await stream.ReadExactlyAsync(preface, _stop.Token);
             await stream.WriteAsync(Frames(w => Http2FrameWriter.WriteSettings(w, ReadOnlySpan<Http2Setting>.Empty)), _stop.Token);
+            if (_chatterFor > TimeSpan.Zero)
+            {
+                chatter = ChatterAsync(stream, writing, ended.Token);
+            }
+
             var header = new byte[Http2FrameHeader.Size];
             while (true)
             {
@@ -112,7 +124,15 @@ internal sealed class RawH2Server : IAsyncDisposable
                 var reply = Reply(frame, payload);
                 if (reply is not null)
                 {
-                    await stream.WriteAsync(reply, _stop.Token);
+                    await writing.WaitAsync(_stop.Token);
+                    try
+                    {
+                        await stream.WriteAsync(reply, _stop.Token);
+                    }
+                    finally
+                    {
+                        writing.Release();
+                    }
                 }
             }
         }
@@ -123,6 +143,35 @@ internal sealed class RawH2Server : IAsyncDisposable
 
         Interlocked.Exchange(ref _lastClosedAt, System.Diagnostics.Stopwatch.GetTimestamp());
         Interlocked.Increment(ref _closed);
+        ended.Cancel();
+        await chatter;
+    }
+
+    /// <summary>A PING of the server's own every 200 ms, for <see cref="_chatterFor"/> (WINDOW_UPDATEs would trip the client's flood guard).</summary>
+    private async Task ChatterAsync(NetworkStream stream, SemaphoreSlim writing, CancellationToken ended)
+    {
+        var until = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(_chatterFor.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        var frame = Frames(w => Http2FrameWriter.WritePing(w, 0xC0FFEE, ack: false));
+        try
+        {
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                await Task.Delay(200, ended);
+                await writing.WaitAsync(ended);
+                try
+                {
+                    await stream.WriteAsync(frame, ended);
+                }
+                finally
+                {
+                    writing.Release();
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The connection ended.
+        }
     }
 
     /// <summary>What the frame gets back: SETTINGS an ACK, a request's HEADERS an empty 200, a PING its ACK if PINGs are answered.</summary>
