@@ -135,6 +135,33 @@ public sealed class LocalityBalancingTests
     }
 
     [Fact]
+    public void FailoverPriority_WithFailover_RanksByLabelsFirst_ThenByLocalityWithinEach()
+    {
+        // Istio: label priority × 5 + locality priority. Sidecar v1 in us-east/zone1/a, failover
+        // us-east → eu-west. Label v1 (first): .1 (same subzone), .2 (same zone), .3 (same region),
+        // .5 (eu-west, the failover target); label v2 (second): .4 (us-west, the rest).
+        var cluster = Build(Endpoints + Rule("{localityLbSetting: {failoverPriority: [version], failover: [{from: us-east, to: eu-west}]}}"), "us-east/zone1/a", ("version", "v1"));
+
+        Assert.Equal(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.5", "10.0.0.4"], Levels(cluster));
+
+        // Within the v2 label level the locality order still holds: a v2 endpoint in the sidecar's
+        // own subzone comes after every v1 endpoint, but before the v2 one in us-west.
+        var yaml = Endpoints.Replace("- {address: 10.0.0.5, locality: eu-west/zone1, labels: {version: v1}}",
+            "- {address: 10.0.0.5, locality: eu-west/zone1, labels: {version: v1}}\n  - {address: 10.0.0.6, locality: us-east/zone1/a, labels: {version: v2}}", StringComparison.Ordinal);
+        cluster = Build(yaml + Rule("{localityLbSetting: {failoverPriority: [version], failover: [{from: us-east, to: eu-west}]}}"), "us-east/zone1/a", ("version", "v1"));
+        Assert.Equal(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.5", "10.0.0.6", "10.0.0.4"], Levels(cluster));
+    }
+
+    [Fact]
+    public void FailoverPriority_ALabelWithAValue_MatchesThatValue_NotTheSidecars()
+    {
+        // "version=v2": endpoints labelled v2 come first although the sidecar is v1.
+        var cluster = Build(Endpoints + Rule("{localityLbSetting: {failoverPriority: [version=v2]}}"), "us-east/zone1/a", ("version", "v1"));
+
+        Assert.Equal(["10.0.0.4", "10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.5"], Levels(cluster));
+    }
+
+    [Fact]
     public void Distribute_SplitsByItsWeights_AndLeavesOtherLocalitiesOut()
     {
         var cluster = Build(Endpoints + Rule("""{localityLbSetting: {distribute: [{from: "us-east/zone1/*", to: {"us-east/zone1/*": 80, "us-west/*": 20}}]}}""", outlierDetection: false));

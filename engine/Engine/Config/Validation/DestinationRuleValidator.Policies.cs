@@ -206,8 +206,9 @@ internal static partial class DestinationRuleValidator
 
         if (!lb.Failover.IsEmpty)
         {
-            foreach (var label in lb.FailoverPriority)
+            foreach (var entry in lb.FailoverPriority)
             {
+                var label = Upstream.Locality.LocalityGroups.SplitOverride(entry).Label;
                 if (label is "topology.kubernetes.io/region" or "topology.kubernetes.io/zone" or "topology.istio.io/subzone")
                 {
                     r.Error(s, "failoverPriority", $"cannot set both failover and the topology label \"{label}\" in failoverPriority");

@@ -16,7 +16,9 @@ namespace Engine.Upstream.Locality;
 /// see a priority go unhealthy): same region, zone and subzone first, then same zone, then same
 /// region, then a <c>failover</c> rule's <c>to</c> region, then the rest — or, with
 /// <c>failoverPriority</c>, by how many of the listed labels an endpoint shares with the
-/// sidecar, in order. Within a level each locality weighs the sum of its endpoints' weights.</item>
+/// sidecar, in order; with both, by the labels first and by locality within each label level
+/// (Istio's <c>labelPriority × 5 + localityPriority</c>). Within a level each locality weighs the
+/// sum of its endpoints' weights.</item>
 /// </list>
 /// Null when neither applies: the cluster balances over all its endpoints.
 /// </summary>
@@ -55,9 +57,7 @@ internal static class LocalityGroups
             return null;
         }
 
-        var priorities = setting is { FailoverPriority.Length: > 0 }
-            ? endpoints.Select((e, i) => LabelPriority(setting.FailoverPriority, e, named[i], proxy, proxyLabels)).ToArray()
-            : named.Select(n => LocalityPriority(n, proxy, setting)).ToArray();
+        var priorities = endpoints.Select((e, i) => Priority(setting, e, named[i], proxy, proxyLabels)).ToArray();
         var levels = priorities.Distinct().Order()
             .Select(p => Level(ByLocality(Enumerable.Range(0, endpoints.Length).Where(i => priorities[i] == p), endpoints, named), balancer, hashTable, placeByShare: false))
             .ToArray();
@@ -118,6 +118,22 @@ internal static class LocalityGroups
         return new PriorityLevel(all, groups, flat, hashTable?.Invoke(all, shares));
     }
 
+    /// <summary>
+    /// An endpoint's failover priority (0 first; only the order matters). Istio applies
+    /// <c>failoverPriority</c>, then, when <c>failover</c> is set as well, its locality priority
+    /// (0–4) within each label priority: <c>label × 5 + locality</c>.
+    /// </summary>
+    private static int Priority(LocalityLoadBalancerSetting? setting, Endpoint endpoint, LocalityName locality, LocalityName proxy, IReadOnlyDictionary<string, string> proxyLabels)
+    {
+        if (setting is not { FailoverPriority.Length: > 0 })
+        {
+            return LocalityPriority(locality, proxy, setting);
+        }
+
+        var byLabels = LabelPriority(setting.FailoverPriority, endpoint, locality, proxy, proxyLabels);
+        return setting.Failover.IsEmpty ? byLabels : (byLabels * 5) + LocalityPriority(locality, proxy, setting);
+    }
+
     private static int LocalityPriority(LocalityName endpoint, LocalityName proxy, LocalityLoadBalancerSetting? setting)
     {
         if (endpoint.Region == proxy.Region)
@@ -131,13 +147,15 @@ internal static class LocalityGroups
 
     /// <summary>
     /// <c>failoverPriority</c>: priority n when the first (length − n) labels match the sidecar's.
-    /// The topology labels of region, zone and subzone are read from the localities.
+    /// The topology labels of region, zone and subzone are read from the localities. An entry
+    /// <c>label=value</c> matches endpoints whose label has that value, whatever the sidecar's is
+    /// (Istio's override).
     /// </summary>
     private static int LabelPriority(IReadOnlyList<string> labels, Endpoint endpoint, LocalityName locality, LocalityName proxy, IReadOnlyDictionary<string, string> proxyLabels)
     {
         for (var i = 0; i < labels.Count; i++)
         {
-            var key = labels[i];
+            var (key, wanted) = SplitOverride(labels[i]);
             var (mine, theirs) = key switch
             {
                 "topology.kubernetes.io/region" => (proxy.Region, locality.Region),
@@ -145,6 +163,7 @@ internal static class LocalityGroups
                 "topology.istio.io/subzone" => (proxy.Subzone, locality.Subzone),
                 _ => (proxyLabels.GetValueOrDefault(key), endpoint.Labels.GetValueOrDefault(key)),
             };
+            mine = wanted ?? mine;
             if (mine is null || mine != theirs)
             {
                 return labels.Count - i;
@@ -152,5 +171,12 @@ internal static class LocalityGroups
         }
 
         return 0;
+    }
+
+    /// <summary>A <c>failoverPriority</c> entry: the label, and the value it must have when given as <c>label=value</c>.</summary>
+    internal static (string Label, string? Value) SplitOverride(string entry)
+    {
+        var equals = entry.IndexOf('=', StringComparison.Ordinal);
+        return equals < 0 ? (entry, null) : (entry[..equals], entry[(equals + 1)..]);
     }
 }
