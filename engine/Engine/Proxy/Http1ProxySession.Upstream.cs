@@ -124,7 +124,8 @@ internal sealed partial class Http1ProxySession
 
     private protected override bool ResponseBodyChunked => _chunkedResponse;
 
-    private protected override ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked)
+    /// <summary>To an HTTP/2 upstream (the inline loop serves HTTP/1.1 ones): copied into the stream, never lent.</summary>
+    private protected override ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked, IOutboundLender? lender = null)
     {
         _bodyConsumed = true;
         return _request.Chunked

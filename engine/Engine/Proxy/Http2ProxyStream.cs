@@ -6,6 +6,7 @@ using Engine.Http2.Server;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http1;
 using Engine.Protocols.Http2;
+using Engine.Transport;
 using Microsoft.AspNetCore.Connections;
 
 namespace Engine.Proxy;
@@ -264,10 +265,12 @@ internal sealed class Http2ProxyStream : ProxyExchange
     /// <summary>
     /// Streams the body upstream as it arrives, keeping a copy (up to <see cref="MaxReplayCopyBytes"/>)
     /// so that a retry can send again what an earlier attempt already consumed; the pipe is consumed
-    /// as it goes, so the client's flow-control credit comes back at once.
+    /// as it goes, so the client's flow-control credit comes back at once. With a <paramref name="lender"/>
+    /// each read is lent instead of copied into the destination, and consumed (its credit given
+    /// back) once the upstream's socket took it.
     /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
-    private protected override async ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked)
+    private protected override async ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked, IOutboundLender? lender = null)
     {
         _bodyStreamed = true;
         if (_replay.WrittenCount > 0)
@@ -293,7 +296,11 @@ internal sealed class Http2ProxyStream : ProxyExchange
             var buffer = read.Buffer;
             if (!buffer.IsEmpty)
             {
-                WriteBody(destination, buffer, encodeChunked);
+                if (lender is null)
+                {
+                    WriteBody(destination, buffer, encodeChunked);
+                }
+
                 _received.Add(buffer.Length);
                 if (!_replayOverflow && _replay.WrittenCount + buffer.Length <= MaxReplayCopyBytes)
                 {
@@ -305,6 +312,12 @@ internal sealed class Http2ProxyStream : ProxyExchange
                 else
                 {
                     _replayOverflow = true;
+                }
+
+                if (lender is not null && !await lender.LendAsync(buffer, endsMessage: false).ConfigureAwait(false))
+                {
+                    body.AdvanceTo(buffer.End);
+                    return BodyResult.DestinationGone;
                 }
             }
 

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Routing.Policies;
+using Engine.Transport;
 using Engine.Upstream;
 
 namespace Engine.Proxy;
@@ -23,8 +24,12 @@ internal abstract partial class ProxyExchange
     /// <summary>
     /// Copies the request body (what has not been peeked and replayed) into <paramref name="destination"/>
     /// until its end; <paramref name="encodeChunked"/> frames it as HTTP/1.1 chunks. Does not complete the destination.
+    /// With a <paramref name="lender"/> (the destination's own, an upstream connection's output that
+    /// can send from the source's memory) the body may be lent rather than copied: the caller then
+    /// aborts that connection before it gives up on an unfinished copy (EndUpstreamAsync), so a lend
+    /// out always comes back before the source's blocks can be let go.
     /// </summary>
-    private protected abstract ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked);
+    private protected abstract ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked, IOutboundLender? lender = null);
 
     /// <summary>The client speaks HTTP/2 (a cluster that follows the client's protocol then does too).</summary>
     private protected virtual bool DownstreamIsHttp2 => false;

@@ -131,7 +131,9 @@ internal abstract partial class ProxyExchange
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
     private async ValueTask<BodyResult> PumpRequestBodyAsync(UpstreamConnection upstream, bool encodeChunked)
     {
-        var result = await CopyRequestBodyAsync(upstream.Output, encodeChunked).ConfigureAwait(false);
+        // A large body of declared length goes lent to a connection that can take a loan (epoll).
+        var lender = !encodeChunked && _request.ContentLength >= MinLentBodyBytes ? upstream.Output as IOutboundLender : null;
+        var result = await CopyRequestBodyAsync(upstream.Output, encodeChunked, lender).ConfigureAwait(false);
         if (result is BodyResult.SourceInvalid or BodyResult.SourceEnded)
         {
             upstream.Abort(); // the upstream waits for bytes that will never come
