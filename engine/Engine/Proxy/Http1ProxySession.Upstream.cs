@@ -31,8 +31,10 @@ internal sealed partial class Http1ProxySession
     /// sent from the input pipe and left there until the request is over, so a retry can send it
     /// again (the usual small POST: replayable at no cost). Anything else streams from a pump that
     /// runs while the response is read, so an upstream that answers early or echoes as it reads
-    /// cannot deadlock against us; such a body cannot be replayed. A synchronously completed
-    /// result means the caller flushes.
+    /// cannot deadlock against us. A Content-Length body within <see cref="ProxyOptions.MaxReplayBodyBytes"/>
+    /// stays in the pipe as it streams (<see cref="PumpKeptBodyAsync"/>), so it can be replayed too,
+    /// as Envoy buffers a body up to its retry buffer limit; a larger or chunked body is consumed as
+    /// it goes and cannot be. A synchronously completed result means the caller flushes.
     /// <para>
     /// Bodies of <see cref="ProxyExchange.MinLentBodyBytes"/> and more are lent to the upstream
     /// connection's output where it can take a loan (the epoll transport), not copied into it: the
@@ -52,7 +54,7 @@ internal sealed partial class Http1ProxySession
             ? upstream.Output as IRedeemableLender
             : null;
         _requestLender = lender;
-        if (_requestFraming == BodyFraming.ContentLength && _request.ContentLength <= _server.Options.MaxReplayBodyBytes && _input.TryRead(out var read))
+        if (_requestFraming == BodyFraming.ContentLength && _request.ContentLength <= _server.Options.MaxReplayBodyBytes && TryReadKept(out var read))
         {
             var buffer = read.Buffer;
             if (buffer.Length >= _request.ContentLength)
@@ -71,8 +73,108 @@ internal sealed partial class Http1ProxySession
             _input.AdvanceTo(buffer.Start);
         }
 
+        if (_requestFraming == BodyFraming.ContentLength && _request.ContentLength <= _server.Options.MaxReplayBodyBytes)
+        {
+            return PumpKeptBodyAsync(upstream, lender); // consumed when the request is over (ConsumeBufferedBody)
+        }
+
         _bodyConsumed = true; // the pump takes it from here (or the connection closes)
         return PumpRequestBodyAsync(upstream, lender);
+    }
+
+    /// <summary>
+    /// Streams a Content-Length body upstream as it arrives without consuming it: each read sends
+    /// (lends or copies) what is new past the bytes already sent and marks the pipe examined up to
+    /// there, so the reader waits for more while the body stays whole for a replay. Back-pressure
+    /// counts unexamined bytes only, so the kept body never stalls the client's upload; its size
+    /// is bounded by <see cref="ProxyOptions.MaxReplayBodyBytes"/>. Counted as received when the
+    /// request is over (ConsumeBufferedBody), whatever the attempts.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
+    private async ValueTask<BodyResult> PumpKeptBodyAsync(UpstreamConnection upstream, IOutboundLender? lender)
+    {
+        _bodyKept = true;
+        var length = _request.ContentLength;
+        long sent = 0;
+        while (sent < length)
+        {
+            ReadResult read;
+            try
+            {
+                read = await _input.ReadAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                upstream.Abort(); // the upstream waits for bytes that will never come
+                return BodyResult.SourceEnded;
+            }
+
+            var buffer = read.Buffer;
+            if (read.IsCanceled)
+            {
+                _input.AdvanceTo(buffer.Start);
+                return BodyResult.Canceled;
+            }
+
+            var available = Math.Min(buffer.Length, length);
+            if (available <= sent)
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                if (read.IsCompleted)
+                {
+                    upstream.Abort();
+                    return BodyResult.SourceEnded;
+                }
+
+                continue;
+            }
+
+            var fresh = buffer.Slice(sent, available - sent);
+            var examined = buffer.GetPosition(available);
+            bool delivered;
+            if (lender is not null)
+            {
+                delivered = await lender.LendAsync(fresh, endsMessage: available == length).ConfigureAwait(false);
+            }
+            else
+            {
+                BodyCopier.Write(upstream.Output, fresh);
+                delivered = await BodyCopier.FlushAsync(upstream.Output).ConfigureAwait(false) == BodyResult.Complete;
+            }
+
+            _input.AdvanceTo(buffer.Start, examined);
+            if (!delivered)
+            {
+                return BodyResult.DestinationGone;
+            }
+
+            sent = available;
+        }
+
+        return BodyResult.Complete;
+    }
+
+    /// <summary>
+    /// TryRead of the input that also finds the bytes a kept body's pump has examined. A
+    /// <see cref="Pipe"/> (the Kestrel transport) reports only bytes past the examined mark, so it
+    /// is asked through a pending-read cancel, which makes it hand back everything unconsumed (the
+    /// kept body is there, so the read does come back and takes the cancel with it). The epoll
+    /// transport's pipe reports unconsumed bytes anyway.
+    /// </summary>
+    private bool TryReadKept(out ReadResult read)
+    {
+        if (_input.TryRead(out read))
+        {
+            return true;
+        }
+
+        if (!_bodyKept)
+        {
+            return false;
+        }
+
+        _input.CancelPendingRead();
+        return _input.TryRead(out read);
     }
 
     /// <summary>
@@ -100,7 +202,7 @@ internal sealed partial class Http1ProxySession
     private protected override bool TryPeekWholeBody(out ReadOnlySequence<byte> body)
     {
         body = default;
-        if (_request.Chunked || _request.ContentLength > _server.Options.MaxReplayBodyBytes || !_input.TryRead(out var read))
+        if (_request.Chunked || _request.ContentLength > _server.Options.MaxReplayBodyBytes || !TryReadKept(out var read))
         {
             return false;
         }
@@ -188,7 +290,7 @@ internal sealed partial class Http1ProxySession
             return true;
         }
 
-        if (_request.Chunked || !_input.TryRead(out var read))
+        if (_request.Chunked || !TryReadKept(out var read))
         {
             return false;
         }

@@ -61,6 +61,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
     private ValueTask<BodyResult> _bodyPump;
     private bool _bodyConsumed;   // the request body has left the input pipe (sent, skipped or pumped)
     private IRedeemableLender? _requestLender; // the body goes upstream lent from the input pipe: its blocks are in use until the pump ends
+    private bool _bodyKept;       // a pump streamed the body without consuming it (examined): see TryReadKept
 
     public Http1ProxySession(ProxyServer server, ConnectionContext connection)
         : base(server, new HttpRequestHead())
@@ -476,11 +477,12 @@ internal sealed partial class Http1ProxySession : ProxyExchange
             if (upstream is not null)
             {
                 upstream.Pool.Discard(upstream);
-                if (_requestLender is { } lender && !_bodyPump.IsCompleted)
+                if (!_bodyPump.IsCompleted)
                 {
-                    // The input's blocks go back to the pool below: not while a lend of them is out.
+                    // The input completes below: not while a pump still reads it, nor while a lend
+                    // of its blocks is out.
                     _input.CancelPendingRead();
-                    lender.Redeem();
+                    _requestLender?.Redeem();
                     await AwaitAbandonedPumpAsync().ConfigureAwait(false);
                 }
             }
@@ -572,6 +574,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         _downstreamFraming = BodyFraming.None;
         _continueSent = false;
         _bodyPump = default;
+        _bodyKept = false;
         _bodyConsumed = !_request.HasBody;
     }
 

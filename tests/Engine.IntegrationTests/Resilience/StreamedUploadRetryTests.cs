@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Engine.IntegrationTests.Infrastructure;
+using Engine.Proxy;
+using Engine.Transport;
+
+namespace Engine.IntegrationTests.Resilience;
+
+/// <summary>
+/// Envoy keeps a copy of a request body up to its retry buffer limit while it streams, so a retry
+/// can send it again. An HTTP/1.1 body of declared length within the replay limit (1 MiB) stays in
+/// the client connection's input as it streams through, whether it came with its head or after
+/// it, and a retry sends it again from its first byte, even while the client is still uploading
+/// the rest. On both transports.
+/// </summary>
+public sealed class StreamedUploadRetryTests
+{
+    private static ProxyOptions On(string kind) => new() { Transport = new TransportSettings { Kind = Enum.Parse<TransportKind>(kind) } };
+
+    private static byte[] Pattern(int size, int seed)
+    {
+        var bytes = new byte[size];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static string Fnv1a(ReadOnlySpan<byte> data)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in data)
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static Task<TestSidecar> StartAsync(int port, string kind) => TestSidecar.StartAsync(
+    [
+        MeshYaml.Service("svc", 8080, (port, "v1")),
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: svc}
+        spec:
+          hosts: [svc]
+          http:
+          - route:
+            - destination: {host: svc}
+            retries: {attempts: 2, retryOn: 5xx}
+        """,
+    ], proxy: On(kind));
+
+    [Theory]
+    [InlineData("Epoll")]
+    [InlineData("Kestrel")]
+    public async Task AnUploadThatStreamedIn_IsSentAgainWhole_ByTheRetry(string kind)
+    {
+        var body = Pattern(300_000, seed: 1);
+        var received = new ConcurrentQueue<string>();
+        await using var upstream = new ScriptedUpstream(async x =>
+        {
+            if (x.Head.StartsWith("GET", StringComparison.Ordinal))
+            {
+                await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                return;
+            }
+
+            received.Enqueue(Fnv1a(Encoding.Latin1.GetBytes(await x.ReadBodyAsync(body.Length))));
+            await x.SendAsync(received.Count == 1 ? "HTTP/1.1 503 X\r\nContent-Length: 0\r\n\r\n" : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        await using var sidecar = await StartAsync(upstream.Port, kind);
+        await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        // The head first, then the body in two parts: the proxy starts forwarding before the body is whole.
+        await client.SendAsync($"POST /streamed HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n");
+        await Task.Delay(50);
+        await client.SendAsync(body[..100_000]);
+        await Task.Delay(100);
+        await client.SendAsync(body[100_000..]);
+        var response = await client.ReadResponseAsync();
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal([Fnv1a(body), Fnv1a(body)], received.ToArray());
+        var record = await sidecar.Telemetry.SingleAsync("/streamed");
+        Assert.Equal(2, record.Attempts);
+        Assert.Equal(body.Length, record.BytesReceived);
+
+        // The connection goes on: the kept body left the input when the request was over.
+        await client.SendAsync("GET /next HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: 0\r\n\r\n");
+        Assert.Equal(200, (await client.ReadResponseAsync()).Status);
+    }
+
+    [Theory]
+    [InlineData("Epoll")]
+    [InlineData("Kestrel")]
+    public async Task ARetryWhileTheClientIsStillUploading_SendsWhatCameFirst_ThenTheRest(string kind)
+    {
+        var body = Pattern(200_000, seed: 2);
+        var received = new ConcurrentQueue<string>();
+        var firstAnswered = new TaskCompletionSource();
+        await using var upstream = new ScriptedUpstream(async x =>
+        {
+            if (x.RequestNumber == 1)
+            {
+                // Fails early, after a little of the upload, and drains what still comes.
+                await x.ReadBodyAsync(1000);
+                await x.SendAsync("HTTP/1.1 503 X\r\nContent-Length: 0\r\n\r\n");
+                firstAnswered.TrySetResult();
+                await x.ReadBodyAsync(body.Length - 1000);
+                x.Close();
+                return;
+            }
+
+            received.Enqueue(Fnv1a(Encoding.Latin1.GetBytes(await x.ReadBodyAsync(body.Length))));
+            await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        await using var sidecar = await StartAsync(upstream.Port, kind);
+        await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        await client.SendAsync([.. Encoding.ASCII.GetBytes($"POST /midway HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n"), .. body[..80_000]]);
+        await firstAnswered.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await Task.Delay(100); // the retry is under way with the first part only
+        await client.SendAsync(body[80_000..]);
+        var response = await client.ReadResponseAsync();
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal([Fnv1a(body)], received.ToArray());
+        Assert.Equal(2, (await sidecar.Telemetry.SingleAsync("/midway")).Attempts);
+    }
+}
