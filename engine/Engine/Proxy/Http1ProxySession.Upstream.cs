@@ -113,7 +113,7 @@ internal sealed partial class Http1ProxySession
             if (read.IsCanceled)
             {
                 _input.AdvanceTo(buffer.Start);
-                return BodyResult.Canceled;
+                return lender is null ? BodyResult.Canceled : await FinishStoppedBodyAsync(upstream, skip: sent, length - sent, consume: false).ConfigureAwait(false);
             }
 
             var available = Math.Min(buffer.Length, length);
@@ -323,12 +323,59 @@ internal sealed partial class Http1ProxySession
             : lender is not null
                 ? await BodyCopier.LendLengthAsync(_input, lender, _request.ContentLength, _received).ConfigureAwait(false)
                 : await BodyCopier.CopyLengthAsync(_input, upstream.Output, _request.ContentLength, _received).ConfigureAwait(false);
+        if (result == BodyResult.Canceled && lender is not null)
+        {
+            // Stopped while a lend waited on the upstream (see FinishStoppedBodyAsync).
+            result = await FinishStoppedBodyAsync(upstream, skip: 0, _request.ContentLength - _received.Bytes, consume: true).ConfigureAwait(false);
+        }
+
         if (result is BodyResult.SourceInvalid or BodyResult.SourceEnded)
         {
             upstream.Abort();
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A lending pump was stopped because the exchange is over (typically the upstream answered
+    /// before it had read the whole upload; a lend waits for the upstream's socket, where a copy
+    /// only waits for the client). If the client has sent the rest of the body already, it is
+    /// copied into the upstream connection's output, as a copying pump would have put it there,
+    /// and the body is complete: the client's connection stays open. Otherwise it stays stopped.
+    /// The flush does not wait: the stop also cancelled the pending flush. <paramref name="skip"/>:
+    /// bytes of the input's buffer already sent (a kept body starts at its first byte);
+    /// <paramref name="consume"/>: a consuming pump's, the copied bytes leave the input.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
+    private async ValueTask<BodyResult> FinishStoppedBodyAsync(UpstreamConnection upstream, long skip, long remaining, bool consume)
+    {
+        if (remaining <= 0)
+        {
+            return BodyResult.Complete;
+        }
+
+        if (!_input.TryRead(out var read))
+        {
+            return BodyResult.Canceled;
+        }
+
+        var buffer = read.Buffer;
+        if (buffer.Length < skip + remaining)
+        {
+            _input.AdvanceTo(buffer.Start);
+            return BodyResult.Canceled;
+        }
+
+        BodyCopier.Write(upstream.Output, buffer.Slice(skip, remaining));
+        var end = buffer.GetPosition(skip + remaining);
+        _input.AdvanceTo(consume ? end : buffer.Start, end);
+        if (consume)
+        {
+            _received.Add(remaining);
+        }
+
+        return await BodyCopier.FlushAsync(upstream.Output).ConfigureAwait(false);
     }
 
     /// <summary>
