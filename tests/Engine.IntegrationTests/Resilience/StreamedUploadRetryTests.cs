@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Engine.IntegrationTests.Infrastructure;
-using Engine.Proxy;
-using Engine.Transport;
+using static Engine.IntegrationTests.Infrastructure.UploadBodies;
 
 namespace Engine.IntegrationTests.Resilience;
 
@@ -15,26 +14,6 @@ namespace Engine.IntegrationTests.Resilience;
 /// </summary>
 public sealed class StreamedUploadRetryTests
 {
-    private static ProxyOptions On(string kind) => new() { Transport = new TransportSettings { Kind = Enum.Parse<TransportKind>(kind) } };
-
-    private static byte[] Pattern(int size, int seed)
-    {
-        var bytes = new byte[size];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    private static string Fnv1a(ReadOnlySpan<byte> data)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in data)
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-
-        return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     private static Task<TestSidecar> StartAsync(int port, string kind) => TestSidecar.StartAsync(
     [
         MeshYaml.Service("svc", 8080, (port, "v1")),
@@ -56,7 +35,7 @@ public sealed class StreamedUploadRetryTests
     [InlineData("Kestrel")]
     public async Task AnUploadThatStreamedIn_IsSentAgainWhole_ByTheRetry(string kind)
     {
-        var body = Pattern(300_000, seed: 1);
+        var body = RandomBytes(300_000, seed: 1);
         var received = new ConcurrentQueue<string>();
         await using var upstream = new ScriptedUpstream(async x =>
         {
@@ -96,7 +75,7 @@ public sealed class StreamedUploadRetryTests
     [InlineData("Kestrel")]
     public async Task ARetryWhileTheClientIsStillUploading_SendsWhatCameFirst_ThenTheRest(string kind)
     {
-        var body = Pattern(200_000, seed: 2);
+        var body = RandomBytes(200_000, seed: 2);
         var received = new ConcurrentQueue<string>();
         var firstAnswered = new TaskCompletionSource();
         await using var upstream = new ScriptedUpstream(async x =>

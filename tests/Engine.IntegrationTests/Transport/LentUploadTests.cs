@@ -2,8 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Engine.IntegrationTests.Infrastructure;
-using Engine.Proxy;
-using Engine.Transport;
+using static Engine.IntegrationTests.Infrastructure.UploadBodies;
 
 namespace Engine.IntegrationTests.Transport;
 
@@ -17,25 +16,35 @@ namespace Engine.IntegrationTests.Transport;
 /// </summary>
 public sealed class LentUploadTests
 {
-    private static ProxyOptions On(string kind) => new() { Transport = new TransportSettings { Kind = Enum.Parse<TransportKind>(kind) } };
-
-    private static byte[] Pattern(int size, int seed)
+    /// <summary>An upstream that reads each upload whole, noting its digest, and resets the first attempt's connection; later ones get 200.</summary>
+    private static ScriptedUpstream ResetsTheFirstAttempt(int size, ConcurrentQueue<string> received) => new(async x =>
     {
-        var bytes = new byte[size];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    private static string Fnv1a(ReadOnlySpan<byte> data)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in data)
+        received.Enqueue(Fnv1a(Encoding.Latin1.GetBytes(await x.ReadBodyAsync(size))));
+        if (received.Count == 1)
         {
-            hash = (hash ^ b) * 1099511628211UL;
+            x.Reset(); // the first attempt fails after reading the whole upload
+            return;
         }
 
-        return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
-    }
+        await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+
+    /// <summary>The service, with a route that retries a reset once.</summary>
+    private static string[] RetriedOnReset(int port) =>
+    [
+        MeshYaml.Service("svc", 8080, (port, "v1")),
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: svc}
+        spec:
+          hosts: [svc]
+          http:
+          - route:
+            - destination: {host: svc}
+            retries: {attempts: 2, retryOn: reset}
+        """,
+    ];
 
     [Theory]
     [InlineData("Epoll", false)]
@@ -52,7 +61,7 @@ public sealed class LentUploadTests
 
         for (var i = 0; i < sizes.Length; i++)
         {
-            var body = Pattern(sizes[i], seed: i);
+            var body = RandomBytes(sizes[i], seed: i);
             var head = $"POST /up{i} HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n";
             if (bodyAfterHead)
             {
@@ -78,35 +87,10 @@ public sealed class LentUploadTests
     [Fact]
     public async Task ARetry_LendsTheSameBufferedUploadAgain()
     {
-        var body = Pattern(40_000, seed: 42);
+        var body = RandomBytes(40_000, seed: 42);
         var received = new ConcurrentQueue<string>();
-        await using var upstream = new ScriptedUpstream(async x =>
-        {
-            var got = Encoding.Latin1.GetBytes(await x.ReadBodyAsync(body.Length));
-            received.Enqueue(Fnv1a(got));
-            if (received.Count == 1)
-            {
-                x.Reset(); // the first attempt fails after reading the whole upload
-                return;
-            }
-
-            await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        });
-        await using var sidecar = await TestSidecar.StartAsync(
-        [
-            MeshYaml.Service("svc", 8080, (upstream.Port, "v1")),
-            """
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: svc}
-            spec:
-              hosts: [svc]
-              http:
-              - route:
-                - destination: {host: svc}
-                retries: {attempts: 2, retryOn: reset}
-            """,
-        ], proxy: On("Epoll"));
+        await using var upstream = ResetsTheFirstAttempt(body.Length, received);
+        await using var sidecar = await TestSidecar.StartAsync(RetriedOnReset(upstream.Port), proxy: On("Epoll"));
         await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
 
         await client.SendAsync([.. Encoding.ASCII.GetBytes($"POST /retried HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n"), .. body]);
@@ -128,7 +112,7 @@ public sealed class LentUploadTests
         Skip.IfNot(NginxUpstream.Installed, $"{NginxUpstream.Binary} is not installed (scripts/bootstrap.sh installs it)");
         await using var nginx = await NginxUpstream.StartAsync();
         await using var sidecar = await TestSidecar.StartAsync([MeshYaml.Service("svc", 8080, (nginx.Port, "v1"))], proxy: On("Epoll"));
-        var body = Pattern(65_536, seed: 4);
+        var body = RandomBytes(65_536, seed: 4);
         var request = (byte[])[.. Encoding.ASCII.GetBytes($"POST /answered-early HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n"), .. body];
 
         // Many connections at once, as a load tool sends them: the proxy's loop is busy, and
@@ -183,7 +167,7 @@ public sealed class LentUploadTests
         await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
         try
         {
-            var body = Pattern(size, seed: 5);
+            var body = RandomBytes(size, seed: 5);
             var sending = client.SendAsync([.. Encoding.ASCII.GetBytes($"POST /early HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {size}\r\n\r\n"), .. body]);
             var response = await client.ReadResponseAsync().WaitAsync(TimeSpan.FromSeconds(20));
             Assert.Equal(201, response.Status);
@@ -229,7 +213,7 @@ public sealed class LentUploadTests
     {
         await using var upstreams = await Upstreams.StartAsync("echo");
         await using var sidecar = await TestSidecar.StartAsync([MeshYaml.Service("svc", 8080, (upstreams.PortOf("echo"), "v1"))], proxy: On("Epoll"), http2: true);
-        var body = Pattern(size, seed: size);
+        var body = RandomBytes(size, seed: size);
 
         using var request = sidecar.NewRequest(HttpMethod.Post, $"/h2up{size}");
         request.Headers.Host = "svc:8080";
@@ -248,34 +232,10 @@ public sealed class LentUploadTests
     {
         // Within the 64 KiB an HTTP/2 stream keeps for a replay once it streamed; sent in two parts
         // so that the first attempt streams it (lent) rather than finding it whole.
-        var body = Pattern(40_000, seed: 8);
+        var body = RandomBytes(40_000, seed: 8);
         var received = new ConcurrentQueue<string>();
-        await using var upstream = new ScriptedUpstream(async x =>
-        {
-            received.Enqueue(Fnv1a(Encoding.Latin1.GetBytes(await x.ReadBodyAsync(body.Length))));
-            if (received.Count == 1)
-            {
-                x.Reset();
-                return;
-            }
-
-            await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        });
-        await using var sidecar = await TestSidecar.StartAsync(
-        [
-            MeshYaml.Service("svc", 8080, (upstream.Port, "v1")),
-            """
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: svc}
-            spec:
-              hosts: [svc]
-              http:
-              - route:
-                - destination: {host: svc}
-                retries: {attempts: 2, retryOn: reset}
-            """,
-        ], proxy: On("Epoll"), http2: true);
+        await using var upstream = ResetsTheFirstAttempt(body.Length, received);
+        await using var sidecar = await TestSidecar.StartAsync(RetriedOnReset(upstream.Port), proxy: On("Epoll"), http2: true);
 
         using var request = sidecar.NewRequest(HttpMethod.Post, "/h2retried");
         request.Headers.Host = "svc:8080";
@@ -304,7 +264,7 @@ public sealed class LentUploadTests
             var size = 48 << 20;
             using var request = sidecar.NewRequest(HttpMethod.Post, "/h2early");
             request.Headers.Host = "svc:8080";
-            request.Content = new StreamContent(new MemoryStream(Pattern(size, seed: 3)));
+            request.Content = new StreamContent(new MemoryStream(RandomBytes(size, seed: 3)));
             request.Content.Headers.ContentLength = size;
             using var response = await sidecar.Client.SendAsync(request).WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
