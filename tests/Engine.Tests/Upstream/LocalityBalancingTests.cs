@@ -176,6 +176,22 @@ public sealed class LocalityBalancingTests
     }
 
     [Fact]
+    public void Distribute_LocalitiesTakeTurnsByWeight_SoAFewRequestsAlreadySplitByIt()
+    {
+        // Envoy's EDF locality schedule: 80/20 is A A A A B over and over, so every five
+        // consecutive requests send exactly one to the 20 (a random draw does so only on average).
+        var cluster = Build(Endpoints + Rule("""{localityLbSetting: {distribute: [{from: "us-east/zone1/*", to: {"us-east/zone1/a": 80, "us-west/*": 20}}]}}""", outlierDetection: false));
+
+        var sequence = Enumerable.Range(0, 50).Select(_ => cluster.Localities!.Pick(cluster.Endpoints)!.Address.Address.ToString()).ToArray();
+
+        Assert.Equal(["10.0.0.1=80", "10.0.0.4=20"], Weights(cluster));
+        for (var i = 0; i + 5 <= sequence.Length; i++)
+        {
+            Assert.True(sequence.Skip(i).Take(5).Count(a => a == "10.0.0.4") == 1, $"picks {i}..{i + 4}: {string.Join(" ", sequence.Skip(i).Take(5))}");
+        }
+    }
+
+    [Fact]
     public void Distribute_DividesAKeysWeightByTheLocalitiesOwnWeights_RoundingUp()
     {
         // us-east/zone2 gets two more endpoints, one of weight 3: it weighs 1 + 1 + 3 = 5, each

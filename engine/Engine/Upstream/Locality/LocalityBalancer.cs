@@ -3,7 +3,7 @@ namespace Engine.Upstream.Locality;
 /// <summary>
 /// Envoy's priority and locality-weighted balancing over a cluster's endpoints: a priority level
 /// is chosen by the load its health allows (<see cref="LocalitySplit"/>), then a locality in it by
-/// weight, then an endpoint in that locality by the locality's own balancer (so each keeps its own
+/// its weighted turn (<see cref="LocalitySchedule"/>), then an endpoint in that locality by the locality's own balancer (so each keeps its own
 /// round-robin or weighted schedule). With a consistent-hash key, the key itself chooses the level
 /// (Envoy's <c>hash % 100</c> against the levels' loads) and then its endpoint in the level's own
 /// table: a key stays in the nearest healthy level, on the same endpoint while that one is up.
@@ -76,7 +76,7 @@ internal sealed class LocalityBalancer
         if (split is null || !ReferenceEquals(split.Available, available))
         {
             // Two threads may both compute for a new set; the results are equal, one is kept.
-            split = LocalitySplit.Compute(_levels, available, _panicThreshold);
+            split = LocalitySplit.Compute(_levels, available, _panicThreshold, _random);
             Volatile.Write(ref _split, split);
         }
 
@@ -96,26 +96,12 @@ internal sealed class LocalityBalancer
         var chosen = 0;
         if (level.Localities.Length > 1)
         {
-            if (state.TotalWeight <= 0)
+            if (state.Schedule is not { } schedule)
             {
-                return null;
+                return null; // no locality has weight
             }
 
-            var draw = _random.NextDouble() * state.TotalWeight;
-            for (var k = 0; k < level.Localities.Length; k++)
-            {
-                if (state.LocalityWeights[k] <= 0)
-                {
-                    continue;
-                }
-
-                chosen = k; // the last locality with a weight also catches rounding at the top end
-                draw -= state.LocalityWeights[k];
-                if (draw < 0)
-                {
-                    break;
-                }
-            }
+            chosen = schedule.Pick();
         }
 
         var members = state.LocalityHealthy[chosen];

@@ -11,7 +11,8 @@ namespace Engine.Upstream.Locality;
 /// <c>minHealthPercent</c> (Istio's <c>healthy_panic_threshold</c>): it balances over all its
 /// endpoints, ejected or not; when every level is in panic, load follows endpoint counts;</item>
 /// <item>within a level, a locality's weight is scaled by its own health the same way
-/// (<c>weight × min(1, 1.4 × healthy ÷ endpoints)</c>).</item>
+/// (<c>weight × min(1, 1.4 × healthy ÷ endpoints)</c>), and localities take turns by those
+/// weights (<see cref="LocalitySchedule"/>).</item>
 /// </list>
 /// Built only when the available set changes; a pick reads it without allocating.
 /// </summary>
@@ -49,7 +50,7 @@ internal sealed class LocalitySplit
         return _load.Length - 1; // the loads add up to 100; never reached
     }
 
-    public static LocalitySplit Compute(PriorityLevel[] levels, Endpoint[] available, int panicThreshold)
+    public static LocalitySplit Compute(PriorityLevel[] levels, Endpoint[] available, int panicThreshold, IRandomSource random)
     {
         var set = new HashSet<Endpoint>(available, ReferenceEqualityComparer.Instance);
         var healthy = levels.Select(level => level.Endpoints.Where(set.Contains).ToArray()).ToArray();
@@ -80,7 +81,7 @@ internal sealed class LocalitySplit
             }
         }
 
-        var states = levels.Select((level, l) => LevelState(level, healthy[l], panic[l], set)).ToArray();
+        var states = levels.Select((level, l) => LevelState(level, healthy[l], panic[l], set, random)).ToArray();
         return new LocalitySplit(available, load, states);
     }
 
@@ -117,16 +118,19 @@ internal sealed class LocalitySplit
         load[first] += left;
     }
 
-    private static Level LevelState(PriorityLevel level, Endpoint[] healthy, bool panic, HashSet<Endpoint> set)
+    private static Level LevelState(PriorityLevel level, Endpoint[] healthy, bool panic, HashSet<Endpoint> set, IRandomSource random)
     {
         var members = level.Localities.Select(locality => locality.Endpoints.Where(set.Contains).ToArray()).ToArray();
         var weights = level.Localities.Select((locality, k) => locality.Weight * Math.Min(1.0, Overprovisioning / 100.0 * members[k].Length / locality.Endpoints.Length)).ToArray();
-        return new Level(panic, healthy, members, weights, weights.Sum());
+        var total = weights.Sum();
+        var schedule = weights.Length > 1 && total > 0 ? new LocalitySchedule(weights, random.Next(weights.Length)) : null;
+        return new Level(panic, healthy, members, weights, total, schedule);
     }
 
     /// <summary>
-    /// One level's state: in panic or not, its healthy endpoints, and per locality the healthy
-    /// endpoints and the effective weight.
+    /// One level's state: in panic or not, its healthy endpoints, per locality the healthy
+    /// endpoints and the effective weight, and the turns the localities take (null for one locality,
+    /// or none with weight).
     /// </summary>
-    public sealed record Level(bool Panic, Endpoint[] Healthy, Endpoint[][] LocalityHealthy, double[] LocalityWeights, double TotalWeight);
+    public sealed record Level(bool Panic, Endpoint[] Healthy, Endpoint[][] LocalityHealthy, double[] LocalityWeights, double TotalWeight, LocalitySchedule? Schedule);
 }
