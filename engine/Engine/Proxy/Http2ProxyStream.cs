@@ -19,13 +19,6 @@ namespace Engine.Proxy;
 /// </summary>
 internal sealed class Http2ProxyStream : ProxyExchange
 {
-    /// <summary>
-    /// How much of a streamed request body is kept to send again on a retry (Envoy's router buffers
-    /// the body it forwards for the same reason). Past it the request is no longer retried. Small on
-    /// purpose: a connection carries up to 100 streams, and gRPC messages are small.
-    /// </summary>
-    private const int MaxReplayCopyBytes = 64 * 1024;
-
     private static readonly HttpRequestHead NoRequest = new();
 
     private ConnectionContext _connection;
@@ -36,7 +29,10 @@ internal sealed class Http2ProxyStream : ProxyExchange
     private bool _replayOverflow; // ... and more than the replay copy holds: no retry
     private bool _mirrorsPending; // mirrors wait for the body to have passed (it is copied for them)
     private bool _responseLent;   // the answer's body was lent to the stream, which ended the message with it
-    private readonly ArrayBufferWriter<byte> _replay = new();
+    // A streamed body kept to send again on a retry, up to ProxyOptions.MaxReplayBodyBytes (1 MiB,
+    // Envoy's retry buffer limit); past it the request is no longer retried. Pooled blocks, given
+    // back when the request is over: this exchange object is reused.
+    private readonly ReplayCopy _replay = new();
     private SequencePosition _peekStart;
 
     public Http2ProxyStream(ProxyServer server, ConnectionContext connection, Interception.InterceptedConnection? intercepted = null)
@@ -96,7 +92,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         _replayOverflow = false;
         _mirrorsPending = false;
         _responseLent = false;
-        _replay.ResetWrittenCount();
+        _replay.Clear();
         BeginExchange();
         try
         {
@@ -164,6 +160,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
             _deadlines?.End();
             ConsumeUnreadBody();
+            _replay.Clear();
             ReportCompleted("HTTP/2", _connection.RemoteEndPoint, _connection.LocalEndPoint);
             _request = NoRequest; // the stream (and its heads) go back to the connection
             LendResponseHead(null);
@@ -263,7 +260,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
     private protected override void AbortResponse() => _stream.Reset(Http2ErrorCode.InternalError);
 
     /// <summary>
-    /// Streams the body upstream as it arrives, keeping a copy (up to <see cref="MaxReplayCopyBytes"/>)
+    /// Streams the body upstream as it arrives, keeping a copy (up to <see cref="ProxyOptions.MaxReplayBodyBytes"/>)
     /// so that a retry can send again what an earlier attempt already consumed; the pipe is consumed
     /// as it goes, so the client's flow-control credit comes back at once. With a <paramref name="lender"/>
     /// each read is lent instead of copied into the destination, and consumed (its credit given
@@ -273,9 +270,9 @@ internal sealed class Http2ProxyStream : ProxyExchange
     private protected override async ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked, IOutboundLender? lender = null)
     {
         _bodyStreamed = true;
-        if (_replay.WrittenCount > 0)
+        if (_replay.Length > 0)
         {
-            WriteBody(destination, new ReadOnlySequence<byte>(_replay.WrittenMemory), encodeChunked);
+            WriteBody(destination, _replay.AsSequence(), encodeChunked);
         }
 
         var body = _stream.RequestBody;
@@ -302,16 +299,10 @@ internal sealed class Http2ProxyStream : ProxyExchange
                 }
 
                 _received.Add(buffer.Length);
-                if (!_replayOverflow && _replay.WrittenCount + buffer.Length <= MaxReplayCopyBytes)
-                {
-                    foreach (var segment in buffer)
-                    {
-                        _replay.Write(segment.Span);
-                    }
-                }
-                else
+                if (!_replayOverflow && !_replay.TryAppend(buffer, _server.Options.MaxReplayBodyBytes, _stream.Connection.BufferPool))
                 {
                     _replayOverflow = true;
+                    _replay.Clear(); // no retry any more: the copy is of no use
                 }
 
                 if (lender is not null && !await lender.LendAsync(buffer, endsMessage: false).ConfigureAwait(false))
@@ -382,7 +373,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
                 return false;
             }
 
-            body = new ReadOnlySequence<byte>(_replay.WrittenMemory);
+            body = _replay.AsSequence();
             _peekStart = default;
             _peekedCopy = true;
             return true;

@@ -230,9 +230,9 @@ public sealed class LentUploadTests
     [Fact]
     public async Task H2cUpload_Retried_SendsTheSameBodyAgain()
     {
-        // Within the 64 KiB an HTTP/2 stream keeps for a replay once it streamed; sent in two parts
-        // so that the first attempt streams it (lent) rather than finding it whole.
-        var body = RandomBytes(40_000, seed: 8);
+        // Within the 1 MiB a stream keeps for a replay as it streams (Envoy's retry buffer limit);
+        // sent in two parts so that the first attempt streams it (lent) rather than finding it whole.
+        var body = RandomBytes(300_000, seed: 8);
         var received = new ConcurrentQueue<string>();
         await using var upstream = ResetsTheFirstAttempt(body.Length, received);
         await using var sidecar = await TestSidecar.StartAsync(RetriedOnReset(upstream.Port), proxy: On("Epoll"), http2: true);
