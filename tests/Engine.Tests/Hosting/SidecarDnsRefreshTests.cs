@@ -1,4 +1,5 @@
 using Engine.Hosting;
+using Engine.Upstream.Dns;
 using Engine.Tests.Upstream.Dns;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -46,6 +47,35 @@ public sealed class SidecarDnsRefreshTests : IDisposable
 
         Assert.Equal(["10.0.0.2:443"], Endpoints(sidecar));
         Assert.Equal(0, sidecar.Reloads); // a DNS change is not a file reload
+    }
+
+    [Theory]
+    [InlineData(10, 10)]
+    [InlineData(0, 5)]   // Envoy's dns_min_refresh_rate: a TTL under 5 s is read as 5 s
+    [InlineData(600, 600)] // respect_dns_ttl: longer than dnsRefreshRate too
+    public async Task ANameWithATtl_IsResolvedAgainWhenItsRecordExpires(int ttlSeconds, int refreshedAfter)
+    {
+        var time = new FakeTimeProvider();
+        var table = new TableResolver().Set("api.example.test", "10.0.0.1");
+        var resolver = new TtlResolver(table);
+        resolver.Ttls["api.example.test"] = TimeSpan.FromSeconds(ttlSeconds);
+        var options = new SidecarOptions { ConfigPaths = [_dir], DnsRefreshInterval = TimeSpan.FromSeconds(60) };
+        await using var sidecar = new Sidecar(options, NullLoggerFactory.Instance, time, resolver: resolver);
+        sidecar.Reload();
+        var version = sidecar.Server.Config.Version;
+
+        // The name's TTL is asked at the first look after the configuration's own lookup.
+        time.Advance(DnsRefresher.Resolution);
+        await WaitForAsync(() => table.Lookups == 2);
+        table.Set("api.example.test", "10.0.0.2");
+
+        time.Advance(TimeSpan.FromSeconds(refreshedAfter) - DnsRefresher.Resolution);
+        await Task.Delay(50);
+        Assert.Equal(2, table.Lookups); // not due yet
+
+        time.Advance(DnsRefresher.Resolution);
+        await WaitForAsync(() => sidecar.Server.Config.Version > version);
+        Assert.Equal(["10.0.0.2:443"], Endpoints(sidecar));
     }
 
     [Fact]

@@ -11,6 +11,12 @@ internal sealed record DnsAnswer(IPAddress[] Addresses, string? Error, DateTimeO
 {
     public bool Failed => Error is not null;
 
+    /// <summary>The TTL of the name's record at the last lookup, when one is known (<see cref="IHostNameTtlSource"/>).</summary>
+    public TimeSpan? Ttl { get; init; }
+
+    /// <summary>The TTL was asked for (a name just looked up for a configuration has not been yet).</summary>
+    public bool TtlAsked { get; init; }
+
     /// <summary>
     /// Envoy's lookup family for Istio's DNS clusters is IPv4 on an IPv4 pod; a sidecar without a
     /// pod IP keeps the IPv4 addresses when there are any and the IPv6 ones otherwise (V4_PREFERRED).

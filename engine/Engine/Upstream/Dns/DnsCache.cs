@@ -7,9 +7,11 @@ namespace Engine.Upstream.Dns;
 /// <summary>
 /// The answers behind STRICT_DNS and LOGICAL_DNS clusters (ServiceEntry <c>resolution: DNS</c> and
 /// <c>DNS_ROUND_ROBIN</c>): a name is resolved when a configuration first uses it, and then again
-/// on every <see cref="RefreshAsync"/> (Envoy's <c>dns_refresh_rate</c>), in the background. The
-/// registry is built from <see cref="Lookup"/>, which never waits for the network once a name is
-/// known, so a rebuild after a change costs no lookups.
+/// in the background when its answer is due (<see cref="RefreshDueAsync"/>): after its record's
+/// TTL, as Istio has Envoy do (<c>respect_dns_ttl</c>; at least <see cref="MinRefresh"/>, Envoy's
+/// <c>dns_min_refresh_rate</c>), or after <c>dnsRefreshRate</c> when no TTL is known. The registry
+/// is built from <see cref="Lookup"/>, which never waits for the network once a name is known, so
+/// a rebuild after a change costs no lookups.
 /// </summary>
 /// <remarks>
 /// Outcomes of a refresh, per name: new addresses replace the old (logged; the caller rebuilds the
@@ -18,7 +20,14 @@ namespace Engine.Upstream.Dns;
 /// </remarks>
 internal sealed class DnsCache
 {
+    /// <summary>Envoy's <c>dns_min_refresh_rate</c> default: a TTL shorter than this (0 included) is read as this.</summary>
+    public static readonly TimeSpan MinRefresh = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest a refresh waits for a name's TTL.</summary>
+    public static readonly TimeSpan TtlBudget = TimeSpan.FromSeconds(2);
+
     private readonly IHostNameResolver _resolver;
+    private readonly IHostNameTtlSource? _ttls;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<DnsQuery, DnsAnswer> _answers = new();
@@ -26,6 +35,7 @@ internal sealed class DnsCache
     public DnsCache(IHostNameResolver resolver, ILogger logger, TimeProvider time)
     {
         _resolver = resolver;
+        _ttls = resolver as IHostNameTtlSource;
         _logger = logger;
         _time = time;
     }
@@ -78,6 +88,35 @@ internal sealed class DnsCache
         return outcomes.Any(changed => changed);
     }
 
+    /// <summary>
+    /// Resolves again the names whose answers are due (their TTL, or <paramref name="interval"/>
+    /// without one, since the last lookup; at once a name whose TTL was never asked). True when
+    /// some name's addresses changed.
+    /// </summary>
+    public async Task<bool> RefreshDueAsync(TimeSpan interval, CancellationToken cancellation)
+    {
+        var now = _time.GetUtcNow();
+        var due = _answers.Where(a => DueAt(a.Value, interval) <= now).Select(a => a.Key).ToArray();
+        if (due.Length == 0)
+        {
+            return false;
+        }
+
+        var outcomes = await Task.WhenAll(due.Select(q => RefreshOneAsync(q, cancellation))).ConfigureAwait(false);
+        return outcomes.Any(changed => changed);
+    }
+
+    /// <summary>When <paramref name="answer"/> is to be looked up again.</summary>
+    public DateTimeOffset DueAt(DnsAnswer answer, TimeSpan interval)
+    {
+        if (_ttls is not null && !answer.TtlAsked)
+        {
+            return answer.At;
+        }
+
+        return answer.At + (answer.Ttl is { } ttl ? (ttl < MinRefresh ? MinRefresh : ttl) : interval);
+    }
+
     private async Task<bool> RefreshOneAsync(DnsQuery query, CancellationToken cancellation)
     {
         if (!_answers.TryGetValue(query, out var previous))
@@ -85,6 +124,7 @@ internal sealed class DnsCache
             return false;
         }
 
+        var ttl = AskTtlAsync(query.Name, cancellation);
         DnsAnswer next;
         try
         {
@@ -94,6 +134,8 @@ internal sealed class DnsCache
         {
             next = KeepAfterFailure(query, previous, Reason(e));
         }
+
+        next = next with { Ttl = await ttl.ConfigureAwait(false) ?? previous.Ttl, TtlAsked = _ttls is not null };
 
         // Only while the name is still in use: a reload may have dropped it meanwhile.
         if (!_answers.TryUpdate(query, next, previous))
@@ -108,6 +150,29 @@ internal sealed class DnsCache
 
         DnsLog.Changed(_logger, query.ToString(), DnsAnswer.Format(next.Addresses), DnsAnswer.Format(previous.Addresses));
         return true;
+    }
+
+    /// <summary>
+    /// The name's TTL, asked alongside its addresses; null when none is known, or asking failed or
+    /// took longer than <see cref="TtlBudget"/> (the new addresses wait for it no longer than that).
+    /// </summary>
+    private async Task<TimeSpan?> AskTtlAsync(string name, CancellationToken cancellation)
+    {
+        if (_ttls is null)
+        {
+            return null;
+        }
+
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        budget.CancelAfter(TtlBudget);
+        try
+        {
+            return await _ttls.TtlAsync(name, budget.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     private DnsAnswer Answer(IPAddress[] resolved, DnsQuery query, DnsAnswer? previous)

@@ -3,11 +3,13 @@ using Microsoft.Extensions.Logging;
 namespace Engine.Upstream.Dns;
 
 /// <summary>
-/// Re-resolves every DNS name in use once per interval (Istio's <c>dnsRefreshRate</c>, 60 s by
-/// default) on a timer thread, never on an event loop, and calls back when the addresses behind
-/// a DNS/DNS_ROUND_ROBIN cluster changed so that the clusters are rebuilt and published with one
-/// reference write. DYNAMIC_DNS names need no rebuild: their clusters follow the cache per request.
-/// A refresh still running when the next is due makes that one skip, so lookups never pile up.
+/// Re-resolves the DNS names in use on a timer thread, never on an event loop: each DNS and
+/// DNS_ROUND_ROBIN name when its answer is due (its record's TTL, as Istio's <c>respect_dns_ttl</c>
+/// has Envoy do, else Istio's <c>dnsRefreshRate</c>, 60 s by default; the timer looks every second),
+/// and DYNAMIC_DNS names once per interval. It calls back when the addresses behind a cluster
+/// changed so that the clusters are rebuilt and published with one reference write. DYNAMIC_DNS
+/// names need no rebuild: their clusters follow the cache per request. A refresh still running
+/// when the next is due makes that one skip, so lookups never pile up.
 /// </summary>
 internal sealed class DnsRefresher : IAsyncDisposable
 {
@@ -15,17 +17,25 @@ internal sealed class DnsRefresher : IAsyncDisposable
     private readonly Action _changed;
     private readonly ILogger _logger;
     private readonly ITimer _timer;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stopping = new();
     private Task _running = Task.CompletedTask;
     private int _busy;
+    private DateTimeOffset _dynamicRefreshedAt;
+
+    /// <summary>How often the timer looks for names that are due.</summary>
+    public static readonly TimeSpan Resolution = TimeSpan.FromSeconds(1);
 
     public DnsRefresher(DnsServices dns, TimeSpan interval, TimeProvider time, ILogger logger, Action changed)
     {
         _dns = dns;
         _changed = changed;
         _logger = logger;
+        _time = time;
         Interval = interval;
-        _timer = time.CreateTimer(static s => ((DnsRefresher)s!).Tick(), this, interval, interval);
+        _dynamicRefreshedAt = time.GetUtcNow();
+        var period = interval < Resolution ? interval : Resolution;
+        _timer = time.CreateTimer(static s => ((DnsRefresher)s!).Tick(), this, period, period);
     }
 
     public TimeSpan Interval { get; }
@@ -37,16 +47,27 @@ internal sealed class DnsRefresher : IAsyncDisposable
             return;
         }
 
-        _running = RefreshAsync();
+        _running = RefreshAsync(onlyDue: true);
     }
 
-    /// <summary>One refresh of every name, now (the timer's work; tests call it directly).</summary>
-    public async Task RefreshAsync()
+    /// <summary>One refresh of every name, now (tests call it directly).</summary>
+    public Task RefreshAsync() => RefreshAsync(onlyDue: false);
+
+    /// <summary>The timer's work (<paramref name="onlyDue"/>): the names that are due; or every name.</summary>
+    private async Task RefreshAsync(bool onlyDue)
     {
         try
         {
-            var changed = await _dns.Static.RefreshAsync(_stopping.Token).ConfigureAwait(false);
-            await _dns.Dynamic.RefreshAsync(_stopping.Token).ConfigureAwait(false);
+            var changed = onlyDue
+                ? await _dns.Static.RefreshDueAsync(Interval, _stopping.Token).ConfigureAwait(false)
+                : await _dns.Static.RefreshAsync(_stopping.Token).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            if (!onlyDue || now - _dynamicRefreshedAt >= Interval)
+            {
+                _dynamicRefreshedAt = now;
+                await _dns.Dynamic.RefreshAsync(_stopping.Token).ConfigureAwait(false);
+            }
+
             if (changed && !_stopping.IsCancellationRequested)
             {
                 _changed();
