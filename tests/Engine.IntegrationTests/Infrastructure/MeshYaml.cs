@@ -53,4 +53,17 @@ internal static class MeshYaml
 
         return yaml.ToString();
     }
+
+    /// <summary>A VirtualService sending every request for <paramref name="host"/> to it, with the route's <c>retries</c> (flow YAML, e.g. <c>{attempts: 2, retryOn: 5xx}</c>).</summary>
+    public static string RouteWithRetries(string host, string retries) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: {{host.Replace('.', '-')}}}
+        spec:
+          hosts: [{{host}}]
+          http:
+          - route:
+            - destination: {host: {{host}}}
+            retries: {{retries}}
+        """;
 }

@@ -15,20 +15,8 @@ namespace Engine.IntegrationTests.Resilience;
 public sealed class StreamedUploadRetryTests
 {
     private static Task<TestSidecar> StartAsync(int port, string kind) => TestSidecar.StartAsync(
-    [
-        MeshYaml.Service("svc", 8080, (port, "v1")),
-        """
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: svc}
-        spec:
-          hosts: [svc]
-          http:
-          - route:
-            - destination: {host: svc}
-            retries: {attempts: 2, retryOn: 5xx}
-        """,
-    ], proxy: On(kind));
+        [MeshYaml.Service("svc", 8080, (port, "v1")), MeshYaml.RouteWithRetries("svc", "{attempts: 2, retryOn: 5xx}")],
+        proxy: On(kind));
 
     [Theory]
     [InlineData("Epoll")]

@@ -31,20 +31,7 @@ public sealed class LentUploadTests
 
     /// <summary>The service, with a route that retries a reset once.</summary>
     private static string[] RetriedOnReset(int port) =>
-    [
-        MeshYaml.Service("svc", 8080, (port, "v1")),
-        """
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: svc}
-        spec:
-          hosts: [svc]
-          http:
-          - route:
-            - destination: {host: svc}
-            retries: {attempts: 2, retryOn: reset}
-        """,
-    ];
+        [MeshYaml.Service("svc", 8080, (port, "v1")), MeshYaml.RouteWithRetries("svc", "{attempts: 2, retryOn: reset}")];
 
     [Theory]
     [InlineData("Epoll", false)]
