@@ -95,9 +95,9 @@ public sealed class LocalityDistributeTests : IAsyncLifetime
         // r1/z1/s1 has a and an endpoint that refuses connections; r1/z2 has b1–b3 (the key for
         // r1/z2/* matches them). 50/50; once the refusing endpoint is ejected, r1/z1/s1 is half
         // healthy and weighs 50 × min(1, 1.4 × 1/2) = 35 against 50: a takes 35/85 = 41%, not 50%.
-        var refusing = FreePort.Next();
+        using var refusing = new RefusingPort();
         await using var sidecar = await TestSidecar.StartAsync(
-            [Endpoints((refusing, "r1/z1/s1")), Rule("""{"r1/z1/*": 50, "r1/z2/*": 50}""", outlierDetection: "{consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}")],
+            [Endpoints((refusing.Port, "r1/z1/s1")), Rule("""{"r1/z1/*": 50, "r1/z2/*": 50}""", outlierDetection: "{consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}")],
             locality: Sidecar);
 
         // The refused connection is retried elsewhere (Istio's default retry on connect-failure)

@@ -50,7 +50,8 @@ public sealed class H2ClientPoolBreakerTests
     public async Task FailedConnect_GivesItsSlotAndPendingPlaceBack()
     {
         var breaker = Breaker(maxConnections: 1, maxPending: 1);
-        await using var pool = Pool(new IPEndPoint(IPAddress.Loopback, FreePort.Next()), breaker);
+        using var refusing = new RefusingPort();
+        await using var pool = Pool(new IPEndPoint(IPAddress.Loopback, refusing.Port), breaker);
 
         var first = await pool.OpenStreamAsync();
         var second = await pool.OpenStreamAsync();

@@ -13,9 +13,10 @@ public sealed class RetryRequestBodyTests
     public async Task ConnectFailure_RetriesAPost_WhoseBodyArrivesAfterTheHead()
     {
         await using var good = await Upstreams.StartAsync("good");
+        using var refusing = new RefusingPort();
         await using var sidecar = await TestSidecar.StartAsync(
         [
-            MeshYaml.Service("svc", 8080, (FreePort.Next(), "v1"), (good.PortOf("good"), "v1")),
+            MeshYaml.Service("svc", 8080, (refusing.Port, "v1"), (good.PortOf("good"), "v1")),
             """
             apiVersion: networking.istio.io/v1
             kind: DestinationRule

@@ -19,9 +19,9 @@ public sealed class AccessLogTests : IAsyncLifetime
     {
         var format = formatName == "json" ? AccessLogFormat.Json : AccessLogFormat.Text;
         _upstreams = await Upstreams.StartAsync("reviews-v1");
-        var dead = FreePort.Next(); // nothing listens there: connect fails
+        using var dead = new RefusingPort(); // connects are refused: the connect fails
         _sidecar = await ObservedSidecar.StartAsync(
-            [MeshYaml.Service("reviews", 9080, (_upstreams.PortOf("reviews-v1"), "v1")), MeshYaml.Service("dead", 80, (dead, "v1")), PrometheusScrapeTests.RoutedVirtualService],
+            [MeshYaml.Service("reviews", 9080, (_upstreams.PortOf("reviews-v1"), "v1")), MeshYaml.Service("dead", 80, (dead.Port, "v1")), PrometheusScrapeTests.RoutedVirtualService],
             format);
         using var client = _sidecar.ProxyClient();
         client.DefaultRequestHeaders.UserAgent.ParseAdd("access-log-test/1.0");

@@ -135,8 +135,8 @@ public sealed class PrometheusScrapeTests : IAsyncLifetime
     public async Task Scrape_CountsConnectFailuresAndRetries_AndReloads()
     {
         // A second cluster whose only endpoint refuses connections: Istio's default policy retries twice.
-        var dead = FreePort.Next();
-        await File.WriteAllTextAsync(Path.Combine(_sidecar.ConfigDirectory, "dead.yaml"), MeshYaml.Service("dead", 80, (dead, "v1")));
+        using var dead = new RefusingPort();
+        await File.WriteAllTextAsync(Path.Combine(_sidecar.ConfigDirectory, "dead.yaml"), MeshYaml.Service("dead", 80, (dead.Port, "v1")));
         Assert.True(_sidecar.Sidecar.Reload().Succeeded);
         await File.WriteAllTextAsync(Path.Combine(_sidecar.ConfigDirectory, "broken.yaml"), "kind: [");
         Assert.False(_sidecar.Sidecar.Reload().Succeeded);
