@@ -28,6 +28,7 @@ internal sealed class RawH2Server : IAsyncDisposable
     private int _pings;
     private long _firstPingAt;
     private long _lastClosedAt;
+    private long _lastChatterAt;
 
     private RawH2Server(TcpListener listener, bool answerPings, TimeSpan chatterFor)
     {
@@ -46,6 +47,9 @@ internal sealed class RawH2Server : IAsyncDisposable
 
     /// <summary>PING frames received (not ACKs).</summary>
     public int PingsReceived => Volatile.Read(ref _pings);
+
+    /// <summary>Stopwatch timestamp of the last frame the server sent of its own accord (0: none yet).</summary>
+    public long LastChatterAt => Interlocked.Read(ref _lastChatterAt);
 
     /// <summary>Stopwatch timestamp of the first PING received (0: none yet).</summary>
     public long FirstPingAt => Interlocked.Read(ref _firstPingAt);
@@ -161,6 +165,7 @@ internal sealed class RawH2Server : IAsyncDisposable
                 try
                 {
                     await stream.WriteAsync(frame, ended);
+                    Interlocked.Exchange(ref _lastChatterAt, System.Diagnostics.Stopwatch.GetTimestamp());
                 }
                 finally
                 {
