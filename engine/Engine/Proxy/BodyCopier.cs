@@ -174,7 +174,7 @@ internal static partial class BodyCopier
     }
 
     /// <summary>Writes data as one chunk: size line, data, CRLF.</summary>
-    private static void WriteChunk(PipeWriter destination, in ReadOnlySequence<byte> data)
+    public static void WriteChunk(PipeWriter destination, in ReadOnlySequence<byte> data)
     {
         ChunkedEncoder.WriteChunkHeader(destination, data.Length);
         Write(destination, data);

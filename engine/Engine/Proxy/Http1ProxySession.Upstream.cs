@@ -33,8 +33,8 @@ internal sealed partial class Http1ProxySession
     /// runs while the response is read, so an upstream that answers early or echoes as it reads
     /// cannot deadlock against us. A Content-Length body within <see cref="ProxyOptions.MaxReplayBodyBytes"/>
     /// stays in the pipe as it streams (<see cref="PumpKeptBodyAsync"/>), so it can be replayed too,
-    /// as Envoy buffers a body up to its retry buffer limit; a larger or chunked body is consumed as
-    /// it goes and cannot be. A synchronously completed result means the caller flushes.
+    /// as Envoy buffers a body up to its retry buffer limit, and so does a chunked body while its
+    /// raw bytes are within it; a larger body is consumed as it goes and cannot be. A synchronously completed result means the caller flushes.
     /// <para>
     /// Bodies of <see cref="ProxyExchange.MinLentBodyBytes"/> and more are lent to the upstream
     /// connection's output where it can take a loan (the epoll transport), not copied into it: the
@@ -78,6 +78,11 @@ internal sealed partial class Http1ProxySession
             return PumpKeptBodyAsync(upstream, lender); // consumed when the request is over (ConsumeBufferedBody)
         }
 
+        if (_requestFraming == BodyFraming.Chunked)
+        {
+            return PumpKeptChunkedBodyAsync(upstream); // kept while within the limit (Http1ProxySession.KeptChunkedBody.cs)
+        }
+
         _bodyConsumed = true; // the pump takes it from here (or the connection closes)
         return PumpRequestBodyAsync(upstream, lender);
     }
@@ -96,12 +101,14 @@ internal sealed partial class Http1ProxySession
         _bodyKept = true;
         var length = _request.ContentLength;
         long sent = 0;
+        var first = true;
         while (sent < length)
         {
             ReadResult read;
             try
             {
-                read = await _input.ReadAsync().ConfigureAwait(false);
+                read = await ReadKeptAsync(first).ConfigureAwait(false);
+                first = false;
             }
             catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
             {
@@ -152,6 +159,22 @@ internal sealed partial class Http1ProxySession
         }
 
         return BodyResult.Complete;
+    }
+
+    /// <summary>
+    /// A kept body's pump reads: the first takes what the input holds at once, because a retry's
+    /// pump starts again from the body's first byte, and a read would wait for bytes past those an
+    /// earlier pass examined (forever, when the client has sent the whole body already).
+    /// </summary>
+    private ValueTask<ReadResult> ReadKeptAsync(bool first)
+    {
+        if (first && TryReadKept(out var read))
+        {
+            // A cancel TryReadKept used (or a stale one) is not this pump's stop.
+            return new ValueTask<ReadResult>(new ReadResult(read.Buffer, isCanceled: false, read.IsCompleted));
+        }
+
+        return _input.ReadAsync();
     }
 
     /// <summary>
@@ -280,8 +303,9 @@ internal sealed partial class Http1ProxySession
 
     /// <summary>
     /// Takes an unread Content-Length body out of the input pipe when it is all there (a forwarded
-    /// buffered body, or one a local reply never needed); false when a body remains that cannot
-    /// be skipped, so the connection cannot carry another request.
+    /// buffered body, or one a local reply never needed), or a kept chunked body a pump saw end;
+    /// false when a body remains that cannot be skipped, so the connection cannot carry another
+    /// request.
     /// </summary>
     private bool ConsumeBufferedBody()
     {
@@ -290,7 +314,12 @@ internal sealed partial class Http1ProxySession
             return true;
         }
 
-        if (_request.Chunked || !TryReadKept(out var read))
+        if (_request.Chunked)
+        {
+            return ConsumeKeptChunkedBody();
+        }
+
+        if (!TryReadKept(out var read))
         {
             return false;
         }

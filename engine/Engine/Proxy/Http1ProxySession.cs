@@ -214,8 +214,17 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 var policy = _action?.Retry ?? RetryPolicy.Disabled;
                 var retries = 0;
                 var tried = new TriedEndpoints();
+                var bodySent = false;
                 for (var attempt = 1; reply is null && !forwarded; attempt++)
                 {
+                    if (bodySent && !Replayable)
+                    {
+                        // The body outgrew the retry buffer between the decision and now (a chunked
+                        // upload still coming in while the last attempt was stopped).
+                        reply = LocalReplies.RetryBufferExceeded;
+                        break;
+                    }
+
                     var endpoint = retries == 0 || !policy.AvoidsPreviousHosts(cluster!.Hashing is not null) ? cluster!.Pick(_hash) : cluster!.PickAvoiding(tried, _server.Random, _hash);
                     if (endpoint is null)
                     {
@@ -265,6 +274,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                         }
 
                         _bodyPump = StartRequestBody(upstream);
+                        bodySent = true;
                         if (_bodyPump.IsCompleted)
                         {
                             // No body, or one already here and copied: send it all now (a pump flushes as it goes).
@@ -575,6 +585,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         _continueSent = false;
         _bodyPump = default;
         _bodyKept = false;
+        _keptChunkedLength = -1;
         _bodyConsumed = !_request.HasBody;
     }
 

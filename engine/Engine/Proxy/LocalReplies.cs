@@ -21,6 +21,9 @@ internal static class LocalReplies
 
     public static readonly LocalReply NoRoute = new(404, string.Empty, ResponseFlags.NoRoute);
 
+    /// <summary>A retry was decided, but the body it must send again outgrew the retry buffer before it could go (Envoy's router answers so).</summary>
+    public static readonly LocalReply RetryBufferExceeded = new(507, "exceeded request buffer limit while retrying upstream", ResponseFlags.None);
+
     /// <summary>The request head did not arrive in time (slowloris).</summary>
     public static readonly LocalReply RequestTimeout = new(408, "request header timeout", ResponseFlags.DownstreamProtocolError);
 

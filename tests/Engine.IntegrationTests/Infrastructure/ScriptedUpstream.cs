@@ -172,6 +172,53 @@ internal sealed class ScriptedExchange
         return Encoding.Latin1.GetString(buffer, 0, read);
     }
 
+    /// <summary>
+    /// Reads a chunked body after the head: its decoded bytes, and its trailer section as sent
+    /// (empty: none). <paramref name="progress"/> hears the decoded length after each chunk.
+    /// </summary>
+    public async Task<(byte[] Body, string Trailers)> ReadChunkedBodyAsync(Action<long>? progress = null)
+    {
+        var body = new MemoryStream();
+        while (true)
+        {
+            var sizeLine = await ReadLineAsync().ConfigureAwait(false);
+            var size = Convert.ToInt32(sizeLine.Split(';')[0], 16);
+            if (size == 0)
+            {
+                break;
+            }
+
+            body.Write(Encoding.Latin1.GetBytes(await ReadBodyAsync(size).ConfigureAwait(false)));
+            await ReadLineAsync().ConfigureAwait(false); // the CRLF after the data
+            progress?.Invoke(body.Length);
+        }
+
+        var trailers = new StringBuilder();
+        for (var line = await ReadLineAsync().ConfigureAwait(false); line.Length > 0; line = await ReadLineAsync().ConfigureAwait(false))
+        {
+            trailers.Append(line).Append("\r\n");
+        }
+
+        return (body.ToArray(), trailers.ToString());
+    }
+
+    private async Task<string> ReadLineAsync()
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (await _stream.ReadAsync(one).ConfigureAwait(false) == 1)
+        {
+            if (one[0] == '\n')
+            {
+                return line.ToString().TrimEnd('\r');
+            }
+
+            line.Append((char)one[0]);
+        }
+
+        throw new EndOfStreamException("the connection ended inside a chunked body");
+    }
+
     /// <summary>Closes with FIN.</summary>
     public void Close()
     {

@@ -66,6 +66,7 @@ public sealed class StreamedUploadRetryTests
         var body = RandomBytes(200_000, seed: 2);
         var received = new ConcurrentQueue<string>();
         var firstAnswered = new TaskCompletionSource();
+        var retryHasFirstPart = new TaskCompletionSource();
         await using var upstream = new ScriptedUpstream(async x =>
         {
             if (x.RequestNumber == 1)
@@ -79,7 +80,9 @@ public sealed class StreamedUploadRetryTests
                 return;
             }
 
-            received.Enqueue(Fnv1a(Encoding.Latin1.GetBytes(await x.ReadBodyAsync(body.Length))));
+            var first = await x.ReadBodyAsync(80_000);
+            retryHasFirstPart.TrySetResult();
+            received.Enqueue(Fnv1a(Encoding.Latin1.GetBytes(first + await x.ReadBodyAsync(body.Length - 80_000))));
             await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         });
         await using var sidecar = await StartAsync(upstream.Port, kind);
@@ -87,7 +90,9 @@ public sealed class StreamedUploadRetryTests
 
         await client.SendAsync([.. Encoding.ASCII.GetBytes($"POST /midway HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n"), .. body[..80_000]]);
         await firstAnswered.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        await Task.Delay(100); // the retry is under way with the first part only
+
+        // The retry sends the kept first part at once, without waiting for the client's next bytes.
+        await retryHasFirstPart.Task.WaitAsync(TimeSpan.FromSeconds(20));
         await client.SendAsync(body[80_000..]);
         var response = await client.ReadResponseAsync();
 
