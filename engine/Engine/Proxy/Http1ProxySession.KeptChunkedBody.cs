@@ -22,16 +22,17 @@ internal sealed partial class Http1ProxySession
     private long _keptChunkedBodyBytes;   // ... and its decoded length, counted as received when it is consumed
 
     /// <summary>
-    /// Decodes the chunked body and writes it upstream re-chunked (extensions dropped, trailers
-    /// forwarded), keeping its raw bytes in the input (see the type's summary). An invalid or
-    /// truncated body aborts the upstream connection, which waits for bytes that will never come.
+    /// Decodes the chunked body and writes it to <paramref name="output"/>, re-chunked for an
+    /// HTTP/1.1 upstream (extensions dropped, trailers forwarded) or as plain data into an HTTP/2
+    /// stream (whose trailers the exchange sends), keeping its raw bytes in the input (see the
+    /// type's summary). An invalid or truncated body aborts the HTTP/1.1 upstream connection,
+    /// which waits for bytes that will never come (an HTTP/2 stream is reset by its caller).
     /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
-    private async ValueTask<BodyResult> PumpKeptChunkedBodyAsync(UpstreamConnection upstream)
+    private async ValueTask<BodyResult> PumpKeptChunkedBodyAsync(PipeWriter output, bool encodeChunked, UpstreamConnection? upstream)
     {
         _bodyKept = true;
         _requestChunks.Reset();
-        var output = upstream.Output;
         var keeping = true;
         var first = true;
         long decoded = 0; // raw bytes from the body's first byte that this pass has decoded, while keeping
@@ -45,7 +46,7 @@ internal sealed partial class Http1ProxySession
             }
             catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
             {
-                upstream.Abort();
+                upstream?.Abort();
                 return BodyResult.SourceEnded;
             }
 
@@ -62,7 +63,15 @@ internal sealed partial class Http1ProxySession
                 var status = _requestChunks.Decode(pending, out var data, out var consumed, out _);
                 if (status == ChunkedDecodeStatus.Data)
                 {
-                    BodyCopier.WriteChunk(output, data);
+                    if (encodeChunked)
+                    {
+                        BodyCopier.WriteChunk(output, data);
+                    }
+                    else
+                    {
+                        BodyCopier.Write(output, data);
+                    }
+
                     if (!keeping)
                     {
                         _received.Add(data.Length);
@@ -85,7 +94,11 @@ internal sealed partial class Http1ProxySession
                         _input.AdvanceTo(consumed);
                     }
 
-                    ChunkedEncoder.WriteLastChunk(output, _requestChunks.Trailers);
+                    if (encodeChunked)
+                    {
+                        ChunkedEncoder.WriteLastChunk(output, _requestChunks.Trailers);
+                    }
+
                     return await BodyCopier.FlushAsync(output).ConfigureAwait(false);
                 }
 
@@ -93,7 +106,7 @@ internal sealed partial class Http1ProxySession
                 {
                     _bodyConsumed = true;
                     _input.AdvanceTo(buffer.End);
-                    upstream.Abort();
+                    upstream?.Abort();
                     return BodyResult.SourceInvalid;
                 }
 
@@ -123,7 +136,7 @@ internal sealed partial class Http1ProxySession
 
             if (read.IsCompleted)
             {
-                upstream.Abort();
+                upstream?.Abort();
                 return BodyResult.SourceEnded;
             }
 

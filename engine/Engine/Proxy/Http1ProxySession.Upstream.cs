@@ -75,12 +75,12 @@ internal sealed partial class Http1ProxySession
 
         if (_requestFraming == BodyFraming.ContentLength && _request.ContentLength <= _server.Options.MaxReplayBodyBytes)
         {
-            return PumpKeptBodyAsync(upstream, lender); // consumed when the request is over (ConsumeBufferedBody)
+            return PumpKeptBodyAsync(upstream.Output, upstream, lender); // consumed when the request is over (ConsumeBufferedBody)
         }
 
         if (_requestFraming == BodyFraming.Chunked)
         {
-            return PumpKeptChunkedBodyAsync(upstream); // kept while within the limit (Http1ProxySession.KeptChunkedBody.cs)
+            return PumpKeptChunkedBodyAsync(upstream.Output, encodeChunked: true, upstream); // kept while within the limit (Http1ProxySession.KeptChunkedBody.cs)
         }
 
         _bodyConsumed = true; // the pump takes it from here (or the connection closes)
@@ -96,7 +96,7 @@ internal sealed partial class Http1ProxySession
     /// request is over (ConsumeBufferedBody), whatever the attempts.
     /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
-    private async ValueTask<BodyResult> PumpKeptBodyAsync(UpstreamConnection upstream, IOutboundLender? lender)
+    private async ValueTask<BodyResult> PumpKeptBodyAsync(PipeWriter output, UpstreamConnection? upstream, IOutboundLender? lender)
     {
         _bodyKept = true;
         var length = _request.ContentLength;
@@ -112,7 +112,7 @@ internal sealed partial class Http1ProxySession
             }
             catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
             {
-                upstream.Abort(); // the upstream waits for bytes that will never come
+                upstream?.Abort(); // the upstream waits for bytes that will never come
                 return BodyResult.SourceEnded;
             }
 
@@ -120,7 +120,7 @@ internal sealed partial class Http1ProxySession
             if (read.IsCanceled)
             {
                 _input.AdvanceTo(buffer.Start);
-                return lender is null ? BodyResult.Canceled : await FinishStoppedBodyAsync(upstream, skip: sent, length - sent, consume: false).ConfigureAwait(false);
+                return lender is null ? BodyResult.Canceled : await FinishStoppedBodyAsync(upstream!, skip: sent, length - sent, consume: false).ConfigureAwait(false);
             }
 
             var available = Math.Min(buffer.Length, length);
@@ -129,7 +129,7 @@ internal sealed partial class Http1ProxySession
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 if (read.IsCompleted)
                 {
-                    upstream.Abort();
+                    upstream?.Abort();
                     return BodyResult.SourceEnded;
                 }
 
@@ -145,8 +145,8 @@ internal sealed partial class Http1ProxySession
             }
             else
             {
-                BodyCopier.Write(upstream.Output, fresh);
-                delivered = await BodyCopier.FlushAsync(upstream.Output).ConfigureAwait(false) == BodyResult.Complete;
+                BodyCopier.Write(output, fresh);
+                delivered = await BodyCopier.FlushAsync(output).ConfigureAwait(false) == BodyResult.Complete;
             }
 
             _input.AdvanceTo(buffer.Start, examined);
@@ -249,14 +249,30 @@ internal sealed partial class Http1ProxySession
 
     private protected override bool ResponseBodyChunked => _chunkedResponse;
 
-    /// <summary>To an HTTP/2 upstream (the inline loop serves HTTP/1.1 ones): copied into the stream, never lent.</summary>
+    /// <summary>
+    /// To an HTTP/2 upstream (the inline loop serves HTTP/1.1 ones): copied into the stream, never
+    /// lent, and kept for a retry as on the inline loop — a body of declared length within the
+    /// replay limit, or a chunked one while its raw bytes are — so a streamed upload is retried too.
+    /// </summary>
     private protected override ValueTask<BodyResult> CopyRequestBodyAsync(PipeWriter destination, bool encodeChunked, IOutboundLender? lender = null)
     {
+        if (_request.Chunked)
+        {
+            return PumpKeptChunkedBodyAsync(destination, encodeChunked, upstream: null);
+        }
+
+        if (_request.ContentLength <= _server.Options.MaxReplayBodyBytes)
+        {
+            return PumpKeptBodyAsync(destination, upstream: null, lender: null);
+        }
+
         _bodyConsumed = true;
-        return _request.Chunked
-            ? BodyCopier.CopyChunkedAsync(_input, destination, _requestChunks, encodeChunked, _received)
-            : BodyCopier.CopyLengthAsync(_input, destination, _request.ContentLength, _received, encodeChunked);
+        return BodyCopier.CopyLengthAsync(_input, destination, _request.ContentLength, _received, encodeChunked);
     }
+
+    /// <summary>A chunked request's trailer fields, for an HTTP/2 upstream: there once its kept body has ended.</summary>
+    private protected override HttpTrailers? RequestTrailers
+        => _request.Chunked && _requestChunks.IsComplete && _requestChunks.Trailers.HeaderCount > 0 ? _requestChunks.Trailers : null;
 
     private protected override void CancelRequestBody() => _input.CancelPendingRead();
 

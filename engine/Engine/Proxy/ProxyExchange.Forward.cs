@@ -68,10 +68,19 @@ internal abstract partial class ProxyExchange
         var retries = 0;
         var tried = new TriedEndpoints();
         Cluster? admitted = null;
+        var again = false; // an attempt went before this one
         try
         {
             for (var attempt = 1; ; attempt++)
             {
+                if (again && !Replayable)
+                {
+                    // The body outgrew the replay buffer between the decision and now (the last
+                    // attempt's pump took more of a streaming upload before it stopped).
+                    return LocalReplies.RetryBufferExceeded;
+                }
+
+                again = true;
                 var endpoint = retries == 0 || !policy.AvoidsPreviousHosts(cluster.Hashing is not null) ? cluster.Pick(_hash) : cluster.PickAvoiding(tried, _server.Random, _hash);
                 if (endpoint is null)
                 {

@@ -60,7 +60,7 @@ internal sealed class RawHttp : IAsyncDisposable
         return text.ToString();
     }
 
-    /// <summary>Reads one response with a Content-Length body (enough for local replies and echo answers).</summary>
+    /// <summary>Reads one response with a Content-Length or chunked body (trailers skipped).</summary>
     public async Task<RawResponse> ReadResponseAsync(int timeoutMs = 15_000)
     {
         using var cts = new CancellationTokenSource(timeoutMs);
@@ -85,6 +85,11 @@ internal sealed class RawHttp : IAsyncDisposable
         var lines = head.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         var status = int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         var headers = lines.Skip(1).Select(l => l.Split(':', 2)).ToLookup(p => p[0].Trim().ToLowerInvariant(), p => p[1].Trim());
+        if (headers["transfer-encoding"].Any(v => v.Equals("chunked", StringComparison.OrdinalIgnoreCase)))
+        {
+            return new RawResponse(status, headers, Encoding.UTF8.GetString(await ReadChunkedBodyAsync(cts.Token).ConfigureAwait(false)));
+        }
+
         var length = headers["content-length"].Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
         var body = new byte[length];
         var read = 0;
@@ -100,6 +105,46 @@ internal sealed class RawHttp : IAsyncDisposable
         }
 
         return new RawResponse(status, headers, Encoding.UTF8.GetString(body));
+    }
+
+    private async Task<byte[]> ReadChunkedBodyAsync(CancellationToken cancel)
+    {
+        var body = new MemoryStream();
+        while (true)
+        {
+            var size = Convert.ToInt32((await ReadLineAsync(cancel).ConfigureAwait(false)).Split(';')[0], 16);
+            if (size == 0)
+            {
+                while ((await ReadLineAsync(cancel).ConfigureAwait(false)).Length > 0)
+                {
+                    // a trailer field
+                }
+
+                return body.ToArray();
+            }
+
+            var data = new byte[size];
+            await _stream.ReadExactlyAsync(data, cancel).ConfigureAwait(false);
+            body.Write(data);
+            await ReadLineAsync(cancel).ConfigureAwait(false); // the CRLF after the data
+        }
+    }
+
+    private async Task<string> ReadLineAsync(CancellationToken cancel)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (await _stream.ReadAsync(one, cancel).ConfigureAwait(false) == 1)
+        {
+            if (one[0] == '\n')
+            {
+                return line.ToString().TrimEnd('\r');
+            }
+
+            line.Append((char)one[0]);
+        }
+
+        throw new EndOfStreamException("connection closed inside a chunked body");
     }
 
     /// <summary>True when the peer has closed the connection (a read returns end of stream or reset).</summary>

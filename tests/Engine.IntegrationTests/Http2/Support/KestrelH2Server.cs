@@ -14,7 +14,9 @@ namespace Engine.IntegrationTests.Http2.Support;
 /// A minimal Kestrel app speaking h2c only (prior knowledge) on a loopback port: a reference server
 /// for the client connection. /hello answers text, /echo streams the body back, /trailers ends with
 /// grpc-status trailers, /gate waits until the test opens the gate (to hold streams open) and
-/// notes the connection it came on (to count the connections a client spread its streams over).
+/// notes the connection it came on (to count the connections a client spread its streams over),
+/// /flaky-upload fails its first upload with a 503 (after the whole body, or with ?early after a
+/// first read) and answers the next ones with the body's FNV-1a digest and its x-digest trailer.
 /// Every connection is counted when accepted and when it ends (to see a client open and close them).
 /// </summary>
 internal sealed class KestrelH2Server : IAsyncDisposable
@@ -25,6 +27,7 @@ internal sealed class KestrelH2Server : IAsyncDisposable
     private int _inGate;
     private int _connectionsOpened;
     private int _connectionsOpen;
+    private int _flakyUploads;
 
     private KestrelH2Server(WebApplication app) => _app = app;
 
@@ -35,6 +38,9 @@ internal sealed class KestrelH2Server : IAsyncDisposable
 
     /// <summary>Distinct connections /gate requests came on.</summary>
     public int GateConnections => _gateConnections.Count;
+
+    /// <summary>Uploads /flaky-upload has begun to answer.</summary>
+    public int FlakyUploads => Volatile.Read(ref _flakyUploads);
 
     /// <summary>Connections accepted so far.</summary>
     public int ConnectionsOpened => Volatile.Read(ref _connectionsOpened);
@@ -82,6 +88,27 @@ internal sealed class KestrelH2Server : IAsyncDisposable
             await context.Response.WriteAsync("payload");
             context.Response.AppendTrailer("grpc-status", "7");
             context.Response.AppendTrailer("grpc-message", "denied");
+        });
+        app.MapPost("/flaky-upload", async (HttpContext context) =>
+        {
+            var body = new MemoryStream();
+            var call = Interlocked.Increment(ref server._flakyUploads);
+            if (call == 1 && context.Request.Query.ContainsKey("early"))
+            {
+                await context.Request.Body.ReadExactlyAsync(new byte[1000]);
+                context.Response.StatusCode = 503;
+                return;
+            }
+
+            await context.Request.Body.CopyToAsync(body);
+            if (call == 1)
+            {
+                context.Response.StatusCode = 503;
+                return;
+            }
+
+            var trailer = context.Request.SupportsTrailers() ? context.Request.GetTrailer("x-digest").ToString() : string.Empty;
+            await context.Response.WriteAsync($"{Engine.IntegrationTests.Infrastructure.UploadBodies.Fnv1a(body.ToArray())} {trailer}");
         });
         app.MapGet("/gate", async (HttpContext context) =>
         {
