@@ -8,8 +8,9 @@ namespace Engine.Upstream.Dns;
 /// learn its TTL. Addresses still come from the system resolver (hosts file and nsswitch included,
 /// as the application next to the sidecar sees them); this only decides when to ask again. Search
 /// list and ndots as the C library applies them; each server is tried <c>attempts</c> times with
-/// <c>timeout</c>; an IPv4 record first, an IPv6 one when there is none. Anything that goes wrong
-/// (no server answers, a truncated or malformed answer, no record) means "no TTL known".
+/// <c>timeout</c>; an IPv4 record first, an IPv6 one when there is none. An answer truncated to
+/// fit a datagram is asked again of the same server over TCP, as the C library does. Anything that
+/// goes wrong (no server answers, a malformed answer, no record) means "no TTL known".
 /// </summary>
 internal sealed class DnsTtlProbe : IHostNameTtlSource
 {
@@ -67,6 +68,11 @@ internal sealed class DnsTtlProbe : IHostNameTtlSource
                     while (true)
                     {
                         var n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                        if (DnsWire.IsTruncatedResponse(buffer.AsSpan(0, n), id))
+                        {
+                            return await AskOverTcpAsync(server, query, id, type, timeout.Token).ConfigureAwait(false);
+                        }
+
                         if (DnsWire.TryReadResponse(buffer.AsSpan(0, n), id, type, out var code, out var ttl))
                         {
                             return (true, code, ttl);
@@ -77,13 +83,33 @@ internal sealed class DnsTtlProbe : IHostNameTtlSource
                 {
                     // This server did not answer in time: the next one.
                 }
-                catch (SocketException)
+                catch (Exception e) when (e is SocketException or IOException)
                 {
-                    // Unreachable (ICMP refused): the next one.
+                    // Unreachable (ICMP refused), or its TCP answer failed: the next one.
                 }
             }
         }
 
         return (false, 0, null);
+    }
+
+    /// <summary>The query again over TCP (§4.2.2), for an answer too large for a datagram; within what is left of the server's timeout.</summary>
+    private static async Task<(bool Answered, int Code, TimeSpan? Ttl)> AskOverTcpAsync(EndPoint server, byte[] query, ushort id, ushort type, CancellationToken timeout)
+    {
+        using var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(server, timeout).ConfigureAwait(false);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var framed = new byte[2 + query.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
+        query.CopyTo(framed, 2);
+        await stream.WriteAsync(framed, timeout).ConfigureAwait(false);
+
+        var length = new byte[2];
+        await stream.ReadExactlyAsync(length, timeout).ConfigureAwait(false);
+        var response = new byte[System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(length)];
+        await stream.ReadExactlyAsync(response, timeout).ConfigureAwait(false);
+        return DnsWire.TryReadResponse(response, id, type, out var code, out var ttl)
+            ? (true, code, ttl)
+            : throw new IOException("the name server's TCP answer was not a response to the query");
     }
 }

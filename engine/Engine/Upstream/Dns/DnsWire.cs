@@ -46,6 +46,15 @@ internal static class DnsWire
     }
 
     /// <summary>
+    /// Whether <paramref name="response"/> answers the query <paramref name="id"/> but was cut to
+    /// fit a UDP datagram (TC, §4.1.1): its records are incomplete, and the whole answer takes TCP
+    /// (§4.2.2, a two-byte length before each message). Our queries carry no EDNS, so any answer
+    /// over 512 bytes comes so (a headless service with a few dozen endpoints).
+    /// </summary>
+    public static bool IsTruncatedResponse(ReadOnlySpan<byte> response, ushort id)
+        => response.Length >= 12 && BinaryPrimitives.ReadUInt16BigEndian(response) == id && (response[2] & 0x80) != 0 && (response[2] & 0x02) != 0;
+
+    /// <summary>
     /// Reads a response to the query <paramref name="id"/>: false when it is not one (wrong id, not a
     /// response, cut short). <paramref name="ttl"/> is the shortest TTL of the answer's records of
     /// <paramref name="type"/> and CNAME, null when it has none of <paramref name="type"/>.

@@ -4,8 +4,9 @@ using Engine.Upstream.Dns;
 namespace Engine.Tests.Upstream.Dns;
 
 /// <summary>
-/// The TTL of a name, asked of real UDP name servers (a fake one on loopback): resolv.conf's search
-/// list and ndots decide the names asked and their order; a silent server means no TTL.
+/// The TTL of a name, asked of real name servers (a fake one on loopback): resolv.conf's search
+/// list and ndots decide the names asked and their order; a truncated UDP answer is asked again
+/// over TCP; a silent server means no TTL.
 /// </summary>
 public sealed class DnsTtlProbeTests
 {
@@ -24,6 +25,19 @@ public sealed class DnsTtlProbeTests
         Assert.Equal(TimeSpan.FromSeconds(17), ttl);
         // One dot meets ndots 1: the name as given first, then the search list, up to the one that exists.
         Assert.Equal(["reviews.prod", "reviews.prod.default.svc.cluster.local", "reviews.prod.prod.svc.cluster.local", "reviews.prod.svc.cluster.local"], server.Asked.ToArray());
+    }
+
+    [Fact]
+    public async Task AnAnswerTruncatedOverUdp_IsAskedAgainOverTcp()
+    {
+        using var server = new FakeDnsServer();
+        server.Ttls["headless.prod.svc.cluster.local"] = 23;
+        server.Truncated["headless.prod.svc.cluster.local"] = 0; // too many endpoints for a datagram
+
+        var ttl = await new DnsTtlProbe(Config(server)).TtlAsync("headless.prod.svc.cluster.local", CancellationToken.None);
+
+        Assert.Equal(TimeSpan.FromSeconds(23), ttl);
+        Assert.Equal(["headless.prod.svc.cluster.local"], server.AskedOverTcp.ToArray());
     }
 
     [Fact]

@@ -8,17 +8,45 @@ using Engine.Upstream.Dns;
 namespace Engine.Tests.Upstream.Dns;
 
 /// <summary>
-/// A DNS server on a loopback UDP port answering A queries from a table (name → TTL), NXDOMAIN for
-/// other names, and nothing at all while <see cref="Silent"/>. Answers use a compression pointer to
-/// the question, as real servers do. Counts the queries it saw, by name.
+/// A DNS server on a loopback port, UDP and TCP, answering A queries from a table (name → TTL),
+/// NXDOMAIN for other names, and nothing at all while <see cref="Silent"/>. Answers use a
+/// compression pointer to the question, as real servers do. A name in <see cref="Truncated"/> gets
+/// an empty answer with TC over UDP, as an answer over 512 bytes does, and its record over TCP.
+/// Counts the queries it saw, by name.
 /// </summary>
 internal sealed class FakeDnsServer : IDisposable
 {
-    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly UdpClient _udp;
+    private readonly TcpListener _tcp;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly Task _tcpLoop;
 
-    public FakeDnsServer() => _loop = ServeAsync();
+    public FakeDnsServer()
+    {
+        // One port number for both protocols, as a name server has.
+        while (true)
+        {
+            _udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+            _tcp = new TcpListener(IPAddress.Loopback, ((IPEndPoint)_udp.Client.LocalEndPoint!).Port);
+            try
+            {
+                _tcp.Start();
+                break;
+            }
+            catch (SocketException)
+            {
+                _udp.Dispose(); // the port is taken for TCP: another one
+            }
+        }
+
+        _loop = ServeAsync();
+        _tcpLoop = ServeTcpAsync();
+    }
+
+    public ConcurrentDictionary<string, byte> Truncated { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public ConcurrentQueue<string> AskedOverTcp { get; } = new();
 
     public IPEndPoint Endpoint => (IPEndPoint)_udp.Client.LocalEndPoint!;
 
@@ -32,9 +60,10 @@ internal sealed class FakeDnsServer : IDisposable
     {
         _stop.Cancel();
         _udp.Dispose();
+        _tcp.Stop();
         try
         {
-            _loop.Wait(TimeSpan.FromSeconds(5));
+            Task.WaitAll([_loop, _tcpLoop], TimeSpan.FromSeconds(5));
         }
         catch (AggregateException)
         {
@@ -105,11 +134,51 @@ internal sealed class FakeDnsServer : IDisposable
                 continue;
             }
 
-            var response = type == DnsWire.TypeA && Ttls.TryGetValue(name, out var ttl)
-                ? Answer(id, name, type, 0, [(DnsWire.TypeA, ttl, [127, 0, 0, 1])])
-                : Answer(id, name, type, Ttls.ContainsKey(name) ? 0 : DnsWire.NameError, []);
+            var response = Truncated.ContainsKey(name) ? TruncatedAnswer(id, name, type) : Respond(id, name, type);
             await _udp.SendAsync(response, query.RemoteEndPoint);
         }
+    }
+
+    /// <summary>One query per connection, each message after its two-byte length (RFC 1035 §4.2.2).</summary>
+    private async Task ServeTcpAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var client = await _tcp.AcceptTcpClientAsync(_stop.Token);
+                var stream = client.GetStream();
+                var length = new byte[2];
+                await stream.ReadExactlyAsync(length, _stop.Token);
+                var query = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
+                await stream.ReadExactlyAsync(query, _stop.Token);
+                var (id, name, type) = Question(query);
+                AskedOverTcp.Enqueue(name);
+                var response = Respond(id, name, type);
+                BinaryPrimitives.WriteUInt16BigEndian(length, (ushort)response.Length);
+                await stream.WriteAsync(length, _stop.Token);
+                await stream.WriteAsync(response, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or IOException)
+            {
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private byte[] Respond(ushort id, string name, ushort type)
+        => type == DnsWire.TypeA && Ttls.TryGetValue(name, out var ttl)
+            ? Answer(id, name, type, 0, [(DnsWire.TypeA, ttl, [127, 0, 0, 1])])
+            : Answer(id, name, type, Ttls.ContainsKey(name) ? 0 : DnsWire.NameError, []);
+
+    private static byte[] TruncatedAnswer(ushort id, string name, ushort type)
+    {
+        var response = Answer(id, name, type, 0, []);
+        response[2] |= 0x02; // TC
+        return response;
     }
 
     private static (ushort Id, string Name, ushort Type) Question(byte[] query)
