@@ -107,14 +107,22 @@ internal sealed class DnsCache
     }
 
     /// <summary>When <paramref name="answer"/> is to be looked up again.</summary>
-    public DateTimeOffset DueAt(DnsAnswer answer, TimeSpan interval)
+    public DateTimeOffset DueAt(DnsAnswer answer, TimeSpan interval) => DueAt(answer.At, answer.Ttl, answer.TtlAsked, _ttls is not null, interval);
+
+    /// <summary>
+    /// When a name looked up <paramref name="at"/> is due again: at once when its TTL can be asked
+    /// and was not yet; after its TTL (at least <see cref="MinRefresh"/>) when one is known; else
+    /// after <paramref name="interval"/>. Shared with the DYNAMIC_DNS cache, as Envoy's DNS cache
+    /// does the same.
+    /// </summary>
+    public static DateTimeOffset DueAt(DateTimeOffset at, TimeSpan? ttl, bool ttlAsked, bool ttlKnowable, TimeSpan interval)
     {
-        if (_ttls is not null && !answer.TtlAsked)
+        if (ttlKnowable && !ttlAsked)
         {
-            return answer.At;
+            return at;
         }
 
-        return answer.At + (answer.Ttl is { } ttl ? (ttl < MinRefresh ? MinRefresh : ttl) : interval);
+        return at + (ttl is { } known ? (known < MinRefresh ? MinRefresh : known) : interval);
     }
 
     private async Task<bool> RefreshOneAsync(DnsQuery query, CancellationToken cancellation)
@@ -124,7 +132,7 @@ internal sealed class DnsCache
             return false;
         }
 
-        var ttl = AskTtlAsync(query.Name, cancellation);
+        var ttl = AskTtlAsync(_ttls, query.Name, cancellation);
         DnsAnswer next;
         try
         {
@@ -156,9 +164,9 @@ internal sealed class DnsCache
     /// The name's TTL, asked alongside its addresses; null when none is known, or asking failed or
     /// took longer than <see cref="TtlBudget"/> (the new addresses wait for it no longer than that).
     /// </summary>
-    private async Task<TimeSpan?> AskTtlAsync(string name, CancellationToken cancellation)
+    public static async Task<TimeSpan?> AskTtlAsync(IHostNameTtlSource? ttls, string name, CancellationToken cancellation)
     {
-        if (_ttls is null)
+        if (ttls is null)
         {
             return null;
         }
@@ -167,7 +175,7 @@ internal sealed class DnsCache
         budget.CancelAfter(TtlBudget);
         try
         {
-            return await _ttls.TtlAsync(name, budget.Token).ConfigureAwait(false);
+            return await ttls.TtlAsync(name, budget.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException or ArgumentException)
         {

@@ -6,7 +6,7 @@ namespace Engine.Upstream.Dns;
 /// Re-resolves the DNS names in use on a timer thread, never on an event loop: each DNS and
 /// DNS_ROUND_ROBIN name when its answer is due (its record's TTL, as Istio's <c>respect_dns_ttl</c>
 /// has Envoy do, else Istio's <c>dnsRefreshRate</c>, 60 s by default; the timer looks every second),
-/// and DYNAMIC_DNS names once per interval. It calls back when the addresses behind a cluster
+/// and each DYNAMIC_DNS name likewise, as Envoy's DNS cache does. It calls back when the addresses behind a cluster
 /// changed so that the clusters are rebuilt and published with one reference write. DYNAMIC_DNS
 /// names need no rebuild: their clusters follow the cache per request. A refresh still running
 /// when the next is due makes that one skip, so lookups never pile up.
@@ -17,11 +17,9 @@ internal sealed class DnsRefresher : IAsyncDisposable
     private readonly Action _changed;
     private readonly ILogger _logger;
     private readonly ITimer _timer;
-    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stopping = new();
     private Task _running = Task.CompletedTask;
     private int _busy;
-    private DateTimeOffset _dynamicRefreshedAt;
 
     /// <summary>How often the timer looks for names that are due.</summary>
     public static readonly TimeSpan Resolution = TimeSpan.FromSeconds(1);
@@ -31,9 +29,7 @@ internal sealed class DnsRefresher : IAsyncDisposable
         _dns = dns;
         _changed = changed;
         _logger = logger;
-        _time = time;
         Interval = interval;
-        _dynamicRefreshedAt = time.GetUtcNow();
         var period = interval < Resolution ? interval : Resolution;
         _timer = time.CreateTimer(static s => ((DnsRefresher)s!).Tick(), this, period, period);
     }
@@ -61,12 +57,9 @@ internal sealed class DnsRefresher : IAsyncDisposable
             var changed = onlyDue
                 ? await _dns.Static.RefreshDueAsync(Interval, _stopping.Token).ConfigureAwait(false)
                 : await _dns.Static.RefreshAsync(_stopping.Token).ConfigureAwait(false);
-            var now = _time.GetUtcNow();
-            if (!onlyDue || now - _dynamicRefreshedAt >= Interval)
-            {
-                _dynamicRefreshedAt = now;
-                await _dns.Dynamic.RefreshAsync(_stopping.Token).ConfigureAwait(false);
-            }
+            _ = onlyDue
+                ? await _dns.Dynamic.RefreshDueAsync(Interval, _stopping.Token).ConfigureAwait(false)
+                : await _dns.Dynamic.RefreshAsync(_stopping.Token).ConfigureAwait(false);
 
             if (changed && !_stopping.IsCancellationRequested)
             {

@@ -12,7 +12,7 @@ internal sealed class DnsServices
     public DnsServices(IHostNameResolver resolver, ILogger logger, TimeProvider time)
     {
         Static = new DnsCache(resolver, logger, time);
-        Dynamic = new DynamicHostCache(resolver, logger);
+        Dynamic = new DynamicHostCache(resolver, logger, time: time);
     }
 
     public DnsCache Static { get; }

@@ -42,4 +42,16 @@ internal sealed class DynamicHost
     }
 
     public void SetAddress(IPAddress? address) => Volatile.Write(ref _address, address);
+
+    // The refresher's bookkeeping (written by the lookups, which the refresher runs one at a time
+    // per name, after the first one has completed).
+
+    /// <summary>When the latest lookup ended (the cache's TimeProvider).</summary>
+    public DateTimeOffset LookedUpAt { get; set; }
+
+    /// <summary>The TTL of the name's record at the latest lookup that asked, when one is known.</summary>
+    public TimeSpan? Ttl { get; set; }
+
+    /// <summary>A lookup asked for the TTL (the first one does not: a request waits for it).</summary>
+    public bool TtlAsked { get; set; }
 }

@@ -12,8 +12,9 @@ namespace Engine.Upstream.Dns;
 /// </summary>
 /// <remarks>
 /// Envoy's defaults: at most 1,024 names (more get 503 "DNS cache overflow"); a name unused for
-/// 5 minutes is dropped (<c>host_ttl</c>); names are re-resolved every refresh interval, and a
-/// failed re-resolution keeps the address the name had.
+/// 5 minutes is dropped (<c>host_ttl</c>); a name is re-resolved when its record's TTL runs out (at
+/// least 5 s, <c>dns_min_refresh_rate</c>), or every refresh interval when no TTL is known, as
+/// Envoy's DNS cache does; a failed re-resolution keeps the address the name had.
 /// </remarks>
 internal sealed class DynamicHostCache
 {
@@ -22,13 +23,17 @@ internal sealed class DynamicHostCache
     private readonly ConcurrentDictionary<string, DynamicHost> _hosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, DynamicHost>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly IHostNameResolver _resolver;
+    private readonly IHostNameTtlSource? _ttls;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly int _maxHosts;
 
-    public DynamicHostCache(IHostNameResolver resolver, ILogger logger, int maxHosts = DefaultMaxHosts, TimeSpan? hostTtl = null)
+    public DynamicHostCache(IHostNameResolver resolver, ILogger logger, int maxHosts = DefaultMaxHosts, TimeSpan? hostTtl = null, TimeProvider? time = null)
     {
         _resolver = resolver;
+        _ttls = resolver as IHostNameTtlSource;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
         _maxHosts = maxHosts;
         HostTtl = hostTtl ?? TimeSpan.FromMinutes(5);
         _bySpan = _hosts.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -76,7 +81,7 @@ internal sealed class DynamicHostCache
             // Task.Run: the caller is an event-loop thread, and getaddrinfo may block.
             _ = Task.Run(async () =>
             {
-                await LookupAsync(host, CancellationToken.None).ConfigureAwait(false);
+                await LookupAsync(host, askTtl: false, CancellationToken.None).ConfigureAwait(false);
                 done.SetResult();
             });
         }
@@ -88,8 +93,18 @@ internal sealed class DynamicHostCache
     /// Re-resolves every name and drops those unused for longer than <see cref="HostTtl"/>.
     /// True when some name's address changed (per-name clusters follow it on the next request).
     /// </summary>
-    public async Task<bool> RefreshAsync(CancellationToken cancellation)
+    public Task<bool> RefreshAsync(CancellationToken cancellation) => RefreshAsync(dueWithin: null, cancellation);
+
+    /// <summary>
+    /// Re-resolves the names that are due (their TTL, or <paramref name="interval"/> without one,
+    /// since their last lookup; at once a name whose TTL was never asked), and drops those unused
+    /// for longer than <see cref="HostTtl"/>. True when some name's address changed.
+    /// </summary>
+    public Task<bool> RefreshDueAsync(TimeSpan interval, CancellationToken cancellation) => RefreshAsync(interval, cancellation);
+
+    private async Task<bool> RefreshAsync(TimeSpan? dueWithin, CancellationToken cancellation)
     {
+        var due = _time.GetUtcNow();
         var now = Environment.TickCount64;
         var live = new List<DynamicHost>();
         foreach (var host in _hosts.Values)
@@ -101,18 +116,42 @@ internal sealed class DynamicHostCache
                 continue;
             }
 
-            if (host.FirstLookup.IsCompleted)
+            if (host.FirstLookup.IsCompleted
+                && (dueWithin is not { } interval || DnsCache.DueAt(host.LookedUpAt, host.Ttl, host.TtlAsked, _ttls is not null, interval) <= due))
             {
                 live.Add(host);
             }
         }
 
-        var changed = await Task.WhenAll(live.Select(h => LookupAsync(h, cancellation))).ConfigureAwait(false);
+        if (live.Count == 0)
+        {
+            return false;
+        }
+
+        var changed = await Task.WhenAll(live.Select(h => LookupAsync(h, askTtl: true, cancellation))).ConfigureAwait(false);
         return changed.Any(c => c);
     }
 
-    /// <summary>One lookup of <paramref name="host"/>: a new address replaces the old; a failure keeps it. Never throws.</summary>
-    private async Task<bool> LookupAsync(DynamicHost host, CancellationToken cancellation)
+    /// <summary>
+    /// One lookup of <paramref name="host"/>: a new address replaces the old; a failure keeps it;
+    /// with <paramref name="askTtl"/> the record's TTL is asked alongside. Never throws.
+    /// </summary>
+    private async Task<bool> LookupAsync(DynamicHost host, bool askTtl, CancellationToken cancellation)
+    {
+        var ttl = askTtl ? DnsCache.AskTtlAsync(_ttls, host.Name, cancellation) : Task.FromResult<TimeSpan?>(null);
+        try
+        {
+            return await LookupAddressAsync(host, cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            host.Ttl = await ttl.ConfigureAwait(false) ?? host.Ttl;
+            host.TtlAsked |= askTtl && _ttls is not null;
+            host.LookedUpAt = _time.GetUtcNow();
+        }
+    }
+
+    private async Task<bool> LookupAddressAsync(DynamicHost host, CancellationToken cancellation)
     {
         var previous = host.Address;
         IPAddress? address = null;

@@ -112,6 +112,41 @@ public sealed class DynamicForwardProxyTests
         Assert.Empty(cache.Hosts);
     }
 
+    [Theory]
+    [InlineData(10, 10)]
+    [InlineData(0, 5)]     // Envoy's dns_min_refresh_rate: a TTL under 5 s is read as 5 s
+    [InlineData(600, 600)] // longer than the refresh interval too
+    [InlineData(-1, 60)]   // no TTL known: the refresh interval
+    public async Task AName_IsResolvedAgainWhenItsRecordExpires(int ttlSeconds, int refreshedAfter)
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var table = new TableResolver().Set("a.dyn.test", "10.0.0.1");
+        var resolver = new TtlResolver(table);
+        if (ttlSeconds >= 0)
+        {
+            resolver.Ttls["a.dyn.test"] = TimeSpan.FromSeconds(ttlSeconds);
+        }
+
+        var cache = new Engine.Upstream.Dns.DynamicHostCache(resolver, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, time: time);
+        var interval = TimeSpan.FromSeconds(60);
+        var host = cache.GetOrStart("a.dyn.test")!;
+        await host.FirstLookup.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The first lookup (a request waits on it) does not ask the TTL: the next look does.
+        Assert.False(await cache.RefreshDueAsync(interval, CancellationToken.None));
+        Assert.Equal(2, table.Lookups);
+        table.Set("a.dyn.test", "10.0.0.2");
+
+        time.Advance(TimeSpan.FromSeconds(refreshedAfter) - TimeSpan.FromSeconds(1));
+        Assert.False(await cache.RefreshDueAsync(interval, CancellationToken.None));
+        Assert.Equal(2, table.Lookups); // not due yet
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await cache.RefreshDueAsync(interval, CancellationToken.None));
+        Assert.Equal(3, table.Lookups);
+        Assert.Equal("10.0.0.2", host.Address!.ToString());
+    }
+
     /// <summary>Environment.TickCount64 moves in steps of a few ms: wait for the next one (bounded).</summary>
     private static async Task WaitForTickAsync()
     {
