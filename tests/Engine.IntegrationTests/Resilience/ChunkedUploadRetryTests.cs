@@ -42,20 +42,13 @@ public sealed class ChunkedUploadRetryTests
         await using var sidecar = await StartAsync(upstream.Port, kind);
         await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
 
-        // The head first, then the chunks over time: the proxy forwards before the body has ended.
-        await client.SendAsync(string.Format(Head, "/chunked"));
-        await Task.Delay(50);
-        await client.SendAsync(Chunk(body[..100_000]));
-        await Task.Delay(100);
-        await client.SendAsync([.. Chunk(body[100_000..]), .. Encoding.ASCII.GetBytes($"0\r\nx-digest: {Fnv1a(body)}\r\n\r\n")]);
+        await SendInPartsAsync(client, string.Format(Head, "/chunked"), Chunk(body[..100_000]), [.. Chunk(body[100_000..]), .. Encoding.ASCII.GetBytes($"0\r\nx-digest: {Fnv1a(body)}\r\n\r\n")]);
         var response = await client.ReadResponseAsync();
 
         Assert.Equal(200, response.Status);
         var expected = (Fnv1a(body), $"x-digest: {Fnv1a(body)}\r\n");
         Assert.Equal([expected, expected], received.ToArray());
-        var record = await sidecar.Telemetry.SingleAsync("/chunked");
-        Assert.Equal(2, record.Attempts);
-        Assert.Equal(body.Length, record.BytesReceived);
+        await AssertAttemptsAsync(sidecar, "/chunked", attempts: 2, body.Length);
 
         // The connection goes on: the kept body left the input when the request was over.
         await client.SendAsync("GET /next HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: 0\r\n\r\n");
@@ -106,9 +99,7 @@ public sealed class ChunkedUploadRetryTests
 
         Assert.Equal(200, response.Status);
         Assert.Equal([Fnv1a(body)], received.ToArray());
-        var record = await sidecar.Telemetry.SingleAsync("/midway");
-        Assert.Equal(2, record.Attempts);
-        Assert.Equal(body.Length, record.BytesReceived);
+        await AssertAttemptsAsync(sidecar, "/midway", attempts: 2, body.Length);
     }
 
     [Theory]
@@ -140,9 +131,7 @@ public sealed class ChunkedUploadRetryTests
         Assert.Equal(503, response.Status);
         Assert.Equal("full", response.Body);
         Assert.Equal([Fnv1a(body)], received.ToArray());
-        var record = await sidecar.Telemetry.SingleAsync("/large");
-        Assert.Equal(1, record.Attempts);
-        Assert.Equal(body.Length, record.BytesReceived);
+        await AssertAttemptsAsync(sidecar, "/large", attempts: 1, body.Length);
     }
 
     [Theory]
@@ -170,7 +159,4 @@ public sealed class ChunkedUploadRetryTests
         Assert.Equal(["hello, mesh", "world"], received.ToArray());
         Assert.Equal(11, (await sidecar.Telemetry.SingleAsync("/first")).BytesReceived);
     }
-
-    private static byte[] Chunk(ReadOnlySpan<byte> data)
-        => [.. Encoding.ASCII.GetBytes($"{data.Length:x}\r\n"), .. data, .. "\r\n"u8];
 }

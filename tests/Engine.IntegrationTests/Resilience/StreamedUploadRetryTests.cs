@@ -39,19 +39,12 @@ public sealed class StreamedUploadRetryTests
         await using var sidecar = await StartAsync(upstream.Port, kind);
         await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
 
-        // The head first, then the body in two parts: the proxy starts forwarding before the body is whole.
-        await client.SendAsync($"POST /streamed HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n");
-        await Task.Delay(50);
-        await client.SendAsync(body[..100_000]);
-        await Task.Delay(100);
-        await client.SendAsync(body[100_000..]);
+        await SendInPartsAsync(client, $"POST /streamed HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n", body[..100_000], body[100_000..]);
         var response = await client.ReadResponseAsync();
 
         Assert.Equal(200, response.Status);
         Assert.Equal([Fnv1a(body), Fnv1a(body)], received.ToArray());
-        var record = await sidecar.Telemetry.SingleAsync("/streamed");
-        Assert.Equal(2, record.Attempts);
-        Assert.Equal(body.Length, record.BytesReceived);
+        await AssertAttemptsAsync(sidecar, "/streamed", attempts: 2, body.Length);
 
         // The connection goes on: the kept body left the input when the request was over.
         await client.SendAsync("GET /next HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: 0\r\n\r\n");

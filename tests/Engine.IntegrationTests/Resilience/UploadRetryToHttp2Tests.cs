@@ -28,19 +28,12 @@ public sealed class UploadRetryToHttp2Tests
         await using var sidecar = await StartAsync(kestrel);
         await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
 
-        // The head first, then the body in two parts: the proxy starts forwarding before the body is whole.
-        await client.SendAsync($"POST /flaky-upload HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n");
-        await Task.Delay(50);
-        await client.SendAsync(body[..100_000]);
-        await Task.Delay(100);
-        await client.SendAsync(body[100_000..]);
+        await SendInPartsAsync(client, $"POST /flaky-upload HTTP/1.1\r\nHost: svc:8080\r\nContent-Length: {body.Length}\r\n\r\n", body[..100_000], body[100_000..]);
         var response = await client.ReadResponseAsync();
 
         Assert.Equal(200, response.Status);
         Assert.Equal($"{Fnv1a(body)} ", response.Body);
-        var record = await sidecar.Telemetry.SingleAsync("/flaky-upload");
-        Assert.Equal(2, record.Attempts);
-        Assert.Equal(body.Length, record.BytesReceived);
+        await AssertAttemptsAsync(sidecar, "/flaky-upload", attempts: 2, body.Length);
 
         // The connection goes on: the kept body left the input when the request was over.
         await client.SendAsync("GET /hello HTTP/1.1\r\nHost: svc:8080\r\n\r\n");
@@ -62,11 +55,6 @@ public sealed class UploadRetryToHttp2Tests
 
         Assert.Equal(200, response.Status);
         Assert.Equal($"{Fnv1a(body)} {Fnv1a(body)}", response.Body);
-        var record = await sidecar.Telemetry.SingleAsync("/flaky-upload");
-        Assert.Equal(2, record.Attempts);
-        Assert.Equal(body.Length, record.BytesReceived);
+        await AssertAttemptsAsync(sidecar, "/flaky-upload", attempts: 2, body.Length);
     }
-
-    private static byte[] Chunk(ReadOnlySpan<byte> data)
-        => [.. Encoding.ASCII.GetBytes($"{data.Length:x}\r\n"), .. data, .. "\r\n"u8];
 }
