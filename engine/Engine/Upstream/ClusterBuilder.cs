@@ -57,7 +57,7 @@ internal static class ClusterBuilder
             settings = settings with { Tls = origination };
         }
 
-        var breaker = pools.Breaker(name, Thresholds(policy.ConnectionPool));
+        var breaker = pools.Breaker(name, Thresholds(policy.ConnectionPool, policy.RetryBudget));
         var outlier = pools.Outlier(name, Resilience.OutlierSettings.From(policy.OutlierDetection), time);
         var selector = (IReadOnlyDictionary<string, string>?)subset?.Labels ?? new Dictionary<string, string>();
         var endpoints = service.Instances
@@ -218,16 +218,26 @@ internal static class ClusterBuilder
         return settings;
     }
 
-    /// <summary>Istio's circuit-breaker thresholds: every limit set, 2^32−1 where the DestinationRule leaves it 0/unset.</summary>
-    private static Resilience.CircuitBreakerThresholds Thresholds(ConnectionPoolSettings? pool)
+    /// <summary>
+    /// Istio's circuit-breaker thresholds: every limit set, 2^32−1 where the DestinationRule leaves it
+    /// 0/unset; a <c>retryBudget</c> with its defaults (20%, at least 3) for what it leaves unset.
+    /// </summary>
+    private static Resilience.CircuitBreakerThresholds Thresholds(ConnectionPoolSettings? pool, RetryBudget? budget)
     {
         static long Limit(int value) => value > 0 ? value : Resilience.CircuitBreakerThresholds.Unlimited;
-        return pool is null
+        var thresholds = pool is null
             ? Resilience.CircuitBreakerThresholds.Default
             : new Resilience.CircuitBreakerThresholds(
                 Limit(pool.Tcp?.MaxConnections ?? 0),
                 Limit(pool.Http?.Http1MaxPendingRequests ?? 0),
                 Limit(pool.Http?.Http2MaxRequests ?? 0),
                 Limit(pool.Http?.MaxRetries ?? 0));
+        return budget is null
+            ? thresholds
+            : thresholds with
+            {
+                RetryBudgetPercent = budget.Percent ?? Resilience.CircuitBreakerThresholds.DefaultBudgetPercent,
+                MinRetryConcurrency = budget.MinRetryConcurrency ?? Resilience.CircuitBreakerThresholds.DefaultMinRetryConcurrency,
+            };
     }
 }

@@ -2,20 +2,22 @@ using Engine.Config.Model;
 
 namespace Engine.Upstream;
 
-/// <summary>The four policies that apply to one cluster after Istio's precedence rules.</summary>
+/// <summary>The policies that apply to one cluster after Istio's precedence rules.</summary>
 internal sealed record EffectiveTrafficPolicy(
     LoadBalancerSettings? LoadBalancer,
     ConnectionPoolSettings? ConnectionPool,
     OutlierDetection? OutlierDetection,
-    ClientTlsSettings? Tls)
+    ClientTlsSettings? Tls,
+    RetryBudget? RetryBudget = null)
 {
     public static readonly EffectiveTrafficPolicy None = new(null, null, null, null);
 
     /// <summary>
     /// Istio's precedence (istio-semantics.md §4.2): the top-level policy; a matching
-    /// <c>portLevelSettings</c> entry replaces it entirely; then the subset's policy (itself resolved
-    /// against its own port-level entries) overrides each block it sets — or all four blocks
-    /// wholesale when it came from a port-level entry.
+    /// <c>portLevelSettings</c> entry replaces it entirely (the top level's <c>retryBudget</c>
+    /// included: a port entry has none); then the subset's policy (itself resolved against its own
+    /// port-level entries) overrides each block it sets — or the four port-level blocks wholesale
+    /// when it came from a port-level entry. A subset's <c>retryBudget</c> overrides only if set.
     /// </summary>
     public static EffectiveTrafficPolicy Resolve(TrafficPolicy? topLevel, Subset? subset, int port)
     {
@@ -26,16 +28,18 @@ internal sealed record EffectiveTrafficPolicy(
         }
 
         var (fromSubset, portLevel) = ForPort(subsetPolicy, port);
+        var budget = fromSubset.RetryBudget ?? result.RetryBudget;
         if (portLevel)
         {
-            return fromSubset;
+            return fromSubset with { RetryBudget = budget };
         }
 
         return new EffectiveTrafficPolicy(
             fromSubset.LoadBalancer ?? result.LoadBalancer,
             fromSubset.ConnectionPool ?? result.ConnectionPool,
             fromSubset.OutlierDetection ?? result.OutlierDetection,
-            fromSubset.Tls ?? result.Tls);
+            fromSubset.Tls ?? result.Tls,
+            budget);
     }
 
     private static (EffectiveTrafficPolicy Policy, bool PortLevel) ForPort(TrafficPolicy? policy, int port)
@@ -53,6 +57,6 @@ internal sealed record EffectiveTrafficPolicy(
             }
         }
 
-        return (new EffectiveTrafficPolicy(policy.LoadBalancer, policy.ConnectionPool, policy.OutlierDetection, policy.Tls), false);
+        return (new EffectiveTrafficPolicy(policy.LoadBalancer, policy.ConnectionPool, policy.OutlierDetection, policy.Tls, policy.RetryBudget), false);
     }
 }

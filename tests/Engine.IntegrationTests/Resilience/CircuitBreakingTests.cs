@@ -148,6 +148,18 @@ public sealed class CircuitBreakingTests : IAsyncLifetime
 
     [Fact]
     public async Task MaxRetries_LimitsRetriesOutstandingAcrossRequests()
+        => Assert.Equal(3, await AttemptsOfTwoFailingRequestsAsync("{connectionPool: {http: {maxRetries: 1}}}")); // two first tries, one retry: the other retry was refused
+
+    [Fact]
+    public async Task RetryBudget_ReplacesMaxRetries()
+    {
+        // Envoy's retry_budget: 0% of the requests in flight, but at least one retry at a time.
+        Assert.Equal(3, await AttemptsOfTwoFailingRequestsAsync("{connectionPool: {http: {maxRetries: 100}}, retryBudget: {percent: 0, minRetryConcurrency: 1}}"));
+        Assert.Equal(4, await AttemptsOfTwoFailingRequestsAsync("{retryBudget: {percent: 50}}")); // 50% of 2, at least 3
+    }
+
+    /// <summary>Two concurrent requests to an upstream that fails each try after 400 ms, retried once on 5xx: the tries made.</summary>
+    private static async Task<int> AttemptsOfTwoFailingRequestsAsync(string trafficPolicy)
     {
         var attempts = 0;
         await using var failing = new ScriptedUpstream(async x =>
@@ -159,15 +171,13 @@ public sealed class CircuitBreakingTests : IAsyncLifetime
         await using var sidecar = await TestSidecar.StartAsync(
         [
             MeshYaml.Service("svc", 8000, (failing.Port, "v1")),
-            """
+            $$"""
             apiVersion: networking.istio.io/v1
             kind: DestinationRule
             metadata: {name: svc}
             spec:
               host: svc
-              trafficPolicy:
-                connectionPool:
-                  http: {maxRetries: 1}
+              trafficPolicy: {{trafficPolicy}}
             ---
             apiVersion: networking.istio.io/v1
             kind: VirtualService
@@ -184,6 +194,6 @@ public sealed class CircuitBreakingTests : IAsyncLifetime
         var replies = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => sidecar.SendAsync(HttpMethod.Get, "svc:8000", "/r" + i)));
 
         Assert.All(replies, r => Assert.Equal(HttpStatusCode.ServiceUnavailable, r.Status));
-        Assert.Equal(3, Volatile.Read(ref attempts)); // two first tries, one retry: the other retry was refused
+        return Volatile.Read(ref attempts);
     }
 }

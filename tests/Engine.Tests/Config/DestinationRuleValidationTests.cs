@@ -289,7 +289,7 @@ public sealed class DestinationRuleValidationTests
                   warmup: {duration: 30s}
                 connectionPool:
                   http: {maxConcurrentStreams: 100}
-                retryBudget: {percent: 20}
+                retryBudget: {percent: 20, budgetInterval: 10s}
                 proxyProtocol: {version: V1}
                 portLevelSettings:
                 - port: {number: 9080}
@@ -300,7 +300,7 @@ public sealed class DestinationRuleValidationTests
         ConfigAssert.NoWarningContaining(result, "locality load balancing");
         ConfigAssert.HasWarning(result, 10, "spec.trafficPolicy.loadBalancer.warmup", "slow start (warmup) is not implemented");
         ConfigAssert.NoWarningContaining(result, "maxConcurrentStreams"); // enforced on HTTP/2 upstream connections
-        ConfigAssert.HasWarning(result, 13, "spec.trafficPolicy.retryBudget", "retryBudget is not enforced");
+        ConfigAssert.HasWarning(result, 13, "spec.trafficPolicy.retryBudget.budgetInterval", "budgetInterval is not enforced"); // the budget itself is
         ConfigAssert.HasWarning(result, 14, "spec.trafficPolicy.proxyProtocol", "proxyProtocol is not implemented");
         ConfigAssert.HasWarning(result, 17, "spec.trafficPolicy.portLevelSettings[0].loadBalancer.warmupDurationSecs", "slow start (warmup) is not implemented");
     }

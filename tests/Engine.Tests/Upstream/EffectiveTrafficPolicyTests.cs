@@ -88,4 +88,34 @@ public sealed class EffectiveTrafficPolicyTests
         Assert.Equal(SimpleLb.LeastRequest, policy.LoadBalancer?.Simple);
         Assert.Null(policy.ConnectionPool);
     }
+
+    [Fact]
+    public void RetryBudget_TopLevelOnly_DroppedByAPortLevelEntry_OverriddenByASubsetThatSetsOne()
+    {
+        var rule = Load("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: svc}
+            spec:
+              host: svc
+              trafficPolicy:
+                retryBudget: {percent: 10}
+                portLevelSettings:
+                - port: {number: 443}
+                  tls: {mode: SIMPLE}
+              subsets:
+              - name: plain
+                labels: {version: v1}
+              - name: own
+                labels: {version: v2}
+                trafficPolicy:
+                  retryBudget: {percent: 50, minRetryConcurrency: 1}
+            """);
+
+        Assert.Equal(10, EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, null, 80).RetryBudget?.Percent);
+        Assert.Null(EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, null, 443).RetryBudget);
+        Assert.Equal(10, EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, rule.Subsets[0], 80).RetryBudget?.Percent);
+        Assert.Equal(50, EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, rule.Subsets[1], 80).RetryBudget?.Percent);
+        Assert.Equal(50, EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, rule.Subsets[1], 443).RetryBudget?.Percent);
+    }
 }

@@ -11,9 +11,9 @@ internal static partial class DestinationRuleValidator
     private static void Unenforced(ResourceReporter r, TrafficPolicy policy)
     {
         Unenforced(r, policy.LoadBalancer);
-        if (policy.RetryBudget is { } budget)
+        if (policy.RetryBudget is { BudgetInterval: not null } budget)
         {
-            r.Warning(budget.Source, "retryBudget is not enforced by this sidecar: only connectionPool.http.maxRetries limits concurrent retries");
+            r.Warning(budget.Source.Field("budgetInterval"), "budgetInterval is not enforced by this sidecar: the retry budget is a share of the requests active now, as Envoy's retry_budget is");
         }
 
         if (policy.Tunnel is { } tunnel)

@@ -46,7 +46,7 @@ internal sealed class ClusterCircuitBreaker
 
     public void EndRequest() => Interlocked.Decrement(ref _requests);
 
-    public bool TryStartRetry() => TryAcquire(ref _retries, Thresholds.MaxRetries);
+    public bool TryStartRetry() => TryAcquire(ref _retries, Thresholds.RetryLimit(ActiveRequests, PendingRequests));
 
     public void EndRetry() => Interlocked.Decrement(ref _retries);
 
