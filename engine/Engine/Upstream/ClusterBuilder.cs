@@ -60,9 +60,10 @@ internal static class ClusterBuilder
         var breaker = pools.Breaker(name, Thresholds(policy.ConnectionPool, policy.RetryBudget));
         var outlier = pools.Outlier(name, Resilience.OutlierSettings.From(policy.OutlierDetection), time);
         var selector = (IReadOnlyDictionary<string, string>?)subset?.Labels ?? new Dictionary<string, string>();
+        var joinedAt = pools.HadCluster(name) ? time.GetTimestamp() : (long?)null; // for addresses new to a running cluster
         var endpoints = service.Instances
             .Where(i => i.HasLabels(selector))
-            .Select(i => pools.Endpoint(name, new IPEndPoint(i.Address, i.PortFor(port)), i.Labels, i.Weight, settings, breaker))
+            .Select(i => pools.Endpoint(name, new IPEndPoint(i.Address, i.PortFor(port)), i.Labels, i.Weight, settings, breaker, joinedAt))
             .ToArray();
         if (outlier is null)
         {
@@ -74,7 +75,8 @@ internal static class ClusterBuilder
 
         outlier?.Bind(endpoints);
         var protocol = UpstreamProtocols.For(port, policy.ConnectionPool?.Http?.H2UpgradePolicy ?? H2UpgradePolicy.Default);
-        var cluster = new Cluster(name, service.Host, port.Number, subset?.Name, endpoints, Balancer(policy.LoadBalancer, random, endpoints), settings, breaker, outlier)
+        var slowStart = SlowStart.From(policy.LoadBalancer, time);
+        var cluster = new Cluster(name, service.Host, port.Number, subset?.Name, endpoints, Balancer(policy.LoadBalancer, random, endpoints, slowStart), settings, breaker, outlier)
         {
             Hashing = HashPolicy.From(policy.LoadBalancer?.ConsistentHash),
             Protocol = protocol,
@@ -87,7 +89,7 @@ internal static class ClusterBuilder
                 proxy.Labels,
                 policy.LoadBalancer?.LocalityLbSetting,
                 minHealthPercent: outlier?.Settings.MinHealthPercent,
-                LocalityBalancer(policy.LoadBalancer, random),
+                LocalityBalancer(policy.LoadBalancer, random, slowStart),
                 HashTable(policy.LoadBalancer, random),
                 random),
             TcpProxy = TcpProxySettings.From(rule?.TrafficPolicy),
@@ -135,7 +137,7 @@ internal static class ClusterBuilder
 
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
-    private static ILoadBalancer Balancer(LoadBalancerSettings? settings, IRandomSource random, Endpoint[] endpoints)
+    private static ILoadBalancer Balancer(LoadBalancerSettings? settings, IRandomSource random, Endpoint[] endpoints, SlowStart? slowStart = null)
     {
         if (settings?.ConsistentHash is { } hash)
         {
@@ -144,10 +146,10 @@ internal static class ClusterBuilder
 
         return settings?.Simple switch
         {
-            SimpleLb.RoundRobin => new RoundRobinBalancer(random),
+            SimpleLb.RoundRobin => new RoundRobinBalancer(random, slowStart),
             SimpleLb.Random => new RandomBalancer(random),
             SimpleLb.Passthrough => new RoundRobinBalancer(random), // only where there is no original destination (explicit mode)
-            _ => new LeastRequestBalancer(random), // UNSPECIFIED, LEAST_REQUEST, LEAST_CONN
+            _ => new LeastRequestBalancer(random, slowStart), // UNSPECIFIED, LEAST_REQUEST, LEAST_CONN
         };
     }
 
@@ -164,8 +166,8 @@ internal static class ClusterBuilder
     /// key goes through its level's table and only a request without one comes here: at random,
     /// as in Envoy (and no table is built per locality).
     /// </summary>
-    private static Func<Endpoint[], ILoadBalancer> LocalityBalancer(LoadBalancerSettings? settings, IRandomSource random)
-        => settings?.ConsistentHash is null ? group => Balancer(settings, random, group) : _ => new RandomBalancer(random);
+    private static Func<Endpoint[], ILoadBalancer> LocalityBalancer(LoadBalancerSettings? settings, IRandomSource random, SlowStart? slowStart)
+        => settings?.ConsistentHash is null ? group => Balancer(settings, random, group, slowStart) : _ => new RandomBalancer(random);
 
     /// <summary>A priority level's consistent-hash table, under a consistent hash (Envoy builds one per priority).</summary>
     private static Func<Endpoint[], IReadOnlyList<double>?, ConsistentHashBalancer>? HashTable(LoadBalancerSettings? settings, IRandomSource random)

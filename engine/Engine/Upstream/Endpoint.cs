@@ -27,6 +27,13 @@ internal sealed class Endpoint
 
     public Http1ConnectionPool Pool { get; }
 
+    /// <summary>
+    /// When the endpoint joined its cluster (a timestamp of the configuration's TimeProvider), if
+    /// that was after the cluster was first built; null for an endpoint there from the start. Slow
+    /// start (<see cref="LoadBalancing.SlowStart"/>) counts from it.
+    /// </summary>
+    public long? JoinedAt { get; init; }
+
     /// <summary>Passive health state when the cluster has outlier detection; null otherwise.</summary>
     public Resilience.EndpointHealth? Health { get; set; }
 

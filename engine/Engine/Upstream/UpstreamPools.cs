@@ -101,9 +101,11 @@ internal sealed class UpstreamPools : IDisposable
 
         /// <summary>
         /// The endpoint of <paramref name="cluster"/> at <paramref name="address"/>: the running
-        /// configuration's own when nothing about it changed (same pool, labels and weight), else a new one.
+        /// configuration's own when nothing about it changed (same pool, labels and weight), else a
+        /// new one — which keeps the old one's join time, or joins at <paramref name="joinedAt"/>
+        /// when the address is new to the cluster (null while the cluster is first built).
         /// </summary>
-        public Endpoint Endpoint(string cluster, IPEndPoint address, IReadOnlyDictionary<string, string> labels, int weight, UpstreamPoolSettings settings, Resilience.ClusterCircuitBreaker? breaker)
+        public Endpoint Endpoint(string cluster, IPEndPoint address, IReadOnlyDictionary<string, string> labels, int weight, UpstreamPoolSettings settings, Resilience.ClusterCircuitBreaker? breaker, long? joinedAt = null)
         {
             var pool = Get(cluster, address, settings, breaker);
             var key = (cluster, address);
@@ -112,17 +114,30 @@ internal sealed class UpstreamPools : IDisposable
             {
                 lock (_owner._lock)
                 {
-                    if (_owner._endpoints.TryGetValue(key, out var current) && current.Pool == pool && current.Weight == weight && SameLabels(current.Labels, labels))
+                    if (_owner._endpoints.TryGetValue(key, out var current))
                     {
-                        endpoint = current;
+                        joinedAt = current.JoinedAt;
+                        if (current.Pool == pool && current.Weight == weight && SameLabels(current.Labels, labels))
+                        {
+                            endpoint = current;
+                        }
                     }
                 }
             }
 
             // The same address twice in one cluster (two workloads on one IP) stays two endpoints.
-            endpoint ??= new Endpoint(address, labels, weight, pool);
+            endpoint ??= new Endpoint(address, labels, weight, pool) { JoinedAt = joinedAt };
             _nextEndpoints.TryAdd(key, endpoint);
             return endpoint;
+        }
+
+        /// <summary>Whether the running configuration has <paramref name="cluster"/> (a new one's endpoints were there from its start).</summary>
+        public bool HadCluster(string cluster)
+        {
+            lock (_owner._lock)
+            {
+                return _owner._breakers.ContainsKey(cluster);
+            }
         }
 
         private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)

@@ -144,6 +144,11 @@ internal static partial class DestinationRuleValidator
                 r.Error(warmup.Source, "aggression", "aggression must be >= 0");
             }
         }
+
+        if ((lb.Warmup is not null || lb.WarmupDurationSecs is not null) && (lb.ConsistentHash is not null || lb.Simple is SimpleLb.Random or SimpleLb.Passthrough))
+        {
+            r.Warning(lb.Source.Field(lb.Warmup is not null ? "warmup" : "warmupDurationSecs"), "slow start (warmup) applies to ROUND_ROBIN and LEAST_REQUEST only, as in Envoy: ignored here");
+        }
     }
 
     private static void ConsistentHash(ResourceReporter r, ConsistentHashLb hash)

@@ -10,7 +10,6 @@ internal static partial class DestinationRuleValidator
 {
     private static void Unenforced(ResourceReporter r, TrafficPolicy policy)
     {
-        Unenforced(r, policy.LoadBalancer);
         if (policy.RetryBudget is { BudgetInterval: not null } budget)
         {
             r.Warning(budget.Source.Field("budgetInterval"), "budgetInterval is not enforced by this sidecar: the retry budget is a share of the requests active now, as Envoy's retry_budget is");
@@ -24,18 +23,6 @@ internal static partial class DestinationRuleValidator
         if (policy.ProxyProtocol is { } proxyProtocol)
         {
             r.Warning(proxyProtocol.Source, "proxyProtocol is not implemented by this sidecar: no PROXY protocol header is sent upstream");
-        }
-    }
-
-    /// <summary>The fields a port-level policy shares with the top-level one.</summary>
-    private static void Unenforced(ResourceReporter r, LoadBalancerSettings? loadBalancer)
-    {
-        if (loadBalancer is { } lb)
-        {
-            if (lb.Warmup is not null || lb.WarmupDurationSecs is not null)
-            {
-                r.Warning(lb.Source.Field(lb.Warmup is not null ? "warmup" : "warmupDurationSecs"), "slow start (warmup) is not implemented by this sidecar: a new endpoint gets its full share at once");
-            }
         }
     }
 }

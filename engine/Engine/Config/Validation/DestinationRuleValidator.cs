@@ -107,7 +107,6 @@ internal static partial class DestinationRuleValidator
             ConnectionPool(r, p.ConnectionPool);
             LoadBalancer(r, p.LoadBalancer, p.OutlierDetection);
             Tls(r, p.Tls);
-            Unenforced(r, p.LoadBalancer);
         }
     }
 }

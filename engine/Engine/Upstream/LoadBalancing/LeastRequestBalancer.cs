@@ -2,8 +2,9 @@ namespace Engine.Upstream.LoadBalancing;
 
 /// <summary>
 /// Power of two choices on in-flight requests (Envoy LEAST_REQUEST, Istio's default since 1.14;
-/// LEAST_CONN maps here too). With unequal endpoint weights, Envoy's weighted least request
-/// instead: an earliest-deadline-first schedule on <c>weight / (active requests + 1)</c>.
+/// LEAST_CONN maps here too). With unequal endpoint weights, or with slow start, Envoy's weighted
+/// least request instead: an earliest-deadline-first schedule on <c>weight / (active requests + 1)</c>
+/// (the weight scaled by the slow-start factor).
 /// </summary>
 /// <remarks>
 /// Envoy draws its two candidates with replacement, so with two hosts it compares a host with
@@ -16,12 +17,14 @@ internal sealed class LeastRequestBalancer : ILoadBalancer
     private readonly IRandomSource _random;
     private readonly WeightedView _weighted;
 
-    public LeastRequestBalancer(IRandomSource random)
+    public LeastRequestBalancer(IRandomSource random, SlowStart? slowStart = null)
     {
         _random = random;
 
         // Envoy's active_request_bias is 1.0: the weight divided by the requests in flight, plus one.
-        _weighted = new WeightedView(static e => Math.Max(1, e.Weight) / (e.ActiveRequests + 1.0), random);
+        _weighted = slowStart is null
+            ? new WeightedView(static e => Math.Max(1, e.Weight) / (e.ActiveRequests + 1.0), random)
+            : new WeightedView(e => Math.Max(1, e.Weight) * slowStart.Factor(e) / (e.ActiveRequests + 1.0), random, alwaysScheduled: true);
     }
 
     public int Pick(Endpoint[] endpoints)
