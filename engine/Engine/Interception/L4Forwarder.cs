@@ -65,6 +65,19 @@ internal sealed class L4Forwarder
                 return;
             }
 
+            if (decision.Via?.ProxyProtocol is { } version)
+            {
+                // Before any byte of the client's: the server reads it as the connection's first line.
+                try
+                {
+                    await upstream.SendAsync(ProxyProtocolHeader.For(version, addresses.Client.EndPoint, addresses.Destination.EndPoint), SocketFlags.None, _stopping).ConfigureAwait(false);
+                }
+                catch (SocketException)
+                {
+                    // The upstream reset at once: the pump finds the socket dead and reports it.
+                }
+            }
+
             result = await ProxyAsync(connection, client, decision, upstream).ConfigureAwait(false);
         }
         finally

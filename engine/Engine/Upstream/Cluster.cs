@@ -74,6 +74,9 @@ internal sealed class Cluster
     /// </summary>
     public TcpProxySettings TcpProxy { get; init; } = TcpProxySettings.Default;
 
+    /// <summary>The PROXY protocol header an L4 (TCP/TLS) connection through this cluster starts with (<c>proxyProtocol</c>); null: none.</summary>
+    public Config.Model.ProxyProtocolVersion? ProxyProtocol { get; init; }
+
     /// <summary>What a request is hashed on when the balancer is a consistent hash; null otherwise.</summary>
     public HashPolicy? Hashing { get; init; }
 

@@ -93,6 +93,7 @@ internal static class ClusterBuilder
                 HashTable(policy.LoadBalancer, random),
                 random),
             TcpProxy = TcpProxySettings.From(rule?.TrafficPolicy),
+            ProxyProtocol = policy.ProxyProtocol?.Version,
         };
         if (service.Resolution == ServiceEntryResolution.DynamicDns && dynamicHosts is not null)
         {

@@ -8,16 +8,18 @@ internal sealed record EffectiveTrafficPolicy(
     ConnectionPoolSettings? ConnectionPool,
     OutlierDetection? OutlierDetection,
     ClientTlsSettings? Tls,
-    RetryBudget? RetryBudget = null)
+    RetryBudget? RetryBudget = null,
+    ProxyProtocol? ProxyProtocol = null)
 {
     public static readonly EffectiveTrafficPolicy None = new(null, null, null, null);
 
     /// <summary>
     /// Istio's precedence (istio-semantics.md §4.2): the top-level policy; a matching
-    /// <c>portLevelSettings</c> entry replaces it entirely (the top level's <c>retryBudget</c>
-    /// included: a port entry has none); then the subset's policy (itself resolved against its own
-    /// port-level entries) overrides each block it sets — or the four port-level blocks wholesale
-    /// when it came from a port-level entry. A subset's <c>retryBudget</c> overrides only if set.
+    /// <c>portLevelSettings</c> entry replaces it entirely (the top level's <c>retryBudget</c> and
+    /// <c>proxyProtocol</c> included: a port entry has neither); then the subset's policy (itself
+    /// resolved against its own port-level entries) overrides each block it sets — or the four
+    /// port-level blocks wholesale when it came from a port-level entry. A subset's
+    /// <c>retryBudget</c> and <c>proxyProtocol</c> override only if set.
     /// </summary>
     public static EffectiveTrafficPolicy Resolve(TrafficPolicy? topLevel, Subset? subset, int port)
     {
@@ -29,9 +31,10 @@ internal sealed record EffectiveTrafficPolicy(
 
         var (fromSubset, portLevel) = ForPort(subsetPolicy, port);
         var budget = fromSubset.RetryBudget ?? result.RetryBudget;
+        var proxyProtocol = fromSubset.ProxyProtocol ?? result.ProxyProtocol;
         if (portLevel)
         {
-            return fromSubset with { RetryBudget = budget };
+            return fromSubset with { RetryBudget = budget, ProxyProtocol = proxyProtocol };
         }
 
         return new EffectiveTrafficPolicy(
@@ -39,7 +42,8 @@ internal sealed record EffectiveTrafficPolicy(
             fromSubset.ConnectionPool ?? result.ConnectionPool,
             fromSubset.OutlierDetection ?? result.OutlierDetection,
             fromSubset.Tls ?? result.Tls,
-            budget);
+            budget,
+            proxyProtocol);
     }
 
     private static (EffectiveTrafficPolicy Policy, bool PortLevel) ForPort(TrafficPolicy? policy, int port)
@@ -57,6 +61,6 @@ internal sealed record EffectiveTrafficPolicy(
             }
         }
 
-        return (new EffectiveTrafficPolicy(policy.LoadBalancer, policy.ConnectionPool, policy.OutlierDetection, policy.Tls, policy.RetryBudget), false);
+        return (new EffectiveTrafficPolicy(policy.LoadBalancer, policy.ConnectionPool, policy.OutlierDetection, policy.Tls, policy.RetryBudget, policy.ProxyProtocol), false);
     }
 }

@@ -301,7 +301,7 @@ public sealed class DestinationRuleValidationTests
         ConfigAssert.NoWarningContaining(result, "slow start (warmup) is not"); // enforced: Envoy's slow start
         ConfigAssert.NoWarningContaining(result, "maxConcurrentStreams"); // enforced on HTTP/2 upstream connections
         ConfigAssert.HasWarning(result, 13, "spec.trafficPolicy.retryBudget.budgetInterval", "budgetInterval is not enforced"); // the budget itself is
-        ConfigAssert.HasWarning(result, 14, "spec.trafficPolicy.proxyProtocol", "proxyProtocol is not implemented");
+        ConfigAssert.HasWarning(result, 14, "spec.trafficPolicy.proxyProtocol", "proxyProtocol is sent on TCP and TLS routes only");
         ConfigAssert.HasWarning(result, 17, "spec.trafficPolicy.portLevelSettings[0].loadBalancer.warmupDurationSecs", "applies to ROUND_ROBIN and LEAST_REQUEST only"); // RANDOM here
     }
 }

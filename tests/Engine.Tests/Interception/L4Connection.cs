@@ -58,12 +58,18 @@ internal sealed class L4Connection : IAsyncDisposable
         return new L4Connection(app, proxySide, forwarding);
     }
 
+    /// <summary>The app's end of the connection: the client address the proxy sees.</summary>
+    public IPEndPoint AppEndPoint => (IPEndPoint)_app.LocalEndPoint!;
+
     /// <summary>Sends the text and reads as many bytes back; empty when the proxy closed the connection instead.</summary>
     public async Task<string> EchoAsync(string text)
+        => Encoding.ASCII.GetString(await ExchangeAsync(Encoding.ASCII.GetBytes(text), text.Length));
+
+    /// <summary>Sends <paramref name="sent"/> and reads up to <paramref name="expected"/> bytes back (fewer when the proxy closed the connection).</summary>
+    public async Task<byte[]> ExchangeAsync(byte[] sent, int expected)
     {
         using var deadline = new CancellationTokenSource(Deadline);
-        var sent = Encoding.ASCII.GetBytes(text);
-        var received = new byte[sent.Length];
+        var received = new byte[expected];
         var total = 0;
         try
         {
@@ -84,7 +90,7 @@ internal sealed class L4Connection : IAsyncDisposable
             // Reset by the proxy: nothing echoed.
         }
 
-        return Encoding.ASCII.GetString(received, 0, total);
+        return received[..total];
     }
 
     /// <summary>True when the proxy closed the connection (FIN or reset) with nothing more to read.</summary>

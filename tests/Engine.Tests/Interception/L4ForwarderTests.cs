@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Engine.Config.Model;
 using Engine.Interception;
 using Engine.Proxy;
 using Engine.Tests.Upstream;
@@ -119,6 +120,26 @@ public sealed class L4ForwarderTests
         await connection.Forwarding.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(await connection.IsClosedAsync());
         Assert.Contains(rig.Log, l => l.Contains("MaxDuration", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("V1")]
+    [InlineData("V2")]
+    public async Task ProxyProtocol_TheUpstreamReadsTheClientAndTheDestinationItAskedFor_BeforeTheClientsBytes(string version)
+    {
+        await using var echo = await L4Rig.EchoAsync();
+        await using var rig = new L4Rig(Mesh([echo.Port], $"proxyProtocol: {{version: {version}}}"));
+
+        var connection = await rig.ConnectAsync(Vip);
+        var header = ProxyProtocolHeader.For(Enum.Parse<ProxyProtocolVersion>(version), connection.AppEndPoint, new IPEndPoint(IPAddress.Parse(Vip), 7000));
+        var echoed = await connection.ExchangeAsync("hello"u8.ToArray(), header.Length + 5);
+
+        // The echo server sends back everything it read: the header the sidecar wrote, then the app's bytes.
+        Assert.Equal([.. header, .. "hello"u8], echoed);
+        if (version == "V1")
+        {
+            Assert.Equal($"PROXY TCP4 127.0.0.1 {Vip} {connection.AppEndPoint.Port} 7000\r\n", System.Text.Encoding.ASCII.GetString(header));
+        }
     }
 
     private const string OtherVip = "10.90.0.2";

@@ -90,7 +90,7 @@ public sealed class EffectiveTrafficPolicyTests
     }
 
     [Fact]
-    public void RetryBudget_TopLevelOnly_DroppedByAPortLevelEntry_OverriddenByASubsetThatSetsOne()
+    public void RetryBudgetAndProxyProtocol_TopLevelOnly_DroppedByAPortLevelEntry_OverriddenByASubsetThatSetsOne()
     {
         var rule = Load("""
             apiVersion: networking.istio.io/v1
@@ -100,6 +100,7 @@ public sealed class EffectiveTrafficPolicyTests
               host: svc
               trafficPolicy:
                 retryBudget: {percent: 10}
+                proxyProtocol: {version: V1}
                 portLevelSettings:
                 - port: {number: 443}
                   tls: {mode: SIMPLE}
@@ -110,6 +111,7 @@ public sealed class EffectiveTrafficPolicyTests
                 labels: {version: v2}
                 trafficPolicy:
                   retryBudget: {percent: 50, minRetryConcurrency: 1}
+                  proxyProtocol: {version: V2}
             """);
 
         Assert.Equal(10, EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, null, 80).RetryBudget?.Percent);
@@ -117,5 +119,8 @@ public sealed class EffectiveTrafficPolicyTests
         Assert.Equal(10, EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, rule.Subsets[0], 80).RetryBudget?.Percent);
         Assert.Equal(50, EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, rule.Subsets[1], 80).RetryBudget?.Percent);
         Assert.Equal(50, EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, rule.Subsets[1], 443).RetryBudget?.Percent);
+        Assert.Equal(ProxyProtocolVersion.V1, EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, rule.Subsets[0], 80).ProxyProtocol?.Version);
+        Assert.Null(EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, null, 443).ProxyProtocol);
+        Assert.Equal(ProxyProtocolVersion.V2, EffectiveTrafficPolicy.Resolve(rule.TrafficPolicy, rule.Subsets[1], 80).ProxyProtocol?.Version);
     }
 }

@@ -22,7 +22,7 @@ internal static partial class DestinationRuleValidator
 
         if (policy.ProxyProtocol is { } proxyProtocol)
         {
-            r.Warning(proxyProtocol.Source, "proxyProtocol is not implemented by this sidecar: no PROXY protocol header is sent upstream");
+            r.Warning(proxyProtocol.Source, "proxyProtocol is sent on TCP and TLS routes only by this sidecar: its HTTP upstream connections, shared by all clients, carry no PROXY protocol header");
         }
     }
 }
