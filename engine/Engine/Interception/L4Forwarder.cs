@@ -78,6 +78,15 @@ internal sealed class L4Forwarder
                 }
             }
 
+            if (decision.Via?.TunnelAuthority is { } authority
+                && await HttpConnectTunnel.OpenAsync(upstream, authority, decision.ConnectTimeout, _stopping).ConfigureAwait(false) is { } refused)
+            {
+                upstream.Dispose();
+                InterceptionLog.TcpRejected(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, decision.Route,
+                    $"{refused} (CONNECT {authority} via {target})", "UF");
+                return;
+            }
+
             result = await ProxyAsync(connection, client, decision, upstream).ConfigureAwait(false);
         }
         finally

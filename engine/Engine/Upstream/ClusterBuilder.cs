@@ -94,6 +94,7 @@ internal static class ClusterBuilder
                 random),
             TcpProxy = TcpProxySettings.From(rule?.TrafficPolicy),
             ProxyProtocol = policy.ProxyProtocol?.Version,
+            TunnelAuthority = policy.Tunnel is { Protocol: "" or "CONNECT" } tunnel ? Interception.HttpConnectTunnel.Authority(tunnel) : null,
         };
         if (service.Resolution == ServiceEntryResolution.DynamicDns && dynamicHosts is not null)
         {

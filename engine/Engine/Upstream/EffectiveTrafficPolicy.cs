@@ -9,17 +9,18 @@ internal sealed record EffectiveTrafficPolicy(
     OutlierDetection? OutlierDetection,
     ClientTlsSettings? Tls,
     RetryBudget? RetryBudget = null,
-    ProxyProtocol? ProxyProtocol = null)
+    ProxyProtocol? ProxyProtocol = null,
+    TunnelSettings? Tunnel = null)
 {
     public static readonly EffectiveTrafficPolicy None = new(null, null, null, null);
 
     /// <summary>
     /// Istio's precedence (istio-semantics.md §4.2): the top-level policy; a matching
-    /// <c>portLevelSettings</c> entry replaces it entirely (the top level's <c>retryBudget</c> and
-    /// <c>proxyProtocol</c> included: a port entry has neither); then the subset's policy (itself
-    /// resolved against its own port-level entries) overrides each block it sets — or the four
-    /// port-level blocks wholesale when it came from a port-level entry. A subset's
-    /// <c>retryBudget</c> and <c>proxyProtocol</c> override only if set.
+    /// <c>portLevelSettings</c> entry replaces it entirely (the top level's <c>retryBudget</c>,
+    /// <c>proxyProtocol</c> and <c>tunnel</c> included: a port entry has none of them); then the
+    /// subset's policy (itself resolved against its own port-level entries) overrides each block it
+    /// sets — or the four port-level blocks wholesale when it came from a port-level entry. A
+    /// subset's <c>retryBudget</c>, <c>proxyProtocol</c> and <c>tunnel</c> override only if set.
     /// </summary>
     public static EffectiveTrafficPolicy Resolve(TrafficPolicy? topLevel, Subset? subset, int port)
     {
@@ -32,9 +33,10 @@ internal sealed record EffectiveTrafficPolicy(
         var (fromSubset, portLevel) = ForPort(subsetPolicy, port);
         var budget = fromSubset.RetryBudget ?? result.RetryBudget;
         var proxyProtocol = fromSubset.ProxyProtocol ?? result.ProxyProtocol;
+        var tunnel = fromSubset.Tunnel ?? result.Tunnel;
         if (portLevel)
         {
-            return fromSubset with { RetryBudget = budget, ProxyProtocol = proxyProtocol };
+            return fromSubset with { RetryBudget = budget, ProxyProtocol = proxyProtocol, Tunnel = tunnel };
         }
 
         return new EffectiveTrafficPolicy(
@@ -43,7 +45,8 @@ internal sealed record EffectiveTrafficPolicy(
             fromSubset.OutlierDetection ?? result.OutlierDetection,
             fromSubset.Tls ?? result.Tls,
             budget,
-            proxyProtocol);
+            proxyProtocol,
+            tunnel);
     }
 
     private static (EffectiveTrafficPolicy Policy, bool PortLevel) ForPort(TrafficPolicy? policy, int port)
@@ -61,6 +64,6 @@ internal sealed record EffectiveTrafficPolicy(
             }
         }
 
-        return (new EffectiveTrafficPolicy(policy.LoadBalancer, policy.ConnectionPool, policy.OutlierDetection, policy.Tls, policy.RetryBudget, policy.ProxyProtocol), false);
+        return (new EffectiveTrafficPolicy(policy.LoadBalancer, policy.ConnectionPool, policy.OutlierDetection, policy.Tls, policy.RetryBudget, policy.ProxyProtocol, policy.Tunnel), false);
     }
 }

@@ -142,6 +142,32 @@ public sealed class L4ForwarderTests
         }
     }
 
+    [Fact]
+    public async Task Tunnel_AsksTheEndpointToConnect_ThenCarriesTheBytes_TheFirstOnesOfTheServerIncluded()
+    {
+        await using var proxy = new ConnectProxy("HTTP/1.1 200 Connection established\r\n\r\n", banner: "220 ready ");
+        await using var rig = new L4Rig(Mesh([proxy.Port], "tunnel: {protocol: CONNECT, targetHost: backend.example, targetPort: 8443}"));
+
+        var connection = await rig.ConnectAsync(Vip);
+        var echoed = System.Text.Encoding.ASCII.GetString(await connection.ExchangeAsync("hello"u8.ToArray(), "220 ready hello".Length));
+
+        Assert.Equal("220 ready hello", echoed); // nothing after the answer's head is lost, nothing of it leaks
+        Assert.Equal("CONNECT backend.example:8443 HTTP/1.1\r\nHost: backend.example:8443\r\n\r\n", Assert.Single(proxy.Heads));
+    }
+
+    [Fact]
+    public async Task Tunnel_RefusedByTheEndpoint_ClosesTheAppsConnection_AndSaysWhy()
+    {
+        await using var proxy = new ConnectProxy("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+        await using var rig = new L4Rig(Mesh([proxy.Port], "tunnel: {targetHost: backend.example, targetPort: 8443}")); // CONNECT by default
+
+        var connection = await rig.ConnectAsync(Vip);
+        await connection.Forwarding.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(await connection.IsClosedAsync());
+        Assert.Contains(rig.Log, l => l.Contains("tunnel refused: HTTP/1.1 403 Forbidden (CONNECT backend.example:8443", StringComparison.Ordinal) && l.Contains("(UF)", StringComparison.Ordinal));
+    }
+
     private const string OtherVip = "10.90.0.2";
 
     private static string Mesh(int[] ports, string trafficPolicy) => $$"""

@@ -15,9 +15,9 @@ internal static partial class DestinationRuleValidator
             r.Warning(budget.Source.Field("budgetInterval"), "budgetInterval is not enforced by this sidecar: the retry budget is a share of the requests active now, as Envoy's retry_budget is");
         }
 
-        if (policy.Tunnel is { } tunnel)
+        if (policy.Tunnel is { Protocol: "POST" } tunnel)
         {
-            r.Warning(tunnel.Source, "tunnel is not implemented by this sidecar: connections go to the endpoints directly");
+            r.Warning(tunnel.Source.Field("protocol"), "tunnel protocol POST is not implemented by this sidecar: connections go to the endpoints directly (CONNECT is)");
         }
 
         if (policy.ProxyProtocol is { } proxyProtocol)
