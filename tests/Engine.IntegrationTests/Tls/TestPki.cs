@@ -57,6 +57,26 @@ internal sealed class TestPki : IDisposable
         return (Write(subject + ".crt.pem", certificate.ExportCertificatePem()), Write(subject + ".key.pem", key.ExportPkcs8PrivateKeyPem()));
     }
 
+    /// <summary>A certificate revocation list signed by the CA, naming <paramref name="revoked"/>, written as PEM (a DestinationRule's caCrl).</summary>
+    public string WriteCrl(string name, DateTimeOffset nextUpdate, params X509Certificate2[] revoked)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        foreach (var certificate in revoked)
+        {
+            builder.AddEntry(certificate, DateTimeOffset.UtcNow.AddMinutes(-5));
+        }
+
+        var der = builder.Build(
+            Ca.SubjectName,
+            X509SignatureGenerator.CreateForECDsa(_caKey),
+            crlNumber: 1,
+            nextUpdate,
+            HashAlgorithmName.SHA256,
+            X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Ca, includeKeyIdentifier: true, includeIssuerAndSerial: false),
+            thisUpdate: DateTimeOffset.UtcNow.AddHours(-1));
+        return Write(name, PemEncoding.WriteString("X509 CRL", der));
+    }
+
     public string Write(string name, string content)
     {
         var path = Path.Combine(Directory, name);

@@ -269,6 +269,46 @@ public sealed class TlsOriginationTests : IDisposable
         Assert.Equal("plain", await sidecar.ServedByAsync("mesh.example.test:8080"));
     }
 
+    [Fact]
+    public async Task Simple_CaCrl_RefusesARevokedServerCertificate_AndAcceptsTheOthersOfItsCa()
+    {
+        using var revokedCertificate = _pki.IssueServer("revoked.example.test");
+        await using var revoked = await KestrelTlsUpstream.StartAsync(revokedCertificate, name: "revoked");
+        await using var good = await KestrelTlsUpstream.StartAsync(_pki.IssueServer("good.example.test"), name: "good");
+        var crl = _pki.WriteCrl("ca.crl.pem", DateTimeOffset.UtcNow.AddDays(1), revokedCertificate);
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            Service("revoked.example.test", 8080, revoked.Port),
+            Service("good.example.test", 8080, good.Port),
+            Rule("revoked.example.test", $"{{mode: SIMPLE, caCertificates: \"{_pki.CaPath}\", caCrl: \"{crl}\"}}"),
+            Rule("good.example.test", $"{{mode: SIMPLE, caCertificates: \"{_pki.CaPath}\", caCrl: \"{crl}\"}}"),
+        ]);
+
+        using var refused = await sidecar.GetAsync("revoked.example.test:8080", "/revoked");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(ConnectFailurePrefix + VerifyFailed, await refused.Content.ReadAsStringAsync());
+        Assert.Contains("UF", (await sidecar.Telemetry.SingleAsync("/revoked")).FlagCodes, StringComparison.Ordinal);
+
+        Assert.Equal("good", await sidecar.ServedByAsync("good.example.test:8080"));
+    }
+
+    [Fact]
+    public async Task Simple_CaCrl_PastItsNextUpdate_RefusesEveryCertificate()
+    {
+        await using var upstream = await KestrelTlsUpstream.StartAsync(_pki.IssueServer("secure.example.test"));
+        var expired = _pki.WriteCrl("expired.crl.pem", DateTimeOffset.UtcNow.AddMinutes(-1));
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            Service("secure.example.test", 8080, upstream.Port),
+            Rule("secure.example.test", $"{{mode: SIMPLE, caCertificates: \"{_pki.CaPath}\", caCrl: \"{expired}\"}}"),
+        ]);
+
+        using var refused = await sidecar.GetAsync("secure.example.test:8080");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(ConnectFailurePrefix + VerifyFailed, await refused.Content.ReadAsStringAsync());
+    }
+
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
     private static string Service(string host, int port, int upstreamPort)

@@ -48,6 +48,31 @@ public sealed class DestinationRuleTlsValidationTests : IDisposable
     }
 
     [Fact]
+    public void Validate_UnreadableCaCrl_IsAnErrorAtItsLine_AndAPemFileWithoutAList_Too()
+    {
+        var missing = Path.Combine(_directory, "missing.crl");
+        var certificateOnly = Path.Combine(_directory, "not-a-crl.pem");
+        var (certificate, _) = WriteClientFiles();
+        File.Copy(certificate, certificateOnly);
+        var result = ConfigAssert.Load($$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: crl}
+            spec:
+              host: api.example.com
+              trafficPolicy:
+                tls: {mode: SIMPLE, caCrl: {{missing}}}
+              subsets:
+              - name: v1
+                trafficPolicy:
+                  tls: {mode: SIMPLE, caCrl: {{certificateOnly}}}
+            """);
+
+        ConfigAssert.HasError(result, 7, "spec.trafficPolicy.tls.caCrl", $"cannot load caCrl file \"{missing}\"");
+        ConfigAssert.HasError(result, 11, "spec.subsets[0].trafficPolicy.tls.caCrl", "cannot load caCrl file"); // PEM, but a certificate: read as DER, not a list
+    }
+
+    [Fact]
     public void Validate_LoadableCertificateFiles_AreAccepted()
     {
         var (certificate, key) = WriteClientFiles();
@@ -86,7 +111,7 @@ public sealed class DestinationRuleTlsValidationTests : IDisposable
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         ConfigAssert.HasWarning(result, 8, "spec.trafficPolicy.tls.mode", "ISTIO_MUTUAL needs the workload certificates istiod issues");
         ConfigAssert.HasWarning(result, 12, "spec.subsets[0].trafficPolicy.tls.credentialName", "credentialName (a Kubernetes secret) cannot be read by this sidecar");
-        ConfigAssert.HasWarning(result, 15, "spec.subsets[1].trafficPolicy.tls.caCrl", "caCrl is not enforced");
+        ConfigAssert.HasWarning(result, 15, "spec.subsets[1].trafficPolicy.tls.caCrl", "caCrl is not checked when insecureSkipVerify is true");
     }
 
     private (string Certificate, string Key) WriteClientFiles()

@@ -155,14 +155,16 @@ public sealed class FullFieldBindingTests
     [Fact]
     public void Load_DestinationRuleWithEveryField_BindsAll()
     {
-        // caCertificates must name a loadable PEM file (the validator loads it): a throwaway one.
+        // caCertificates and caCrl must name loadable PEM files (the validator loads them): throwaway ones.
         var directory = Directory.CreateTempSubdirectory("engine-binding-").FullName;
         var caPath = Path.Combine(directory, "ca.pem");
+        var crlPath = Path.Combine(directory, "ca.crl.pem");
         using (var key = System.Security.Cryptography.ECDsa.Create())
-        using (var ca = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
-            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)))
+        using (var ca = CaRequest(key).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)))
         {
             File.WriteAllText(caPath, ca.ExportCertificatePem());
+            var crl = new System.Security.Cryptography.X509Certificates.CertificateRevocationListBuilder().Build(ca, 1, DateTimeOffset.UtcNow.AddDays(1), System.Security.Cryptography.HashAlgorithmName.SHA256);
+            File.WriteAllText(crlPath, System.Security.Cryptography.PemEncoding.WriteString("X509 CRL", crl));
         }
 
         var result = ConfigAssert.Load(("""
@@ -216,7 +218,7 @@ public sealed class FullFieldBindingTests
                   subjectAltNames: [reviews.example.com]
                   sni: reviews.example.com
                   insecureSkipVerify: false
-                  caCrl: /etc/crl.pem
+                  caCrl: CRL_PATH
                 portLevelSettings:
                 - port: {number: 9080}
                   loadBalancer: {simple: LEAST_REQUEST}
@@ -244,7 +246,7 @@ public sealed class FullFieldBindingTests
                 trafficPolicy:
                   loadBalancer:
                     consistentHash: {httpQueryParameterName: user, minimumRingSize: 1024}
-            """).Replace("CA_PATH", caPath, StringComparison.Ordinal));
+            """).Replace("CA_PATH", caPath, StringComparison.Ordinal).Replace("CRL_PATH", crlPath, StringComparison.Ordinal));
 
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         var dr = result.Snapshot!.DestinationRules[0].Spec;
@@ -269,7 +271,7 @@ public sealed class FullFieldBindingTests
         Assert.Equal(new[] { 500u, 503u }, od.OutlierDetectionHttpErrorCodes);
         var tls = p.Tls!;
         Directory.Delete(directory, recursive: true);
-        Assert.Equal((TlsMode.Simple, caPath, "reviews.example.com", "reviews.example.com", false, "/etc/crl.pem"), (tls.Mode, tls.CaCertificates, tls.SubjectAltNames[0], tls.Sni, tls.InsecureSkipVerify, tls.CaCrl));
+        Assert.Equal((TlsMode.Simple, caPath, "reviews.example.com", "reviews.example.com", false, crlPath), (tls.Mode, tls.CaCertificates, tls.SubjectAltNames[0], tls.Sni, tls.InsecureSkipVerify, tls.CaCrl));
         var port = p.PortLevelSettings[0];
         Assert.Equal((9080u, SimpleLb.LeastRequest, 5, 2u, TlsMode.IstioMutual), (port.Port!.Number, port.LoadBalancer!.Simple, port.ConnectionPool!.Tcp!.MaxConnections, port.OutlierDetection!.Consecutive5xxErrors, port.Tls!.Mode));
         Assert.Equal(("CONNECT", "proxy.example.com", 8443u), (p.Tunnel!.Protocol, p.Tunnel.TargetHost, p.Tunnel.TargetPort));
@@ -353,5 +355,12 @@ public sealed class FullFieldBindingTests
         Assert.Equal(("*", "spiffe://cluster.local/ns/default/sa/api"), (se.ExportTo[0], se.SubjectAltNames[0]));
         var we = fixedResult.WorkloadEntries[0].Spec;
         Assert.Equal(("vm1.example.com", 8080u, "api", "net2", "eu-west/zone2", 10u, "vm-sa"), (we.Address, we.Ports["http"], we.Labels["app"], we.Network, we.Locality, we.Weight, we.ServiceAccount));
+    }
+
+    private static System.Security.Cryptography.X509Certificates.CertificateRequest CaRequest(System.Security.Cryptography.ECDsa key)
+    {
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        return request;
     }
 }

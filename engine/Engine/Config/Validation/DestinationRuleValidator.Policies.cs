@@ -349,7 +349,14 @@ internal static partial class DestinationRuleValidator
 
         if (tls.Mode is TlsMode.Simple or TlsMode.Mutual && tls.CaCrl.Length > 0)
         {
-            r.Warning(s, "caCrl", "caCrl is not enforced by this sidecar: a revoked upstream certificate is not rejected");
+            if (tls.InsecureSkipVerify == true)
+            {
+                r.Warning(s, "caCrl", "caCrl is not checked when insecureSkipVerify is true");
+            }
+            else if (Upstream.Tls.RevocationList.Load(tls.CaCrl).Error is { } crlError)
+            {
+                r.Error(s, "caCrl", crlError);
+            }
         }
 
         if (tls.Mode is TlsMode.Simple or TlsMode.Mutual && tls.CredentialName.Length > 0)

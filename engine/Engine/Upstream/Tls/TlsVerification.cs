@@ -12,7 +12,7 @@ internal sealed class TlsVerification
     /// <summary>Why the certificate was rejected; null while it has not been.</summary>
     public string? Failure { get; private set; }
 
-    public bool Check(UpstreamTls tls, X509Certificate? certificate, SslPolicyErrors errors)
+    public bool Check(UpstreamTls tls, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (tls.SkipVerify)
         {
@@ -33,7 +33,12 @@ internal sealed class TlsVerification
 
         // SslStream's own name check (RemoteCertificateNameMismatch) follows .NET's rules; Envoy's
         // are below, so that flag is not looked at.
-        var leaf = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        if (tls.Revocations?.Check(leaf, chain, DateTimeOffset.UtcNow) is { } revoked)
+        {
+            return Reject(revoked);
+        }
+
         if (!tls.SubjectAltNames.IsEmpty)
         {
             return SubjectAltNames.MatchesAny(leaf, tls.SubjectAltNames)

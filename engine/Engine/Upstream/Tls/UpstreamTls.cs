@@ -17,7 +17,8 @@ namespace Engine.Upstream.Tls;
 /// store; then <c>subjectAltNames</c>, when given, must name the certificate; without them and
 /// without an explicit <c>sni</c>, the certificate must be for the SNI host (Envoy's
 /// <c>auto_san_validation</c>). An explicit <c>sni</c> without <c>subjectAltNames</c> checks the
-/// chain only, as Envoy does. <c>insecureSkipVerify</c> checks nothing.
+/// chain only, as Envoy does. With <c>caCrl</c>, the certificate must not be revoked
+/// (<see cref="RevocationList"/>). <c>insecureSkipVerify</c> checks nothing.
 /// </remarks>
 internal sealed class UpstreamTls : IEquatable<UpstreamTls>
 {
@@ -32,7 +33,8 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
         X509Certificate2Collection? trustAnchors,
         SslStreamCertificateContext? clientCertificate,
         string? loadError,
-        string key)
+        string key,
+        RevocationList? revocations = null)
     {
         Mutual = mutual;
         Sni = sni;
@@ -42,6 +44,7 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
         TrustAnchors = trustAnchors;
         ClientCertificate = clientCertificate;
         LoadError = loadError;
+        Revocations = revocations;
         _key = key;
     }
 
@@ -62,6 +65,9 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
 
     public SslStreamCertificateContext? ClientCertificate { get; }
 
+    /// <summary>The <c>caCrl</c> lists the server certificate is checked against; null: none.</summary>
+    public RevocationList? Revocations { get; }
+
     /// <summary>
     /// Set when a file could not be loaded when the clusters were built (it was readable when the
     /// configuration was validated): every handshake then fails — never plaintext instead.
@@ -75,7 +81,7 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
     public UpstreamTls ForHost(string host)
         => SniWasSet || host == Sni
             ? this
-            : new UpstreamTls(Mutual, host, false, SubjectAltNames, SkipVerify, TrustAnchors, ClientCertificate, LoadError, _key + "|host=" + host);
+            : new UpstreamTls(Mutual, host, false, SubjectAltNames, SkipVerify, TrustAnchors, ClientCertificate, LoadError, _key + "|host=" + host, Revocations);
 
     /// <summary>
     /// Options for one handshake (a new object each time: the verification callback reports into
@@ -90,7 +96,7 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13, // Istio's TLS 1.2 minimum, 1.3 maximum
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ClientCertificateContext = ClientCertificate,
-            RemoteCertificateValidationCallback = (_, certificate, _, errors) => outcome.Check(this, certificate, errors),
+            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => outcome.Check(this, certificate, chain, errors),
         };
         if (http2)
         {

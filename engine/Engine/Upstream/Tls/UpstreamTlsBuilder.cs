@@ -14,7 +14,8 @@ namespace Engine.Upstream.Tls;
 /// DISABLE is plaintext. ISTIO_MUTUAL needs the workload certificates istiod issues, which this
 /// sidecar does not have: it stays plaintext, as Istio's auto-mTLS does toward a workload without
 /// a sidecar, and the validator warns (DestinationRuleValidator). <c>credentialName</c> (a
-/// Kubernetes secret) is not read either (warned); the file fields are used as given.
+/// Kubernetes secret) is not read either (warned); the file fields are used as given, <c>caCrl</c>
+/// included (<see cref="RevocationList"/>).
 /// SNI: <c>sni</c>, else the service host, which is what Envoy's <c>auto_sni</c> (set by Istio when
 /// <c>sni</c> is empty) sends for a request whose Host is the service name — not a wildcard host.
 /// </remarks>
@@ -22,6 +23,7 @@ internal sealed class UpstreamTlsBuilder
 {
     private readonly Dictionary<string, (X509Certificate2Collection? Certificates, string? Error)> _bundles = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, string), (SslStreamCertificateContext? Context, string Thumbprint, string? Error)> _clients = new();
+    private readonly Dictionary<string, (RevocationList? List, string? Error)> _crls = new(StringComparer.Ordinal);
 
     public UpstreamTls? For(ClientTlsSettings? tls, string host)
     {
@@ -46,6 +48,20 @@ internal sealed class UpstreamTlsBuilder
             key += "|ca=" + (anchors is null ? "!" : string.Join(",", anchors.Select(c => c.Thumbprint)));
         }
 
+        RevocationList? revocations = null;
+        if (tls.CaCrl.Length > 0 && !skip)
+        {
+            if (!_crls.TryGetValue(tls.CaCrl, out var crl))
+            {
+                crl = RevocationList.Load(tls.CaCrl);
+                _crls[tls.CaCrl] = crl;
+            }
+
+            (revocations, var crlError) = crl;
+            error ??= crlError;
+            key += "|crl=" + tls.CaCrl + "@" + (revocations is null ? "!" : File.GetLastWriteTimeUtc(tls.CaCrl).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         SslStreamCertificateContext? client = null;
         if (tls.Mode == TlsMode.Mutual && tls.ClientCertificate.Length > 0 && tls.PrivateKey.Length > 0)
         {
@@ -65,7 +81,7 @@ internal sealed class UpstreamTlsBuilder
         }
 
         var sni = tls.Sni.Length > 0 ? tls.Sni : DefaultSni(host);
-        return new UpstreamTls(tls.Mode == TlsMode.Mutual, sni, tls.Sni.Length > 0, tls.SubjectAltNames, skip, anchors, client, error, key);
+        return new UpstreamTls(tls.Mode == TlsMode.Mutual, sni, tls.Sni.Length > 0, tls.SubjectAltNames, skip, anchors, client, error, key, revocations);
     }
 
     /// <summary>The service host, unless it is a wildcard or an address (neither is a server name).</summary>
