@@ -309,6 +309,24 @@ public sealed class TlsOriginationTests : IDisposable
         Assert.Equal(ConnectFailurePrefix + VerifyFailed, await refused.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task Simple_CaCrl_SignedByAnotherKeyUnderTheIssuersName_IsNotTrusted()
+    {
+        using var impostor = new TestPki("Engine Test CA"); // the same name, another key
+        await using var upstream = await KestrelTlsUpstream.StartAsync(_pki.IssueServer("secure.example.test"));
+        var forged = impostor.WriteCrl("forged.crl.pem", DateTimeOffset.UtcNow.AddDays(1)); // revokes nothing
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            Service("secure.example.test", 8080, upstream.Port),
+            Rule("secure.example.test", $"{{mode: SIMPLE, caCertificates: \"{_pki.CaPath}\", caCrl: \"{forged}\"}}"),
+        ]);
+
+        using var refused = await sidecar.GetAsync("secure.example.test:8080");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(ConnectFailurePrefix + VerifyFailed, await refused.Content.ReadAsStringAsync());
+    }
+
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
     private static string Service(string host, int port, int upstreamPort)
