@@ -52,9 +52,7 @@ public sealed class TlsOriginationTests : IDisposable
             Rule("bad.example.test", $"{{mode: SIMPLE, caCertificates: \"{_pki.CaPath}\"}}"),
         ]);
 
-        using var refused = await sidecar.GetAsync("bad.example.test:8080", "/bad");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-        Assert.Equal(ConnectFailurePrefix + VerifyFailed, await refused.Content.ReadAsStringAsync());
+        await AssertCertificateRefusedAsync(sidecar, "bad.example.test:8080", "/bad");
         Assert.Contains("UF", (await sidecar.Telemetry.SingleAsync("/bad")).FlagCodes, StringComparison.Ordinal);
 
         Assert.Equal("good", await sidecar.ServedByAsync("good.example.test:8080"));
@@ -284,9 +282,7 @@ public sealed class TlsOriginationTests : IDisposable
             Rule("good.example.test", $"{{mode: SIMPLE, caCertificates: \"{_pki.CaPath}\", caCrl: \"{crl}\"}}"),
         ]);
 
-        using var refused = await sidecar.GetAsync("revoked.example.test:8080", "/revoked");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-        Assert.Equal(ConnectFailurePrefix + VerifyFailed, await refused.Content.ReadAsStringAsync());
+        await AssertCertificateRefusedAsync(sidecar, "revoked.example.test:8080", "/revoked");
         Assert.Contains("UF", (await sidecar.Telemetry.SingleAsync("/revoked")).FlagCodes, StringComparison.Ordinal);
 
         Assert.Equal("good", await sidecar.ServedByAsync("good.example.test:8080"));
@@ -303,10 +299,7 @@ public sealed class TlsOriginationTests : IDisposable
             Rule("secure.example.test", $"{{mode: SIMPLE, caCertificates: \"{_pki.CaPath}\", caCrl: \"{expired}\"}}"),
         ]);
 
-        using var refused = await sidecar.GetAsync("secure.example.test:8080");
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-        Assert.Equal(ConnectFailurePrefix + VerifyFailed, await refused.Content.ReadAsStringAsync());
+        await AssertCertificateRefusedAsync(sidecar, "secure.example.test:8080", "/");
     }
 
     [Fact]
@@ -321,8 +314,13 @@ public sealed class TlsOriginationTests : IDisposable
             Rule("secure.example.test", $"{{mode: SIMPLE, caCertificates: \"{_pki.CaPath}\", caCrl: \"{forged}\"}}"),
         ]);
 
-        using var refused = await sidecar.GetAsync("secure.example.test:8080");
+        await AssertCertificateRefusedAsync(sidecar, "secure.example.test:8080", "/");
+    }
 
+    /// <summary>The sidecar refused the upstream's certificate: 503 with Envoy's transport failure reason.</summary>
+    private static async Task AssertCertificateRefusedAsync(TestSidecar sidecar, string authority, string path)
+    {
+        using var refused = await sidecar.GetAsync(authority, path);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal(ConnectFailurePrefix + VerifyFailed, await refused.Content.ReadAsStringAsync());
     }

@@ -3,17 +3,23 @@ using System.Net.Sockets;
 
 namespace Engine.Tests.Interception;
 
-/// <summary>A loopback TCP echo server: sends back what it gets and answers a FIN with a FIN; counts accepted connections.</summary>
+/// <summary>
+/// A loopback TCP echo server: sends back what it gets and answers a FIN with a FIN; counts
+/// accepted connections. A <c>greeting</c> runs first on each connection (a forward proxy's
+/// CONNECT exchange, say); the echo follows when it returns true.
+/// </summary>
 internal sealed class EchoServer : IAsyncDisposable
 {
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Socket> _accepted = [];
+    private readonly Func<Socket, CancellationToken, Task<bool>>? _greeting;
     private readonly Task _accepting;
     private int _count;
 
-    public EchoServer()
+    public EchoServer(Func<Socket, CancellationToken, Task<bool>>? greeting = null)
     {
+        _greeting = greeting;
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen();
         _accepting = AcceptAsync();
@@ -50,6 +56,11 @@ internal sealed class EchoServer : IAsyncDisposable
         var buffer = new byte[16 * 1024];
         try
         {
+            if (_greeting is not null && !await _greeting(socket, _stop.Token))
+            {
+                return;
+            }
+
             while (true)
             {
                 var n = await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);

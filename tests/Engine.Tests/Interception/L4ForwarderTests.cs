@@ -145,20 +145,21 @@ public sealed class L4ForwarderTests
     [Fact]
     public async Task Tunnel_AsksTheEndpointToConnect_ThenCarriesTheBytes_TheFirstOnesOfTheServerIncluded()
     {
-        await using var proxy = new ConnectProxy("HTTP/1.1 200 Connection established\r\n\r\n", banner: "220 ready ");
+        var heads = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var proxy = ConnectProxy.Start("HTTP/1.1 200 Connection established\r\n\r\n", heads, banner: "220 ready ");
         await using var rig = new L4Rig(Mesh([proxy.Port], "tunnel: {protocol: CONNECT, targetHost: backend.example, targetPort: 8443}"));
 
         var connection = await rig.ConnectAsync(Vip);
         var echoed = System.Text.Encoding.ASCII.GetString(await connection.ExchangeAsync("hello"u8.ToArray(), "220 ready hello".Length));
 
         Assert.Equal("220 ready hello", echoed); // nothing after the answer's head is lost, nothing of it leaks
-        Assert.Equal("CONNECT backend.example:8443 HTTP/1.1\r\nHost: backend.example:8443\r\n\r\n", Assert.Single(proxy.Heads));
+        Assert.Equal("CONNECT backend.example:8443 HTTP/1.1\r\nHost: backend.example:8443\r\n\r\n", Assert.Single(heads));
     }
 
     [Fact]
     public async Task Tunnel_RefusedByTheEndpoint_ClosesTheAppsConnection_AndSaysWhy()
     {
-        await using var proxy = new ConnectProxy("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+        await using var proxy = ConnectProxy.Start("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", new());
         await using var rig = new L4Rig(Mesh([proxy.Port], "tunnel: {targetHost: backend.example, targetPort: 8443}")); // CONNECT by default
 
         var connection = await rig.ConnectAsync(Vip);
