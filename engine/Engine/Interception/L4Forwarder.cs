@@ -78,16 +78,20 @@ internal sealed class L4Forwarder
                 }
             }
 
-            if (decision.Via?.TunnelAuthority is { } authority
-                && await HttpConnectTunnel.OpenAsync(upstream, authority, decision.ConnectTimeout, _stopping).ConfigureAwait(false) is { } refused)
+            PostTunnelFraming? post = null;
+            if (decision.Via?.Tunnel is { } tunnel)
             {
-                upstream.Dispose();
-                InterceptionLog.TcpRejected(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, decision.Route,
-                    $"{refused} (CONNECT {authority} via {target})", "UF");
-                return;
+                (var refused, post) = await HttpTunnel.OpenAsync(upstream, tunnel, decision.ConnectTimeout, _stopping).ConfigureAwait(false);
+                if (refused is not null)
+                {
+                    upstream.Dispose();
+                    InterceptionLog.TcpRejected(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, decision.Route,
+                        $"{refused} ({tunnel.Method} {tunnel.Authority} via {target})", "UF");
+                    return;
+                }
             }
 
-            result = await ProxyAsync(connection, client, decision, upstream).ConfigureAwait(false);
+            result = await ProxyAsync(connection, client, decision, upstream, post).ConfigureAwait(false);
         }
         finally
         {
@@ -100,14 +104,14 @@ internal sealed class L4Forwarder
     }
 
     /// <summary>Runs the L4 pump, then mirrors a reset as a reset and closes the upstream socket.</summary>
-    private async Task<TcpProxyResult> ProxyAsync(ConnectionContext connection, Socket client, TcpDecision decision, Socket upstream)
+    private async Task<TcpProxyResult> ProxyAsync(ConnectionContext connection, Socket client, TcpDecision decision, Socket upstream, PostTunnelFraming? post)
     {
         var proxy = decision.Proxy ?? TcpProxySettings.Default;
         TcpProxyResult result;
         decision.Endpoint?.RequestStarted(); // least-request balances TCP connections like requests
         try
         {
-            result = await TcpProxy.RunAsync(connection.Transport.Input, client, upstream, proxy.IdleTimeoutOr(_options.TcpIdleTimeout), _time, _stopping, proxy.MaxConnectionDuration)
+            result = await TcpProxy.RunAsync(connection.Transport.Input, client, upstream, proxy.IdleTimeoutOr(_options.TcpIdleTimeout), _time, _stopping, proxy.MaxConnectionDuration, post)
                 .ConfigureAwait(false);
         }
         finally

@@ -26,19 +26,25 @@ namespace Engine.Interception;
 /// side); so does the idle timeout, measured from the last byte moved either way, and the
 /// maximum duration, measured from the start (zero: neither, or no limit).
 /// </para>
+/// <para>
+/// Through a POST tunnel (<see cref="PostTunnelFraming"/>) the bytes travel inside an HTTP/1.1
+/// exchange: the client's go up as chunks and its FIN as the last chunk; the answer's body comes
+/// down out of its framing, and its end is the FIN. A broken or cut-off body is an upstream reset.
+/// </para>
 /// </remarks>
 internal static class TcpProxy
 {
     private const int BufferSize = 16 * 1024;
 
     public static async Task<TcpProxyResult> RunAsync(
-        PipeReader clientInput, Socket client, Socket upstream, TimeSpan idleTimeout, TimeProvider time, CancellationToken stopping, TimeSpan maxDuration = default)
+        PipeReader clientInput, Socket client, Socket upstream, TimeSpan idleTimeout, TimeProvider time, CancellationToken stopping, TimeSpan maxDuration = default,
+        PostTunnelFraming? post = null)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var idle = new IdleWatch(idleTimeout, time, cancel);
         using var lifetime = new IdleWatch(maxDuration, time, cancel); // never touched: fires maxDuration after the start
-        var toUpstream = ClientToUpstreamAsync(clientInput, upstream, idle, cancel.Token);
-        var toClient = UpstreamToClientAsync(upstream, client, idle, cancel.Token);
+        var toUpstream = ClientToUpstreamAsync(clientInput, upstream, idle, post is not null, cancel.Token);
+        var toClient = post is null ? UpstreamToClientAsync(upstream, client, idle, cancel.Token) : PostAnswerToClientAsync(upstream, client, idle, post, cancel.Token);
 
         // When one direction fails the other has nothing left to do; a clean FIN leaves it running.
         var first = await Task.WhenAny(toUpstream, toClient).ConfigureAwait(false);
@@ -67,7 +73,7 @@ internal static class TcpProxy
         Canceled,
     }
 
-    private static async Task<(long Bytes, DirectionEnd End)> ClientToUpstreamAsync(PipeReader input, Socket upstream, IdleWatch idle, CancellationToken cancel)
+    private static async Task<(long Bytes, DirectionEnd End)> ClientToUpstreamAsync(PipeReader input, Socket upstream, IdleWatch idle, bool chunked, CancellationToken cancel)
     {
         long bytes = 0;
         while (true)
@@ -85,6 +91,11 @@ internal static class TcpProxy
             var buffer = read.Buffer;
             try
             {
+                if (chunked && !buffer.IsEmpty)
+                {
+                    await upstream.SendAsync(PostTunnelFraming.ChunkHeader(buffer.Length), SocketFlags.None, cancel).ConfigureAwait(false);
+                }
+
                 foreach (var segment in buffer)
                 {
                     await upstream.SendAsync(segment, SocketFlags.None, cancel).ConfigureAwait(false);
@@ -92,9 +103,23 @@ internal static class TcpProxy
                     idle.Touch();
                 }
 
+                if (chunked && !buffer.IsEmpty)
+                {
+                    await upstream.SendAsync("\r\n"u8.ToArray(), SocketFlags.None, cancel).ConfigureAwait(false);
+                }
+
                 if (read.IsCompleted)
                 {
-                    upstream.Shutdown(SocketShutdown.Send); // the client's FIN, forwarded
+                    if (chunked)
+                    {
+                        // The request's end; the connection stays open for the answer's body.
+                        await upstream.SendAsync(Protocols.Http1.ChunkedEncoder.LastChunk.ToArray(), SocketFlags.None, cancel).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        upstream.Shutdown(SocketShutdown.Send); // the client's FIN, forwarded
+                    }
+
                     return (bytes, DirectionEnd.Finished);
                 }
             }
@@ -153,6 +178,68 @@ internal static class TcpProxy
             finally
             {
                 Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>A POST tunnel's answer body to the client, out of its framing; its end is the client's FIN.</summary>
+    private static async Task<(long Bytes, DirectionEnd End)> PostAnswerToClientAsync(Socket upstream, Socket client, IdleWatch idle, PostTunnelFraming post, CancellationToken cancel)
+    {
+        long bytes = 0;
+        if (post.EmptyBody)
+        {
+            client.Shutdown(SocketShutdown.Send);
+            return (bytes, DirectionEnd.Finished);
+        }
+
+        var buffer = new byte[BufferSize];
+        var body = new ArrayBufferWriter<byte>(BufferSize);
+        while (true)
+        {
+            int received;
+            try
+            {
+                received = await upstream.ReceiveAsync(buffer, SocketFlags.None, cancel).ConfigureAwait(false);
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                return (bytes, cancel.IsCancellationRequested ? DirectionEnd.Canceled : DirectionEnd.SourceFailed);
+            }
+
+            if (received == 0 && !post.EndsAtClose)
+            {
+                return (bytes, DirectionEnd.SourceFailed); // cut off before the body's end
+            }
+
+            body.ResetWrittenCount();
+            var ended = true; // a FIN that ends a body running to the close
+            if (received > 0)
+            {
+                ended = post.Decode(buffer.AsSpan(0, received), body, out var invalid);
+                if (invalid)
+                {
+                    return (bytes, DirectionEnd.SourceFailed); // broken framing: as a reset
+                }
+            }
+
+            try
+            {
+                if (body.WrittenCount > 0)
+                {
+                    await client.SendAsync(body.WrittenMemory, SocketFlags.None, cancel).ConfigureAwait(false);
+                    bytes += body.WrittenCount;
+                    idle.Touch();
+                }
+
+                if (ended)
+                {
+                    client.Shutdown(SocketShutdown.Send); // the answer's end, as a FIN
+                    return (bytes, DirectionEnd.Finished);
+                }
+            }
+            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+            {
+                return (bytes, cancel.IsCancellationRequested ? DirectionEnd.Canceled : DirectionEnd.DestinationFailed);
             }
         }
     }

@@ -77,8 +77,8 @@ internal sealed class Cluster
     /// <summary>The PROXY protocol header an L4 (TCP/TLS) connection through this cluster starts with (<c>proxyProtocol</c>); null: none.</summary>
     public Config.Model.ProxyProtocolVersion? ProxyProtocol { get; init; }
 
-    /// <summary>The HTTP CONNECT tunnel an L4 connection through this cluster asks its endpoint for (<c>tunnel</c>, as <c>host:port</c>); null: none.</summary>
-    public string? TunnelAuthority { get; init; }
+    /// <summary>The HTTP tunnel an L4 connection through this cluster asks its endpoint for (<c>tunnel</c>); null: none.</summary>
+    public Interception.TunnelTarget? Tunnel { get; init; }
 
     /// <summary>What a request is hashed on when the balancer is a consistent hash; null otherwise.</summary>
     public HashPolicy? Hashing { get; init; }

@@ -94,7 +94,7 @@ internal static class ClusterBuilder
                 random),
             TcpProxy = TcpProxySettings.From(rule?.TrafficPolicy),
             ProxyProtocol = policy.ProxyProtocol?.Version,
-            TunnelAuthority = policy.Tunnel is { Protocol: "" or "CONNECT" } tunnel ? Interception.HttpConnectTunnel.Authority(tunnel) : null,
+            Tunnel = policy.Tunnel is { } tunnel ? Interception.HttpTunnel.Target(tunnel) : null,
         };
         if (service.Resolution == ServiceEntryResolution.DynamicDns && dynamicHosts is not null)
         {

@@ -157,6 +157,25 @@ public sealed class L4ForwarderTests
     }
 
     [Fact]
+    public async Task PostTunnel_CarriesTheBytesAsAChunkedBodyBothWays_AndTheAnswersEndAsAFin()
+    {
+        // The proxy answers 200 with a chunked body and echoes the request's body bytes into it: the
+        // app's chunks come back as the answer's chunks, and the last one ends the answer.
+        var heads = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var proxy = ConnectProxy.Start("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", heads);
+        await using var rig = new L4Rig(Mesh([proxy.Port], "tunnel: {protocol: POST, targetHost: backend.example, targetPort: 8443}"));
+
+        var connection = await rig.ConnectAsync(Vip);
+        Assert.Equal("hello", await connection.EchoAsync("hello"));
+        Assert.Equal(", mesh", await connection.EchoAsync(", mesh"));
+        await connection.CloseAsync(); // the app's FIN: the last chunk goes up, comes back, and ends the answer
+
+        await connection.Forwarding.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("POST / HTTP/1.1\r\nHost: backend.example:8443\r\nTransfer-Encoding: chunked\r\n\r\n", Assert.Single(heads));
+        Assert.Contains(rig.Log, l => l.Contains(": Closed,", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Tunnel_RefusedByTheEndpoint_ClosesTheAppsConnection_AndSaysWhy()
     {
         await using var proxy = ConnectProxy.Start("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", new());

@@ -15,11 +15,6 @@ internal static partial class DestinationRuleValidator
             r.Warning(budget.Source.Field("budgetInterval"), "budgetInterval is not enforced by this sidecar: the retry budget is a share of the requests active now, as Envoy's retry_budget is");
         }
 
-        if (policy.Tunnel is { Protocol: "POST" } tunnel)
-        {
-            r.Warning(tunnel.Source.Field("protocol"), "tunnel protocol POST is not implemented by this sidecar: connections go to the endpoints directly (CONNECT is)");
-        }
-
         if (policy.ProxyProtocol is { } proxyProtocol)
         {
             r.Warning(proxyProtocol.Source, "proxyProtocol is sent on TCP and TLS routes only by this sidecar: its HTTP upstream connections, shared by all clients, carry no PROXY protocol header");
