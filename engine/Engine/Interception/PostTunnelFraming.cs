@@ -58,36 +58,41 @@ internal sealed class PostTunnelFraming
     /// <summary>Whether an upstream FIN before the body's end means a cut-off answer (not when the body runs to the close).</summary>
     public bool EndsAtClose => _chunks is null && _remaining < 0;
 
-    /// <summary>The size line of one chunk of the app's bytes.</summary>
-    public static byte[] ChunkHeader(long size)
+    /// <summary>The CRLF after a chunk's data.</summary>
+    public static readonly byte[] ChunkEnd = "\r\n"u8.ToArray();
+
+    /// <summary>The last chunk: the app's FIN.</summary>
+    public static readonly byte[] LastChunk = ChunkedEncoder.LastChunk.ToArray();
+
+    /// <summary>Writes the size line of one chunk of the app's bytes into <paramref name="line"/> (32 bytes hold any); its length.</summary>
+    public static int WriteChunkHeader(Span<byte> line, long size)
     {
-        Span<byte> line = stackalloc byte[32];
         ChunkedEncoder.TryWriteChunkHeader(line, size, out var written);
-        return line[..written].ToArray();
+        return written;
     }
 
     /// <summary>
     /// Takes the body bytes out of what came down (appended to <paramref name="body"/>): true when
     /// the body has ended; <paramref name="invalid"/> when its framing is broken.
     /// </summary>
-    public bool Decode(ReadOnlySpan<byte> received, ArrayBufferWriter<byte> body, out bool invalid)
+    public bool Decode(ReadOnlyMemory<byte> received, ArrayBufferWriter<byte> body, out bool invalid)
     {
         invalid = false;
         if (_chunks is null)
         {
             if (_remaining < 0)
             {
-                body.Write(received);
+                body.Write(received.Span);
                 return false;
             }
 
             var take = (int)Math.Min(_remaining, received.Length);
-            body.Write(received[..take]);
+            body.Write(received.Span[..take]);
             _remaining -= take;
             return _remaining == 0;
         }
 
-        var input = new ReadOnlySequence<byte>(_carry.Length == 0 ? received.ToArray() : [.. _carry, .. received]);
+        var input = new ReadOnlySequence<byte>(_carry.Length == 0 ? received : (byte[])[.. _carry, .. received.Span]);
         while (true)
         {
             var status = _chunks.Decode(input, out var data, out var consumed, out _);

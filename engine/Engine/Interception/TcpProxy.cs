@@ -76,6 +76,7 @@ internal static class TcpProxy
     private static async Task<(long Bytes, DirectionEnd End)> ClientToUpstreamAsync(PipeReader input, Socket upstream, IdleWatch idle, bool chunked, CancellationToken cancel)
     {
         long bytes = 0;
+        var sizeLine = chunked ? new byte[32] : null;
         while (true)
         {
             ReadResult read;
@@ -91,9 +92,10 @@ internal static class TcpProxy
             var buffer = read.Buffer;
             try
             {
-                if (chunked && !buffer.IsEmpty)
+                if (sizeLine is not null && !buffer.IsEmpty)
                 {
-                    await upstream.SendAsync(PostTunnelFraming.ChunkHeader(buffer.Length), SocketFlags.None, cancel).ConfigureAwait(false);
+                    var length = PostTunnelFraming.WriteChunkHeader(sizeLine, buffer.Length);
+                    await upstream.SendAsync(sizeLine.AsMemory(0, length), SocketFlags.None, cancel).ConfigureAwait(false);
                 }
 
                 foreach (var segment in buffer)
@@ -105,7 +107,7 @@ internal static class TcpProxy
 
                 if (chunked && !buffer.IsEmpty)
                 {
-                    await upstream.SendAsync("\r\n"u8.ToArray(), SocketFlags.None, cancel).ConfigureAwait(false);
+                    await upstream.SendAsync(PostTunnelFraming.ChunkEnd, SocketFlags.None, cancel).ConfigureAwait(false);
                 }
 
                 if (read.IsCompleted)
@@ -113,7 +115,7 @@ internal static class TcpProxy
                     if (chunked)
                     {
                         // The request's end; the connection stays open for the answer's body.
-                        await upstream.SendAsync(Protocols.Http1.ChunkedEncoder.LastChunk.ToArray(), SocketFlags.None, cancel).ConfigureAwait(false);
+                        await upstream.SendAsync(PostTunnelFraming.LastChunk, SocketFlags.None, cancel).ConfigureAwait(false);
                     }
                     else
                     {
@@ -215,7 +217,7 @@ internal static class TcpProxy
             var ended = true; // a FIN that ends a body running to the close
             if (received > 0)
             {
-                ended = post.Decode(buffer.AsSpan(0, received), body, out var invalid);
+                ended = post.Decode(buffer.AsMemory(0, received), body, out var invalid);
                 if (invalid)
                 {
                     return (bytes, DirectionEnd.SourceFailed); // broken framing: as a reset

@@ -48,7 +48,7 @@ public sealed class PostTunnelFramingTests
     {
         var framing = PostTunnelFraming.ForAnswer("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
 
-        Assert.False(framing.Decode("zz\r\n"u8, new ArrayBufferWriter<byte>(), out var invalid));
+        Assert.False(framing.Decode("zz\r\n"u8.ToArray(), new ArrayBufferWriter<byte>(), out var invalid));
         Assert.True(invalid);
     }
 
