@@ -65,30 +65,13 @@ internal sealed class L4Forwarder
                 return;
             }
 
-            if (decision.Via?.ProxyProtocol is { } version)
+            var (refused, post) = await PrepareUpstreamAsync(upstream, addresses, decision).ConfigureAwait(false);
+            if (refused is not null)
             {
-                // Before any byte of the client's: the server reads it as the connection's first line.
-                try
-                {
-                    await upstream.SendAsync(ProxyProtocolHeader.For(version, addresses.Client.EndPoint, addresses.Destination.EndPoint), SocketFlags.None, _stopping).ConfigureAwait(false);
-                }
-                catch (SocketException)
-                {
-                    // The upstream reset at once: the pump finds the socket dead and reports it.
-                }
-            }
-
-            PostTunnelFraming? post = null;
-            if (decision.Via?.Tunnel is { } tunnel)
-            {
-                (var refused, post) = await HttpTunnel.OpenAsync(upstream, tunnel, decision.ConnectTimeout, _stopping).ConfigureAwait(false);
-                if (refused is not null)
-                {
-                    upstream.Dispose();
-                    InterceptionLog.TcpRejected(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, decision.Route,
-                        $"{refused} ({tunnel.Method} {tunnel.Authority} via {target})", "UF");
-                    return;
-                }
+                upstream.Dispose();
+                InterceptionLog.TcpRejected(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, decision.Route,
+                    $"{refused} via {target}", "UF");
+                return;
             }
 
             result = await ProxyAsync(connection, client, decision, upstream, post).ConfigureAwait(false);
@@ -101,6 +84,35 @@ internal sealed class L4Forwarder
         await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
         InterceptionLog.TcpCompleted(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, target.ToString(), decision.Route,
             result.End, result.BytesFromClient, result.BytesToClient, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// What the cluster has the connection start with before the client's bytes: the PROXY
+    /// protocol header (<c>proxyProtocol</c>), then the tunnel's request (<c>tunnel</c>). Refused:
+    /// why the tunnel was not opened; a POST tunnel's framing otherwise.
+    /// </summary>
+    private async Task<(string? Refused, PostTunnelFraming? Post)> PrepareUpstreamAsync(Socket upstream, InterceptedAddresses addresses, TcpDecision decision)
+    {
+        if (decision.Via?.ProxyProtocol is { } version)
+        {
+            // Before any byte of the client's: the server reads it as the connection's first line.
+            try
+            {
+                await upstream.SendAsync(ProxyProtocolHeader.For(version, addresses.Client.EndPoint, addresses.Destination.EndPoint), SocketFlags.None, _stopping).ConfigureAwait(false);
+            }
+            catch (SocketException)
+            {
+                // The upstream reset at once: the pump (or the tunnel's request) finds the socket dead.
+            }
+        }
+
+        if (decision.Via?.Tunnel is not { } tunnel)
+        {
+            return (null, null);
+        }
+
+        var (refused, post) = await HttpTunnel.OpenAsync(upstream, tunnel, decision.ConnectTimeout, _stopping).ConfigureAwait(false);
+        return (refused is null ? null : $"{refused} ({tunnel.Method} {tunnel.Authority})", post);
     }
 
     /// <summary>Runs the L4 pump, then mirrors a reset as a reset and closes the upstream socket.</summary>
