@@ -141,16 +141,8 @@ public sealed class LentUploadTests
         // The upstream answers before it read the upload and then reads nothing more: a lend of
         // the upload never completes by itself. The proxy must take the lent bytes back (copied
         // into that connection's output), answer the client and go on with its connection.
-        var release = new TaskCompletionSource();
-        await using var stalling = new ScriptedUpstream(async x =>
-        {
-            await x.SendAsync("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nearly");
-            await release.Task;
-        });
-        await using var other = new ScriptedUpstream(x => x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"));
-        await using var sidecar = await TestSidecar.StartAsync(
-            [MeshYaml.Service("svc", 8080, (stalling.Port, "v1")), MeshYaml.Service("other", 8080, (other.Port, "v1"))],
-            proxy: On("Epoll"));
+        await using var upstreams = new EarlyAnswer();
+        await using var sidecar = await upstreams.StartSidecarAsync(http2: false);
         await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
         try
         {
@@ -188,7 +180,7 @@ public sealed class LentUploadTests
         }
         finally
         {
-            release.TrySetResult();
+            upstreams.Release();
         }
     }
 
@@ -236,16 +228,8 @@ public sealed class LentUploadTests
     [Fact]
     public async Task H2cUpload_ToAnUpstreamThatAnswersEarlyAndStopsReading_EndsThatStreamOnly()
     {
-        var release = new TaskCompletionSource();
-        await using var stalling = new ScriptedUpstream(async x =>
-        {
-            await x.SendAsync("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nearly");
-            await release.Task;
-        });
-        await using var other = new ScriptedUpstream(x => x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"));
-        await using var sidecar = await TestSidecar.StartAsync(
-            [MeshYaml.Service("svc", 8080, (stalling.Port, "v1")), MeshYaml.Service("other", 8080, (other.Port, "v1"))],
-            proxy: On("Epoll"), http2: true);
+        await using var upstreams = new EarlyAnswer();
+        await using var sidecar = await upstreams.StartSidecarAsync(http2: true);
         try
         {
             var size = 48 << 20;
@@ -263,7 +247,7 @@ public sealed class LentUploadTests
         }
         finally
         {
-            release.TrySetResult();
+            upstreams.Release();
         }
     }
 
@@ -283,6 +267,36 @@ public sealed class LentUploadTests
         {
             length = body.Length;
             return true;
+        }
+    }
+
+    /// <summary>
+    /// svc: an upstream that answers 201 "early" before reading the upload and then reads nothing
+    /// until released; other: one that answers 200 "next" (the client's connection goes on there).
+    /// </summary>
+    private sealed class EarlyAnswer : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource _release = new();
+        private readonly ScriptedUpstream _stalling;
+        private readonly ScriptedUpstream _other = new(x => x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"));
+
+        public EarlyAnswer() => _stalling = new ScriptedUpstream(async x =>
+        {
+            await x.SendAsync("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nearly");
+            await _release.Task;
+        });
+
+        public Task<TestSidecar> StartSidecarAsync(bool http2) => TestSidecar.StartAsync(
+            [MeshYaml.Service("svc", 8080, (_stalling.Port, "v1")), MeshYaml.Service("other", 8080, (_other.Port, "v1"))],
+            proxy: On("Epoll"), http2: http2);
+
+        public void Release() => _release.TrySetResult();
+
+        public async ValueTask DisposeAsync()
+        {
+            Release();
+            await _stalling.DisposeAsync();
+            await _other.DisposeAsync();
         }
     }
 }
