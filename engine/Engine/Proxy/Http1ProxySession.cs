@@ -93,12 +93,15 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         try
         {
             var first = true;
+            var partialHead = false; // the last read held part of a head, all examined: wait for more
             while (true)
             {
                 // 1. A request head (pipelined requests are already in the pipe). The first
                 // request and a head once started must arrive within the head timeout (slowloris:
-                // 408); between requests the idle timeout applies.
-                if (!_input.TryRead(out var read))
+                // 408); between requests the idle timeout applies. After a partial head the read
+                // must wait for new bytes: the epoll pipe's TryRead also returns bytes already
+                // examined, and retrying it spun on the loop thread that was to read the rest.
+                if (partialHead || !_input.TryRead(out var read))
                 {
                     if (_timer.Armed == ConnectionWait.None)
                     {
@@ -125,6 +128,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                         return; // the preface stays in the pipe for the HTTP/2 connection
                     }
 
+                    partialHead = true; // a start that may be the preface: wait for more
                     continue;
                 }
 
@@ -155,11 +159,13 @@ internal sealed partial class Http1ProxySession : ProxyExchange
 
                     _input.AdvanceTo(buffer.Start, buffer.End);
                     betweenRequests = buffer.IsEmpty;
+                    partialHead = !buffer.IsEmpty;
                     continue;
                 }
 
                 _timer.Disarm();
                 first = false;
+                partialHead = false;
 
                 if (parsed == Http1ParseStatus.Error)
                 {
