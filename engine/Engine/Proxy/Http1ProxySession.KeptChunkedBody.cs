@@ -88,6 +88,7 @@ internal sealed partial class Http1ProxySession
                         _keptChunkedLength = buffer.Slice(buffer.Start, consumed).Length;
                         _keptChunkedBodyBytes = _requestChunks.BodyBytes;
                         _input.AdvanceTo(buffer.Start, consumed); // consumed when the request is over (ConsumeBufferedBody)
+                        DispatchDeferredMirrors(); // with the raw body, trailers and all
                     }
                     else
                     {

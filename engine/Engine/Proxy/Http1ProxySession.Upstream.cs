@@ -61,6 +61,7 @@ internal sealed partial class Http1ProxySession
             {
                 var body = buffer.Slice(0, _request.ContentLength);
                 _input.AdvanceTo(buffer.Start); // consumed when the request is over (ConsumeBufferedBody)
+                DispatchDeferredMirrors(); // it came whole after the head did
                 if (lender is not null)
                 {
                     return LendBufferedBodyAsync(lender, body);
@@ -158,6 +159,7 @@ internal sealed partial class Http1ProxySession
             sent = available;
         }
 
+        DispatchDeferredMirrors();
         return BodyResult.Complete;
     }
 

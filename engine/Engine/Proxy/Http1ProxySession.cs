@@ -204,7 +204,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 if (reply is null)
                 {
                     BeginDeadlines(); // consumes the x-envoy-* controls: mirrors do not get them either
-                    DispatchMirrors();
+                    DispatchOrDeferMirrors(); // a body still coming in is copied at its end
                 }
 
                 // 3. Attempts, under the route's retry policy (Istio's default when it has none).
@@ -450,6 +450,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 }
 
                 EndAttempts(ref admitted);
+                DispatchDeferredMirrors(); // a body no pump saw end: whole in the input now, or never mirrored
 
                 // A body nobody read must leave the pipe before the next request can be parsed:
                 // one that arrived whole is skipped; one still streaming ends the connection.
@@ -592,6 +593,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         _bodyPump = default;
         _bodyKept = false;
         _keptChunkedLength = -1;
+        _mirrorsPending = false;
         _bodyConsumed = !_request.HasBody;
     }
 

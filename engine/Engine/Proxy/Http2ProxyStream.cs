@@ -314,6 +314,14 @@ internal sealed class Http2ProxyStream : ProxyExchange
 
             body.AdvanceTo(buffer.End);
             _bodyEnded = read.IsCompleted;
+            if (_mirrorsPending && BodyCopied)
+            {
+                // At the body's end, not the stream's: a client may send END_STREAM on an empty
+                // DATA frame after the last byte, and the upstream may answer (ending the
+                // exchange and this copy) before it comes.
+                _mirrorsPending = false;
+                DispatchMirrors();
+            }
         }
 
         if (encodeChunked)
@@ -368,7 +376,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         body = default;
         if (_bodyStreamed)
         {
-            if (!_bodyEnded || _replayOverflow)
+            if (!BodyCopied)
             {
                 return false;
             }
@@ -394,6 +402,12 @@ internal sealed class Http2ProxyStream : ProxyExchange
         _peekStart = body.Start;
         return true;
     }
+
+    /// <summary>
+    /// Whether the replay copy holds the whole body: END_STREAM came, or every byte of a declared
+    /// length (the codec refuses more, so none can follow).
+    /// </summary>
+    private bool BodyCopied => !_replayOverflow && (_bodyEnded || (_request.ContentLength >= 0 && _replay.Length == _request.ContentLength));
 
     private protected override void EndPeek()
     {

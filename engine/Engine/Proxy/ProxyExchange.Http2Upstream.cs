@@ -98,17 +98,15 @@ internal abstract partial class ProxyExchange
     }
 
     /// <summary>
-    /// The upstream head: the request's own (routing edits applied) plus what the sidecar adds on
-    /// every upstream request (see <see cref="RequestHeadSerializer"/> for HTTP/1.1). Over TLS the
-    /// :scheme is https, as Envoy's router sets it from the upstream transport (an HTTP/2 server
-    /// such as Kestrel rejects a stream whose :scheme does not match its connection).
+    /// The request as any HTTP/2 upstream gets it, an attempt or a mirror's copy: routing edits
+    /// applied, the proxy's own fields (x-envoy-attempt-count, Expect) left out, x-forwarded-proto
+    /// and x-request-id added when missing, :scheme https over TLS.
     /// </summary>
-    private void WriteHttp2RequestHead(HttpRequestHead head, int attempt, bool upstreamTls)
+    private protected void CopyHttp2RequestHead(HttpRequestHead head, bool upstreamTls)
     {
         Http2HeadCopy.Copy(_request, head);
         RemoveAll(head, "x-envoy-attempt-count"u8);
         RemoveAll(head, "expect"u8); // answered by the proxy; HTTP/2 has no 100-continue dance with us
-        var options = _server.Options;
         if (head.IndexOf(KnownHeader.XForwardedProto) < 0)
         {
             head.AddHeader("x-forwarded-proto"u8, head.Scheme.Length == 5 ? "https"u8 : "http"u8, KnownHeader.XForwardedProto);
@@ -119,13 +117,24 @@ internal abstract partial class ProxyExchange
             head.Scheme = head.Append("https"u8);
         }
 
-        if (options.GenerateRequestId && head.IndexOf(KnownHeader.XRequestId) < 0)
+        if (_server.Options.GenerateRequestId && head.IndexOf(KnownHeader.XRequestId) < 0)
         {
             Span<byte> uuid = stackalloc byte[36];
             RequestIds.NewUuid(uuid);
             head.AddHeader("x-request-id"u8, uuid, KnownHeader.XRequestId);
         }
+    }
 
+    /// <summary>
+    /// The upstream head: the request's own (routing edits applied) plus what the sidecar adds on
+    /// every upstream request (see <see cref="RequestHeadSerializer"/> for HTTP/1.1). Over TLS the
+    /// :scheme is https, as Envoy's router sets it from the upstream transport (an HTTP/2 server
+    /// such as Kestrel rejects a stream whose :scheme does not match its connection).
+    /// </summary>
+    private void WriteHttp2RequestHead(HttpRequestHead head, int attempt, bool upstreamTls)
+    {
+        CopyHttp2RequestHead(head, upstreamTls);
+        var options = _server.Options;
         if (options.SendAttemptCount)
         {
             Span<byte> digits = stackalloc byte[11];

@@ -290,8 +290,9 @@ internal abstract partial class ProxyExchange
 
     /// <summary>
     /// Sends the mirrored copies (<c>mirror</c>, <c>mirrors</c>), each with its own percentage,
-    /// fire and forget. A copy needs the whole body at hand: requests whose body is still
-    /// streaming are not copied (counted as dropped), as Envoy gives up shadowing past its buffer.
+    /// fire and forget. A copy needs the whole body at hand: each protocol calls this once the body
+    /// has ended (or at once when there is none); a body past the retry buffer is not copied
+    /// (counted as dropped), as Envoy gives up shadowing past its buffer.
     /// </summary>
     private protected void DispatchMirrors()
     {
@@ -310,14 +311,65 @@ internal abstract partial class ProxyExchange
             }
 
             var cluster = mirror.Target.Resolve(port);
-            if (cluster is null || !TrySnapshotRequest(out var bytes, out var length))
+            if (cluster is null)
             {
                 _server.Mirrors.CountDropped();
-                continue;
             }
-
-            _server.Mirrors.TryDispatch(cluster, bytes, length);
+            else if (cluster.SpeaksHttp2(DownstreamIsHttp2))
+            {
+                if (TrySnapshotHttp2Request(cluster, out var head, out var body, out var length))
+                {
+                    _server.Mirrors.TryDispatchHttp2(cluster, head, body, length);
+                }
+                else
+                {
+                    _server.Mirrors.CountDropped();
+                }
+            }
+            else if (TrySnapshotRequest(out var bytes, out var length))
+            {
+                _server.Mirrors.TryDispatch(cluster, bytes, length);
+            }
+            else
+            {
+                _server.Mirrors.CountDropped();
+            }
         }
+    }
+
+    /// <summary>
+    /// The request (as rewritten) for an HTTP/2 cluster: a head of its own, as an attempt's stream
+    /// gets it (with the -shadow host when that is on), and the body in a pooled buffer; false when
+    /// the body is not all here.
+    /// </summary>
+    private protected bool TrySnapshotHttp2Request(Cluster cluster, out HttpRequestHead head, out byte[] body, out int length)
+    {
+        head = null!;
+        body = [];
+        length = 0;
+        ReadOnlySequence<byte> whole = default;
+        var peeked = MayHaveBody;
+        if (peeked && !TryPeekBodyToCopy(out whole, decoded: true))
+        {
+            return false;
+        }
+
+        length = (int)whole.Length;
+        body = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        whole.CopyTo(body);
+        if (peeked)
+        {
+            EndPeek(); // the body stays for the real request
+        }
+
+        head = new HttpRequestHead();
+        CopyHttp2RequestHead(head, upstreamTls: cluster.Settings.Tls is not null);
+        if (_server.Options.MirrorShadowHostSuffix)
+        {
+            head.Authority = head.Append(Mirroring.ShadowHost.Of(head.Span(head.Authority)));
+        }
+
+        return true;
     }
 
     /// <summary>The request (as rewritten) serialised with its body, in a pooled buffer, or false when the body is not all here.</summary>
@@ -329,7 +381,7 @@ internal abstract partial class ProxyExchange
         var peeked = false;
         if (MayHaveBody)
         {
-            if (!TryPeekWholeBody(out body))
+            if (!TryPeekBodyToCopy(out body, decoded: false))
             {
                 return false;
             }

@@ -90,6 +90,13 @@ internal abstract partial class ProxyExchange
 
     private protected abstract void EndPeek();
 
+    /// <summary>
+    /// The body as a mirror's copy carries it: the whole body as for a retry, unless the protocol
+    /// keeps it in another form (an HTTP/1.1 chunked body's raw bytes, which an HTTP/1.1 copy sends
+    /// as they are and an HTTP/2 one, <paramref name="decoded"/>, needs without their framing).
+    /// </summary>
+    private protected virtual bool TryPeekBodyToCopy(out ReadOnlySequence<byte> body, bool decoded) => TryPeekWholeBody(out body);
+
     /// <summary>Resets the per-request state and counts the request as started.</summary>
     private protected void BeginExchange()
     {

@@ -20,12 +20,10 @@ internal static class RequestHeadSerializer
         var authority = head.Span(head.Authority);
         if (extras.ShadowHost)
         {
-            // Envoy's mirror host suffix goes before any port: "foo:8000" → "foo-shadow:8000".
-            var colon = authority.LastIndexOf((byte)':');
-            var hostLength = colon > authority.LastIndexOf((byte)']') ? colon : authority.Length;
-            w.Write(authority[..hostLength]);
-            w.Write("-shadow"u8);
-            w.Write(authority[hostLength..]);
+            var at = Mirroring.ShadowHost.InsertAt(authority);
+            w.Write(authority[..at]);
+            w.Write(Mirroring.ShadowHost.Suffix);
+            w.Write(authority[at..]);
         }
         else
         {

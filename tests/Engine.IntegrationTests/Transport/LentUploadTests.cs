@@ -251,25 +251,6 @@ public sealed class LentUploadTests
         }
     }
 
-    /// <summary>A body of declared length written in two parts with a pause between them.</summary>
-    private sealed class TwoPartContent(byte[] body, TimeSpan pause) : HttpContent
-    {
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
-        {
-            var half = body.Length / 2;
-            await stream.WriteAsync(body.AsMemory(0, half));
-            await stream.FlushAsync();
-            await Task.Delay(pause);
-            await stream.WriteAsync(body.AsMemory(half));
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = body.Length;
-            return true;
-        }
-    }
-
     /// <summary>
     /// svc: an upstream that answers 201 "early" before reading the upload and then reads nothing
     /// until released; other: one that answers 200 "next" (the client's connection goes on there).

@@ -13,7 +13,7 @@ namespace Engine.Proxy.Mirroring;
 /// bytes at once; beyond that copies are dropped and counted, so a slow mirror cannot grow memory.
 /// Each copy has its own deadline, so a stalled mirror frees its slot.
 /// </summary>
-internal sealed class MirrorDispatcher
+internal sealed partial class MirrorDispatcher
 {
     private readonly TimeSpan _timeout;
     private long _inFlight;
@@ -52,17 +52,36 @@ internal sealed class MirrorDispatcher
     /// </summary>
     public bool TryDispatch(Cluster cluster, byte[] request, int length)
     {
-        if (Interlocked.Increment(ref _inFlight) > MaxInFlight || Interlocked.Add(ref _bytesInFlight, length) > MaxBytesInFlight)
+        if (!TryAdmit(length))
         {
-            Interlocked.Decrement(ref _inFlight);
-            Interlocked.Add(ref _bytesInFlight, -length);
-            Interlocked.Increment(ref _dropped);
             ArrayPool<byte>.Shared.Return(request);
             return false;
         }
 
         _ = SendAsync(cluster, request, length);
         return true;
+    }
+
+    /// <summary>Takes a slot and <paramref name="length"/> bytes of the bounds, or counts a drop.</summary>
+    private bool TryAdmit(int length)
+    {
+        if (Interlocked.Increment(ref _inFlight) > MaxInFlight || Interlocked.Add(ref _bytesInFlight, length) > MaxBytesInFlight)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            Interlocked.Add(ref _bytesInFlight, -length);
+            Interlocked.Increment(ref _dropped);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Counts a copy's outcome and gives its slot and bytes back.</summary>
+    private void Settle(bool ok, int length)
+    {
+        Interlocked.Increment(ref ok ? ref _sent : ref _failed);
+        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Add(ref _bytesInFlight, -length);
     }
 
     private async Task SendAsync(Cluster cluster, byte[] request, int length)
@@ -120,9 +139,7 @@ internal sealed class MirrorDispatcher
                 }
             }
 
-            Interlocked.Increment(ref ok ? ref _sent : ref _failed);
-            Interlocked.Decrement(ref _inFlight);
-            Interlocked.Add(ref _bytesInFlight, -length);
+            Settle(ok, length);
             ArrayPool<byte>.Shared.Return(request);
         }
     }

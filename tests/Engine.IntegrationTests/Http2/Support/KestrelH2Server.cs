@@ -16,7 +16,8 @@ namespace Engine.IntegrationTests.Http2.Support;
 /// grpc-status trailers, /gate waits until the test opens the gate (to hold streams open) and
 /// notes the connection it came on (to count the connections a client spread its streams over),
 /// /flaky-upload fails its first upload with a 503 (after the whole body, or with ?early after a
-/// first read) and answers the next ones with the body's FNV-1a digest and its x-digest trailer.
+/// first read) and answers the next ones with the body's FNV-1a digest and its x-digest trailer,
+/// /record keeps each request's authority and body (<see cref="Recorded"/>).
 /// Every connection is counted when accepted and when it ends (to see a client open and close them).
 /// </summary>
 internal sealed class KestrelH2Server : IAsyncDisposable
@@ -41,6 +42,9 @@ internal sealed class KestrelH2Server : IAsyncDisposable
 
     /// <summary>Uploads /flaky-upload has begun to answer.</summary>
     public int FlakyUploads => Volatile.Read(ref _flakyUploads);
+
+    /// <summary>What /record got: the request's authority and its body as text, in arrival order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Authority, string Body)> Recorded { get; } = new();
 
     /// <summary>Connections accepted so far.</summary>
     public int ConnectionsOpened => Volatile.Read(ref _connectionsOpened);
@@ -109,6 +113,13 @@ internal sealed class KestrelH2Server : IAsyncDisposable
 
             var trailer = context.Request.SupportsTrailers() ? context.Request.GetTrailer("x-digest").ToString() : string.Empty;
             await context.Response.WriteAsync($"{Engine.IntegrationTests.Infrastructure.UploadBodies.Fnv1a(body.ToArray())} {trailer}");
+        });
+        app.MapPost("/record", async (HttpContext context) =>
+        {
+            var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            server.Recorded.Enqueue((context.Request.Host.Value ?? string.Empty, System.Text.Encoding.ASCII.GetString(body.ToArray())));
+            await context.Response.WriteAsync("recorded");
         });
         app.MapGet("/gate", async (HttpContext context) =>
         {
