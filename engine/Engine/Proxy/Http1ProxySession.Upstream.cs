@@ -23,7 +23,8 @@ internal sealed partial class Http1ProxySession
             options.SendAttemptCount ? attempt : 0,
             options.GenerateRequestId,
             ExpectedTimeoutMs: ExpectedTimeoutMs(attempt),
-            RewriteGrpcTimeout: RewritesGrpcTimeout));
+            RewriteGrpcTimeout: RewritesGrpcTimeout,
+            Upgrade: _upgrade == UpgradeKind.WebSocket));
     }
 
     /// <summary>

@@ -187,6 +187,11 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 // the route timeout, and an abort is never retried nor mirrored and wins over a
                 // preflight answer and over 503 NC (§3.12) — then CORS and the router's checks.
                 var reply = Route(out var cluster);
+                if (_upgrade == UpgradeKind.Other)
+                {
+                    reply = LocalReplies.UpgradeFailed;
+                }
+
                 if (reply is null && _action!.Fault is { } fault)
                 {
                     await RareReplyAsync(fault, cluster).ConfigureAwait(false);
@@ -204,7 +209,10 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 if (reply is null)
                 {
                     BeginDeadlines(); // consumes the x-envoy-* controls: mirrors do not get them either
-                    DispatchOrDeferMirrors(); // a body still coming in is copied at its end
+                    if (_upgrade == UpgradeKind.None)
+                    {
+                        DispatchOrDeferMirrors(); // a body still coming in is copied at its end
+                    }
                 }
 
                 // 3. Attempts, under the route's retry policy (Istio's default when it has none).
@@ -381,6 +389,19 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                     {
                         reply = Reply(error);
                         break;
+                    }
+
+                    if (error == ForwardError.None && _response.StatusCode == 101)
+                    {
+                        // A WebSocket upgrade the upstream accepted: the connection is a tunnel now.
+                        await FinishRequestBody(upstream).ConfigureAwait(false);
+                        await RunUpgradedAsync(upstream, upstreamStarted).ConfigureAwait(false);
+                        endpoint.RequestFinished();
+                        busy = null;
+                        upstream = null;
+                        EndAttempts(ref admitted);
+                        ReportCompleted();
+                        return;
                     }
 
                     // 3d. Head and body downstream.
@@ -594,6 +615,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         _bodyKept = false;
         _keptChunkedLength = -1;
         _mirrorsPending = false;
+        _upgrade = UpgradeRequest.Of(_request);
         _bodyConsumed = !_request.HasBody;
     }
 

@@ -21,6 +21,9 @@ internal static class LocalReplies
 
     public static readonly LocalReply NoRoute = new(404, string.Empty, ResponseFlags.NoRoute);
 
+    /// <summary>An upgrade to a protocol other than WebSocket (Envoy: no upgrade_configs entry for it, "upgrade_failed").</summary>
+    public static readonly LocalReply UpgradeFailed = new(403, string.Empty, ResponseFlags.None);
+
     /// <summary>A retry was decided, but the body it must send again outgrew the retry buffer before it could go (Envoy's router answers so).</summary>
     public static readonly LocalReply RetryBufferExceeded = new(507, "exceeded request buffer limit while retrying upstream", ResponseFlags.None);
 

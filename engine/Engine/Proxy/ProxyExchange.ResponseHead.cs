@@ -44,13 +44,13 @@ internal abstract partial class ProxyExchange
         }
 
         upstream.Input.AdvanceTo(consumed);
-        if (_response.StatusCode >= 200)
+        if (_response.StatusCode >= 200 || (_response.StatusCode == 101 && UpgradeForwarded))
         {
             return HeadStep.Final;
         }
 
-        // 1xx: 100 Continue was answered by us already; 101 cannot happen because Upgrade is not
-        // forwarded, so it is a protocol error; the rest are capped (robustness.md §1.6).
+        // 1xx: 100 Continue was answered by us already; 101 cannot happen unless a WebSocket
+        // upgrade was forwarded, so it is a protocol error; the rest are capped (robustness.md §1.6).
         if (_response.StatusCode == 101 || ++_informational > _limits.MaxInformationalResponses)
         {
             _flags |= ResponseFlags.UpstreamProtocolError;

@@ -90,6 +90,9 @@ internal abstract partial class ProxyExchange
 
     private protected abstract void EndPeek();
 
+    /// <summary>Whether this request's WebSocket upgrade went upstream, so 101 is the answer that switches protocols.</summary>
+    private protected virtual bool UpgradeForwarded => false;
+
     /// <summary>
     /// The body as a mirror's copy carries it: the whole body as for a retry, unless the protocol
     /// keeps it in another form (an HTTP/1.1 chunked body's raw bytes, which an HTTP/1.1 copy sends

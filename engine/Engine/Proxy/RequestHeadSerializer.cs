@@ -40,6 +40,8 @@ internal static class RequestHeadSerializer
             ref readonly var field = ref headers[i];
             switch (field.Known)
             {
+                case KnownHeader.Upgrade when extras.Upgrade:
+                    break; // a WebSocket upgrade goes through, as Istio's upgrade_configs allow
                 case KnownHeader.Host:
                 case KnownHeader.Connection:
                 case KnownHeader.KeepAlive:
@@ -98,6 +100,11 @@ internal static class RequestHeadSerializer
             }
         }
 
+        if (extras.Upgrade)
+        {
+            w.Write("connection: upgrade\r\n"u8);
+        }
+
         if (head.Chunked || extras.ChunkedBody)
         {
             w.Write("transfer-encoding: chunked\r\n"u8);
@@ -127,4 +134,5 @@ internal readonly record struct UpstreamRequestExtras(
     long BodyLength = -1,
     bool ChunkedBody = false,
     long ExpectedTimeoutMs = 0,
-    bool RewriteGrpcTimeout = false);
+    bool RewriteGrpcTimeout = false,
+    bool Upgrade = false);

@@ -25,6 +25,8 @@ internal static class ResponseHeadSerializer
             ref readonly var field = ref headers[i];
             switch (field.Known)
             {
+                case KnownHeader.Upgrade when extras.Upgrade:
+                    break; // 101 Switching Protocols names the protocol the connection now speaks
                 case KnownHeader.Connection:
                 case KnownHeader.KeepAlive:
                 case KnownHeader.ProxyConnection:
@@ -53,7 +55,11 @@ internal static class ResponseHeadSerializer
             w.Write("transfer-encoding: chunked\r\n"u8);
         }
 
-        if (extras.Close)
+        if (extras.Upgrade)
+        {
+            w.Write("connection: upgrade\r\n"u8);
+        }
+        else if (extras.Close)
         {
             w.Write("connection: close\r\n"u8);
         }
@@ -68,4 +74,4 @@ internal static class ResponseHeadSerializer
 }
 
 /// <summary>What the downstream side adds to a forwarded response head.</summary>
-internal readonly record struct DownstreamResponseExtras(bool Chunked, bool Close, bool KeepAliveHeader, long ServiceTimeMs);
+internal readonly record struct DownstreamResponseExtras(bool Chunked, bool Close, bool KeepAliveHeader, long ServiceTimeMs, bool Upgrade = false);

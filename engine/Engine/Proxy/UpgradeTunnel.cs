@@ -1,0 +1,67 @@
+using System.IO.Pipelines;
+using Engine.Interception;
+
+namespace Engine.Proxy;
+
+/// <summary>
+/// The bytes of an upgraded connection (a WebSocket after 101 Switching Protocols), both ways,
+/// as they come: Envoy does not read WebSocket frames either. An end of one side is passed on as
+/// the end of the other's output (a FIN on the epoll transport) while the opposite direction runs
+/// on, as the TCP proxy does, until both have ended; the idle timeout, measured from the last byte
+/// either way, ends both.
+/// </summary>
+internal static class UpgradeTunnel
+{
+    public static async Task<(long Up, long Down)> RunAsync(
+        PipeReader clientInput, PipeWriter clientOutput, PipeReader upstreamInput, PipeWriter upstreamOutput, TimeSpan idleTimeout, TimeProvider time)
+    {
+        using var cancel = new CancellationTokenSource();
+        using var idle = new IdleWatch(idleTimeout, time, cancel);
+        using var stop = cancel.Token.UnsafeRegister(_ =>
+        {
+            clientInput.CancelPendingRead();
+            upstreamInput.CancelPendingRead();
+            clientOutput.CancelPendingFlush();
+            upstreamOutput.CancelPendingFlush();
+        }, null);
+        var up = PumpAsync(clientInput, upstreamOutput, idle);
+        var down = PumpAsync(upstreamInput, clientOutput, idle);
+        return (await up.ConfigureAwait(false), await down.ConfigureAwait(false));
+    }
+
+    private static async Task<long> PumpAsync(PipeReader source, PipeWriter destination, IdleWatch idle)
+    {
+        long bytes = 0;
+        try
+        {
+            while (true)
+            {
+                var read = await source.ReadAsync().ConfigureAwait(false);
+                var buffer = read.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    BodyCopier.Write(destination, buffer);
+                    bytes += buffer.Length;
+                    idle.Touch();
+                }
+
+                source.AdvanceTo(buffer.End);
+                var flushed = await destination.FlushAsync().ConfigureAwait(false);
+                if (read.IsCompleted || read.IsCanceled || flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+        {
+            // One side is gone: ending the other's output below tells it so.
+        }
+        finally
+        {
+            await destination.CompleteAsync().ConfigureAwait(false);
+        }
+
+        return bytes;
+    }
+}

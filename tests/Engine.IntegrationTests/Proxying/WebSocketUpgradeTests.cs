@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Engine.IntegrationTests.Grpc;
+using Engine.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Engine.IntegrationTests.Proxying;
+
+/// <summary>
+/// WebSocket through the sidecar, as Istio's listeners allow it on every HTTP route: a Kestrel
+/// WebSocket server (it greets first, then echoes) and .NET's ClientWebSocket, on both transports.
+/// </summary>
+public sealed class WebSocketUpgradeTests : IAsyncLifetime
+{
+    private readonly CancellationTokenSource _guard = new(TimeSpan.FromSeconds(60));
+    private WebApplication _server = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        _server = builder.Build();
+        _server.UseWebSockets();
+        _server.Map("/ws", async (HttpContext context) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = 426;
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.SendAsync("hello from the server"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            var buffer = new byte[64 * 1024];
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
+
+                await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, CancellationToken.None);
+            }
+        });
+        await _server.StartAsync();
+        _port = new Uri(_server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.StopAsync();
+        await _server.DisposeAsync();
+        _guard.Dispose();
+    }
+
+    private Task<TestSidecar> StartSidecarAsync(string transport) => TestSidecar.StartAsync(
+        [MeshYaml.Service("ws", 8000, (_port, "v1"))], proxy: UploadBodies.On(transport));
+
+    [Theory]
+    [InlineData("Epoll")]
+    [InlineData("Kestrel")]
+    public async Task AWebSocket_IsUpgradedThroughTheSidecar_AndCarriesMessagesBothWays(string transport)
+    {
+        await using var sidecar = await StartSidecarAsync(transport);
+        using var client = new ClientWebSocket();
+        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
+
+        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
+
+        Assert.Equal("hello from the server", await ReceiveTextAsync(client));
+        var large = new string('x', 100_000); // several reads and segments each way
+        foreach (var message in new[] { "one", "two", large })
+        {
+            await client.SendAsync(Encoding.ASCII.GetBytes(message), WebSocketMessageType.Text, true, _guard.Token);
+            Assert.Equal(message, await ReceiveTextAsync(client));
+        }
+
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", _guard.Token);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, client.CloseStatus);
+        Assert.Equal("bye", client.CloseStatusDescription);
+
+        var record = await sidecar.Telemetry.SingleAsync("/ws");
+        Assert.Equal(101, record.Status);
+        Assert.True(record.BytesReceived > 100_000 && record.BytesSent > 100_000, $"received {record.BytesReceived}, sent {record.BytesSent}");
+    }
+
+    [Fact]
+    public async Task ManyWebSockets_AtOnce_EachKeepsItsOwnConversation()
+    {
+        await using var sidecar = await StartSidecarAsync("Epoll");
+        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            using var client = new ClientWebSocket();
+            await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
+            Assert.Equal("hello from the server", await ReceiveTextAsync(client));
+            for (var j = 0; j < 10; j++)
+            {
+                var message = $"socket {i} message {j}";
+                await client.SendAsync(Encoding.ASCII.GetBytes(message), WebSocketMessageType.Text, true, _guard.Token);
+                Assert.Equal(message, await ReceiveTextAsync(client));
+            }
+
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", _guard.Token);
+        }));
+    }
+
+    [Fact]
+    public async Task AnUpgradeTheServerRefuses_IsAnOrdinaryAnswer_AndTheConnectionGoesOn()
+    {
+        await using var sidecar = await StartSidecarAsync("Epoll");
+        await using var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        // No Sec-WebSocket-Key: Kestrel does not take it as a WebSocket request, and says so.
+        await raw.SendAsync("GET /ws HTTP/1.1\r\nHost: ws:8000\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        var refused = await raw.ReadResponseAsync();
+        await raw.SendAsync("GET /ws HTTP/1.1\r\nHost: ws:8000\r\n\r\n");
+        var next = await raw.ReadResponseAsync();
+
+        Assert.Equal(426, refused.Status);
+        Assert.Equal(426, next.Status);
+    }
+
+    [Fact]
+    public async Task AnUpgradeToAnotherProtocol_Gets403_AsEnvoyGivesAnUnconfiguredUpgrade()
+    {
+        await using var sidecar = await StartSidecarAsync("Epoll");
+        await using var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        await raw.SendAsync("GET /ws HTTP/1.1\r\nHost: ws:8000\r\nConnection: Upgrade\r\nUpgrade: spdy/3\r\n\r\n");
+        var response = await raw.ReadResponseAsync();
+
+        Assert.Equal(403, response.Status);
+    }
+
+    [Fact]
+    public async Task A101ToARequestThatAskedNoUpgrade_IsAProtocolError()
+    {
+        await using var switching = new ScriptedUpstream(x => x.SendAsync("HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"));
+        await using var sidecar = await TestSidecar.StartAsync([MeshYaml.Service("ws", 8000, (switching.Port, "v1"))]);
+
+        var reply = await sidecar.SendAsync(HttpMethod.Get, "ws:8000", "/plain");
+
+        Assert.Equal(HttpStatusCode.BadGateway, reply.Status);
+    }
+
+    private async Task<string> ReceiveTextAsync(ClientWebSocket client)
+    {
+        var buffer = new byte[256 * 1024];
+        var length = 0;
+        while (true)
+        {
+            var received = await client.ReceiveAsync(buffer.AsMemory(length), _guard.Token);
+            length += received.Count;
+            if (received.EndOfMessage)
+            {
+                return Encoding.ASCII.GetString(buffer, 0, length);
+            }
+        }
+    }
+}
