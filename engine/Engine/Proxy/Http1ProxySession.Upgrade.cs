@@ -32,9 +32,15 @@ internal sealed partial class Http1ProxySession
             KeepAliveHeader: false,
             ServiceTimeMs: _server.Options.SendUpstreamServiceTime ? _serviceTimeMs : -1,
             Upgrade: true));
-        var (up, down) = await UpgradeTunnel.RunAsync(_input, _output, upstream.Input, upstream.Output, _server.Options.IdleTimeout, _server.Time).ConfigureAwait(false);
+        var (up, down) = await UpgradeTunnel.RunAsync(
+            _input, _output, upstream.Input, upstream.Output, _server.Options.IdleTimeout, _server.Time, _deadlines?.Token ?? default).ConfigureAwait(false);
         _received.Add(up);
         _sent.Add(down);
+        if (_deadlines?.RouteExpired == true)
+        {
+            _flags |= ResponseFlags.UpstreamRequestTimeout;
+        }
+
         upstream.Pool.Discard(upstream);
     }
 }

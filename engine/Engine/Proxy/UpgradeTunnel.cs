@@ -8,14 +8,16 @@ namespace Engine.Proxy;
 /// as they come: Envoy does not read WebSocket frames either. An end of one side is passed on as
 /// the end of the other's output (a FIN on the epoll transport) while the opposite direction runs
 /// on, as the TCP proxy does, until both have ended; the idle timeout, measured from the last byte
-/// either way, ends both.
+/// either way, ends both, and so does the route timeout: Envoy's covers the whole upgraded stream
+/// (a VirtualService timeout closes WebSockets, which is why Istio users leave it unset for them).
 /// </summary>
 internal static class UpgradeTunnel
 {
     public static async Task<(long Up, long Down)> RunAsync(
-        PipeReader clientInput, PipeWriter clientOutput, PipeReader upstreamInput, PipeWriter upstreamOutput, TimeSpan idleTimeout, TimeProvider time)
+        PipeReader clientInput, PipeWriter clientOutput, PipeReader upstreamInput, PipeWriter upstreamOutput, TimeSpan idleTimeout, TimeProvider time,
+        CancellationToken routeDeadline)
     {
-        using var cancel = new CancellationTokenSource();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(routeDeadline);
         using var idle = new IdleWatch(idleTimeout, time, cancel);
         using var stop = cancel.Token.UnsafeRegister(_ =>
         {

@@ -96,6 +96,50 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheRouteTimeout_EndsAnUpgradedConnection_AsEnvoysDoes()
+    {
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            MeshYaml.Service("ws", 8000, (_port, "v1")),
+            """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: ws}
+            spec:
+              hosts: [ws]
+              http:
+              - route:
+                - destination: {host: ws}
+                timeout: 1s
+            """,
+        ]);
+        using var client = new ClientWebSocket();
+        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
+        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
+        Assert.Equal("hello from the server", await ReceiveTextAsync(client));
+
+        // Nothing more is sent: the next receive ends when the route timeout cuts the tunnel.
+        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveTextAsync(client));
+
+        var record = await sidecar.Telemetry.SingleAsync("/ws");
+        Assert.Equal(101, record.Status);
+        Assert.True(record.Flags.HasFlag(Engine.Proxy.ResponseFlags.UpstreamRequestTimeout), record.Flags.ToString());
+    }
+
+    [Fact]
+    public async Task TheIdleTimeout_EndsAQuietUpgradedConnection()
+    {
+        await using var sidecar = await TestSidecar.StartAsync(
+            [MeshYaml.Service("ws", 8000, (_port, "v1"))], proxy: new Engine.Proxy.ProxyOptions { IdleTimeout = TimeSpan.FromSeconds(1) });
+        using var client = new ClientWebSocket();
+        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
+        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
+        Assert.Equal("hello from the server", await ReceiveTextAsync(client));
+
+        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveTextAsync(client));
+    }
+
+    [Fact]
     public async Task ManyWebSockets_AtOnce_EachKeepsItsOwnConversation()
     {
         await using var sidecar = await StartSidecarAsync("Epoll");
