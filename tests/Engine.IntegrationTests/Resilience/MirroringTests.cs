@@ -17,7 +17,7 @@ public class MirroringTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _upstreams.DisposeAsync();
 
-    private Task<TestSidecar> StartAsync(string mirror, ProxyOptions? proxy = null, int? mirrorPort = null, int? primaryPort = null) => TestSidecar.StartAsync(
+    private protected Task<TestSidecar> StartAsync(string mirror, ProxyOptions? proxy = null, int? mirrorPort = null, int? primaryPort = null) => TestSidecar.StartAsync(
     [
         MeshYaml.Service("httpbin", 8000, (primaryPort ?? _upstreams.PortOf("v1"), "v1"), (mirrorPort ?? _upstreams.PortOf("v2"), "v2"), (_upstreams.PortOf("v3"), "v3")),
         MeshYaml.Subsets("httpbin", "v1", "v2", "v3"),
@@ -283,22 +283,7 @@ public sealed class MirroringTestsOverH2c : MirroringTests
             await x.ReadBodyAsync(5);
             await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         });
-        await using var sidecar = await TestSidecar.StartAsync(
-        [
-            MeshYaml.Service("httpbin", 8000, (primary.Port, "v1"), (mirror.Port, "v2")),
-            MeshYaml.Subsets("httpbin", "v1", "v2"),
-            """
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: httpbin}
-            spec:
-              hosts: [httpbin]
-              http:
-              - route:
-                - destination: {host: httpbin, subset: v1}
-                mirror: {host: httpbin, subset: v2}
-            """,
-        ], http2: true);
+        await using var sidecar = await StartAsync("    mirror: {host: httpbin, subset: v2}", mirrorPort: mirror.Port, primaryPort: primary.Port);
         await using var client = await Http2.Support.RawH2Client.HandshakeAsync(sidecar.Endpoint);
 
         var block = Http2.Support.RawH2Client.Block((":method", "POST"), (":scheme", "http"), (":authority", "httpbin:8000"), (":path", "/post"), ("content-length", "5"));
