@@ -229,6 +229,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                 var retries = 0;
                 var tried = new TriedEndpoints();
                 var bodySent = false;
+                ulong excludedLevels = 0; // locality levels retries leave out (retryRemoteLocalities)
                 for (var attempt = 1; reply is null && !forwarded; attempt++)
                 {
                     if (bodySent && !Replayable)
@@ -239,7 +240,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                         break;
                     }
 
-                    var endpoint = retries == 0 || !policy.AvoidsPreviousHosts(cluster!.Hashing is not null) ? cluster!.Pick(_hash) : cluster!.PickAvoiding(tried, _server.Random, _hash);
+                    var endpoint = retries == 0 ? cluster!.Pick(_hash) : PickForRetry(cluster, policy, tried, retries, ref excludedLevels);
                     if (endpoint is null)
                     {
                         reply = LocalReplies.For(ForwardError.NoHealthyUpstream);

@@ -69,6 +69,7 @@ internal abstract partial class ProxyExchange
         var tried = new TriedEndpoints();
         Cluster? admitted = null;
         var again = false; // an attempt went before this one
+        ulong excludedLevels = 0; // locality levels retries leave out (retryRemoteLocalities)
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -81,7 +82,7 @@ internal abstract partial class ProxyExchange
                 }
 
                 again = true;
-                var endpoint = retries == 0 || !policy.AvoidsPreviousHosts(cluster.Hashing is not null) ? cluster.Pick(_hash) : cluster.PickAvoiding(tried, _server.Random, _hash);
+                var endpoint = retries == 0 ? cluster.Pick(_hash) : PickForRetry(cluster, policy, tried, retries, ref excludedLevels);
                 if (endpoint is null)
                 {
                     return LocalReplies.For(ForwardError.NoHealthyUpstream);

@@ -104,11 +104,14 @@ internal sealed class Cluster
     public static string NameFor(int port, string? subset, string host) => $"outbound|{port}|{subset}|{host}";
 
     /// <summary>Picks a healthy endpoint, or null when there is none (503 UH).</summary>
-    public Endpoint? Pick()
+    public Endpoint? Pick() => PickUnhashed(0);
+
+    /// <summary><see cref="Pick()"/> leaving out the locality priority levels in <paramref name="excludedLevels"/> (a retry's <c>retryRemoteLocalities</c>).</summary>
+    private Endpoint? PickUnhashed(ulong excludedLevels)
     {
         if (Localities is { } localities)
         {
-            return localities.Pick(Available);
+            return localities.Pick(Available, excludedLevels);
         }
 
         var healthy = Healthy;
@@ -121,14 +124,14 @@ internal sealed class Cluster
     /// from <see cref="Hashing"/>); <paramref name="attempt"/> above 0 asks for a neighbour.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // every request comes through here; most have no key
-    public Endpoint? Pick(ulong? hash, int attempt = 0)
-        => hash is { } key && Balancer is ConsistentHashBalancer consistent ? PickByHash(consistent, key, attempt) : Pick();
+    public Endpoint? Pick(ulong? hash, int attempt = 0, ulong excludedLevels = 0)
+        => hash is { } key && Balancer is ConsistentHashBalancer consistent ? PickByHash(consistent, key, attempt, excludedLevels) : PickUnhashed(excludedLevels);
 
-    private Endpoint? PickByHash(ConsistentHashBalancer balancer, ulong hash, int attempt)
+    private Endpoint? PickByHash(ConsistentHashBalancer balancer, ulong hash, int attempt, ulong excludedLevels)
     {
         if (Localities is { } localities)
         {
-            return localities.Pick(Available, hash, attempt);
+            return localities.Pick(Available, hash, attempt, excludedLevels);
         }
 
         var healthy = Healthy;
@@ -143,12 +146,12 @@ internal sealed class Cluster
     /// fall back to an untried one chosen uniformly. With a consistent-hash key the re-asks walk
     /// on from the key's endpoint, as Envoy's ring and Maglev balancers do on a retry.
     /// </summary>
-    public Endpoint? PickAvoiding(ReadOnlySpan<Endpoint?> tried, IRandomSource random, ulong? hash = null)
+    public Endpoint? PickAvoiding(ReadOnlySpan<Endpoint?> tried, IRandomSource random, ulong? hash = null, ulong excludedLevels = 0)
     {
         Endpoint? pick = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            pick = Pick(hash, attempt);
+            pick = Pick(hash, attempt, excludedLevels);
             if (pick is null || !Contains(tried, pick))
             {
                 return pick;

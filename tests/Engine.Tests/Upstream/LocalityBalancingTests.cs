@@ -101,6 +101,35 @@ public sealed class LocalityBalancingTests
     }
 
     [Fact]
+    public void RetryRemoteLocalities_LeavesTheTriedLevelsOut_AndAllOfThemOutMeansNone()
+    {
+        // Envoy's previous_priorities: the load is distributed again as if the tried levels had no
+        // healthy endpoint; when that leaves none, the exclusion is dropped.
+        var cluster = Build(Endpoints + Rule("{simple: ROUND_ROBIN}"));
+        var localities = cluster.Localities!;
+        Endpoint?[] first = [.. cluster.Endpoints.Where(e => e.Address.Address.ToString() == "10.0.0.1")];
+        Endpoint?[] firstTwo = [.. cluster.Endpoints.Where(e => e.Address.Address.ToString() is "10.0.0.1" or "10.0.0.2")];
+
+        Assert.Equal(0b1UL, localities.LevelsOf(first));
+        Assert.Equal(0b11UL, localities.LevelsOf(firstTwo));
+        Assert.Equal(new Dictionary<string, int> { ["10.0.0.2"] = 1000 }, Count(1000, () => localities.Pick(cluster.Endpoints, excludedLevels: 0b1)));
+        Assert.Equal(new Dictionary<string, int> { ["10.0.0.3"] = 1000 }, Count(1000, () => localities.Pick(cluster.Endpoints, excludedLevels: 0b11)));
+        Assert.Equal(new Dictionary<string, int> { ["10.0.0.1"] = 1000 }, Count(1000, () => localities.Pick(cluster.Endpoints, excludedLevels: 0b1111)));
+    }
+
+    [Fact]
+    public void RetryRemoteLocalities_SpillsAsTheRemainingLevelsHealthAllows()
+    {
+        // Level 1 (10.0.0.2) ejected, level 0 tried: of what is left, level 2 carries it all.
+        var cluster = Build(Endpoints + Rule("{simple: ROUND_ROBIN}"));
+        var available = Without(cluster, "10.0.0.2");
+
+        var picks = Count(1000, () => cluster.Localities!.Pick(available, excludedLevels: 0b1));
+
+        Assert.Equal(new Dictionary<string, int> { ["10.0.0.3"] = 1000 }, picks);
+    }
+
+    [Fact]
     public void Failover_SpillsWhatAPartlyHealthyLevelCannotCarry()
     {
         // Three endpoints in the sidecar's subzone, two healthy: health 140 × 2/3 = 93%; 7% spills over.

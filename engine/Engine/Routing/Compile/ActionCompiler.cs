@@ -165,6 +165,7 @@ internal static class ActionCompiler
             retries.Backoff ?? TimeSpan.FromMilliseconds(25))
         {
             ExplicitAvoidPreviousHosts = retries.RetryIgnorePreviousHosts,
+            RetryRemoteLocalities = retries.RetryRemoteLocalities ?? false,
         };
     }
 

@@ -30,6 +30,13 @@ internal sealed record RetryPolicy(int Attempts, RetryOn On, IReadOnlyList<int> 
     /// </summary>
     public bool AvoidsPreviousHosts(bool hashing) => hashing ? ExplicitAvoidPreviousHosts ?? false : AvoidPreviousHosts;
 
+    /// <summary>
+    /// <c>retryRemoteLocalities</c>: Istio's previous_priorities retry priority (update frequency
+    /// 2), so under locality failover, retries move on to the next priority levels instead of
+    /// staying where the first tries failed.
+    /// </summary>
+    public bool RetryRemoteLocalities { get; init; }
+
     /// <summary>Envoy caps the back-off at ten times its base.</summary>
     public TimeSpan BackoffMax => BackoffBase * 10;
 
@@ -49,5 +56,5 @@ internal sealed record RetryPolicy(int Attempts, RetryOn On, IReadOnlyList<int> 
 
     public string Describe()
         => Attempts == 0 ? "no retries"
-            : $"{Attempts} retries on {OnTokens}{(StatusCodes.Count > 0 ? " codes " + string.Join(',', StatusCodes) : string.Empty)}{(PerTryTimeout is { } t ? $", per try {t.TotalMilliseconds} ms" : string.Empty)}{(AvoidPreviousHosts ? ", other hosts first" : string.Empty)}, back-off {BackoffBase.TotalMilliseconds} ms";
+            : $"{Attempts} retries on {OnTokens}{(StatusCodes.Count > 0 ? " codes " + string.Join(',', StatusCodes) : string.Empty)}{(PerTryTimeout is { } t ? $", per try {t.TotalMilliseconds} ms" : string.Empty)}{(AvoidPreviousHosts ? ", other hosts first" : string.Empty)}{(RetryRemoteLocalities ? ", remote localities" : string.Empty)}, back-off {BackoffBase.TotalMilliseconds} ms";
 }

@@ -35,8 +35,12 @@ internal sealed class LocalityBalancer
     /// <summary>Every endpoint a request may reach (those of localities a <c>distribute</c> rule leaves out are not here).</summary>
     public Endpoint[] Endpoints { get; }
 
-    /// <summary>An endpoint, given those outlier detection has not ejected; null when none may be used (503 UH).</summary>
-    public Endpoint? Pick(Endpoint[] available)
+    /// <summary>
+    /// An endpoint, given those outlier detection has not ejected; null when none may be used (503
+    /// UH). <paramref name="excludedLevels"/> (a bit per level) are left out for a retry with
+    /// <c>retryRemoteLocalities</c> (<see cref="LocalitySplit.ChooseLevel(int, ulong)"/>).
+    /// </summary>
+    public Endpoint? Pick(Endpoint[] available, ulong excludedLevels = 0)
     {
         if (_levels.Length == 0)
         {
@@ -44,14 +48,14 @@ internal sealed class LocalityBalancer
         }
 
         var split = SplitFor(available);
-        return PickIn(split, split.ChooseLevel(_random.Next(100) + 1));
+        return PickIn(split, split.ChooseLevel(_random.Next(100) + 1, excludedLevels));
     }
 
     /// <summary>
-    /// <see cref="Pick(Endpoint[])"/> for a request with a consistent-hash key; <paramref name="attempt"/>
+    /// <see cref="Pick(Endpoint[], ulong)"/> for a request with a consistent-hash key; <paramref name="attempt"/>
     /// above 0 asks for a neighbour within the same level.
     /// </summary>
-    public Endpoint? Pick(Endpoint[] available, ulong hash, int attempt)
+    public Endpoint? Pick(Endpoint[] available, ulong hash, int attempt, ulong excludedLevels = 0)
     {
         if (_levels.Length == 0)
         {
@@ -59,7 +63,7 @@ internal sealed class LocalityBalancer
         }
 
         var split = SplitFor(available);
-        var l = split.ChooseLevel((int)(hash % 100) + 1);
+        var l = split.ChooseLevel((int)(hash % 100) + 1, excludedLevels);
         if (_levels[l].HashTable is not { } table)
         {
             return PickIn(split, l);
@@ -68,6 +72,25 @@ internal sealed class LocalityBalancer
         var members = split.Levels[l].Panic ? _levels[l].Endpoints : split.Levels[l].Healthy;
         var index = table.Pick(members, hash, attempt);
         return index < 0 ? null : members[index];
+    }
+
+    /// <summary>The levels (a bit each, best first) the given endpoints belong to: those a retry has tried.</summary>
+    public ulong LevelsOf(ReadOnlySpan<Endpoint?> endpoints)
+    {
+        ulong levels = 0;
+        foreach (var endpoint in endpoints)
+        {
+            for (var l = 0; endpoint is not null && l < _levels.Length && l < 64; l++)
+            {
+                if (Array.IndexOf(_levels[l].Endpoints, endpoint) >= 0)
+                {
+                    levels |= 1UL << l;
+                    break;
+                }
+            }
+        }
+
+        return levels;
     }
 
     private LocalitySplit SplitFor(Endpoint[] available)

@@ -21,11 +21,13 @@ internal sealed class LocalitySplit
     private const int Overprovisioning = 140; // percent, Envoy's default
 
     private readonly int[] _load;
+    private readonly int[] _health; // per level, percent (0 when no healthy endpoint)
 
-    private LocalitySplit(Endpoint[] available, int[] load, Level[] levels)
+    private LocalitySplit(Endpoint[] available, int[] load, int[] health, Level[] levels)
     {
         Available = available;
         _load = load;
+        _health = health;
         Levels = levels;
     }
 
@@ -35,19 +37,52 @@ internal sealed class LocalitySplit
     public Level[] Levels { get; }
 
     /// <summary>The level for a draw in 1..100 (random, or a key's hash: Envoy's <c>choosePriority</c>).</summary>
-    public int ChooseLevel(int draw)
+    public int ChooseLevel(int draw) => Choose(_load, draw);
+
+    /// <summary>
+    /// <see cref="ChooseLevel(int)"/> for a retry that leaves out the levels in
+    /// <paramref name="excluded"/> (bit per level), Envoy's previous_priorities: the load is
+    /// distributed again as if those levels had no healthy endpoint; when that leaves none, the
+    /// exclusion is dropped, as Envoy resets its attempted priorities.
+    /// </summary>
+    public int ChooseLevel(int draw, ulong excluded)
+    {
+        if (excluded == 0)
+        {
+            return ChooseLevel(draw);
+        }
+
+        Span<int> health = stackalloc int[_health.Length];
+        var total = 0;
+        for (var l = 0; l < health.Length; l++)
+        {
+            health[l] = l < 64 && (excluded & (1UL << l)) != 0 ? 0 : _health[l];
+            total += health[l];
+        }
+
+        if (total == 0)
+        {
+            return ChooseLevel(draw);
+        }
+
+        Span<int> load = stackalloc int[_health.Length];
+        Distribute(load, health, Math.Min(100, total));
+        return Choose(load, draw);
+    }
+
+    private static int Choose(ReadOnlySpan<int> load, int draw)
     {
         var sum = 0;
-        for (var l = 0; l < _load.Length; l++)
+        for (var l = 0; l < load.Length; l++)
         {
-            sum += _load[l];
+            sum += load[l];
             if (draw <= sum)
             {
                 return l;
             }
         }
 
-        return _load.Length - 1; // the loads add up to 100; never reached
+        return load.Length - 1; // the loads add up to 100; never reached
     }
 
     public static LocalitySplit Compute(PriorityLevel[] levels, Endpoint[] available, int panicThreshold, IRandomSource random)
@@ -82,13 +117,13 @@ internal sealed class LocalitySplit
         }
 
         var states = levels.Select((level, l) => LevelState(level, healthy[l], panic[l], set, random)).ToArray();
-        return new LocalitySplit(available, load, states);
+        return new LocalitySplit(available, load, health, states);
     }
 
     private static double HealthyPercent(int healthy, int endpoints) => endpoints == 0 ? 0 : 100.0 * healthy / endpoints;
 
     /// <summary>Envoy's <c>distributeLoad</c>: in order, each level takes its health's part; rounding goes to the first healthy one.</summary>
-    private static void Distribute(int[] load, int[] health, int total)
+    private static void Distribute(Span<int> load, ReadOnlySpan<int> health, int total)
     {
         var left = 100;
         var first = -1;
