@@ -474,6 +474,26 @@ public sealed class VirtualServiceValidationTests
     }
 
     [Fact]
+    public void TcpSourceSubnet_IsCheckedAndWarnedAsNotEnforced()
+    {
+        var result = ConfigAssert.Load("""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: l4}
+            spec:
+              hosts: [db]
+              tcp:
+              - match: [{sourceSubnet: 10.0.0.0/8}]
+                route: [{destination: {host: db}}]
+              - match: [{sourceSubnet: 10.0.0.0/99}]
+                route: [{destination: {host: db}}]
+            """);
+
+        ConfigAssert.HasError(result, 9, "spec.tcp[1].match[0].sourceSubnet", "not a valid IP address or CIDR block");
+        ConfigAssert.HasWarning(result, 7, "spec.tcp[0].match[0].sourceSubnet", "not enforced");
+    }
+
+    [Fact]
     public void Validate_TlsAndTcpRoutes()
     {
         var result = ConfigAssert.Load("""

@@ -72,6 +72,17 @@ internal static partial class VirtualServiceValidator
             Port(r, m.Source, "port", m.Port);
             Labels(r, m.Source, "sourceLabels", m.SourceLabels);
             GatewayNames(r, m.Source, "gateways", m.Gateways);
+            if (m.SourceSubnet.Length > 0)
+            {
+                if (!NetAddress.IsIpOrCidr(m.SourceSubnet))
+                {
+                    r.Error(m.Source, "sourceSubnet", $"\"{m.SourceSubnet}\" is not a valid IP address or CIDR block");
+                }
+                else
+                {
+                    r.Warning(m.Source, "sourceSubnet", "sourceSubnet is not enforced by this sidecar (deprecated in Istio's API): the rule applies to every source");
+                }
+            }
         }
 
         if (route.Route.IsEmpty)
