@@ -159,6 +159,12 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
 
             await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", _guard.Token);
         }));
+
+        // Every tunnel ended whole: no client connection, request slot or upstream connection is left.
+        var cluster = sidecar.Sidecar.Server.Config.Clusters.Values.Single(c => c.Host.StartsWith("ws", StringComparison.Ordinal) && c.Subset is null);
+        await WaitFor.ConditionAsync(
+            () => sidecar.Sidecar.Server.ActiveConnections == 0 && cluster.Breaker.ActiveRequests == 0 && cluster.Breaker.Connections == 0,
+            because: $"connections {sidecar.Sidecar.Server.ActiveConnections}, requests {cluster.Breaker.ActiveRequests}, upstream connections {cluster.Breaker.Connections}");
     }
 
     [Fact]
