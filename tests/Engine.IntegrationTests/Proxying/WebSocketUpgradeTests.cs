@@ -110,7 +110,7 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
               http:
               - route:
                 - destination: {host: ws}
-                timeout: 1s
+                timeout: 4s
             """,
         ]);
         using var client = new ClientWebSocket();
@@ -118,7 +118,8 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
         await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
         Assert.Equal("hello from the server", await ReceiveTextAsync(client));
 
-        // Nothing more is sent: the next receive ends when the route timeout cuts the tunnel.
+        // Nothing more is sent: the next receive ends when the route timeout cuts the tunnel. (4 s:
+        // the handshake itself must fit in it, and on a loaded machine 1 s was not enough.)
         await Assert.ThrowsAsync<WebSocketException>(() => ReceiveTextAsync(client));
 
         var record = await sidecar.Telemetry.SingleAsync("/ws");
@@ -130,7 +131,7 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
     public async Task TheIdleTimeout_EndsAQuietUpgradedConnection()
     {
         await using var sidecar = await TestSidecar.StartAsync(
-            [MeshYaml.Service("ws", 8000, (_port, "v1"))], proxy: new Engine.Proxy.ProxyOptions { IdleTimeout = TimeSpan.FromSeconds(1) });
+            [MeshYaml.Service("ws", 8000, (_port, "v1"))], proxy: new Engine.Proxy.ProxyOptions { IdleTimeout = TimeSpan.FromSeconds(3) }); // the greeting must come within it
         using var client = new ClientWebSocket();
         using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
         await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
