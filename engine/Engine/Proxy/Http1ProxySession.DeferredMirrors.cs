@@ -9,8 +9,8 @@ namespace Engine.Proxy;
 /// the client's input for a retry anyway, up to the retry buffer, so the copy costs no second
 /// buffer until it is taken). The pump that sends the body upstream dispatches them when it sees
 /// the end; a body that never reached an upstream is looked at when the request is over. A body
-/// past the retry buffer, or one that never ends, is not mirrored (counted as dropped), as Envoy
-/// gives up a shadow past its buffer limit.
+/// past the retry buffer, or one that never ends, is not mirrored (counted as dropped), as Envoy's
+/// buffered shadows gave up past its buffer limit (Envoy 1.33 and later stream them: not here yet).
 /// </summary>
 internal sealed partial class Http1ProxySession
 {

@@ -292,7 +292,7 @@ internal abstract partial class ProxyExchange
     /// Sends the mirrored copies (<c>mirror</c>, <c>mirrors</c>), each with its own percentage,
     /// fire and forget. A copy needs the whole body at hand: each protocol calls this once the body
     /// has ended (or at once when there is none); a body past the retry buffer is not copied
-    /// (counted as dropped), as Envoy gives up shadowing past its buffer.
+    /// (counted as dropped), as Envoy's buffered shadows were (1.33 and later stream them).
     /// </summary>
     private protected void DispatchMirrors()
     {
