@@ -240,6 +240,53 @@ public class MirroringTests : IAsyncLifetime
         await stall.CancelAsync();
     }
 
+    [Fact]
+    public async Task Mirrors_CountAgainstTheMirrorClustersCircuitBreaker()
+    {
+        // Envoy's shadows take the mirror cluster's pool and limits: with http2MaxRequests 2 on
+        // subset v2 and a mirror that never answers, two copies are in flight and the rest are lost.
+        var reached = 0;
+        using var stall = new CancellationTokenSource();
+        await using var stalled = new ScriptedUpstream(async x =>
+        {
+            Interlocked.Increment(ref reached);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stall.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            MeshYaml.Service("httpbin", 8000, (_upstreams.PortOf("v1"), "v1"), (stalled.Port, "v2")),
+            MeshYaml.Subsets("httpbin", "v1", "v2") + "    trafficPolicy: {connectionPool: {http: {http2MaxRequests: 2}}}\n",
+            """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: httpbin}
+            spec:
+              hosts: [httpbin]
+              http:
+              - route:
+                - destination: {host: httpbin, subset: v1}
+                mirror: {host: httpbin, subset: v2}
+            """,
+        ], http2: OverHttp2);
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("v1", (await sidecar.SendAsync(HttpMethod.Get, "httpbin:8000")).ServedBy);
+        }
+
+        await WaitFor.ConditionAsync(() => Volatile.Read(ref reached) == 2);
+        Assert.Equal(8, sidecar.Sidecar.Server.Mirrors.Dropped);
+        await Task.Delay(200); // nothing more arrives
+        Assert.Equal(2, Volatile.Read(ref reached));
+        await stall.CancelAsync();
+    }
+
     [SkippableFact]
     public async Task IstioSample_MirroringTask_V1ServesV2GetsCopies()
     {

@@ -21,7 +21,7 @@ internal sealed partial class MirrorDispatcher
     /// </summary>
     public bool TryDispatchHttp2(Cluster cluster, HttpRequestHead head, byte[] body, int length)
     {
-        if (!TryAdmit(length))
+        if (!TryAdmit(cluster, length))
         {
             ArrayPool<byte>.Shared.Return(body);
             return false;
@@ -66,7 +66,7 @@ internal sealed partial class MirrorDispatcher
         }
         finally
         {
-            Settle(ok, length);
+            Settle(cluster, ok, length);
             ArrayPool<byte>.Shared.Return(body);
         }
     }

@@ -52,7 +52,7 @@ internal sealed partial class MirrorDispatcher
     /// </summary>
     public bool TryDispatch(Cluster cluster, byte[] request, int length)
     {
-        if (!TryAdmit(length))
+        if (!TryAdmit(cluster, length))
         {
             ArrayPool<byte>.Shared.Return(request);
             return false;
@@ -62,10 +62,15 @@ internal sealed partial class MirrorDispatcher
         return true;
     }
 
-    /// <summary>Takes a slot and <paramref name="length"/> bytes of the bounds, or counts a drop.</summary>
-    private bool TryAdmit(int length)
+    /// <summary>
+    /// Takes a slot and <paramref name="length"/> bytes of the bounds, and a request of the mirror
+    /// cluster's circuit breaker (Envoy's shadows go through the cluster's pool and its limits, and
+    /// an overflow loses the copy), or counts a drop.
+    /// </summary>
+    private bool TryAdmit(Cluster cluster, int length)
     {
-        if (Interlocked.Increment(ref _inFlight) > MaxInFlight || Interlocked.Add(ref _bytesInFlight, length) > MaxBytesInFlight)
+        if (Interlocked.Increment(ref _inFlight) > MaxInFlight || Interlocked.Add(ref _bytesInFlight, length) > MaxBytesInFlight
+            || !cluster.Breaker.TryStartRequest())
         {
             Interlocked.Decrement(ref _inFlight);
             Interlocked.Add(ref _bytesInFlight, -length);
@@ -76,9 +81,10 @@ internal sealed partial class MirrorDispatcher
         return true;
     }
 
-    /// <summary>Counts a copy's outcome and gives its slot and bytes back.</summary>
-    private void Settle(bool ok, int length)
+    /// <summary>Counts a copy's outcome and gives its slot, bytes and breaker request back.</summary>
+    private void Settle(Cluster cluster, bool ok, int length)
     {
+        cluster.Breaker.EndRequest();
         Interlocked.Increment(ref ok ? ref _sent : ref _failed);
         Interlocked.Decrement(ref _inFlight);
         Interlocked.Add(ref _bytesInFlight, -length);
@@ -139,7 +145,7 @@ internal sealed partial class MirrorDispatcher
                 }
             }
 
-            Settle(ok, length);
+            Settle(cluster, ok, length);
             ArrayPool<byte>.Shared.Return(request);
         }
     }
