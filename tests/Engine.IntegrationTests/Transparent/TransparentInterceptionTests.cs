@@ -111,6 +111,65 @@ public sealed class TransparentInterceptionTests : IClassFixture<AllowAnyMesh>
     }
 
     [SkippableFact]
+    public async Task AWebSocket_FromTheApp_IsUpgradedThroughTheCapture()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // The app dials the service's address; the capture sends it to the engine, which routes
+        // the upgrade by Host and tunnels the upgraded connection (RFC 6455's sample key and accept).
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var socket = _mesh.Pod.CreateSocket(System.Net.Sockets.AddressFamily.InterNetwork);
+        await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.77.100.50"), 9095), deadline.Token);
+        await using var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: false);
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            "GET /ws HTTP/1.1\r\nHost: chat:9095\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"), deadline.Token);
+        var head = await ReadHeadAsync(stream, deadline.Token);
+
+        Assert.StartsWith("HTTP/1.1 101", head, StringComparison.Ordinal);
+        Assert.Contains("sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", head, StringComparison.OrdinalIgnoreCase);
+        using var webSocket = System.Net.WebSockets.WebSocket.CreateFromStream(stream, new System.Net.WebSockets.WebSocketCreationOptions { IsServer = false });
+        Assert.Equal("chat-peer", await ReceiveTextAsync(webSocket, deadline.Token));
+        await webSocket.SendAsync("through the capture"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, deadline.Token);
+        Assert.Equal("through the capture", await ReceiveTextAsync(webSocket, deadline.Token));
+        await webSocket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", deadline.Token);
+        socket.Shutdown(System.Net.Sockets.SocketShutdown.Send); // the tunnel ends when both sides have: then it is logged
+        await _mesh.WaitForLogAsync("\"GET /ws HTTP/1.1\" 101");
+    }
+
+    /// <summary>A response head, read a byte at a time so that nothing after it is taken from the stream.</summary>
+    private static async Task<string> ReadHeadAsync(Stream stream, CancellationToken cancel)
+    {
+        var head = new List<byte>();
+        var one = new byte[1];
+        while (head.Count < 4 || !(head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+        {
+            if (await stream.ReadAsync(one, cancel) == 0)
+            {
+                break;
+            }
+
+            head.Add(one[0]);
+        }
+
+        return System.Text.Encoding.ASCII.GetString([.. head]);
+    }
+
+    private static async Task<string> ReceiveTextAsync(System.Net.WebSockets.WebSocket webSocket, CancellationToken cancel)
+    {
+        var buffer = new byte[4096];
+        var length = 0;
+        while (true)
+        {
+            var received = await webSocket.ReceiveAsync(buffer.AsMemory(length), cancel);
+            length += received.Count;
+            if (received.EndOfMessage)
+            {
+                return System.Text.Encoding.ASCII.GetString(buffer, 0, length);
+            }
+        }
+    }
+
+    [SkippableFact]
     public async Task ProxyUid_IsNotCaptured()
     {
         Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);

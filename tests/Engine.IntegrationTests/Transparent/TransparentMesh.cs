@@ -118,6 +118,7 @@ public abstract class TransparentMesh : IAsyncLifetime
         _owned.Add(NsTcpServer.Echo(Peer, 443, "tls-direct"));
 
         _owned.Add(await H2cServer.StartAsync(Peer, 9090));
+        _owned.Add(await WebSocketServer.StartAsync(Peer, 9096, "chat-peer"));
         _owned.Add(NsTcpServer.WhoAmI(Pod, 8080, "app"));
         _owned.Add(NsTcpServer.WhoAmI(Pod, 15021, "app-health"));
 
@@ -197,6 +198,17 @@ public abstract class TransparentMesh : IAsyncLifetime
           tcp:
           - match: [{port: 7100}]
             route: [{destination: {host: tcp-echo, subset: v2}, weight: 100}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: chat}
+        spec:
+          hosts: [chat]
+          addresses: [10.77.100.50]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{number: 9095, name: http, protocol: HTTP}]
+          endpoints: [{address: 10.77.0.1, ports: {http: 9096}}]
         ---
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
