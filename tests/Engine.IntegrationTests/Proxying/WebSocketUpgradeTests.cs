@@ -30,29 +30,7 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         _server = builder.Build();
         _server.UseWebSockets();
-        _server.Map("/ws", async (HttpContext context) =>
-        {
-            if (!context.WebSockets.IsWebSocketRequest)
-            {
-                context.Response.StatusCode = 426;
-                return;
-            }
-
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            await socket.SendAsync("hello from the server"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
-            var buffer = new byte[64 * 1024];
-            while (true)
-            {
-                var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (received.MessageType == WebSocketMessageType.Close)
-                {
-                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
-                    return;
-                }
-
-                await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, CancellationToken.None);
-            }
-        });
+        _server.Map("/ws", (HttpContext context) => WebSocketEcho.HandleAsync(context, "hello from the server"));
         await _server.StartAsync();
         _port = new Uri(_server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
     }
