@@ -21,10 +21,18 @@ internal static class UpgradeTunnel
         using var idle = new IdleWatch(idleTimeout, time, cancel);
         using var stop = cancel.Token.UnsafeRegister(_ =>
         {
-            clientInput.CancelPendingRead();
-            upstreamInput.CancelPendingRead();
-            clientOutput.CancelPendingFlush();
-            upstreamOutput.CancelPendingFlush();
+            // Runs on a timer's thread (idle or route deadline), where an exception would end the
+            // process: a pipe a pump has just completed must not take everyone else down with it.
+            try
+            {
+                clientInput.CancelPendingRead();
+                upstreamInput.CancelPendingRead();
+                clientOutput.CancelPendingFlush();
+                upstreamOutput.CancelPendingFlush();
+            }
+            catch (InvalidOperationException)
+            {
+            }
         }, null);
         var up = PumpAsync(clientInput, upstreamOutput, idle);
         var down = PumpAsync(upstreamInput, clientOutput, idle);
