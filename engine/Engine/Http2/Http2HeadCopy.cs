@@ -25,6 +25,7 @@ internal static class Http2HeadCopy
         to.Scheme = from.Scheme;
         to.Authority = from.Authority;
         to.Path = from.Path;
+        to.Protocol = from.Protocol;
         to.QueryOffset = from.QueryOffset;
         to.AbsoluteForm = from.AbsoluteForm;
         to.ExpectContinue = from.ExpectContinue;

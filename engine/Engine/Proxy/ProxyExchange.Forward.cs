@@ -51,6 +51,12 @@ internal abstract partial class ProxyExchange
     /// <summary>The response was cut off after its head went out: the client must see a failure, never a complete-looking message.</summary>
     private protected abstract void AbortResponse();
 
+    /// <summary>
+    /// A WebSocket upgrade an HTTP/2 server accepted (<see cref="UpgradeForwarded"/> only): 101
+    /// downstream, then the stream's bytes both ways until the tunnel ends. The caller disposes the stream.
+    /// </summary>
+    private protected virtual ValueTask RunHttp2UpgradedAsync(Engine.Http2.Client.Http2ClientStream stream, long upstreamStarted) => throw new NotSupportedException();
+
     // The upstream side of the attempt in flight (at most one of the two).
     private UpstreamConnection? _h1Upstream;
     private Engine.Http2.Client.Http2ClientStream? _h2Upstream;
@@ -153,6 +159,13 @@ internal abstract partial class ProxyExchange
                         }
 
                         return Reply(requestBody == BodyResult.SourceInvalid ? ForwardError.DownstreamBodyInvalid : error);
+                    }
+
+                    if (UpgradeForwarded && _h2Upstream is { } tunnel && _response.StatusCode is >= 200 and < 300)
+                    {
+                        // The server accepted the extended CONNECT: the stream is the WebSocket now.
+                        await RunHttp2UpgradedAsync(tunnel, upstreamStarted).ConfigureAwait(false);
+                        return null;
                     }
 
                     await RelayResponseAsync(upstreamStarted).ConfigureAwait(false);

@@ -42,6 +42,10 @@ internal abstract partial class ProxyExchange
         _h2Upstream = stream;
         _deadlines?.BeginTry(stream, PerTryTimeout);
         WriteHttp2RequestHead(stream.RequestHead, attempt, upstreamTls: endpoint.Pool.Settings.Tls is not null);
+        if (UpgradeForwarded)
+        {
+            return await StartHttp2UpgradeAsync(stream).ConfigureAwait(false);
+        }
 
         System.Buffers.ReadOnlySequence<byte> body = default;
         var hasBody = MayHaveBody;
@@ -84,6 +88,42 @@ internal abstract partial class ProxyExchange
             {
                 _requestPump = PumpRequestBodyAsync(stream);
             }
+        }
+
+        using (ClientGone.UnsafeRegister(AbortOnClientGone, stream))
+        {
+            if (!await stream.ReadResponseHeadAsync(_response).ConfigureAwait(false))
+            {
+                return (Http2StreamError(stream), true, false);
+            }
+        }
+
+        return (ForwardError.None, true, false);
+    }
+
+    /// <summary>
+    /// A WebSocket upgrade over HTTP/2, as Envoy carries one across an HTTP/2 hop: the GET with
+    /// Upgrade becomes an extended CONNECT (RFC 8441 §4: :method CONNECT, :protocol websocket, the
+    /// same :scheme, :path and :authority; Upgrade and Connection are connection-specific and left
+    /// out), sent without END_STREAM: the stream carries the WebSocket's bytes once a 2xx answers.
+    /// A server whose SETTINGS did not enable extended CONNECT gets nothing: 502, as a request
+    /// the upstream codec cannot send.
+    /// </summary>
+    private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp2UpgradeAsync(Http2ClientStream stream)
+    {
+        if (!((Http2ClientConnection)stream.Connection).MayExtendConnect)
+        {
+            _flags |= ResponseFlags.UpstreamProtocolError;
+            return (ForwardError.UpstreamProtocolError, true, false);
+        }
+
+        var head = stream.RequestHead;
+        head.Method = Protocols.Http.HttpMethod.Connect;
+        head.MethodBytes = default;
+        head.Protocol = head.Append("websocket"u8);
+        if (!await stream.WriteRequestHeadAsync(head, endStream: false).ConfigureAwait(false))
+        {
+            return (Http2StreamError(stream), true, false);
         }
 
         using (ClientGone.UnsafeRegister(AbortOnClientGone, stream))

@@ -107,9 +107,9 @@ public sealed class HpackEncoder
 
         if (head is HttpRequestHead request)
         {
-            // :method (a name at most 7 bytes when MethodBytes is empty), :scheme ("https" at most when empty), :authority, :path.
-            length += (4 * FieldOverheadBound) + Math.Max(request.MethodBytes.Length, 7) + Math.Max(request.Scheme.Length, 5)
-                + request.Authority.Length + request.Path.Length;
+            // :method (a name at most 7 bytes when MethodBytes is empty), :scheme ("https" at most when empty), :authority, :path, :protocol.
+            length += (5 * FieldOverheadBound) + Math.Max(request.MethodBytes.Length, 7) + Math.Max(request.Scheme.Length, 5)
+                + request.Authority.Length + request.Path.Length + request.Protocol.Length;
         }
         else if (head is HttpResponseHead)
         {
@@ -121,7 +121,8 @@ public sealed class HpackEncoder
 
     /// <summary>
     /// Encodes a request's field section: :method, :scheme, :authority, :path (CONNECT: :method and
-    /// :authority only, RFC 9113 §8.5), then the fields. An empty Scheme means "http" (the proxy's
+    /// :authority only, RFC 9113 §8.5; an extended CONNECT has them all and :protocol, RFC 8441 §4),
+    /// then the fields. An empty Scheme means "http" (the proxy's
     /// upstream HTTP/2 is cleartext). <paramref name="destination"/> must hold
     /// <see cref="GetMaxEncodedLength"/> bytes. Returns the bytes written.
     /// </summary>
@@ -132,7 +133,13 @@ public sealed class HpackEncoder
         written += method.SequenceEqual("GET"u8) ? WriteIndexed(HpackStaticTable.MethodGet, destination[written..])
             : method.SequenceEqual("POST"u8) ? WriteIndexed(HpackStaticTable.MethodPost, destination[written..])
             : EncodeField(":method"u8, method, neverIndexed: false, destination[written..]);
-        var connect = head.Method == HttpMethod.Connect;
+        var extended = !head.Protocol.IsEmpty;
+        if (extended)
+        {
+            written += EncodeField(":protocol"u8, head.Span(head.Protocol), neverIndexed: false, destination[written..]);
+        }
+
+        var connect = head.Method == HttpMethod.Connect && !extended;
         if (!connect)
         {
             var scheme = head.Scheme.IsEmpty ? "http"u8 : head.Span(head.Scheme);

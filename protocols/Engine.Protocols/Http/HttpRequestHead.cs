@@ -24,6 +24,12 @@ public sealed class HttpRequestHead : HttpHead
     /// <summary>Path and query as forwarded ("/a/b?x=1"); "*" for asterisk-form; the authority for CONNECT.</summary>
     public ByteRange Path { get; set; }
 
+    /// <summary>
+    /// The :protocol of an extended CONNECT (RFC 8441 §4): what the stream carries once the server
+    /// accepts it ("websocket"); empty for every other request, a plain CONNECT included.
+    /// </summary>
+    public ByteRange Protocol { get; set; }
+
     /// <summary>Offset of '?' within <see cref="Path"/>, or -1 when there is no query.</summary>
     public int QueryOffset { get; set; } = -1;
 
@@ -55,6 +61,7 @@ public sealed class HttpRequestHead : HttpHead
         Scheme = default;
         Authority = default;
         Path = default;
+        Protocol = default;
         QueryOffset = -1;
         AbsoluteForm = false;
         ExpectContinue = false;

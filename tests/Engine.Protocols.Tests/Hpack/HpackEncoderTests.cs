@@ -191,6 +191,21 @@ public class HpackEncoderTests
         Assert.True(decoded.Path.IsEmpty && decoded.Scheme.IsEmpty);
     }
 
+    [Fact]
+    public void ExtendedConnect_SendsProtocolSchemeAuthorityAndPath()
+    {
+        // RFC 8441 §4: a WebSocket over HTTP/2 is a CONNECT with :protocol and the pseudo-headers a
+        // plain CONNECT leaves out.
+        var head = Heads.Request("CONNECT", "http", "chat:8000", "/ws?room=1", ("sec-websocket-version", "13"));
+        head.Method = Engine.Protocols.Http.HttpMethod.Connect;
+        head.Protocol = head.Append("websocket"u8);
+
+        Assert.Equal(Http2Error.None, Decode(new HpackDecoder(), EncodeRequest(new HpackEncoder(), head), out var fields));
+        Assert.Equal(
+            [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "http"), (":authority", "chat:8000"), (":path", "/ws?room=1"), ("sec-websocket-version", "13")],
+            fields.Select(f => (f.Name, f.Value)));
+    }
+
     [Theory]
     [InlineData(200, "88")]
     [InlineData(204, "89")]

@@ -234,6 +234,22 @@ internal sealed partial class Http2ClientConnection : Http2Connection
         return true;
     }
 
+    /// <summary>
+    /// False once the server's SETTINGS came without SETTINGS_ENABLE_CONNECT_PROTOCOL: an extended
+    /// CONNECT (a WebSocket) must not be sent then (RFC 8441 §3). Before they come it is sent and the
+    /// server's answer decides, as a request on a connection still opening is not held back.
+    /// </summary>
+    public bool MayExtendConnect
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return !_peerSettingsReceived || PeerSettings.EnableConnectProtocol;
+            }
+        }
+    }
+
     protected override void OnPeerSettingsLocked()
     {
         _peerSettingsReceived = true;

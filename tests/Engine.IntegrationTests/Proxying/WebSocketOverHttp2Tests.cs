@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Engine.IntegrationTests.Grpc;
+using Engine.IntegrationTests.Http2.Support;
+using Engine.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Engine.IntegrationTests.Proxying;
+
+/// <summary>
+/// A WebSocket from an HTTP/1.1 client to a cluster that speaks HTTP/2 (a port named http2, gRPC,
+/// or h2UpgradePolicy UPGRADE), as Envoy carries one across an HTTP/2 hop: the upgrade goes as an
+/// extended CONNECT (RFC 8441) to a Kestrel server that speaks only h2c, its 200 comes back as the
+/// 101 the client asked for (with the Sec-WebSocket-Accept .NET's ClientWebSocket checks), and the
+/// stream carries the messages both ways.
+/// </summary>
+public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
+{
+    private readonly CancellationTokenSource _guard = new(TimeSpan.FromSeconds(60));
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _seen = new();
+    private WebApplication _server = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        _server = builder.Build();
+        _server.UseWebSockets();
+        _server.Map("/ws", (HttpContext context) =>
+        {
+            _seen.Enqueue($"{context.Request.Protocol} {context.Request.Method}");
+            return WebSocketEcho.HandleAsync(context, "hello over h2");
+        });
+        await _server.StartAsync();
+        _port = new Uri(_server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.StopAsync();
+        await _server.DisposeAsync();
+        _guard.Dispose();
+    }
+
+    private static string Http2Service(int upstreamPort) => MeshYaml.Service(
+        "ws", 8000, "http2", [(upstreamPort, (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["version"] = "v1" })], protocol: "HTTP2");
+
+    [Theory]
+    [InlineData("Epoll")]
+    [InlineData("Kestrel")]
+    public async Task AWebSocket_ToAnHttp2Cluster_GoesAsAnExtendedConnect_AndCarriesMessagesBothWays(string transport)
+    {
+        await using var sidecar = await TestSidecar.StartAsync([Http2Service(_port)], proxy: UploadBodies.On(transport));
+        using var client = new ClientWebSocket();
+        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
+
+        // ConnectAsync fails unless the answer is a 101 with the Sec-WebSocket-Accept of its key.
+        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
+
+        Assert.Equal("hello over h2", await ReceiveTextAsync(client));
+        var large = new string('y', 200_000); // beyond the stream's initial windows both ways
+        foreach (var message in new[] { "one", "two", large })
+        {
+            await client.SendAsync(Encoding.ASCII.GetBytes(message), WebSocketMessageType.Text, true, _guard.Token);
+            Assert.Equal(message, await ReceiveTextAsync(client));
+        }
+
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", _guard.Token);
+        Assert.Equal("bye", client.CloseStatusDescription);
+        Assert.Equal(["HTTP/2 CONNECT"], _seen);
+
+        var record = await sidecar.Telemetry.SingleAsync("/ws");
+        Assert.Equal(101, record.Status);
+        Assert.True(record.BytesReceived > 200_000 && record.BytesSent > 200_000, $"received {record.BytesReceived}, sent {record.BytesSent}");
+    }
+
+    [Fact]
+    public async Task ManyWebSockets_ShareOneHttp2Connection_AndLeaveNothingBehind()
+    {
+        await using var sidecar = await TestSidecar.StartAsync([Http2Service(_port)]);
+        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(async i =>
+        {
+            using var client = new ClientWebSocket();
+            await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
+            Assert.Equal("hello over h2", await ReceiveTextAsync(client));
+            for (var j = 0; j < 10; j++)
+            {
+                var message = $"socket {i} message {j}";
+                await client.SendAsync(Encoding.ASCII.GetBytes(message), WebSocketMessageType.Text, true, _guard.Token);
+                Assert.Equal(message, await ReceiveTextAsync(client));
+            }
+
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", _guard.Token);
+        }));
+
+        var cluster = sidecar.Sidecar.Server.Config.Clusters.Values.Single(c => c.Host.StartsWith("ws", StringComparison.Ordinal) && c.Subset is null);
+        await WaitFor.ConditionAsync(
+            () => sidecar.Sidecar.Server.ActiveConnections == 0 && cluster.Breaker.ActiveRequests == 0,
+            because: $"connections {sidecar.Sidecar.Server.ActiveConnections}, requests {cluster.Breaker.ActiveRequests}");
+        Assert.Equal(10, _seen.Count);
+    }
+
+    [Fact]
+    public async Task TheRouteTimeout_EndsAWebSocketOverHttp2_AsItDoesOverHttp11()
+    {
+        await using var sidecar = await TestSidecar.StartAsync(
+        [
+            Http2Service(_port),
+            """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: ws}
+            spec:
+              hosts: [ws]
+              http:
+              - route:
+                - destination: {host: ws}
+                timeout: 4s
+            """,
+        ]);
+        using var client = new ClientWebSocket();
+        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
+        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
+        Assert.Equal("hello over h2", await ReceiveTextAsync(client));
+
+        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveTextAsync(client));
+
+        var record = await sidecar.Telemetry.SingleAsync("/ws");
+        Assert.Equal(101, record.Status);
+        Assert.True(record.Flags.HasFlag(Engine.Proxy.ResponseFlags.UpstreamRequestTimeout), record.Flags.ToString());
+    }
+
+    [Fact]
+    public async Task AnUpgradeTheHttp2ServerRefuses_IsAnOrdinaryAnswer_AndTheConnectionGoesOn()
+    {
+        await using var sidecar = await TestSidecar.StartAsync([Http2Service(_port)]);
+        await using var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        // No Sec-WebSocket-Version: Kestrel does not take the CONNECT as a WebSocket request, and says so.
+        await raw.SendAsync("GET /ws HTTP/1.1\r\nHost: ws:8000\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        var refused = await raw.ReadResponseAsync();
+        await raw.SendAsync("GET /ws HTTP/1.1\r\nHost: ws:8000\r\n\r\n");
+        var next = await raw.ReadResponseAsync();
+
+        Assert.Equal(426, refused.Status);
+        Assert.Equal(426, next.Status);
+        Assert.Equal(["HTTP/2 CONNECT", "HTTP/2 GET"], _seen);
+    }
+
+    [Fact]
+    public async Task AServerThatDidNotEnableExtendedConnect_GetsNoWebSocket_AndTheClient502()
+    {
+        await using var plain = RawH2Server.Start(answerPings: true);
+        await using var sidecar = await TestSidecar.StartAsync([Http2Service(plain.Endpoint.Port)]);
+        await using var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        // A plain request first, so that the connection and the server's SETTINGS are there.
+        await raw.SendAsync("GET /first HTTP/1.1\r\nHost: ws:8000\r\n\r\n");
+        var first = await raw.ReadResponseAsync();
+        await raw.SendAsync("GET /ws HTTP/1.1\r\nHost: ws:8000\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        var upgrade = await raw.ReadResponseAsync();
+
+        Assert.Equal(200, first.Status);
+        Assert.Equal(502, upgrade.Status);
+        Assert.Equal(1, plain.ConnectionsAccepted);
+    }
+
+    private async Task<string> ReceiveTextAsync(ClientWebSocket client)
+    {
+        var buffer = new byte[256 * 1024];
+        var length = 0;
+        while (true)
+        {
+            var received = await client.ReceiveAsync(buffer.AsMemory(length), _guard.Token);
+            length += received.Count;
+            if (received.EndOfMessage)
+            {
+                return Encoding.ASCII.GetString(buffer, 0, length);
+            }
+        }
+    }
+}
