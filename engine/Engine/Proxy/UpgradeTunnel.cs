@@ -34,14 +34,21 @@ internal static class UpgradeTunnel
             {
             }
         }, null);
-        var up = PumpAsync(clientInput, upstreamOutput, idle);
-        var down = PumpAsync(upstreamInput, clientOutput, idle);
+        var up = PumpAsync(clientInput, upstreamOutput, idle, cancel);
+        var down = PumpAsync(upstreamInput, clientOutput, idle, cancel);
         return (await up.ConfigureAwait(false), await down.ConfigureAwait(false));
     }
 
-    private static async Task<long> PumpAsync(PipeReader source, PipeWriter destination, IdleWatch idle)
+    /// <summary>
+    /// One direction until its source ends. A clean end (FIN, END_STREAM) ends only this direction;
+    /// an abrupt one (a reset, a failed connection, a stream cut short) ends the whole tunnel, as a
+    /// reset on one side of Envoy's TCP proxy closes the other: the opposite direction would
+    /// otherwise wait on a peer that has nobody left to talk to until the idle timeout.
+    /// </summary>
+    private static async Task<long> PumpAsync(PipeReader source, PipeWriter destination, IdleWatch idle, CancellationTokenSource tunnel)
     {
         long bytes = 0;
+        var abrupt = false;
         try
         {
             while (true)
@@ -59,17 +66,29 @@ internal static class UpgradeTunnel
                 var flushed = await destination.FlushAsync().ConfigureAwait(false);
                 if (read.IsCompleted || read.IsCanceled || flushed.IsCompleted || flushed.IsCanceled)
                 {
+                    abrupt = read.IsCanceled || flushed.IsCanceled;
                     break;
                 }
             }
         }
         catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
         {
-            // One side is gone: ending the other's output below tells it so.
+            abrupt = true; // one side is gone: ending the other's output below tells it so
         }
         finally
         {
             await destination.CompleteAsync().ConfigureAwait(false);
+        }
+
+        if (abrupt)
+        {
+            try
+            {
+                tunnel.Cancel(); // the other direction's pending read or flush ends now
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
 
         return bytes;

@@ -28,6 +28,7 @@ public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _seen = new();
     private WebApplication _server = null!;
     private int _port;
+    private int _handlersEnded;
 
     public async Task InitializeAsync()
     {
@@ -36,10 +37,25 @@ public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         _server = builder.Build();
         _server.UseWebSockets();
-        _server.Map("/ws", (HttpContext context) =>
+        _server.Map("/ws", async (HttpContext context) =>
         {
             _seen.Enqueue($"{context.Request.Protocol} {context.Request.Method}");
-            return WebSocketEcho.HandleAsync(context, "hello over h2");
+            try
+            {
+                await WebSocketEcho.HandleAsync(context, "hello over h2");
+            }
+            finally
+            {
+                Interlocked.Increment(ref _handlersEnded);
+            }
+        });
+        _server.Map("/ws-then-gone", async (HttpContext context) =>
+        {
+            // Greets, then the server goes away mid-conversation: the stream is reset.
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.SendAsync("hello, and goodbye"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            await Task.Delay(200);
+            context.Abort();
         });
         await _server.StartAsync();
         _port = new Uri(_server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
@@ -110,6 +126,63 @@ public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
             () => sidecar.Sidecar.Server.ActiveConnections == 0 && cluster.Breaker.ActiveRequests == 0,
             because: $"connections {sidecar.Sidecar.Server.ActiveConnections}, requests {cluster.Breaker.ActiveRequests}");
         Assert.Equal(10, _seen.Count);
+    }
+
+    [Fact]
+    public async Task AClientThatVanishesMidConversation_EndsTheStream_AndLeavesNothingBehind()
+    {
+        await using var sidecar = await TestSidecar.StartAsync([Http2Service(_port)]);
+        using var client = new ClientWebSocket();
+        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
+        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
+        Assert.Equal("hello over h2", await ReceiveTextAsync(client));
+
+        client.Abort(); // the TCP connection goes, no close handshake
+
+        // The server's WebSocket learns it (the stream ended), and the sidecar holds no request.
+        var cluster = sidecar.Sidecar.Server.Config.Clusters.Values.Single(c => c.Host.StartsWith("ws", StringComparison.Ordinal) && c.Subset is null);
+        await WaitFor.ConditionAsync(
+            () => Volatile.Read(ref _handlersEnded) == 1 && sidecar.Sidecar.Server.ActiveConnections == 0 && cluster.Breaker.ActiveRequests == 0,
+            because: $"handlers ended {_handlersEnded}, connections {sidecar.Sidecar.Server.ActiveConnections}, requests {cluster.Breaker.ActiveRequests}");
+        var record = await sidecar.Telemetry.SingleAsync("/ws");
+        Assert.Equal(101, record.Status);
+    }
+
+    [Fact]
+    public async Task AServerThatGoesAwayMidConversation_EndsTheClientsConnection()
+    {
+        await using var sidecar = await TestSidecar.StartAsync([Http2Service(_port)]);
+        using var client = new ClientWebSocket();
+        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
+        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws-then-gone"), invoker, _guard.Token);
+        Assert.Equal("hello, and goodbye", await ReceiveTextAsync(client));
+
+        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveTextAsync(client));
+
+        var cluster = sidecar.Sidecar.Server.Config.Clusters.Values.Single(c => c.Host.StartsWith("ws", StringComparison.Ordinal) && c.Subset is null);
+        await WaitFor.ConditionAsync(
+            () => sidecar.Sidecar.Server.ActiveConnections == 0 && cluster.Breaker.ActiveRequests == 0,
+            because: $"connections {sidecar.Sidecar.Server.ActiveConnections}, requests {cluster.Breaker.ActiveRequests}");
+    }
+
+    [Fact]
+    public async Task AStreamTheServerResets_EndsTheTunnelBothWays_EvenWhileTheClientStaysQuiet()
+    {
+        await using var sidecar = await TestSidecar.StartAsync([Http2Service(_port)]);
+        await using var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        await raw.SendAsync("GET /ws-then-gone HTTP/1.1\r\nHost: ws:8000\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        var received = await raw.ReadToEndAsync();
+
+        // The 101 (with RFC 6455's accept for the sample key), the greeting, then the end. The client
+        // never closes its side: the reset alone must end the tunnel, not the idle timeout an hour on.
+        Assert.StartsWith("HTTP/1.1 101 ", received, StringComparison.Ordinal);
+        Assert.Contains("sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", received, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("hello, and goodbye", received, StringComparison.Ordinal);
+        await WaitFor.ConditionAsync(
+            () => sidecar.Sidecar.Server.ActiveConnections == 0,
+            because: $"connections {sidecar.Sidecar.Server.ActiveConnections}");
     }
 
     [Fact]

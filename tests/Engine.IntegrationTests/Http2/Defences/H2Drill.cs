@@ -53,7 +53,17 @@ internal sealed class H2Drill : IAsyncDisposable
     public async Task AssertOthersServedAndReleasedAsync(int timeoutMs = 30_000)
     {
         await H2Bystanders.WaitForMoreAsync(10);
-        await H2Bystanders.StopAndAssertAllServedAsync();
+        try
+        {
+            await H2Bystanders.StopAndAssertAllServedAsync();
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            // What the proxy said about it: its access log's flags and any warning name the cause.
+            var said = Proxy.Output.Split('\n').Where(line => !line.Contains("\" 200 - ", StringComparison.Ordinal)).TakeLast(40);
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nthe proxy's log, apart from requests answered 200:\n{string.Join('\n', said)}");
+        }
+
         var (status, _) = await ProxyH2.GetAsync(Proxy.Endpoint, VictimAuthority);
         Assert.Equal(200, status);
         await _drill.AssertOthersServedAndReleasedAsync(timeoutMs);
