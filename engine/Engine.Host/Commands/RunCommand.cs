@@ -33,10 +33,15 @@ internal static class RunCommand
         var accessLog = new Option<string>("--access-log") { Description = "Access log destination: stdout, off, or a file path", DefaultValueFactory = _ => "stdout" };
         var accessLogFormat = new Option<string>("--access-log-format") { Description = "text (Istio's default), envoy (Envoy's default) or json", DefaultValueFactory = _ => "text" };
         var drainTimeout = new Option<string>("--drain-timeout") { Description = "On SIGTERM, how long in-flight requests get to finish (e.g. 5s, 500ms)", DefaultValueFactory = _ => "5s" };
+        var istioCerts = new Option<string>("--istio-certs")
+        {
+            Description = "Folder of the workload's mesh certificates for ISTIO_MUTUAL and auto mTLS, as Istio mounts them: cert-chain.pem, key.pem, root-cert.pem",
+            DefaultValueFactory = _ => Engine.Upstream.Tls.WorkloadCertificates.DefaultDirectory,
+        };
         var dnsRefresh = new Option<string>("--dns-refresh-rate") { Description = "How often DNS and DNS_ROUND_ROBIN ServiceEntry names and DYNAMIC_DNS hosts are resolved again (Istio's dnsRefreshRate); 0s: never", DefaultValueFactory = _ => "60s" };
         var limits = new ProxyLimitOptions();
         var transparent = new TransparentCommandOptions();
-        var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, locality, logLevel, admin, accessLog, accessLogFormat, drainTimeout, dnsRefresh };
+        var command = new Command("run", "Run the sidecar proxy") { config, listen, ns, labels, locality, logLevel, admin, accessLog, accessLogFormat, drainTimeout, dnsRefresh, istioCerts };
         limits.AddTo(command);
         foreach (var option in transparent.All)
         {
@@ -66,6 +71,7 @@ internal static class RunCommand
                     result.GetValue(accessLogFormat)!,
                     result.GetValue(drainTimeout)!,
                     result.GetValue(dnsRefresh)!,
+                    result.GetValue(istioCerts)!,
                     proxy,
                     interception,
                     identity));
@@ -116,7 +122,7 @@ internal static class RunCommand
 
         using var telemetry = new EngineTelemetry(accessLog: accessLog);
         using var youngGeneration = new YoungGenerationKeeper(budgetBytes: 4 << 20, interval: TimeSpan.FromSeconds(1));
-        var options = new SidecarOptions { ConfigPaths = args.ConfigPaths, Namespace = args.Namespace, Labels = parsed.Labels, Locality = args.Locality ?? string.Empty, Proxy = args.Proxy, DnsRefreshInterval = parsed.DnsRefresh };
+        var options = new SidecarOptions { ConfigPaths = args.ConfigPaths, Namespace = args.Namespace, Labels = parsed.Labels, Locality = args.Locality ?? string.Empty, Proxy = args.Proxy, DnsRefreshInterval = parsed.DnsRefresh, IstioCertificates = args.IstioCertificates };
         await using var sidecar = new Sidecar(options, loggerFactory, telemetry: telemetry);
 
         var load = sidecar.Reload();
@@ -297,7 +303,7 @@ internal static class RunCommand
 
     private sealed record RunArguments(
         string[] ConfigPaths, string? Listen, string Namespace, string? Labels, string? Locality, string LogLevel,
-        string? Admin, string AccessLog, string AccessLogFormat, string DrainTimeout, string DnsRefreshRate,
+        string? Admin, string AccessLog, string AccessLogFormat, string DrainTimeout, string DnsRefreshRate, string IstioCertificates,
         Engine.Proxy.ProxyOptions Proxy, TransparentOptions? Interception, (uint Uid, uint Gid)? Identity);
 
     private sealed record ParsedRunArguments(

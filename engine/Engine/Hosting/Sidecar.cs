@@ -128,7 +128,7 @@ internal sealed class Sidecar : IAsyncDisposable
 
     private RuntimeConfig Publish(ConfigSnapshot snapshot, Action<ConfigDiagnostic> report)
     {
-        var compile = new RouteCompileOptions { ProxyNamespace = _options.Namespace, ProxyLabels = _options.Labels, ProxyLocality = _options.Locality };
+        var compile = new RouteCompileOptions { ProxyNamespace = _options.Namespace, ProxyLabels = _options.Labels, ProxyLocality = _options.Locality, IstioCertificates = _options.IstioCertificates };
         var (config, generation) = _builder.Build(snapshot.VirtualServices, snapshot.DestinationRules, snapshot.ServiceEntries, snapshot.WorkloadEntries, compile, report);
         Server.Publish(config);
         generation.Commit();

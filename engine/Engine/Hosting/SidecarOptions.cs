@@ -17,6 +17,12 @@ internal sealed record SidecarOptions
     /// <summary>The sidecar's <c>region/zone/subzone</c>; empty: no locality-aware balancing.</summary>
     public string Locality { get; init; } = string.Empty;
 
+    /// <summary>
+    /// Folder of the workload's mesh certificates (cert-chain.pem, key.pem, root-cert.pem) for
+    /// ISTIO_MUTUAL and auto mTLS; empty, or a folder without them: those destinations stay plaintext.
+    /// </summary>
+    public string IstioCertificates { get; init; } = string.Empty;
+
     public ProxyOptions Proxy { get; init; } = new();
 
     /// <summary>How long config files must stay unchanged before a reload (editors write in several steps).</summary>

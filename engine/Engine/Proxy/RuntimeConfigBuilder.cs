@@ -50,7 +50,14 @@ internal sealed class RuntimeConfigBuilder
         var registry = ServiceRegistry.Build(serviceEntries, workloadEntries, report, _dns.Static);
         _dns.Static.Retain(registry.DnsQueries); // names no configuration uses any more are not refreshed
         var generation = _pools.Begin();
-        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules, options.ProxyNamespace, options.ProxyLabels), generation, _random, _time, _dns.Dynamic, new ProxyWhereabouts(options.ProxyLocality, options.ProxyLabels));
+        var workload = Upstream.Tls.WorkloadCertificates.Load(options.IstioCertificates);
+        if (workload?.Error is { } certificateError)
+        {
+            report(new ConfigDiagnostic(DiagnosticSeverity.Warning, workload.Directory, 0, null, null, null,
+                $"workload certificates unusable: {certificateError}; ISTIO_MUTUAL connections fail until they are fixed"));
+        }
+
+        var clusters = ClusterBuilder.Build(registry, new DestinationRuleIndex(destinationRules, options.ProxyNamespace, options.ProxyLabels), generation, _random, _time, _dns.Dynamic, new ProxyWhereabouts(options.ProxyLocality, options.ProxyLabels), workload);
         var compiler = new RouteTableCompiler(registry, clusters, options, report);
         var routes = compiler.Compile(virtualServices);
         var destinations = DestinationIndex.Build(registry, clusters, routes, compiler.CompileTcp(virtualServices), compiler.CompileTls(virtualServices));

@@ -17,10 +17,10 @@ namespace Engine.Upstream;
 /// </summary>
 internal static class ClusterBuilder
 {
-    public static Dictionary<string, Cluster> Build(ServiceRegistry registry, DestinationRuleIndex rules, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts = null, ProxyWhereabouts? proxy = null)
+    public static Dictionary<string, Cluster> Build(ServiceRegistry registry, DestinationRuleIndex rules, UpstreamPools.Generation pools, IRandomSource random, TimeProvider time, DynamicHostCache? dynamicHosts = null, ProxyWhereabouts? proxy = null, Tls.WorkloadCertificates? workload = null)
     {
         var clusters = new Dictionary<string, Cluster>(StringComparer.Ordinal);
-        var tls = new Tls.UpstreamTlsBuilder();
+        var tls = new Tls.UpstreamTlsBuilder(workload);
         foreach (var service in registry.Services)
         {
             var rule = rules.Find(service);
@@ -52,10 +52,23 @@ internal static class ClusterBuilder
 
         var policy = EffectiveTrafficPolicy.Resolve(rule?.TrafficPolicy, subset, port.Number);
         var settings = PoolSettings(policy.ConnectionPool);
-        if (tls.For(policy.Tls, service.Host) is { } origination)
+        var istioSni = $"outbound_.{port.Number}_.{subset?.Name}_.{service.Host}"; // Istio's BuildDNSSrvSubsetKey
+        var origination = policy.Tls?.Mode == TlsMode.IstioMutual
+            ? tls.IstioMutual(policy.Tls, istioSni, service.ServiceAccounts)
+            : tls.For(policy.Tls, service.Host);
+        if (origination is not null)
         {
             settings = settings with { Tls = origination };
         }
+
+        // Auto mTLS (Istio's default, enableAutoMtls): without a tls setting, a MESH_INTERNAL
+        // service's workloads that have a sidecar get ISTIO_MUTUAL and the others plaintext, one
+        // endpoint at a time (Envoy's transport socket match on the tlsMode label). Not for
+        // passthrough clusters, as Istio leaves ORIGINAL_DST out.
+        var autoMtls = policy.Tls is null && service.MeshInternal && tls.HasWorkloadIdentity && policy.LoadBalancer?.Simple != SimpleLb.Passthrough
+            && service.Resolution != ServiceEntryResolution.None
+            ? settings with { Tls = tls.IstioMutual(null, istioSni, service.ServiceAccounts) }
+            : null;
 
         var breaker = pools.Breaker(name, Thresholds(policy.ConnectionPool, policy.RetryBudget));
         var outlier = pools.Outlier(name, Resilience.OutlierSettings.From(policy.OutlierDetection), time);
@@ -63,7 +76,7 @@ internal static class ClusterBuilder
         var joinedAt = pools.HadCluster(name) ? time.GetTimestamp() : (long?)null; // for addresses new to a running cluster
         var endpoints = service.Instances
             .Where(i => i.HasLabels(selector))
-            .Select(i => pools.Endpoint(name, new IPEndPoint(i.Address, i.PortFor(port)), i.Labels, i.Weight, settings, breaker, joinedAt))
+            .Select(i => pools.Endpoint(name, new IPEndPoint(i.Address, i.PortFor(port)), i.Labels, i.Weight, autoMtls is not null && i.TakesIstioMutual ? autoMtls : settings, breaker, joinedAt))
             .ToArray();
         if (outlier is null)
         {

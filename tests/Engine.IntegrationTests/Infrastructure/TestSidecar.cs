@@ -58,7 +58,8 @@ internal sealed class TestSidecar : IAsyncDisposable
         ProxyOptions? proxy = null,
         bool http2 = false,
         string locality = "",
-        TimeSpan? poolSweepInterval = null)
+        TimeSpan? poolSweepInterval = null,
+        string istioCerts = "")
     {
         var directory = Directory.CreateTempSubdirectory("engine-test-").FullName;
         var i = 0;
@@ -67,7 +68,7 @@ internal sealed class TestSidecar : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(directory, $"{i++:D2}.yaml"), yaml).ConfigureAwait(false);
         }
 
-        var options = new SidecarOptions { ConfigPaths = [directory], Namespace = ns, Labels = labels ?? new Dictionary<string, string>(), Proxy = proxy ?? new ProxyOptions(), Locality = locality };
+        var options = new SidecarOptions { ConfigPaths = [directory], Namespace = ns, Labels = labels ?? new Dictionary<string, string>(), Proxy = proxy ?? new ProxyOptions(), Locality = locality, IstioCertificates = istioCerts };
         if (poolSweepInterval is { } sweep)
         {
             options = options with { PoolSweepInterval = sweep };

@@ -29,7 +29,9 @@ internal sealed class KestrelTlsUpstream : IAsyncDisposable
     public int Port { get; private set; }
 
     /// <param name="requireClientCertificate">Refuse handshakes without a client certificate (any issuer is accepted: the test reads what was sent).</param>
-    public static async Task<KestrelTlsUpstream> StartAsync(X509Certificate2 certificate, HttpProtocols protocols = HttpProtocols.Http1, bool requireClientCertificate = false, string name = "tls")
+    /// <param name="alpn">The server's own ALPN list, in its order of preference (Kestrel's when null): a
+    /// protocol the client offered that this list puts first is the one negotiated.</param>
+    public static async Task<KestrelTlsUpstream> StartAsync(X509Certificate2 certificate, HttpProtocols protocols = HttpProtocols.Http1, bool requireClientCertificate = false, string name = "tls", string[]? alpn = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -46,6 +48,7 @@ internal sealed class KestrelTlsUpstream : IAsyncDisposable
                 },
                 ClientCertificateMode = requireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate,
                 ClientCertificateValidation = (_, _, _) => true,
+                OnAuthenticate = alpn is null ? null : (_, options) => options.ApplicationProtocols = alpn.Select(p => new System.Net.Security.SslApplicationProtocol(p)).ToList(),
             });
         }));
         var app = builder.Build();

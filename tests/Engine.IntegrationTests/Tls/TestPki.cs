@@ -57,6 +57,39 @@ internal sealed class TestPki : IDisposable
         return (Write(subject + ".crt.pem", certificate.ExportCertificatePem()), Write(subject + ".key.pem", key.ExportPkcs8PrivateKeyPem()));
     }
 
+    /// <summary>
+    /// A workload's mesh identity as Istio mounts it (cert-chain.pem, key.pem, root-cert.pem) in a
+    /// folder of its own: a certificate for the SPIFFE ID <paramref name="spiffeId"/>, for client
+    /// and server use, and this CA as the root. Returns the folder.
+    /// </summary>
+    public string IssueWorkloadFiles(string spiffeId)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("O=cluster.local", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri(spiffeId));
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var certificate = Issue(request, key);
+        var folder = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "workload-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        File.WriteAllText(Path.Combine(folder, "cert-chain.pem"), certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(folder, "key.pem"), key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(Path.Combine(folder, "root-cert.pem"), Ca.ExportCertificatePem());
+        return folder;
+    }
+
+    /// <summary>A server certificate for a workload identity (a SPIFFE URI SAN), as a peer sidecar presents.</summary>
+    public X509Certificate2 IssueWorkloadServer(string spiffeId)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("O=cluster.local", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri(spiffeId));
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        return Issue(request, key);
+    }
+
     /// <summary>A certificate revocation list signed by the CA, naming <paramref name="revoked"/>, written as PEM (a DestinationRule's caCrl).</summary>
     public string WriteCrl(string name, DateTimeOffset nextUpdate, params X509Certificate2[] revoked)
     {

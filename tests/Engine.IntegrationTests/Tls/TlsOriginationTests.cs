@@ -263,7 +263,7 @@ public sealed class TlsOriginationTests : IDisposable
             Rule("mesh.example.test", "{mode: ISTIO_MUTUAL}"),
         ]);
 
-        Assert.Contains(sidecar.Load.Warnings, w => w.Path == "spec.trafficPolicy.tls.mode" && w.Message.Contains("stays plaintext", StringComparison.Ordinal));
+        Assert.Contains(sidecar.Load.Warnings, w => w.Path == "spec.trafficPolicy.tls.mode" && w.Message.Contains("in plaintext", StringComparison.Ordinal));
         Assert.Equal("plain", await sidecar.ServedByAsync("mesh.example.test:8080"));
     }
 

@@ -109,7 +109,7 @@ public sealed class DestinationRuleTlsValidationTests : IDisposable
             """);
 
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
-        ConfigAssert.HasWarning(result, 8, "spec.trafficPolicy.tls.mode", "ISTIO_MUTUAL needs the workload certificates istiod issues");
+        ConfigAssert.HasWarning(result, 8, "spec.trafficPolicy.tls.mode", "ISTIO_MUTUAL uses the workload certificates Istio mounts");
         ConfigAssert.HasWarning(result, 12, "spec.subsets[0].trafficPolicy.tls.credentialName", "credentialName (a Kubernetes secret) cannot be read by this sidecar");
         ConfigAssert.HasWarning(result, 15, "spec.subsets[1].trafficPolicy.tls.caCrl", "caCrl is not checked when insecureSkipVerify is true");
     }

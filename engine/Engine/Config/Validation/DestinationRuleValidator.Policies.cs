@@ -343,8 +343,8 @@ internal static partial class DestinationRuleValidator
 
         if (tls.Mode == TlsMode.IstioMutual)
         {
-            r.Warning(s, "mode", "ISTIO_MUTUAL needs the workload certificates istiod issues, which this sidecar does not have: "
-                + "traffic to this destination stays plaintext (use MUTUAL with certificate files to originate mTLS)");
+            r.Warning(s, "mode", "ISTIO_MUTUAL uses the workload certificates Istio mounts (cert-chain.pem, key.pem and root-cert.pem in "
+                + "/etc/certs, or the folder --istio-certs names); a sidecar run without them sends this destination's traffic in plaintext");
         }
 
         if (tls.Mode is TlsMode.Simple or TlsMode.Mutual && tls.CaCrl.Length > 0)

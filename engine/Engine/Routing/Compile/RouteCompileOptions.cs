@@ -9,4 +9,7 @@ internal sealed record RouteCompileOptions
 
     /// <summary>The sidecar's <c>region/zone/subzone</c> (<c>--locality</c>); empty: locality-aware balancing is off.</summary>
     public string ProxyLocality { get; init; } = string.Empty;
+
+    /// <summary>Folder of the workload's mesh certificates (<c>--istio-certs</c>), read at every build; empty: none.</summary>
+    public string IstioCertificates { get; init; } = string.Empty;
 }

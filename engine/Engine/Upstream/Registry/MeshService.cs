@@ -15,6 +15,16 @@ internal sealed record MeshService(
     IReadOnlyList<ServiceInstance> Instances,
     Config.SourceLocation Source)
 {
+    /// <summary>MESH_INTERNAL: the workloads are part of the mesh (auto mTLS applies to them); a ServiceEntry's default is MESH_EXTERNAL.</summary>
+    public bool MeshInternal { get; init; }
+
+    /// <summary>
+    /// The identities the service's workloads may present (Istio's service accounts of a service): the
+    /// ServiceEntry's <c>subjectAltNames</c>, then the SPIFFE ID of each endpoint's <c>serviceAccount</c>.
+    /// ISTIO_MUTUAL checks the server certificate against them when the rule names no subjectAltNames.
+    /// </summary>
+    public IReadOnlyList<string> ServiceAccounts { get; init; } = [];
+
     public ServicePortInfo? FindPort(int number)
     {
         foreach (var port in Ports)

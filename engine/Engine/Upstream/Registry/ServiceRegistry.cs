@@ -56,7 +56,11 @@ internal sealed class ServiceRegistry
                     instances = HostInstances(entry, rawHost.ToLowerInvariant(), spec.Source.Field($"hosts[{i}]"), report, dns, queries);
                 }
 
-                var service = new MeshService(host, entry.Namespace, spec.Resolution, ports, spec.Addresses, instances, entry.Spec.Source);
+                var service = new MeshService(host, entry.Namespace, spec.Resolution, ports, spec.Addresses, instances, entry.Spec.Source)
+                {
+                    MeshInternal = spec.Location == ServiceEntryLocation.MeshInternal,
+                    ServiceAccounts = ServiceAccounts(spec, entry.Namespace, instances),
+                };
                 if (!byHost.TryAdd(host, service))
                 {
                     report(Warning(entry, spec.Source.Field("hosts"), $"host {host} is already defined by another ServiceEntry; the older one is used"));
@@ -79,6 +83,16 @@ internal sealed class ServiceRegistry
 
         return addresses.Select(a => new ServiceInstance(a, NoLabels, NoPorts, 1, string.Empty)).ToArray();
     }
+
+    /// <summary>
+    /// Istio's ServiceAccounts of a service: <c>subjectAltNames</c> first, then each distinct
+    /// endpoint service account as <c>spiffe://cluster.local/ns/NS/sa/NAME</c> (the default trust domain).
+    /// </summary>
+    private static string[] ServiceAccounts(ServiceEntry spec, string @namespace, IEnumerable<ServiceInstance> instances)
+        => spec.SubjectAltNames
+            .Concat(instances.Where(i => i.ServiceAccount.Length > 0).Select(i => $"spiffe://{Tls.WorkloadCertificates.DefaultTrustDomain}/ns/{@namespace}/sa/{i.ServiceAccount}"))
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
 
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
     private static readonly IReadOnlyDictionary<string, uint> NoPorts = new Dictionary<string, uint>();
@@ -105,7 +119,10 @@ internal sealed class ServiceRegistry
             var addresses = Resolve(workload.Address, spec.Resolution, dns, queries);
             foreach (var address in addresses)
             {
-                instances.Add(new ServiceInstance(address, workload.Labels, workload.Ports, workload.Weight == 0 ? 1 : (int)workload.Weight, workload.Locality));
+                instances.Add(new ServiceInstance(address, workload.Labels, workload.Ports, workload.Weight == 0 ? 1 : (int)workload.Weight, workload.Locality)
+                {
+                    ServiceAccount = workload.ServiceAccount,
+                });
             }
 
             if (addresses.Length == 0)

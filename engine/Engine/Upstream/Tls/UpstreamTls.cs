@@ -34,7 +34,8 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
         SslStreamCertificateContext? clientCertificate,
         string? loadError,
         string key,
-        RevocationList? revocations = null)
+        RevocationList? revocations = null,
+        bool istio = false)
     {
         Mutual = mutual;
         Sni = sni;
@@ -45,8 +46,12 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
         ClientCertificate = clientCertificate;
         LoadError = loadError;
         Revocations = revocations;
+        Istio = istio;
         _key = key;
     }
+
+    /// <summary>ISTIO_MUTUAL: the workload's mesh identity, and ALPN as Istio's sidecar offers it in the mesh.</summary>
+    public bool Istio { get; }
 
     public bool Mutual { get; }
 
@@ -81,12 +86,14 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
     public UpstreamTls ForHost(string host)
         => SniWasSet || host == Sni
             ? this
-            : new UpstreamTls(Mutual, host, false, SubjectAltNames, SkipVerify, TrustAnchors, ClientCertificate, LoadError, _key + "|host=" + host, Revocations);
+            : new UpstreamTls(Mutual, host, false, SubjectAltNames, SkipVerify, TrustAnchors, ClientCertificate, LoadError, _key + "|host=" + host, Revocations, Istio);
 
     /// <summary>
     /// Options for one handshake (a new object each time: the verification callback reports into
     /// <paramref name="outcome"/>). ALPN as Istio sets it: <c>h2</c> alone for a connection that will
-    /// speak HTTP/2, none for HTTP/1.1.
+    /// speak HTTP/2, none for HTTP/1.1; under ISTIO_MUTUAL, what Istio's ALPN override filter sends
+    /// in the mesh — <c>istio-h2, istio, h2</c> or <c>istio-http/1.1, istio, http/1.1</c> — which a
+    /// peer sidecar's inbound listener matches, and a server without a sidecar answers as h2 or http/1.1.
     /// </summary>
     public SslClientAuthenticationOptions CreateOptions(bool http2, TlsVerification outcome)
     {
@@ -98,7 +105,11 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
             ClientCertificateContext = ClientCertificate,
             RemoteCertificateValidationCallback = (_, certificate, chain, errors) => outcome.Check(this, certificate, chain, errors),
         };
-        if (http2)
+        if (Istio)
+        {
+            options.ApplicationProtocols = http2 ? [IstioH2, IstioAlpn, SslApplicationProtocol.Http2] : [IstioHttp11, IstioAlpn, SslApplicationProtocol.Http11];
+        }
+        else if (http2)
         {
             options.ApplicationProtocols = [SslApplicationProtocol.Http2];
         }
@@ -116,11 +127,15 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
         return options;
     }
 
+    private static readonly SslApplicationProtocol IstioH2 = new("istio-h2");
+    private static readonly SslApplicationProtocol IstioHttp11 = new("istio-http/1.1");
+    private static readonly SslApplicationProtocol IstioAlpn = new("istio");
+
     public bool Equals(UpstreamTls? other) => other is not null && string.Equals(_key, other._key, StringComparison.Ordinal);
 
     public override bool Equals(object? obj) => Equals(obj as UpstreamTls);
 
     public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(_key);
 
-    public override string ToString() => (Mutual ? "MUTUAL" : "SIMPLE") + (Sni is null ? "" : " sni=" + Sni);
+    public override string ToString() => (Istio ? "ISTIO_MUTUAL" : Mutual ? "MUTUAL" : "SIMPLE") + (Sni is null ? "" : " sni=" + Sni);
 }

@@ -11,9 +11,9 @@ namespace Engine.Upstream.Tls;
 /// configuration are built; each file is read once per build however many clusters name it.
 /// </summary>
 /// <remarks>
-/// DISABLE is plaintext. ISTIO_MUTUAL needs the workload certificates istiod issues, which this
-/// sidecar does not have: it stays plaintext, as Istio's auto-mTLS does toward a workload without
-/// a sidecar, and the validator warns (DestinationRuleValidator). <c>credentialName</c> (a
+/// DISABLE is plaintext. ISTIO_MUTUAL uses the workload's file-mounted certificates
+/// (<see cref="WorkloadCertificates"/>, see <see cref="IstioMutual"/>); without them it stays
+/// plaintext, as toward a workload without a sidecar, and the validator says so. <c>credentialName</c> (a
 /// Kubernetes secret) is not read either (warned); the file fields are used as given, <c>caCrl</c>
 /// included (<see cref="RevocationList"/>).
 /// SNI: <c>sni</c>, else the service host, which is what Envoy's <c>auto_sni</c> (set by Istio when
@@ -24,6 +24,33 @@ internal sealed class UpstreamTlsBuilder
     private readonly Dictionary<string, (X509Certificate2Collection? Certificates, string? Error)> _bundles = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, string), (SslStreamCertificateContext? Context, string Thumbprint, string? Error)> _clients = new();
     private readonly Dictionary<string, (RevocationList? List, string? Error)> _crls = new(StringComparer.Ordinal);
+    private readonly WorkloadCertificates? _workload;
+
+    /// <param name="workload">The workload's mesh identity for ISTIO_MUTUAL; null: none (ISTIO_MUTUAL stays plaintext).</param>
+    public UpstreamTlsBuilder(WorkloadCertificates? workload = null) => _workload = workload;
+
+    /// <summary>Whether ISTIO_MUTUAL (set, or chosen by auto mTLS) can originate mTLS.</summary>
+    public bool HasWorkloadIdentity => _workload is not null;
+
+    /// <summary>
+    /// ISTIO_MUTUAL as Istio builds it (pilot <c>buildAutoMtlsSettings</c>, <c>cluster_tls.go</c>):
+    /// the workload certificate, the mesh root as the only trust anchor, the rule's <c>sni</c> or
+    /// the cluster's DNS-SRV name (<c>outbound_.PORT_.SUBSET_.HOST</c>, what a peer's gateway routes
+    /// on), and the rule's <c>subjectAltNames</c> or else the service's accounts; no host-name check.
+    /// <paramref name="tls"/> is null for auto mTLS. Null when the sidecar has no workload certificates.
+    /// </summary>
+    public UpstreamTls? IstioMutual(ClientTlsSettings? tls, string dnsSrvName, IReadOnlyList<string> serviceAccounts)
+    {
+        if (_workload is not { } workload)
+        {
+            return null;
+        }
+
+        var sni = tls?.Sni is { Length: > 0 } set ? set : dnsSrvName;
+        var sans = tls is { SubjectAltNames.IsEmpty: false } ? tls.SubjectAltNames : [.. serviceAccounts];
+        var key = $"ISTIO_MUTUAL|sni={sni}|san={string.Join(",", sans)}|cert={workload.Thumbprint}";
+        return new UpstreamTls(true, sni, sniWasSet: true, sans, skipVerify: false, workload.Roots, workload.Client, workload.Error, key, revocations: null, istio: true);
+    }
 
     public UpstreamTls? For(ClientTlsSettings? tls, string host)
     {
