@@ -158,7 +158,9 @@ internal sealed class Sidecar : IAsyncDisposable
     /// <summary>Starts reloading when a config file changes, is added or removed (within a second).</summary>
     public void WatchConfig()
     {
-        _watcher ??= new ConfigWatcher(_options.ConfigPaths, _options.ReloadQuietPeriod, _time, () => Reload());
+        // The workload certificates too: a rotated certificate is taken up by the reload it causes.
+        var watched = Directory.Exists(_options.IstioCertificates) ? _options.ConfigPaths.Append(_options.IstioCertificates) : _options.ConfigPaths;
+        _watcher ??= new ConfigWatcher(watched, _options.ReloadQuietPeriod, _time, () => Reload());
     }
 
     public Task<EndPoint> ListenAsync(EndPoint endpoint) => Server.ListenAsync(endpoint);

@@ -34,7 +34,7 @@ public sealed class IstioMutualTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("hello over tls", await response.Content.ReadAsStringAsync());
-        Assert.Equal("O=cluster.local", Header(response, "x-client-cert"));
+        Assert.Equal("CN=productpage, O=cluster.local", Header(response, "x-client-cert"));
         Assert.Equal("outbound_.9080_._." + Host, Header(response, "x-sni"));
         Assert.Equal("istio-http/1.1", Header(response, "x-alpn")); // offered first, and this server prefers it
         Assert.Equal("outbound_.9080_.v1_." + Host, Header(toSubset, "x-sni"));
@@ -86,7 +86,7 @@ public sealed class IstioMutualTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("h2", Header(response, "x-alpn"));
         Assert.Equal("HTTP/2", Header(response, "x-http"));
-        Assert.Equal("O=cluster.local", Header(response, "x-client-cert"));
+        Assert.Equal("CN=productpage, O=cluster.local", Header(response, "x-client-cert"));
     }
 
     [Fact]
@@ -101,6 +101,32 @@ public sealed class IstioMutualTests : IDisposable
         using var response = await sidecar.GetAsync(Host + ":9080");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task IstioMutual_ARotatedWorkloadCertificate_IsUsedForNewConnections()
+    {
+        await using var upstream = await KestrelTlsUpstream.StartAsync(_pki.IssueWorkloadServer(ReviewsIdentity), requireClientCertificate: true);
+        var certs = _pki.IssueWorkloadFiles(MyIdentity);
+        await using var sidecar = await TestSidecar.StartAsync(
+            [Service(Host, upstream.Port, serviceAccount: "reviews"), Rule(Host, "{mode: ISTIO_MUTUAL}")], watch: true, istioCerts: certs);
+        using (var before = await sidecar.GetAsync(Host + ":9080"))
+        {
+            Assert.Equal("CN=productpage, O=cluster.local", Header(before, "x-client-cert"));
+        }
+
+        // The files are replaced in place, as a certificate rotation does: the folder is watched.
+        _pki.IssueWorkloadFiles(MyIdentity + "-rotated", certs);
+
+        var presented = "";
+        for (var deadline = Environment.TickCount64 + 15_000; Environment.TickCount64 < deadline && presented != "CN=productpage-rotated, O=cluster.local";)
+        {
+            await Task.Delay(100);
+            using var after = await sidecar.GetAsync(Host + ":9080");
+            presented = Header(after, "x-client-cert");
+        }
+
+        Assert.Equal("CN=productpage-rotated, O=cluster.local", presented);
     }
 
     [Fact]
@@ -147,7 +173,7 @@ public sealed class IstioMutualTests : IDisposable
         using var response = await sidecar.GetAsync(Host + ":9080");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("O=cluster.local", Header(response, "x-client-cert"));
+        Assert.Equal("CN=productpage, O=cluster.local", Header(response, "x-client-cert"));
         Assert.Equal("no-sidecar", await sidecar.ServedByAsync("legacy.default.svc.cluster.local:9080"));
         Assert.Equal("external", await sidecar.ServedByAsync("api.example.com:9080"));
     }

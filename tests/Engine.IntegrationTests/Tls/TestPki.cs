@@ -62,16 +62,17 @@ internal sealed class TestPki : IDisposable
     /// folder of its own: a certificate for the SPIFFE ID <paramref name="spiffeId"/>, for client
     /// and server use, and this CA as the root. Returns the folder.
     /// </summary>
-    public string IssueWorkloadFiles(string spiffeId)
+    /// <param name="folder">Where to write them (replacing what is there, as a rotation does); null: a new folder.</param>
+    public string IssueWorkloadFiles(string spiffeId, string? folder = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("O=cluster.local", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest("CN=" + spiffeId[(spiffeId.LastIndexOf('/') + 1)..] + ", O=cluster.local", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddUri(new Uri(spiffeId));
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
         using var certificate = Issue(request, key);
-        var folder = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "workload-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        folder ??= System.IO.Directory.CreateDirectory(Path.Combine(Directory, "workload-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         File.WriteAllText(Path.Combine(folder, "cert-chain.pem"), certificate.ExportCertificatePem());
         File.WriteAllText(Path.Combine(folder, "key.pem"), key.ExportPkcs8PrivateKeyPem());
         File.WriteAllText(Path.Combine(folder, "root-cert.pem"), Ca.ExportCertificatePem());

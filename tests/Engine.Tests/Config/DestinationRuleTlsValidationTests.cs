@@ -114,6 +114,24 @@ public sealed class DestinationRuleTlsValidationTests : IDisposable
         ConfigAssert.HasWarning(result, 15, "spec.subsets[1].trafficPolicy.tls.caCrl", "caCrl is not checked when insecureSkipVerify is true");
     }
 
+    [Fact]
+    public void Validate_IstioMutualWithCertificateFiles_IsAnError_AsIstioSays()
+    {
+        var result = ConfigAssert.Load("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: mesh}
+            spec:
+              host: reviews
+              trafficPolicy:
+                tls:
+                  mode: ISTIO_MUTUAL
+                  caCertificates: /etc/my-ca.pem
+            """);
+
+        ConfigAssert.HasError(result, 8, "spec.trafficPolicy.tls.mode", "cannot specify client certificates or CA certificate or credentialName if TLS mode is ISTIO_MUTUAL");
+    }
+
     private (string Certificate, string Key) WriteClientFiles()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -343,6 +343,12 @@ internal static partial class DestinationRuleValidator
 
         if (tls.Mode == TlsMode.IstioMutual)
         {
+            if (tls.ClientCertificate.Length > 0 || tls.CaCertificates.Length > 0 || tls.PrivateKey.Length > 0 || tls.CredentialName.Length > 0)
+            {
+                // Istio's ValidateTLS: the workload's own certificates are the only ones ISTIO_MUTUAL uses.
+                r.Error(s, "mode", "cannot specify client certificates or CA certificate or credentialName if TLS mode is ISTIO_MUTUAL");
+            }
+
             r.Warning(s, "mode", "ISTIO_MUTUAL uses the workload certificates Istio mounts (cert-chain.pem, key.pem and root-cert.pem in "
                 + "/etc/certs, or the folder --istio-certs names); a sidecar run without them sends this destination's traffic in plaintext");
         }
