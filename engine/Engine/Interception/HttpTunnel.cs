@@ -29,7 +29,7 @@ internal static class HttpTunnel
     /// Asks for the tunnel. Refused: why not (the answer's status line, or how the exchange failed),
     /// else null; a POST tunnel's open answer comes with the framing of its body.
     /// </summary>
-    public static async Task<(string? Refused, PostTunnelFraming? Post)> OpenAsync(Socket upstream, TunnelTarget target, TimeSpan timeout, CancellationToken stopping)
+    public static async Task<(string? Refused, PostTunnelFraming? Post)> OpenAsync(L4Upstream upstream, TunnelTarget target, TimeSpan timeout, CancellationToken stopping)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(timeout);
@@ -38,7 +38,7 @@ internal static class HttpTunnel
             var request = target.Post
                 ? $"POST / HTTP/1.1\r\nHost: {target.Authority}\r\nTransfer-Encoding: chunked\r\n\r\n"
                 : $"CONNECT {target.Authority} HTTP/1.1\r\nHost: {target.Authority}\r\n\r\n";
-            await upstream.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            await upstream.SendAsync(Encoding.ASCII.GetBytes(request), deadline.Token).ConfigureAwait(false);
             var head = new byte[MaxHeadBytes];
             var length = 0;
             while (length < 4 || !head.AsSpan(length - 4, 4).SequenceEqual("\r\n\r\n"u8))
@@ -48,7 +48,7 @@ internal static class HttpTunnel
                     return ("tunnel answer head over 8 KiB", null);
                 }
 
-                if (await upstream.ReceiveAsync(head.AsMemory(length, 1), SocketFlags.None, deadline.Token).ConfigureAwait(false) == 0)
+                if (await upstream.ReceiveAsync(head.AsMemory(length, 1), deadline.Token).ConfigureAwait(false) == 0)
                 {
                     return ("tunnel closed before its answer", null);
                 }

@@ -65,8 +65,8 @@ internal sealed class L4Forwarder
                 return;
             }
 
-            var (refused, post) = await PrepareUpstreamAsync(upstream, addresses, decision).ConfigureAwait(false);
-            if (refused is not null)
+            var (prepared, refused, post) = await PrepareUpstreamAsync(upstream, addresses, decision).ConfigureAwait(false);
+            if (prepared is null)
             {
                 upstream.Dispose();
                 InterceptionLog.TcpRejected(_logger, listener, protocol, addresses.Client.ToString(), addresses.Destination.ToString(), decision.Cluster, decision.Route,
@@ -74,7 +74,7 @@ internal sealed class L4Forwarder
                 return;
             }
 
-            result = await ProxyAsync(connection, client, decision, upstream, post).ConfigureAwait(false);
+            result = await ProxyAsync(connection, client, decision, prepared, post).ConfigureAwait(false);
         }
         finally
         {
@@ -88,10 +88,35 @@ internal sealed class L4Forwarder
 
     /// <summary>
     /// What the cluster has the connection start with before the client's bytes: the PROXY
-    /// protocol header (<c>proxyProtocol</c>), then the tunnel's request (<c>tunnel</c>). Refused:
-    /// why the tunnel was not opened; a POST tunnel's framing otherwise.
+    /// protocol header (<c>proxyProtocol</c>), then the TLS handshake (<c>tls</c>, the endpoint's
+    /// own under auto mTLS), then the tunnel's request (<c>tunnel</c>). No upstream: why the
+    /// handshake failed or the tunnel was not opened (a TLS failure also counts for outlier
+    /// detection, as Envoy's connect failures do); a POST tunnel's framing otherwise.
     /// </summary>
-    private async Task<(string? Refused, PostTunnelFraming? Post)> PrepareUpstreamAsync(Socket upstream, InterceptedAddresses addresses, TcpDecision decision)
+    private async Task<(L4Upstream? Upstream, string? Refused, PostTunnelFraming? Post)> PrepareUpstreamAsync(Socket socket, InterceptedAddresses addresses, TcpDecision decision)
+    {
+        var (refused, upstream) = await ProxyProtocolThenTlsAsync(socket, addresses, decision).ConfigureAwait(false);
+        if (upstream is null)
+        {
+            return (null, refused, null);
+        }
+
+        if (decision.Via?.Tunnel is not { } tunnel)
+        {
+            return (upstream, null, null);
+        }
+
+        var (tunnelRefused, post) = await HttpTunnel.OpenAsync(upstream, tunnel, decision.ConnectTimeout, _stopping).ConfigureAwait(false);
+        if (tunnelRefused is not null)
+        {
+            upstream.Dispose();
+            return (null, $"{tunnelRefused} ({tunnel.Method} {tunnel.Authority})", null);
+        }
+
+        return (upstream, null, post);
+    }
+
+    private async Task<(string? Refused, L4Upstream? Upstream)> ProxyProtocolThenTlsAsync(Socket upstream, InterceptedAddresses addresses, TcpDecision decision)
     {
         if (decision.Via?.ProxyProtocol is { } version)
         {
@@ -106,17 +131,22 @@ internal sealed class L4Forwarder
             }
         }
 
-        if (decision.Via?.Tunnel is not { } tunnel)
+        if ((decision.Endpoint?.Pool.Settings.Tls ?? decision.Via?.Settings.Tls) is not { } tls)
         {
-            return (null, null);
+            return (null, L4Upstream.Plain(upstream));
         }
 
-        var (refused, post) = await HttpTunnel.OpenAsync(upstream, tunnel, decision.ConnectTimeout, _stopping).ConfigureAwait(false);
-        return (refused is null ? null : $"{refused} ({tunnel.Method} {tunnel.Authority})", post);
+        var (secured, failure) = await L4Upstream.HandshakeAsync(upstream, tls, decision.ConnectTimeout, _stopping).ConfigureAwait(false);
+        if (secured is null && decision.Via?.Outlier is { } outlier && decision.Endpoint is { } endpoint && !_stopping.IsCancellationRequested)
+        {
+            outlier.RecordLocalFailure(endpoint);
+        }
+
+        return (secured is null ? $"TLS handshake failed ({tls}): {failure}" : null, secured);
     }
 
     /// <summary>Runs the L4 pump, then mirrors a reset as a reset and closes the upstream socket.</summary>
-    private async Task<TcpProxyResult> ProxyAsync(ConnectionContext connection, Socket client, TcpDecision decision, Socket upstream, PostTunnelFraming? post)
+    private async Task<TcpProxyResult> ProxyAsync(ConnectionContext connection, Socket client, TcpDecision decision, L4Upstream upstream, PostTunnelFraming? post)
     {
         var proxy = decision.Proxy ?? TcpProxySettings.Default;
         TcpProxyResult result;
@@ -137,7 +167,7 @@ internal sealed class L4Forwarder
         }
         else if (result.End == TcpProxyEnd.ClientReset)
         {
-            upstream.LingerState = new LingerOption(true, 0); // close with a reset
+            upstream.Socket.LingerState = new LingerOption(true, 0); // close with a reset
         }
 
         upstream.Dispose();

@@ -18,8 +18,8 @@ namespace Engine.Interception;
 /// output is left unused and the FIN is sent with <see cref="Socket.Shutdown"/>.
 /// </para>
 /// <para>
-/// The upstream side is a plain socket. Its reads wait with a zero-byte receive and rent a
-/// buffer only when data is there, so an idle connection holds no buffer.
+/// The upstream side is a socket, or TLS over it (<see cref="L4Upstream"/>). Its reads wait with a
+/// zero-byte receive and rent a buffer only when data is there, so an idle connection holds no buffer.
 /// </para>
 /// <para>
 /// A reset on either side ends both directions (the caller then resets or closes the other
@@ -37,7 +37,7 @@ internal static class TcpProxy
     private const int BufferSize = 16 * 1024;
 
     public static async Task<TcpProxyResult> RunAsync(
-        PipeReader clientInput, Socket client, Socket upstream, TimeSpan idleTimeout, TimeProvider time, CancellationToken stopping, TimeSpan maxDuration = default,
+        PipeReader clientInput, Socket client, L4Upstream upstream, TimeSpan idleTimeout, TimeProvider time, CancellationToken stopping, TimeSpan maxDuration = default,
         PostTunnelFraming? post = null)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -73,7 +73,7 @@ internal static class TcpProxy
         Canceled,
     }
 
-    private static async Task<(long Bytes, DirectionEnd End)> ClientToUpstreamAsync(PipeReader input, Socket upstream, IdleWatch idle, bool chunked, CancellationToken cancel)
+    private static async Task<(long Bytes, DirectionEnd End)> ClientToUpstreamAsync(PipeReader input, L4Upstream upstream, IdleWatch idle, bool chunked, CancellationToken cancel)
     {
         long bytes = 0;
         var sizeLine = chunked ? new byte[32] : null;
@@ -95,19 +95,19 @@ internal static class TcpProxy
                 if (sizeLine is not null && !buffer.IsEmpty)
                 {
                     var length = PostTunnelFraming.WriteChunkHeader(sizeLine, buffer.Length);
-                    await upstream.SendAsync(sizeLine.AsMemory(0, length), SocketFlags.None, cancel).ConfigureAwait(false);
+                    await upstream.SendAsync(sizeLine.AsMemory(0, length), cancel).ConfigureAwait(false);
                 }
 
                 foreach (var segment in buffer)
                 {
-                    await upstream.SendAsync(segment, SocketFlags.None, cancel).ConfigureAwait(false);
+                    await upstream.SendAsync(segment, cancel).ConfigureAwait(false);
                     bytes += segment.Length;
                     idle.Touch();
                 }
 
                 if (chunked && !buffer.IsEmpty)
                 {
-                    await upstream.SendAsync(PostTunnelFraming.ChunkEnd, SocketFlags.None, cancel).ConfigureAwait(false);
+                    await upstream.SendAsync(PostTunnelFraming.ChunkEnd, cancel).ConfigureAwait(false);
                 }
 
                 if (read.IsCompleted)
@@ -115,11 +115,11 @@ internal static class TcpProxy
                     if (chunked)
                     {
                         // The request's end; the connection stays open for the answer's body.
-                        await upstream.SendAsync(PostTunnelFraming.LastChunk, SocketFlags.None, cancel).ConfigureAwait(false);
+                        await upstream.SendAsync(PostTunnelFraming.LastChunk, cancel).ConfigureAwait(false);
                     }
                     else
                     {
-                        upstream.Shutdown(SocketShutdown.Send); // the client's FIN, forwarded
+                        await upstream.ShutdownSendAsync().ConfigureAwait(false); // the client's FIN, forwarded
                     }
 
                     return (bytes, DirectionEnd.Finished);
@@ -141,7 +141,7 @@ internal static class TcpProxy
         }
     }
 
-    private static async Task<(long Bytes, DirectionEnd End)> UpstreamToClientAsync(Socket upstream, Socket client, IdleWatch idle, CancellationToken cancel)
+    private static async Task<(long Bytes, DirectionEnd End)> UpstreamToClientAsync(L4Upstream upstream, Socket client, IdleWatch idle, CancellationToken cancel)
     {
         long bytes = 0;
         while (true)
@@ -151,9 +151,9 @@ internal static class TcpProxy
             try
             {
                 // Wait for data without holding a buffer, then take what is there.
-                await upstream.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancel).ConfigureAwait(false);
+                await upstream.ReceiveAsync(Memory<byte>.Empty, cancel).ConfigureAwait(false);
                 buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-                received = await upstream.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, cancel).ConfigureAwait(false);
+                received = await upstream.ReceiveAsync(buffer.AsMemory(), cancel).ConfigureAwait(false);
             }
             catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
             {
@@ -185,7 +185,7 @@ internal static class TcpProxy
     }
 
     /// <summary>A POST tunnel's answer body to the client, out of its framing; its end is the client's FIN.</summary>
-    private static async Task<(long Bytes, DirectionEnd End)> PostAnswerToClientAsync(Socket upstream, Socket client, IdleWatch idle, PostTunnelFraming post, CancellationToken cancel)
+    private static async Task<(long Bytes, DirectionEnd End)> PostAnswerToClientAsync(L4Upstream upstream, Socket client, IdleWatch idle, PostTunnelFraming post, CancellationToken cancel)
     {
         long bytes = 0;
         if (post.EmptyBody)
@@ -201,7 +201,7 @@ internal static class TcpProxy
             int received;
             try
             {
-                received = await upstream.ReceiveAsync(buffer, SocketFlags.None, cancel).ConfigureAwait(false);
+                received = await upstream.ReceiveAsync(buffer, cancel).ConfigureAwait(false);
             }
             catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
             {

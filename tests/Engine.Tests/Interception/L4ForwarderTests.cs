@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Engine.Config.Model;
 using Engine.Interception;
 using Engine.Proxy;
@@ -188,6 +190,72 @@ public sealed class L4ForwarderTests
         Assert.Contains(rig.Log, l => l.Contains("tunnel refused: HTTP/1.1 403 Forbidden (CONNECT backend.example:8443", StringComparison.Ordinal) && l.Contains("(UF)", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task TlsSimple_OnATcpRoute_OriginatesTls_ForwardsTheBytesAndTheEnd()
+    {
+        var directory = Directory.CreateTempSubdirectory("engine-l4-tls-");
+        var (ca, server) = TlsEchoServer.IssueServer("L4 Test CA", "guarded.test");
+        var caPath = Path.Combine(directory.FullName, "ca.pem");
+        await File.WriteAllTextAsync(caPath, ca.ExportCertificatePem());
+        await using var echo = new TlsEchoServer(server);
+        await using var rig = new L4Rig(Mesh([echo.Port], $"tls: {{mode: SIMPLE, caCertificates: \"{caPath}\"}}"));
+
+        var connection = await rig.ConnectAsync(Vip);
+        Assert.Equal("over tls", await connection.EchoAsync("over tls"));
+        await connection.CloseAsync(); // the app's FIN goes up as close_notify and FIN, and the server's comes back
+
+        Assert.Equal("guarded.test", echo.Sni); // the service host, as for HTTP
+        Assert.Contains(rig.Log, l => l.Contains("Closed", StringComparison.Ordinal));
+        directory.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task TlsIstioMutual_OnATcpRoute_PresentsTheWorkloadCertificate_WithIstiosSniAndTcpAlpn()
+    {
+        var directory = Directory.CreateTempSubdirectory("engine-l4-mtls-");
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=Mesh Root", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7));
+        using var server = TlsEchoServer.Issue(ca, caKey, "O=cluster.local", ["spiffe://cluster.local/ns/default/sa/db"], serverAuth: true);
+        using var workload = TlsEchoServer.Issue(ca, caKey, "CN=app, O=cluster.local", ["spiffe://cluster.local/ns/default/sa/app"], serverAuth: false);
+        await File.WriteAllTextAsync(Path.Combine(directory.FullName, "cert-chain.pem"), workload.ExportCertificatePem());
+        await File.WriteAllTextAsync(Path.Combine(directory.FullName, "key.pem"), workload.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        await File.WriteAllTextAsync(Path.Combine(directory.FullName, "root-cert.pem"), ca.ExportCertificatePem());
+        await using var echo = new TlsEchoServer(server, requireClientCertificate: true, alpn: ["istio"]);
+        await using var rig = new L4Rig(
+            Mesh([echo.Port], "tls: {mode: ISTIO_MUTUAL, subjectAltNames: [\"spiffe://cluster.local/ns/default/sa/db\"]}"),
+            options: new Engine.Routing.Compile.RouteCompileOptions { IstioCertificates = directory.FullName });
+
+        var connection = await rig.ConnectAsync(Vip);
+        Assert.Equal("in the mesh", await connection.EchoAsync("in the mesh"));
+
+        Assert.Equal("CN=app, O=cluster.local", echo.ClientSubject);
+        Assert.Equal("outbound_.7000_._.guarded.test", echo.Sni);
+        Assert.Equal("istio", echo.Alpn);
+        await connection.CloseAsync();
+        directory.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task TlsOnATcpRoute_AServerCertificateNotTrusted_ClosesTheAppsConnection_UF()
+    {
+        var directory = Directory.CreateTempSubdirectory("engine-l4-tls-");
+        var (ca, _) = TlsEchoServer.IssueServer("Trusted CA", "guarded.test");
+        var (_, stranger) = TlsEchoServer.IssueServer("Somebody Else", "guarded.test");
+        var caPath = Path.Combine(directory.FullName, "ca.pem");
+        await File.WriteAllTextAsync(caPath, ca.ExportCertificatePem());
+        await using var echo = new TlsEchoServer(stranger);
+        await using var rig = new L4Rig(Mesh([echo.Port], $"tls: {{mode: SIMPLE, caCertificates: \"{caPath}\"}}"));
+
+        var connection = await rig.ConnectAsync(Vip);
+        await connection.Forwarding.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(await connection.IsClosedAsync());
+        Assert.Contains(rig.Log, l => l.Contains("TLS handshake failed", StringComparison.Ordinal) && l.Contains("CERTIFICATE_VERIFY_FAILED", StringComparison.Ordinal) && l.Contains("(UF)", StringComparison.Ordinal));
+        directory.Delete(recursive: true);
+    }
+
     private const string OtherVip = "10.90.0.2";
 
     private static string Mesh(int[] ports, string trafficPolicy) => $$"""
@@ -239,9 +307,9 @@ public sealed class L4ForwarderTests
         private readonly ListLogger _logger = new();
         private readonly List<L4Connection> _connections = [];
 
-        public L4Rig(string yaml, TimeProvider? time = null)
+        public L4Rig(string yaml, TimeProvider? time = null, Engine.Routing.Compile.RouteCompileOptions? options = null)
         {
-            _config = CompiledMesh.Build(yaml, new ScriptedRandom());
+            _config = CompiledMesh.Build(yaml, new ScriptedRandom(), options);
             _forwarder = new L4Forwarder(new TransparentOptions(), time ?? TimeProvider.System, _logger, CancellationToken.None);
         }
 

@@ -148,7 +148,7 @@ public sealed class TcpProxyTests
             rig.App = app;
             rig.Server = server;
             var input = PipeReader.Create(new NetworkStream(proxyClientSide, ownsSocket: false));
-            rig.Result = TcpProxy.RunAsync(input, proxyClientSide, proxyUpstreamSide, idle ?? TimeSpan.FromHours(1), time ?? TimeProvider.System, CancellationToken.None)
+            rig.Result = TcpProxy.RunAsync(input, proxyClientSide, Engine.Interception.L4Upstream.Plain(proxyUpstreamSide), idle ?? TimeSpan.FromHours(1), time ?? TimeProvider.System, CancellationToken.None)
                 .WaitAsync(TimeSpan.FromSeconds(60));
             return rig;
         }

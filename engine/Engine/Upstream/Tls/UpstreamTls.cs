@@ -95,7 +95,9 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
     /// in the mesh — <c>istio-h2, istio, h2</c> or <c>istio-http/1.1, istio, http/1.1</c> — which a
     /// peer sidecar's inbound listener matches, and a server without a sidecar answers as h2 or http/1.1.
     /// </summary>
-    public SslClientAuthenticationOptions CreateOptions(bool http2, TlsVerification outcome)
+    /// <param name="tcp">A TCP route's connection: ISTIO_MUTUAL offers Istio's TCP ALPN, <c>istio</c> (not
+    /// <c>istio-peer-exchange</c>: this sidecar does not speak Istio's TCP metadata exchange).</param>
+    public SslClientAuthenticationOptions CreateOptions(bool http2, TlsVerification outcome, bool tcp = false)
     {
         var options = new SslClientAuthenticationOptions
         {
@@ -105,7 +107,11 @@ internal sealed class UpstreamTls : IEquatable<UpstreamTls>
             ClientCertificateContext = ClientCertificate,
             RemoteCertificateValidationCallback = (_, certificate, chain, errors) => outcome.Check(this, certificate, chain, errors),
         };
-        if (Istio)
+        if (Istio && tcp)
+        {
+            options.ApplicationProtocols = [IstioAlpn];
+        }
+        else if (Istio)
         {
             options.ApplicationProtocols = http2 ? [IstioH2, IstioAlpn, SslApplicationProtocol.Http2] : [IstioHttp11, IstioAlpn, SslApplicationProtocol.Http11];
         }
