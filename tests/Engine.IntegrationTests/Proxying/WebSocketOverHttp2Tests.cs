@@ -77,18 +77,15 @@ public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
     public async Task AWebSocket_ToAnHttp2Cluster_GoesAsAnExtendedConnect_AndCarriesMessagesBothWays(string transport)
     {
         await using var sidecar = await TestSidecar.StartAsync([Http2Service(_port)], proxy: UploadBodies.On(transport));
-        using var client = new ClientWebSocket();
-        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
-
         // ConnectAsync fails unless the answer is a 101 with the Sec-WebSocket-Accept of its key.
-        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
+        using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", _guard.Token);
 
-        Assert.Equal("hello over h2", await ReceiveTextAsync(client));
+        Assert.Equal("hello over h2", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
         var large = new string('y', 200_000); // beyond the stream's initial windows both ways
         foreach (var message in new[] { "one", "two", large })
         {
             await client.SendAsync(Encoding.ASCII.GetBytes(message), WebSocketMessageType.Text, true, _guard.Token);
-            Assert.Equal(message, await ReceiveTextAsync(client));
+            Assert.Equal(message, await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
         }
 
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", _guard.Token);
@@ -104,18 +101,16 @@ public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
     public async Task ManyWebSockets_ShareOneHttp2Connection_AndLeaveNothingBehind()
     {
         await using var sidecar = await TestSidecar.StartAsync([Http2Service(_port)]);
-        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
 
         await Task.WhenAll(Enumerable.Range(0, 10).Select(async i =>
         {
-            using var client = new ClientWebSocket();
-            await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
-            Assert.Equal("hello over h2", await ReceiveTextAsync(client));
+            using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", _guard.Token);
+            Assert.Equal("hello over h2", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
             for (var j = 0; j < 10; j++)
             {
                 var message = $"socket {i} message {j}";
                 await client.SendAsync(Encoding.ASCII.GetBytes(message), WebSocketMessageType.Text, true, _guard.Token);
-                Assert.Equal(message, await ReceiveTextAsync(client));
+                Assert.Equal(message, await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
             }
 
             await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", _guard.Token);
@@ -132,10 +127,8 @@ public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
     public async Task AClientThatVanishesMidConversation_EndsTheStream_AndLeavesNothingBehind()
     {
         await using var sidecar = await TestSidecar.StartAsync([Http2Service(_port)]);
-        using var client = new ClientWebSocket();
-        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
-        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
-        Assert.Equal("hello over h2", await ReceiveTextAsync(client));
+        using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", _guard.Token);
+        Assert.Equal("hello over h2", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
 
         client.Abort(); // the TCP connection goes, no close handshake
 
@@ -152,12 +145,10 @@ public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
     public async Task AServerThatGoesAwayMidConversation_EndsTheClientsConnection()
     {
         await using var sidecar = await TestSidecar.StartAsync([Http2Service(_port)]);
-        using var client = new ClientWebSocket();
-        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
-        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws-then-gone"), invoker, _guard.Token);
-        Assert.Equal("hello, and goodbye", await ReceiveTextAsync(client));
+        using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws-then-gone", _guard.Token);
+        Assert.Equal("hello, and goodbye", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
 
-        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveTextAsync(client));
+        await Assert.ThrowsAsync<WebSocketException>(() => WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
 
         var cluster = sidecar.Sidecar.Server.Config.Clusters.Values.Single(c => c.Host.StartsWith("ws", StringComparison.Ordinal) && c.Subset is null);
         await WaitFor.ConditionAsync(
@@ -191,24 +182,12 @@ public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
         await using var sidecar = await TestSidecar.StartAsync(
         [
             Http2Service(_port),
-            """
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: ws}
-            spec:
-              hosts: [ws]
-              http:
-              - route:
-                - destination: {host: ws}
-                timeout: 4s
-            """,
+            WebSocketCalls.TimeoutRoute("ws", "4s"),
         ]);
-        using var client = new ClientWebSocket();
-        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
-        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
-        Assert.Equal("hello over h2", await ReceiveTextAsync(client));
+        using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", _guard.Token);
+        Assert.Equal("hello over h2", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
 
-        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveTextAsync(client));
+        await Assert.ThrowsAsync<WebSocketException>(() => WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
 
         var record = await sidecar.Telemetry.SingleAsync("/ws");
         Assert.Equal(101, record.Status);
@@ -249,20 +228,5 @@ public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
         Assert.Equal(200, first.Status);
         Assert.Equal(502, upgrade.Status);
         Assert.Equal(1, plain.ConnectionsAccepted);
-    }
-
-    private async Task<string> ReceiveTextAsync(ClientWebSocket client)
-    {
-        var buffer = new byte[256 * 1024];
-        var length = 0;
-        while (true)
-        {
-            var received = await client.ReceiveAsync(buffer.AsMemory(length), _guard.Token);
-            length += received.Count;
-            if (received.EndOfMessage)
-            {
-                return Encoding.ASCII.GetString(buffer, 0, length);
-            }
-        }
     }
 }

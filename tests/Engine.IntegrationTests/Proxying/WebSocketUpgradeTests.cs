@@ -51,17 +51,14 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
     public async Task AWebSocket_IsUpgradedThroughTheSidecar_AndCarriesMessagesBothWays(string transport)
     {
         await using var sidecar = await StartSidecarAsync(transport);
-        using var client = new ClientWebSocket();
-        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
+        using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", _guard.Token);
 
-        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
-
-        Assert.Equal("hello from the server", await ReceiveTextAsync(client));
+        Assert.Equal("hello from the server", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
         var large = new string('x', 100_000); // several reads and segments each way
         foreach (var message in new[] { "one", "two", large })
         {
             await client.SendAsync(Encoding.ASCII.GetBytes(message), WebSocketMessageType.Text, true, _guard.Token);
-            Assert.Equal(message, await ReceiveTextAsync(client));
+            Assert.Equal(message, await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
         }
 
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", _guard.Token);
@@ -79,26 +76,14 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
         await using var sidecar = await TestSidecar.StartAsync(
         [
             MeshYaml.Service("ws", 8000, (_port, "v1")),
-            """
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: ws}
-            spec:
-              hosts: [ws]
-              http:
-              - route:
-                - destination: {host: ws}
-                timeout: 4s
-            """,
+            WebSocketCalls.TimeoutRoute("ws", "4s"),
         ]);
-        using var client = new ClientWebSocket();
-        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
-        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
-        Assert.Equal("hello from the server", await ReceiveTextAsync(client));
+        using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", _guard.Token);
+        Assert.Equal("hello from the server", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
 
         // Nothing more is sent: the next receive ends when the route timeout cuts the tunnel. (4 s:
         // the handshake itself must fit in it, and on a loaded machine 1 s was not enough.)
-        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveTextAsync(client));
+        await Assert.ThrowsAsync<WebSocketException>(() => WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
 
         var record = await sidecar.Telemetry.SingleAsync("/ws");
         Assert.Equal(101, record.Status);
@@ -110,30 +95,26 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
     {
         await using var sidecar = await TestSidecar.StartAsync(
             [MeshYaml.Service("ws", 8000, (_port, "v1"))], proxy: new Engine.Proxy.ProxyOptions { IdleTimeout = TimeSpan.FromSeconds(3) }); // the greeting must come within it
-        using var client = new ClientWebSocket();
-        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
-        await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
-        Assert.Equal("hello from the server", await ReceiveTextAsync(client));
+        using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", _guard.Token);
+        Assert.Equal("hello from the server", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
 
-        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveTextAsync(client));
+        await Assert.ThrowsAsync<WebSocketException>(() => WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
     }
 
     [Fact]
     public async Task ManyWebSockets_AtOnce_EachKeepsItsOwnConversation()
     {
         await using var sidecar = await StartSidecarAsync("Epoll");
-        using var invoker = new HttpMessageInvoker(new AuthorityHandler("ws:8000"));
 
         await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
         {
-            using var client = new ClientWebSocket();
-            await client.ConnectAsync(new Uri($"ws://{sidecar.Endpoint}/ws"), invoker, _guard.Token);
-            Assert.Equal("hello from the server", await ReceiveTextAsync(client));
+            using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", _guard.Token);
+            Assert.Equal("hello from the server", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
             for (var j = 0; j < 10; j++)
             {
                 var message = $"socket {i} message {j}";
                 await client.SendAsync(Encoding.ASCII.GetBytes(message), WebSocketMessageType.Text, true, _guard.Token);
-                Assert.Equal(message, await ReceiveTextAsync(client));
+                Assert.Equal(message, await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
             }
 
             await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", _guard.Token);
@@ -183,20 +164,5 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
         var reply = await sidecar.SendAsync(HttpMethod.Get, "ws:8000", "/plain");
 
         Assert.Equal(HttpStatusCode.BadGateway, reply.Status);
-    }
-
-    private async Task<string> ReceiveTextAsync(ClientWebSocket client)
-    {
-        var buffer = new byte[256 * 1024];
-        var length = 0;
-        while (true)
-        {
-            var received = await client.ReceiveAsync(buffer.AsMemory(length), _guard.Token);
-            length += received.Count;
-            if (received.EndOfMessage)
-            {
-                return Encoding.ASCII.GetString(buffer, 0, length);
-            }
-        }
     }
 }
