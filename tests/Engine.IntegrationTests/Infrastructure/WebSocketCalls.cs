@@ -34,6 +34,25 @@ internal static class WebSocketCalls
         }
     }
 
+    /// <summary>
+    /// <paramref name="sockets"/> WebSockets at once, each greeted with <paramref name="greeting"/>,
+    /// then each sends <paramref name="messages"/> messages of its own and gets each one back, and closes.
+    /// </summary>
+    public static Task ConverseAtOnceAsync(IPEndPoint sidecar, string authority, string greeting, int sockets, int messages, CancellationToken token)
+        => Task.WhenAll(Enumerable.Range(0, sockets).Select(async i =>
+        {
+            using var client = await ConnectAsync(sidecar, authority, "/ws", token);
+            Assert.Equal(greeting, await ReceiveTextAsync(client, token));
+            for (var j = 0; j < messages; j++)
+            {
+                var message = $"socket {i} message {j}";
+                await client.SendAsync(Encoding.ASCII.GetBytes(message), WebSocketMessageType.Text, true, token);
+                Assert.Equal(message, await ReceiveTextAsync(client, token));
+            }
+
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", token);
+        }));
+
     /// <summary>The next message, whole, as ASCII text.</summary>
     public static async Task<string> ReceiveTextAsync(ClientWebSocket client, CancellationToken token)
     {

@@ -106,19 +106,7 @@ public sealed class WebSocketUpgradeTests : IAsyncLifetime
     {
         await using var sidecar = await StartSidecarAsync("Epoll");
 
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
-        {
-            using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", _guard.Token);
-            Assert.Equal("hello from the server", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
-            for (var j = 0; j < 10; j++)
-            {
-                var message = $"socket {i} message {j}";
-                await client.SendAsync(Encoding.ASCII.GetBytes(message), WebSocketMessageType.Text, true, _guard.Token);
-                Assert.Equal(message, await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
-            }
-
-            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", _guard.Token);
-        }));
+        await WebSocketCalls.ConverseAtOnceAsync(sidecar.Endpoint, "ws:8000", "hello from the server", sockets: 20, messages: 10, _guard.Token);
 
         // Every tunnel ended whole: no client connection, request slot or upstream connection is left.
         var cluster = sidecar.Sidecar.Server.Config.Clusters.Values.Single(c => c.Host.StartsWith("ws", StringComparison.Ordinal) && c.Subset is null);
