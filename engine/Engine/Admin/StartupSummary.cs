@@ -28,7 +28,8 @@ internal static class StartupSummary
                + $"{Count(snapshot.Files.Length, "config file")}, {Count(snapshot.VirtualServices.Length, "VirtualService")}, "
                + $"{Count(snapshot.DestinationRules.Length, "DestinationRule")}, {Count(snapshot.ServiceEntries.Length, "ServiceEntry", "ServiceEntries")}, "
                + $"{Count(snapshot.WorkloadEntries.Length, "WorkloadEntry", "WorkloadEntries")} -> "
-               + $"{Count(config.Clusters.Count, "cluster")}, {Count(routes, "route")}; {Count(warnings, "warning")}";
+               + $"{Count(config.Clusters.Count, "cluster")}, {Count(routes, "route")}; {Count(warnings, "warning")}"
+               + (config.Workload is { Error: null } workload ? $"; mesh identity {workload.Identity} ({workload.Directory})" : "");
     }
 
     public static string Name(AccessLogFormat format) => format switch

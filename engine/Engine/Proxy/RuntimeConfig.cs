@@ -30,4 +30,7 @@ internal sealed class RuntimeConfig
 
     /// <summary>Services by original destination and compiled <c>tcp[]</c> routes, for transparent mode (Engine.Interception).</summary>
     public Interception.DestinationIndex Destinations { get; init; } = Interception.DestinationIndex.Empty;
+
+    /// <summary>The workload's mesh certificates ISTIO_MUTUAL used when this configuration was built; null: none.</summary>
+    public Upstream.Tls.WorkloadCertificates? Workload { get; init; }
 }

@@ -61,7 +61,7 @@ internal sealed class RuntimeConfigBuilder
         var compiler = new RouteTableCompiler(registry, clusters, options, report);
         var routes = compiler.Compile(virtualServices);
         var destinations = DestinationIndex.Build(registry, clusters, routes, compiler.CompileTcp(virtualServices), compiler.CompileTls(virtualServices));
-        var config = new RuntimeConfig(routes, clusters, Interlocked.Increment(ref _version), _time.GetUtcNow()) { Destinations = destinations };
+        var config = new RuntimeConfig(routes, clusters, Interlocked.Increment(ref _version), _time.GetUtcNow()) { Destinations = destinations, Workload = workload };
         return (config, generation);
     }
 }

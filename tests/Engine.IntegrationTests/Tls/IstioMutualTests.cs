@@ -130,6 +130,20 @@ public sealed class IstioMutualTests : IDisposable
     }
 
     [Fact]
+    public async Task TheEngine_SaysWhichMeshIdentityItUses_WhenReady()
+    {
+        var config = Directory.CreateTempSubdirectory("engine-identity-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(config, "mesh.yaml"), Service(Host, 9, serviceAccount: "reviews"));
+        var certs = _pki.IssueWorkloadFiles(MyIdentity);
+
+        await using var engine = EngineProcess.Start($"run --config {config} --listen 127.0.0.1:{FreePort.Next()} --admin none --istio-certs {certs}");
+        await engine.WaitForOutputAsync("ready on");
+
+        Assert.Contains($"mesh identity {MyIdentity} ({certs})", engine.Output, StringComparison.Ordinal);
+        Directory.Delete(config, recursive: true);
+    }
+
+    [Fact]
     public async Task IstioMutual_WithCertificatesThatDoNotLoad_FailsClosed()
     {
         var broken = _pki.IssueWorkloadFiles(MyIdentity);

@@ -23,8 +23,9 @@ internal sealed class WorkloadCertificates
     public const string KeyFile = "key.pem";
     public const string RootFile = "root-cert.pem";
 
-    private WorkloadCertificates(string directory, SslStreamCertificateContext? client, string thumbprint, X509Certificate2Collection? roots, string? error)
+    private WorkloadCertificates(string directory, SslStreamCertificateContext? client, string thumbprint, X509Certificate2Collection? roots, string? error, string identity = "")
     {
+        Identity = identity;
         Directory = directory;
         Client = client;
         Thumbprint = thumbprint;
@@ -33,6 +34,9 @@ internal sealed class WorkloadCertificates
     }
 
     public string Directory { get; }
+
+    /// <summary>Who the certificate says the workload is: its URI SAN (a SPIFFE ID), else its subject.</summary>
+    public string Identity { get; }
 
     /// <summary>The workload certificate sent to the server; null when it could not be loaded (see <see cref="Error"/>).</summary>
     public SslStreamCertificateContext? Client { get; }
@@ -81,6 +85,7 @@ internal sealed class WorkloadCertificates
 
         var client = SslStreamCertificateContext.Create(certificate, chain, offline: true);
         var thumbprint = certificate.Thumbprint + "/" + string.Join(",", roots.Select(r => r.Thumbprint));
-        return new WorkloadCertificates(directory, client, thumbprint, roots, null);
+        var uri = certificate.GetNameInfo(X509NameType.UrlName, forIssuer: false);
+        return new WorkloadCertificates(directory, client, thumbprint, roots, null, uri.Length > 0 ? uri : certificate.Subject);
     }
 }
