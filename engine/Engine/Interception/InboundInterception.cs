@@ -13,7 +13,8 @@ namespace Engine.Interception;
 /// capturing them again (Envoy's InboundPassthroughCluster, istio-semantics.md §7.2).
 /// </summary>
 /// <remarks>
-/// Delivery is L4 for every protocol. Envoy's inbound HTTP route is a fixed passthrough too
+/// Delivery is L4 for every protocol; with a mesh identity (<c>--istio-certs</c>), a peer
+/// sidecar's Istio mTLS is ended first (<see cref="InboundMutualTls"/>). Envoy's inbound HTTP route is a fixed passthrough too
 /// (VirtualServices apply to outbound traffic); what inbound HTTP parsing would add — per-request
 /// inbound metrics and access logs — is not here yet. If the source address cannot be bound the
 /// connection is refused: connecting without it would be captured again and loop.
@@ -25,15 +26,19 @@ internal sealed class InboundInterception
     private static readonly IPAddress SourceV4 = IPAddress.Parse("127.0.0.6");
     private static readonly IPAddress SourceV6 = IPAddress.Parse("::6");
 
+    private readonly ProxyServer _server;
     private readonly TransparentOptions _options;
     private readonly ILogger _logger;
     private readonly L4Forwarder _l4;
+    private readonly InboundMutualTls _mtls;
 
     public InboundInterception(ProxyServer server, TransparentOptions options, ILogger logger)
     {
+        _server = server;
         _options = options;
         _logger = logger;
         _l4 = new L4Forwarder(options, server.Time, logger, server.Stopping);
+        _mtls = new InboundMutualTls(options, server.Time, logger, server.Stopping);
     }
 
     public async Task RunAsync(ConnectionContext connection)
@@ -53,6 +58,25 @@ internal sealed class InboundInterception
 
         var source = addresses.Destination.Address.AddressFamily == AddressFamily.InterNetworkV6 ? SourceV6 : SourceV4;
         var decision = TcpDecision.Connect(addresses.Destination.EndPoint, ClusterName, "inbound_passthrough", null, _options.ConnectTimeout);
+        if (_server.Config.Workload is { Error: null } workload && await OffersIstioMtlsAsync(connection).ConfigureAwait(false))
+        {
+            await _mtls.RunAsync(connection, socket, Listener, addresses, decision, source, workload).ConfigureAwait(false);
+            return;
+        }
+
         await _l4.ForwardAsync(connection, socket, Listener, "tcp", addresses, decision, source).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Whether the client opens with a ClientHello offering Istio's ALPN (a peer sidecar's mTLS).
+    /// Only asked when the sidecar has a mesh identity; a client that says nothing first (a
+    /// server-first protocol) waits the detection timeout once, as Istio's PERMISSIVE inbound does.
+    /// </summary>
+    private Task<bool> OffersIstioMtlsAsync(ConnectionContext connection)
+        => PipePeek.PeekAsync(connection.Transport.Input, _options.ProtocolDetectionTimeout, _server.Time, static buffer => TlsClientHello.TryRead(buffer, out _, out var istio) switch
+        {
+            TlsClientHello.Result.NeedMore => (false, false),
+            TlsClientHello.Result.Complete => (true, istio),
+            _ => (true, false),
+        }, false);
 }

@@ -25,6 +25,9 @@ internal sealed class L4Upstream : IDisposable
 
     public static L4Upstream Plain(Socket socket) => new(socket, null);
 
+    /// <summary>A TLS session already established over <paramref name="socket"/> (the inbound's terminated mTLS, as the far side of its pump).</summary>
+    public static L4Upstream Over(Socket socket, SslStream tls) => new(socket, tls);
+
     /// <summary>The TLS handshake as the cluster's settings say; a failure gives Envoy's transport failure reason.</summary>
     public static async Task<(L4Upstream? Upstream, string? Failure)> HandshakeAsync(Socket socket, UpstreamTls tls, TimeSpan timeout, CancellationToken stopping)
     {

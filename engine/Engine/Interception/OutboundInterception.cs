@@ -123,53 +123,17 @@ internal sealed class OutboundInterception
     /// wait of a client that sends nothing first (a server-first protocol: opaque).
     /// </summary>
     private Task<SniffedProtocol> DetectAsync(PipeReader input)
-        => PeekAsync(input, static buffer => ProtocolSniffer.Sniff(buffer) is var protocol && protocol != SniffedProtocol.NeedMore ? (true, protocol) : (false, protocol), SniffedProtocol.Opaque);
+        => PipePeek.PeekAsync(input, _options.ProtocolDetectionTimeout, _server.Time, static buffer => ProtocolSniffer.Sniff(buffer) is var protocol && protocol != SniffedProtocol.NeedMore ? (true, protocol) : (false, protocol), SniffedProtocol.Opaque);
 
     /// <summary>
     /// The server name of the ClientHello the client sends first, or null (not TLS, no name, or
     /// nothing within the detection timeout). Bounded by <see cref="TlsClientHello.MaxBytes"/>.
     /// </summary>
     private Task<string?> ReadServerNameAsync(PipeReader input)
-        => PeekAsync(input, static buffer => TlsClientHello.TryRead(buffer, out var name) switch
+        => PipePeek.PeekAsync(input, _options.ProtocolDetectionTimeout, _server.Time, static buffer => TlsClientHello.TryRead(buffer, out var name) switch
         {
             TlsClientHello.Result.NeedMore => (false, null),
             TlsClientHello.Result.Complete => (true, name),
             _ => (true, null),
         }, (string?)null);
-
-    /// <summary>
-    /// Reads until <paramref name="look"/> decides, consuming nothing: the next
-    /// reader's first ReadAsync returns the same bytes at once. A client that stops sending, or
-    /// sends nothing within the detection timeout, gets <paramref name="undecided"/>.
-    /// </summary>
-    private async Task<T> PeekAsync<T>(PipeReader input, Func<ReadOnlySequence<byte>, (bool Decided, T Answer)> look, T undecided)
-    {
-        using var timeout = new CancellationTokenSource(_options.ProtocolDetectionTimeout, _server.Time);
-        while (true)
-        {
-            ReadResult read;
-            try
-            {
-                read = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return undecided;
-            }
-
-            var (decided, answer) = look(read.Buffer);
-            if (decided)
-            {
-                input.AdvanceTo(read.Buffer.Start);
-                return answer;
-            }
-
-            input.AdvanceTo(read.Buffer.Start, read.Buffer.End); // wait for more than this
-
-            if (read.IsCompleted || read.IsCanceled)
-            {
-                return undecided; // the client finished before saying more: pass on what it sent
-            }
-        }
-    }
 }

@@ -5,8 +5,9 @@ using System.Text;
 namespace Engine.Interception;
 
 /// <summary>
-/// Reads the server name (SNI, RFC 6066 §3) from the ClientHello a TLS client sends first, as
-/// Envoy's tls_inspector does for <c>tls[]</c> routes, without consuming anything: the bytes go on
+/// Reads the server name (SNI, RFC 6066 §3) and whether Istio's ALPN is offered from the ClientHello
+/// a TLS client sends first, as Envoy's tls_inspector does for <c>tls[]</c> routes and inbound
+/// filter chains, without consuming anything: the bytes go on
 /// to the upstream untouched. The handshake message may span several records (RFC 8446 §5.1); a
 /// ClientHello larger than <see cref="MaxBytes"/> is read no further.
 /// </summary>
@@ -18,6 +19,7 @@ internal static class TlsClientHello
     private const byte HandshakeRecord = 22;
     private const byte ClientHelloMessage = 1;
     private const ushort ServerNameExtension = 0;
+    private const ushort AlpnExtension = 16;
     private const byte HostName = 0;
 
     public enum Result
@@ -36,19 +38,24 @@ internal static class TlsClientHello
     /// Looks at the start of a connection. <paramref name="serverName"/> is the host name the
     /// client asked for (lower-cased; null when it sent none) once the result is <see cref="Result.Complete"/>.
     /// </summary>
-    public static Result TryRead(in ReadOnlySequence<byte> input, out string? serverName)
+    public static Result TryRead(in ReadOnlySequence<byte> input, out string? serverName) => TryRead(input, out serverName, out _);
+
+    /// <param name="offersIstio">The client offers an ALPN protocol of Istio's mesh (<c>istio</c>,
+    /// <c>istio-http/1.1</c>, <c>istio-h2</c>…): a peer sidecar's ISTIO_MUTUAL, as Envoy's inbound
+    /// filter chains tell it from an application's own TLS.</param>
+    public static Result TryRead(in ReadOnlySequence<byte> input, out string? serverName, out bool offersIstio)
     {
         var length = (int)Math.Min(input.Length, MaxBytes);
         if (input.IsSingleSegment)
         {
-            return TryRead(input.FirstSpan[..length], out serverName);
+            return TryRead(input.FirstSpan[..length], out serverName, out offersIstio);
         }
 
         var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
         try
         {
             input.Slice(0, length).CopyTo(bytes);
-            return TryRead(bytes.AsSpan(0, length), out serverName);
+            return TryRead(bytes.AsSpan(0, length), out serverName, out offersIstio);
         }
         finally
         {
@@ -56,14 +63,16 @@ internal static class TlsClientHello
         }
     }
 
-    public static Result TryRead(ReadOnlySpan<byte> input, out string? serverName)
+    public static Result TryRead(ReadOnlySpan<byte> input, out string? serverName) => TryRead(input, out serverName, out _);
+
+    public static Result TryRead(ReadOnlySpan<byte> input, out string? serverName, out bool offersIstio)
     {
         var capped = input.Length >= MaxBytes;
         input = input[..Math.Min(input.Length, MaxBytes)];
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(input.Length, 1));
         try
         {
-            var result = TryRead(input, buffer, out serverName);
+            var result = TryRead(input, buffer, out serverName, out offersIstio);
             return result == Result.NeedMore && capped ? Result.NotTls : result; // too long to be a ClientHello we read
         }
         finally
@@ -72,9 +81,10 @@ internal static class TlsClientHello
         }
     }
 
-    private static Result TryRead(ReadOnlySpan<byte> input, Span<byte> handshake, out string? serverName)
+    private static Result TryRead(ReadOnlySpan<byte> input, Span<byte> handshake, out string? serverName, out bool offersIstio)
     {
         serverName = null;
+        offersIstio = false;
 
         // Gather the handshake bytes from consecutive handshake records.
         var gathered = 0;
@@ -119,13 +129,21 @@ internal static class TlsClientHello
             }
         }
 
-        return ParseClientHello(handshake[4..needed], out serverName) ? Result.Complete : Result.NotTls;
+        if (ParseClientHello(handshake[4..needed], out serverName, out offersIstio))
+        {
+            return Result.Complete;
+        }
+
+        // A name read before a damaged extension is not an answer: nothing from a message that is not one.
+        (serverName, offersIstio) = (null, false);
+        return Result.NotTls;
     }
 
     /// <summary>ClientHello body (RFC 8446 §4.1.2): version, random, session id, cipher suites, compression methods, extensions.</summary>
-    private static bool ParseClientHello(ReadOnlySpan<byte> body, out string? serverName)
+    private static bool ParseClientHello(ReadOnlySpan<byte> body, out string? serverName, out bool offersIstio)
     {
         serverName = null;
+        offersIstio = false;
         var reader = new Reader(body);
         if (!reader.Skip(2 + 32) || !reader.SkipVector(1) || !reader.SkipVector(2) || !reader.SkipVector(1))
         {
@@ -150,10 +168,39 @@ internal static class TlsClientHello
                 return false;
             }
 
-            if (type == ServerNameExtension)
+            if (type == ServerNameExtension && !TryServerName(data, out serverName))
             {
-                return TryServerName(data, out serverName);
+                return false;
             }
+
+            if (type == AlpnExtension && !TryIstioAlpn(data, out offersIstio))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>application_layer_protocol_negotiation (RFC 7301 §3.1): a list of names; Istio's all start with "istio".</summary>
+    private static bool TryIstioAlpn(ReadOnlySpan<byte> data, out bool offersIstio)
+    {
+        offersIstio = false;
+        var reader = new Reader(data);
+        if (!reader.Vector(2, out var names))
+        {
+            return false;
+        }
+
+        var list = new Reader(names);
+        while (!list.AtEnd)
+        {
+            if (!list.Vector(1, out var name))
+            {
+                return false;
+            }
+
+            offersIstio |= name.StartsWith("istio"u8);
         }
 
         return true;

@@ -219,6 +219,43 @@ public sealed class TransparentInterceptionTests : IClassFixture<AllowAnyMesh>
     }
 
     [SkippableFact]
+    public async Task InboundIstioMtls_FromAPeerSidecar_IsEnded_AndTheAppGetsPlaintextFrom127006()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+        var peer = _mesh.Mesh.IssueWorkloadFiles("spiffe://cluster.local/ns/default/sa/peer");
+
+        // A peer sidecar's ISTIO_MUTUAL: its workload certificate, Istio's SNI and in-mesh ALPN.
+        var (answer, server) = await _mesh.MutualTlsRequestAsync(peer, "10.77.0.2", 8080, "GET / HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal(TransparentMesh.PodIdentity, server); // the pod's engine answered with its identity
+        Assert.Contains("x-served-by: app", answer, StringComparison.Ordinal); // and the app read plaintext HTTP
+        Assert.Contains("peer=127.0.0.6:", answer, StringComparison.Ordinal);
+        await _mesh.WaitForLogAsync("inbound mtls 10.77.0.1:", "-> 10.77.0.2:8080 via InboundPassthroughCluster", "Closed");
+    }
+
+    [SkippableFact]
+    public async Task InboundIstioMtls_WithoutAMeshCertificate_IsRefused()
+    {
+        Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);
+
+        // Under TLS 1.3 the client may finish its side of the handshake before the server has
+        // refused it: then nothing comes back instead of an error. Either way the app sees nothing.
+        string answer;
+        try
+        {
+            (answer, _) = await _mesh.MutualTlsRequestAsync(null, "10.77.0.2", 8080, "GET / HTTP/1.1\r\nHost: app\r\n\r\n");
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
+        {
+            answer = "";
+        }
+
+        Assert.Equal("", answer);
+
+        await _mesh.WaitForLogAsync("inbound mtls 10.77.0.1:", "mTLS handshake failed", "(DPE)");
+    }
+
+    [SkippableFact]
     public async Task ExcludedInboundPort_IsNotCaptured()
     {
         Skip.If(_mesh.SkipReason is not null, _mesh.SkipReason);

@@ -36,6 +36,11 @@ public abstract class TransparentMesh : IAsyncLifetime
     private readonly List<IAsyncDisposable> _owned = [];
     private string? _configDirectory;
 
+    /// <summary>The mesh's CA: the pod's engine has a workload identity from it (<c>--istio-certs</c>), and peers get theirs from it.</summary>
+    internal Tls.TestPki Mesh { get; } = new("Transparent Mesh Root");
+
+    public const string PodIdentity = "spiffe://cluster.local/ns/default/sa/app";
+
     public string? SkipReason { get; private set; }
 
     internal NetworkNamespace Pod { get; private set; } = null!;
@@ -132,7 +137,22 @@ public abstract class TransparentMesh : IAsyncLifetime
 
         await Pod.CheckAsync(Path.Combine(RepoPaths.Root, "scripts", "iptables.sh"), "install", "--proxy-uid", ProxyUid.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var (launcher, arguments) = EngineCommand(Pod, _configDirectory);
-        Engine = EngineProcess.StartNative(launcher, arguments);
+        var certs = Mesh.IssueWorkloadFiles(PodIdentity);
+        if (OperatingSystem.IsLinux())
+        {
+            // The engine runs as uid 1337: the folders and files must be readable to it.
+            foreach (var folder in new[] { Mesh.Directory, certs })
+            {
+                File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
+            }
+
+            foreach (var file in Directory.GetFiles(certs))
+            {
+                File.SetUnixFileMode(file, (UnixFileMode)0b110_100_100);
+            }
+        }
+
+        Engine = EngineProcess.StartNative(launcher, [.. arguments, "--istio-certs", certs]);
         _owned.Add(Engine);
         await Engine.WaitForOutputAsync("ready on");
     }
@@ -397,6 +417,45 @@ public abstract class TransparentMesh : IAsyncLifetime
     }
 
     /// <summary>Waits (bounded) for the engine to log a line containing every one of the fragments.</summary>
+    /// <summary>
+    /// From the peer namespace, what a peer sidecar sends under ISTIO_MUTUAL: TLS to
+    /// <paramref name="address"/> with the workload certificate in <paramref name="certs"/> (none:
+    /// no client certificate), Istio's ALPN, the server checked against the mesh root; then
+    /// <paramref name="request"/>, and everything read back until the end. Returns it and the
+    /// server certificate's identity (its URI SAN).
+    /// </summary>
+    internal async Task<(string Answer, string ServerIdentity)> MutualTlsRequestAsync(string? certs, string address, int port, string request)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var socket = Peer.CreateSocket(AddressFamily.InterNetwork);
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(address), port), deadline.Token);
+        await using var ssl = new System.Net.Security.SslStream(new NetworkStream(socket, ownsSocket: false));
+        var options = new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = $"outbound_.{port}_._.app.default.svc.cluster.local",
+            ApplicationProtocols = [new("istio-http/1.1"), new("istio"), System.Net.Security.SslApplicationProtocol.Http11],
+            CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+            {
+                TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+            },
+            RemoteCertificateValidationCallback = (_, _, _, errors) => errors is System.Net.Security.SslPolicyErrors.None or System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch,
+        };
+        options.CertificateChainPolicy.CustomTrustStore.Add(Mesh.Ca);
+        if (certs is not null)
+        {
+            options.ClientCertificates = [System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(Path.Combine(certs, "cert-chain.pem"), Path.Combine(certs, "key.pem"))];
+        }
+
+        await ssl.AuthenticateAsClientAsync(options, deadline.Token);
+        using var serverCertificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(ssl.RemoteCertificate!.GetRawCertData());
+        var server = serverCertificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.UrlName, false);
+        await ssl.WriteAsync(Encoding.ASCII.GetBytes(request), deadline.Token);
+        using var answer = new MemoryStream();
+        await ssl.CopyToAsync(answer, deadline.Token);
+        return (Encoding.ASCII.GetString(answer.ToArray()), server);
+    }
+
     internal Task WaitForLogAsync(params string[] fragments)
         => WaitFor.ConditionAsync(
             () => Engine.Output.Split('\n').Any(line => fragments.All(f => line.Contains(f, StringComparison.Ordinal))),
@@ -419,6 +478,7 @@ public abstract class TransparentMesh : IAsyncLifetime
         }
 
         _owned.Clear();
+        Mesh.Dispose();
         if (_configDirectory is not null)
         {
             Directory.Delete(_configDirectory, recursive: true);

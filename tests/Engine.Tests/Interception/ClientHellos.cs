@@ -6,13 +6,17 @@ namespace Engine.Tests.Interception;
 internal static class ClientHellos
 {
     /// <summary>What SslStream sends first as a client: the stream records writes and fails the first read.</summary>
-    public static async Task<byte[]> CaptureAsync(string targetHost)
+    public static async Task<byte[]> CaptureAsync(string targetHost, params string[] alpn)
     {
         var capture = new CaptureStream();
         using var tls = new SslStream(capture, leaveInnerStreamOpen: true);
         try
         {
-            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = targetHost });
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = targetHost,
+                ApplicationProtocols = alpn.Length == 0 ? null : alpn.Select(p => new SslApplicationProtocol(p)).ToList(),
+            });
         }
         catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
         {

@@ -86,6 +86,20 @@ public sealed class TlsClientHelloTests
         Assert.Equal(TlsClientHello.Result.NotTls, TlsClientHello.TryRead([22, 3, 1, 0, 0], out _));      // an empty record
     }
 
+    [Theory]
+    [InlineData(true, "istio-http/1.1", "istio", "http/1.1")] // a sidecar's ISTIO_MUTUAL over HTTP/1.1
+    [InlineData(true, "istio-peer-exchange", "istio")] // over TCP
+    [InlineData(false, "h2", "http/1.1")] // an application's own TLS
+    [InlineData(false)] // no ALPN at all
+    public async Task IstioAlpn_IsToldFromAnApplicationsOwn(bool istio, params string[] alpn)
+    {
+        var hello = await ClientHellos.CaptureAsync("outbound_.8080_._.app.default.svc.cluster.local", alpn);
+
+        Assert.Equal(TlsClientHello.Result.Complete, TlsClientHello.TryRead(hello, out var name, out var offersIstio));
+        Assert.Equal(istio, offersIstio);
+        Assert.Equal("outbound_.8080_._.app.default.svc.cluster.local", name);
+    }
+
     [Fact]
     public async Task RandomDamage_NeverThrows_AndNeverInventsAName()
     {
