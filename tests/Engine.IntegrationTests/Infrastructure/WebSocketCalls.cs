@@ -69,6 +69,22 @@ internal static class WebSocketCalls
         }
     }
 
+    /// <summary>
+    /// Opens a WebSocket to ws:8000/ws behind a <see cref="TimeoutRoute"/>, reads the greeting and
+    /// then nothing: the next read must end when the route timeout cuts the tunnel, logged 101 UT.
+    /// </summary>
+    public static async Task AssertTheRouteTimeoutEndsItAsync(TestSidecar sidecar, string greeting, CancellationToken token)
+    {
+        using var client = await ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", token);
+        Assert.Equal(greeting, await ReceiveTextAsync(client, token));
+
+        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveTextAsync(client, token));
+
+        var record = await sidecar.Telemetry.SingleAsync("/ws");
+        Assert.Equal(101, record.Status);
+        Assert.True(record.Flags.HasFlag(Engine.Proxy.ResponseFlags.UpstreamRequestTimeout), record.Flags.ToString());
+    }
+
     /// <summary>A VirtualService sending <paramref name="host"/> to itself with a route <c>timeout</c>.</summary>
     public static string TimeoutRoute(string host, string timeout) => $$"""
         apiVersion: networking.istio.io/v1

@@ -182,14 +182,8 @@ public sealed class WebSocketOverHttp2Tests : IAsyncLifetime
             Http2Service(_port),
             WebSocketCalls.TimeoutRoute("ws", "4s"),
         ]);
-        using var client = await WebSocketCalls.ConnectAsync(sidecar.Endpoint, "ws:8000", "/ws", _guard.Token);
-        Assert.Equal("hello over h2", await WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
 
-        await Assert.ThrowsAsync<WebSocketException>(() => WebSocketCalls.ReceiveTextAsync(client, _guard.Token));
-
-        var record = await sidecar.Telemetry.SingleAsync("/ws");
-        Assert.Equal(101, record.Status);
-        Assert.True(record.Flags.HasFlag(Engine.Proxy.ResponseFlags.UpstreamRequestTimeout), record.Flags.ToString());
+        await WebSocketCalls.AssertTheRouteTimeoutEndsItAsync(sidecar, "hello over h2", _guard.Token);
     }
 
     [Fact]
