@@ -3,7 +3,7 @@
 # AFL++ (Debian's afl++), one run per target, then a report (executions, time, crashes, hangs) and
 # a replay of every finding so its exception is printed. Exits 1 when anything was found.
 #
-#   scripts/fuzz.sh [--seconds 60] [--mutate] [target…]     targets: request response chunked path config h2frames hpack
+#   scripts/fuzz.sh [--seconds 60] [--mutate] [target…]     targets: request response chunked path config h2frames hpack clienthello
 #
 # --mutate skips AFL++ and runs the coverage-less mutator in the harness (the fallback used
 # automatically when afl-fuzz cannot start here). Seeds: tests/Fuzz/corpus/TARGET; findings and
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(request response chunked path config h2frames hpack)
+[ ${#targets[@]} -gt 0 ] || targets=(request response chunked path config h2frames hpack clienthello)
 
 if ! command -v afl-fuzz >/dev/null 2>&1 && [ "$force_mutate" -eq 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
@@ -53,7 +53,7 @@ for assembly in Engine.Protocols.dll Engine.dll YamlDotNet.dll; do
     || { cat "$out/instrument-$assembly.log" >&2; echo "fuzz: instrumenting $assembly failed" >&2; exit 1; }
 done
 
-dict_for() { case "$1" in config) echo tests/Fuzz/dict/yaml.dict ;; h2frames|hpack) echo tests/Fuzz/dict/http2.dict ;; path) echo "" ;; *) echo tests/Fuzz/dict/http1.dict ;; esac; }
+dict_for() { case "$1" in config) echo tests/Fuzz/dict/yaml.dict ;; h2frames|hpack) echo tests/Fuzz/dict/http2.dict ;; path|clienthello) echo "" ;; *) echo tests/Fuzz/dict/http1.dict ;; esac; }
 stat_of() { sed -n "s/^$2 *: *//p" "$1" | head -1; }
 
 summary=()

@@ -9,7 +9,7 @@ namespace Engine.Fuzz;
 /// </summary>
 internal static class FuzzTargets
 {
-    public static IReadOnlyList<string> Names { get; } = ["request", "response", "chunked", "path", "config", "h2frames", "hpack"];
+    public static IReadOnlyList<string> Names { get; } = ["request", "response", "chunked", "path", "config", "h2frames", "hpack", "clienthello"];
 
     public static IFuzzTarget Create(string name) => name switch
     {
@@ -20,6 +20,7 @@ internal static class FuzzTargets
         "config" => new ConfigLoaderTarget(),
         "h2frames" => new Http2FramesTarget(),
         "hpack" => new HpackTarget(),
+        "clienthello" => new ClientHelloTarget(),
         _ => throw new ArgumentException($"unknown target '{name}' (known: {string.Join(", ", Names)})"),
     };
 }
