@@ -26,6 +26,7 @@ internal sealed class HpackDynamicTable
     /// </summary>
     private readonly int[] _newestOfKnown = new int[KnownHeaderSlots];
     private int _inserted; // insertion numbers so far: the entry numbered n sits at position _inserted - n
+    private long _changes;
     private int _newest = -1;
     private int _count;
     private int _writePosition;
@@ -51,11 +52,19 @@ internal sealed class HpackDynamicTable
 
     public int Count => _count;
 
+    /// <summary>
+    /// Counts every change of the table: an insert, an eviction, a new maximum size, a clear. Equal
+    /// values mean the same entries under the same maximum, so a block that only references entries
+    /// decodes the same at both (<see cref="Http2.RequestBlockMemo"/>). 64 bits: it never wraps.
+    /// </summary>
+    public long Changes => _changes;
+
     /// <summary>Changes the maximum size, evicting oldest entries until the table fits (RFC 7541 §4.3).</summary>
     public void SetMaxSize(int maxSize)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxSize, Capacity);
         MaxSize = maxSize;
+        _changes++;
         EvictUntil(maxSize);
     }
 
@@ -141,6 +150,7 @@ internal sealed class HpackDynamicTable
     public void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, KnownHeader known = KnownHeader.None)
     {
         var size = name.Length + value.Length + EntryOverhead;
+        _changes++;
         if (size > MaxSize)
         {
             EvictUntil(0);
@@ -183,6 +193,7 @@ internal sealed class HpackDynamicTable
     {
         EvictUntil(0);
         MaxSize = Capacity;
+        _changes++;
         _writePosition = 0;
         Array.Clear(_newestOfKnown);
     }
@@ -210,6 +221,7 @@ internal sealed class HpackDynamicTable
             ref readonly var oldest = ref EntryAt(_count - 1);
             Size -= oldest.NameLength + oldest.ValueLength + EntryOverhead;
             _count--;
+            _changes++;
         }
 
         if (_count == 0)

@@ -202,6 +202,30 @@ public abstract class HttpHead
         Connection = ConnectionOptions.None;
     }
 
+    /// <summary>
+    /// Makes this head what <paramref name="source"/> is: its arena bytes, header list and framing
+    /// fields (ranges stay valid, as both arenas hold the same bytes at the same offsets).
+    /// </summary>
+    protected void CopyHeadFrom(HttpHead source)
+    {
+        _used = 0;
+        EnsureArena(source._used);
+        source._arena.AsSpan(0, source._used).CopyTo(_arena);
+        _used = source._used;
+        if (_headers.Length < source._headerCount)
+        {
+            _headers = new HeaderField[source._headers.Length];
+        }
+
+        source._headers.AsSpan(0, source._headerCount).CopyTo(_headers);
+        _headerCount = source._headerCount;
+        _knownSeen = source._knownSeen;
+        Version = source.Version;
+        ContentLength = source.ContentLength;
+        Chunked = source.Chunked;
+        Connection = source.Connection;
+    }
+
     private void EnsureArena(int extra)
     {
         if (_used + extra > _arena.Length)

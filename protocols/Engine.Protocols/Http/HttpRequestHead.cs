@@ -53,6 +53,22 @@ public sealed class HttpRequestHead : HttpHead
     /// <summary>The request has a body to forward.</summary>
     public bool HasBody => Chunked || ContentLength > 0;
 
+    /// <summary>Makes this head a copy of <paramref name="source"/>, arena, fields and request line alike.</summary>
+    public void CopyFrom(HttpRequestHead source)
+    {
+        CopyHeadFrom(source);
+        Method = source.Method;
+        MethodBytes = source.MethodBytes;
+        Scheme = source.Scheme;
+        Authority = source.Authority;
+        Path = source.Path;
+        Protocol = source.Protocol;
+        QueryOffset = source.QueryOffset;
+        AbsoluteForm = source.AbsoluteForm;
+        ExpectContinue = source.ExpectContinue;
+        HostCount = source.HostCount;
+    }
+
     public override void Reset()
     {
         base.Reset();

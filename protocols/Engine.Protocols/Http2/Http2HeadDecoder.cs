@@ -23,6 +23,28 @@ public static class Http2HeadDecoder
     }
 
     /// <summary>
+    /// <see cref="DecodeRequest(HpackDecoder, ReadOnlySpan{byte}, HttpRequestHead, in Http2Limits)"/>
+    /// for a connection that repeats its requests: a block the <paramref name="memo"/> holds, under
+    /// the same table and limits, is copied from its kept head instead of decoded.
+    /// </summary>
+    public static Http2Error DecodeRequest(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpRequestHead head, in Http2Limits limits, RequestBlockMemo memo)
+    {
+        if (memo.TryReplay(block, decoder, head, limits))
+        {
+            return Http2Error.None;
+        }
+
+        var tableChanges = decoder.Table.Changes;
+        var error = DecodeRequest(decoder, block, head, limits);
+        if (error == Http2Error.None && decoder.Table.Changes == tableChanges)
+        {
+            memo.Remember(block, tableChanges, head, limits);
+        }
+
+        return error;
+    }
+
+    /// <summary>
     /// A response's HEADERS (RFC 9113 §8.3.2). A 1xx head is followed by another (§8.1), so one that
     /// ends the stream (<paramref name="endStream"/>) is malformed.
     /// </summary>

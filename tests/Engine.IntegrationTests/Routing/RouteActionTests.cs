@@ -201,6 +201,49 @@ public class RouteActionTests : IAsyncLifetime
         Assert.Equal("k", reply.UpstreamHeader("x-kept"));
     }
 
+    /// <summary>
+    /// The same request again and again on one connection, each edited as if it were the first: over
+    /// h2c the repeats arrive as the same field block and are copied from the first one's decoded
+    /// head (RequestBlockMemo), so an edit made in place — a rewritten path, added and removed fields,
+    /// a request id — must never reach that kept head.
+    /// </summary>
+    [Fact]
+    public async Task RepeatedRequests_AreEachEditedAfresh()
+    {
+        await using var sidecar = await StartAsync("""
+              - match:
+                - uri: {prefix: "/api/"}
+                headers:
+                  request:
+                    set: {x-set: new}
+                    add: {x-added: one}
+                    remove: [x-removed]
+                rewrite: {uri: "/v2/"}
+                route:
+                - destination: {host: svc, subset: v1}
+              - route:
+                - destination: {host: svc, subset: v2}
+            """);
+
+        var ids = new HashSet<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var reply = await GetAsync(sidecar, "/api/users?x=1", ("x-set", "old"), ("x-removed", "r"), ("x-kept", "k"));
+            Assert.Equal("/v2/users?x=1", reply.Path);
+            Assert.Equal("new", reply.UpstreamHeader("x-set"));
+            Assert.Equal("one", reply.UpstreamHeader("x-added"));
+            Assert.Null(reply.UpstreamHeader("x-removed"));
+            Assert.Equal("k", reply.UpstreamHeader("x-kept"));
+            Assert.True(ids.Add(reply.UpstreamHeader("x-request-id")!), $"request {i} reused an id");
+        }
+
+        var other = await GetAsync(sidecar, "/other", ("x-removed", "r"));
+        Assert.Equal("svc-v2", other.ServedBy);
+        Assert.Equal("/other", other.Path);
+        Assert.Equal("r", other.UpstreamHeader("x-removed"));
+        Assert.Null(other.UpstreamHeader("x-added"));
+    }
+
     [Fact]
     public async Task HeaderValues_ExpandEnvoysVariables()
     {

@@ -20,6 +20,10 @@ internal sealed class Http2ServerConnection : Http2Connection
     // small POST) is then whole in the stream's pipe when the handler starts, and the proxy sends
     // it upstream with the head instead of streaming it. The reader loop alone touches the list.
     private readonly List<Http2ServerStream> _held = [];
+
+    // The last request block that left the HPACK table alone, and its head once it repeats: a
+    // client that sends the same request again is copied, not decoded (RequestBlockMemo).
+    private readonly RequestBlockMemo _repeatedBlock = new();
     private int _handlersRunning;
     private TaskCompletionSource? _handlersDone;
 
@@ -62,7 +66,7 @@ internal sealed class Http2ServerConnection : Http2Connection
     protected override Http2Error OnNewStreamBlock(Http2Stream stream, ReadOnlySpan<byte> block, bool endStream)
     {
         var serverStream = (Http2ServerStream)stream;
-        var error = Http2HeadDecoder.DecodeRequest(Decoder, block, serverStream.Request, Limits);
+        var error = Http2HeadDecoder.DecodeRequest(Decoder, block, serverStream.Request, Limits, _repeatedBlock);
         var localStatus = 0;
         lock (Sync)
         {

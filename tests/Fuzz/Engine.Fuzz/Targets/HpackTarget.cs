@@ -18,7 +18,9 @@ namespace Engine.Fuzz.Targets;
 /// one fresh decoder per kind across all blocks), decode to the same fields — names lowercased
 /// (RFC 9113 §8.2.1), never-indexed kept (RFC 7541 §6.2.3) or added for credentials and cookies;</item>
 /// <item>Huffman: any bytes encode and decode back; decoding any bytes writes what
-/// <c>GetDecodedLength</c> said, within <c>GetMaxDecodedLength</c>.</item>
+/// <c>GetDecodedLength</c> said, within <c>GetMaxDecodedLength</c>;</item>
+/// <item>each block decoded as a request three times in a row through a <see cref="RequestBlockMemo"/>
+/// gives what decoding it gives: the same verdict, head and table.</item>
 /// </list>
 /// A connection error (COMPRESSION_ERROR) ends the input, as it ends the connection.
 /// </summary>
@@ -36,6 +38,10 @@ internal sealed class HpackTarget : IFuzzTarget
     private readonly HpackDecoder[] _peers = [new(PeerTableSize), new(PeerTableSize)];
     private readonly HttpTrailers _head = new();
     private readonly HttpTrailers _empty = new();
+    private readonly Dictionary<int, (HpackDecoder Plain, HpackDecoder Memoized)> _memoDecoders = [];
+    private readonly RequestBlockMemo _memo = new();
+    private readonly HttpRequestHead _plainRequest = new();
+    private readonly HttpRequestHead _memoRequest = new();
 
     public string Name => "hpack";
 
@@ -60,6 +66,7 @@ internal sealed class HpackTarget : IFuzzTarget
         }
 
         var blocks = SplitBlocks(rest);
+        CheckMemo(blocks, decoderSize);
         var splitInStep = true;
         for (var i = 0; i < blocks.Count; i++)
         {
@@ -105,6 +112,37 @@ internal sealed class HpackTarget : IFuzzTarget
         pair.Whole.Reset();
         pair.Split.Reset();
         return pair;
+    }
+
+    private void CheckMemo(List<byte[]> blocks, int decoderSize)
+    {
+        if (!_memoDecoders.TryGetValue(decoderSize, out var pair))
+        {
+            _memoDecoders[decoderSize] = pair = (new HpackDecoder(decoderSize), new HpackDecoder(decoderSize));
+        }
+
+        pair.Plain.Reset();
+        pair.Memoized.Reset();
+        _memo.Forget();
+        foreach (var block in blocks)
+        {
+            for (var repeat = 0; repeat < 3; repeat++)
+            {
+                var expected = Http2HeadDecoder.DecodeRequest(pair.Plain, block, _plainRequest, Limits);
+                var actual = Http2HeadDecoder.DecodeRequest(pair.Memoized, block, _memoRequest, Limits, _memo);
+                OracleViolation.Equal(expected, actual, $"verdict on a request block through the memo (arrival {repeat + 1})");
+                OracleViolation.Equal(TableOf(pair.Plain), TableOf(pair.Memoized), "table after a request block through the memo");
+                if (Http2ErrorTable.IsConnectionError(expected))
+                {
+                    return;
+                }
+
+                if (expected == Http2Error.None)
+                {
+                    OracleViolation.Equal(HeadPicture.Of(_plainRequest), HeadPicture.Of(_memoRequest), $"head of a request block through the memo (arrival {repeat + 1})");
+                }
+            }
+        }
     }
 
     private HpackEncoder EncoderOf(int size, bool huffman)
