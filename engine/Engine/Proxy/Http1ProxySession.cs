@@ -50,6 +50,10 @@ internal sealed partial class Http1ProxySession : ProxyExchange
     private readonly ConnectionTimer _timer;
     private int _requestsOnConnection;
 
+    // The client's last request head, parsed once it repeats byte for byte (Http1HeadMemo): made
+    // at the second request, so a connection that carries one request does not make it.
+    private Http1HeadMemo<HttpRequestHead>? _requestHeads;
+
     // Per-request state of the HTTP/1.1 side (BeginRequest resets it; the rest is in ProxyExchange).
     private BodyFraming _requestFraming;
     private BodyFraming _upstreamFraming;
@@ -132,7 +136,9 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                     continue;
                 }
 
-                var parsed = Http1RequestParser.TryParseRequest(buffer, _request, _limits, out var consumed, out var parseError);
+                var parsed = _requestsOnConnection == 0
+                    ? Http1RequestParser.TryParseRequest(buffer, _request, _limits, out var consumed, out var parseError)
+                    : Http1RequestParser.TryParseRequest(buffer, _request, _limits, _requestHeads ??= new(), out consumed, out parseError);
                 if (parsed == Http1ParseStatus.Incomplete)
                 {
                     if (read.IsCanceled && _timer.Fired == ConnectionWait.RequestHead)

@@ -21,7 +21,9 @@ internal abstract partial class ProxyExchange
     private protected HeadStep ReadResponseHead(UpstreamConnection upstream, in ReadResult read, ref ForwardError error)
     {
         var buffer = read.Buffer;
-        var status = Http1ResponseParser.TryParseResponse(buffer, _response, _limits, out var consumed, out _);
+        var status = upstream.RequestsServed == 0
+            ? Http1ResponseParser.TryParseResponse(buffer, _response, _limits, out var consumed, out _)
+            : Http1ResponseParser.TryParseResponse(buffer, _response, _limits, upstream.ResponseHeads, out consumed, out _);
         if (status == Http1ParseStatus.Error)
         {
             upstream.Input.AdvanceTo(buffer.End);

@@ -1,4 +1,6 @@
 using System.IO.Pipelines;
+using Engine.Protocols.Http;
+using Engine.Protocols.Http1;
 using Microsoft.AspNetCore.Connections;
 
 namespace Engine.Upstream;
@@ -10,6 +12,7 @@ namespace Engine.Upstream;
 internal sealed class UpstreamConnection : IAbortableUpstream
 {
     private readonly ConnectionContext _context;
+    private Http1HeadMemo<HttpResponseHead>? _responseHeads;
     private int _closed;
 
     public UpstreamConnection(ConnectionContext context, Http1ConnectionPool pool)
@@ -36,6 +39,13 @@ internal sealed class UpstreamConnection : IAbortableUpstream
     public long IdleSince { get; set; }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>
+    /// The last response head this connection brought, parsed once it repeats (an endpoint answering
+    /// the same request the same way). The exchange asks for it from the second answer on, so a
+    /// connection used once does not make one.
+    /// </summary>
+    public Http1HeadMemo<HttpResponseHead> ResponseHeads => _responseHeads ??= new();
 
     /// <summary>
     /// Checks a parked connection before reuse without waiting: anything readable on an idle

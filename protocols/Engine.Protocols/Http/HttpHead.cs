@@ -203,10 +203,11 @@ public abstract class HttpHead
     }
 
     /// <summary>
-    /// Makes this head what <paramref name="source"/> is: its arena bytes, header list and framing
-    /// fields (ranges stay valid, as both arenas hold the same bytes at the same offsets).
+    /// Makes this head what <paramref name="source"/> (a head of the same kind) is: its arena bytes,
+    /// header list, framing fields and, in a subclass, its own (ranges stay valid: both arenas hold
+    /// the same bytes at the same offsets). A memo of parsed heads hands its copies out this way.
     /// </summary>
-    protected void CopyHeadFrom(HttpHead source)
+    public virtual void CopyFrom(HttpHead source)
     {
         _used = 0;
         EnsureArena(source._used);

@@ -53,20 +53,21 @@ public sealed class HttpRequestHead : HttpHead
     /// <summary>The request has a body to forward.</summary>
     public bool HasBody => Chunked || ContentLength > 0;
 
-    /// <summary>Makes this head a copy of <paramref name="source"/>, arena, fields and request line alike.</summary>
-    public void CopyFrom(HttpRequestHead source)
+    /// <summary>Makes this head a copy of <paramref name="source"/> (a request head): arena, fields and request line alike.</summary>
+    public override void CopyFrom(HttpHead source)
     {
-        CopyHeadFrom(source);
-        Method = source.Method;
-        MethodBytes = source.MethodBytes;
-        Scheme = source.Scheme;
-        Authority = source.Authority;
-        Path = source.Path;
-        Protocol = source.Protocol;
-        QueryOffset = source.QueryOffset;
-        AbsoluteForm = source.AbsoluteForm;
-        ExpectContinue = source.ExpectContinue;
-        HostCount = source.HostCount;
+        base.CopyFrom(source);
+        var request = (HttpRequestHead)source;
+        Method = request.Method;
+        MethodBytes = request.MethodBytes;
+        Scheme = request.Scheme;
+        Authority = request.Authority;
+        Path = request.Path;
+        Protocol = request.Protocol;
+        QueryOffset = request.QueryOffset;
+        AbsoluteForm = request.AbsoluteForm;
+        ExpectContinue = request.ExpectContinue;
+        HostCount = request.HostCount;
     }
 
     public override void Reset()

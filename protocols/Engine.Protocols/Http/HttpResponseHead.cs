@@ -14,6 +14,15 @@ public sealed class HttpResponseHead : HttpHead
     public static bool CanHaveBody(HttpMethod requestMethod, int statusCode)
         => requestMethod != HttpMethod.Head && statusCode >= 200 && statusCode != 204 && statusCode != 304;
 
+    /// <summary>Makes this head a copy of <paramref name="source"/> (a response head).</summary>
+    public override void CopyFrom(HttpHead source)
+    {
+        base.CopyFrom(source);
+        var response = (HttpResponseHead)source;
+        StatusCode = response.StatusCode;
+        Reason = response.Reason;
+    }
+
     public override void Reset()
     {
         base.Reset();

@@ -40,6 +40,37 @@ internal static class Http1HeadParser
         return Http1ParseStatus.Complete;
     }
 
+    /// <summary>
+    /// <see cref="TryParse{THead, TSyntax}(in ReadOnlySequence{byte}, THead, in Http1Limits, out SequencePosition, out Http1Error)"/>
+    /// for a connection whose heads repeat: a head the <paramref name="memo"/> holds is copied from it
+    /// instead of parsed.
+    /// </summary>
+    public static Http1ParseStatus TryParse<THead, TSyntax>(
+        in ReadOnlySequence<byte> buffer,
+        THead head,
+        in Http1Limits limits,
+        Http1HeadMemo<THead> memo,
+        out SequencePosition consumed,
+        out Http1Error error)
+        where THead : HttpHead, new()
+        where TSyntax : IHttp1HeadSyntax<THead>
+    {
+        if (memo.TryReplay(buffer, head, limits, out var length))
+        {
+            consumed = buffer.GetPosition(length);
+            error = Http1Error.None;
+            return Http1ParseStatus.Complete;
+        }
+
+        var status = TryParse<THead, TSyntax>(buffer, head, limits, out consumed, out error);
+        if (status == Http1ParseStatus.Complete)
+        {
+            memo.Remember(buffer.Slice(buffer.Start, consumed), head, limits);
+        }
+
+        return status;
+    }
+
     /// <summary>The field lines of a copied head: after the start line's CRLF, before the final empty line.</summary>
     public static Http1Error ParseFields<THandler>(ReadOnlySpan<byte> headBytes, int arenaOffset, int startLineLength, ref THandler handler)
         where THandler : struct, IHttp1FieldHandler

@@ -26,4 +26,18 @@ public static class Http1RequestParser
         out SequencePosition consumed,
         out Http1Error error)
         => Http1HeadParser.TryParse<HttpRequestHead, RequestHeadSyntax>(buffer, head, limits, out consumed, out error);
+
+    /// <summary>
+    /// <see cref="TryParseRequest(in ReadOnlySequence{byte}, HttpRequestHead, in Http1Limits, out SequencePosition, out Http1Error)"/>
+    /// with a connection's <see cref="Http1HeadMemo{THead}"/>: a request that repeats the last one byte
+    /// for byte is copied from its parsed head.
+    /// </summary>
+    public static Http1ParseStatus TryParseRequest(
+        in ReadOnlySequence<byte> buffer,
+        HttpRequestHead head,
+        in Http1Limits limits,
+        Http1HeadMemo<HttpRequestHead> memo,
+        out SequencePosition consumed,
+        out Http1Error error)
+        => Http1HeadParser.TryParse<HttpRequestHead, RequestHeadSyntax>(buffer, head, limits, memo, out consumed, out error);
 }

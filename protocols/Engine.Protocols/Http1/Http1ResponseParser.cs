@@ -23,4 +23,18 @@ public static class Http1ResponseParser
         out SequencePosition consumed,
         out Http1Error error)
         => Http1HeadParser.TryParse<HttpResponseHead, ResponseHeadSyntax>(buffer, head, limits, out consumed, out error);
+
+    /// <summary>
+    /// <see cref="TryParseResponse(in ReadOnlySequence{byte}, HttpResponseHead, in Http1Limits, out SequencePosition, out Http1Error)"/>
+    /// with a connection's <see cref="Http1HeadMemo{THead}"/>: a response head that repeats the last
+    /// one byte for byte is copied from its parsed head.
+    /// </summary>
+    public static Http1ParseStatus TryParseResponse(
+        in ReadOnlySequence<byte> buffer,
+        HttpResponseHead head,
+        in Http1Limits limits,
+        Http1HeadMemo<HttpResponseHead> memo,
+        out SequencePosition consumed,
+        out Http1Error error)
+        => Http1HeadParser.TryParse<HttpResponseHead, ResponseHeadSyntax>(buffer, head, limits, memo, out consumed, out error);
 }

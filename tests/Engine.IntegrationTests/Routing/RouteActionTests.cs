@@ -202,10 +202,11 @@ public class RouteActionTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// The same request again and again on one connection, each edited as if it were the first: over
-    /// h2c the repeats arrive as the same field block and are copied from the first one's decoded
-    /// head (RequestBlockMemo), so an edit made in place — a rewritten path, added and removed fields,
-    /// a request id — must never reach that kept head.
+    /// The same request again and again on one connection, each edited as if it were the first: the
+    /// repeats arrive as the same bytes (over h2c the same field block) and are copied from the head
+    /// the first ones parsed to (Http1HeadMemo, RequestBlockMemo), and so are the upstream's identical
+    /// answers; an edit made in place — a rewritten path, added and removed fields, a request id, a
+    /// response field — must never reach those kept heads.
     /// </summary>
     [Fact]
     public async Task RepeatedRequests_AreEachEditedAfresh()
@@ -218,6 +219,9 @@ public class RouteActionTests : IAsyncLifetime
                     set: {x-set: new}
                     add: {x-added: one}
                     remove: [x-removed]
+                  response:
+                    add: {x-answer: one}
+                    remove: [x-served-by]
                 rewrite: {uri: "/v2/"}
                 route:
                 - destination: {host: svc, subset: v1}
@@ -235,10 +239,13 @@ public class RouteActionTests : IAsyncLifetime
             Assert.Null(reply.UpstreamHeader("x-removed"));
             Assert.Equal("k", reply.UpstreamHeader("x-kept"));
             Assert.True(ids.Add(reply.UpstreamHeader("x-request-id")!), $"request {i} reused an id");
+            Assert.Equal("one", reply.Header("x-answer"));
+            Assert.Null(reply.ServedBy);
         }
 
         var other = await GetAsync(sidecar, "/other", ("x-removed", "r"));
         Assert.Equal("svc-v2", other.ServedBy);
+        Assert.Null(other.Header("x-answer"));
         Assert.Equal("/other", other.Path);
         Assert.Equal("r", other.UpstreamHeader("x-removed"));
         Assert.Null(other.UpstreamHeader("x-added"));

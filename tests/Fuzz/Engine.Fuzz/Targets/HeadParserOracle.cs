@@ -8,12 +8,16 @@ namespace Engine.Fuzz.Targets;
 /// What both head parsers promise, checked on one input: errors are values (never exceptions);
 /// the verdict does not depend on how the bytes are segmented; a prefix of the input never decides
 /// differently from the whole (it waits, or already knows the same error); a complete head is
-/// consumed exactly to its empty line and parses the same into a reused object as into a fresh one.
+/// consumed exactly to its empty line and parses the same into a reused object as into a fresh one;
+/// and parsed again and again through an <see cref="Http1HeadMemo{THead}"/> (so the third time is a
+/// copy), it gives what parsing gives, and its prefixes still wait.
 /// </summary>
 internal sealed class HeadParserOracle<THead>
-    where THead : HttpHead
+    where THead : HttpHead, new()
 {
     public delegate Http1ParseStatus Parser(in ReadOnlySequence<byte> buffer, THead head, in Http1Limits limits, out SequencePosition consumed, out Http1Error error);
+
+    public delegate Http1ParseStatus MemoParser(in ReadOnlySequence<byte> buffer, THead head, in Http1Limits limits, Http1HeadMemo<THead> memo, out SequencePosition consumed, out Http1Error error);
 
     /// <summary>Prefixes checked per input: enough to catch a premature verdict, few enough to stay fast.</summary>
     private const int PrefixChecks = 12;
@@ -30,6 +34,9 @@ internal sealed class HeadParserOracle<THead>
     }
 
     public Http1Limits Limits { get; init; } = Http1Limits.Default;
+
+    /// <summary>The same parser with a memo.</summary>
+    public required MemoParser WithMemo { get; init; }
 
     /// <summary>Runs the checks; returns the parsed head (a fresh object) when the input starts with a complete one.</summary>
     public THead? Check(byte[] data, out long consumedBytes)
@@ -53,7 +60,32 @@ internal sealed class HeadParserOracle<THead>
         }
 
         CheckPrefixes(data, status, error, consumedBytes);
+        CheckMemo(data, status, error, consumedBytes, reusedPicture);
         return status == Http1ParseStatus.Complete ? fresh : null;
+    }
+
+    private void CheckMemo(byte[] data, Http1ParseStatus status, Http1Error error, long consumedBytes, string? picture)
+    {
+        var memo = new Http1HeadMemo<THead>();
+        var head = _create();
+        var whole = new ReadOnlySequence<byte>(data);
+        for (var arrival = 1; arrival <= 3; arrival++)
+        {
+            var memoStatus = WithMemo(whole, head, Limits, memo, out var consumed, out var memoError);
+            OracleViolation.Equal(status, memoStatus, $"status through the memo (arrival {arrival})");
+            OracleViolation.Equal(error, memoError, $"error through the memo (arrival {arrival})");
+            OracleViolation.Equal(consumedBytes, Segments.Offset(whole, consumed), $"consumed through the memo (arrival {arrival})");
+            if (status == Http1ParseStatus.Complete)
+            {
+                OracleViolation.Equal(picture, HeadPicture.Of(head), $"head through the memo (arrival {arrival})");
+            }
+        }
+
+        if (status == Http1ParseStatus.Complete)
+        {
+            var prefixStatus = WithMemo(new ReadOnlySequence<byte>(data, 0, (int)consumedBytes - 1), head, Limits, memo, out _, out _);
+            OracleViolation.Equal(Http1ParseStatus.Incomplete, prefixStatus, "the head less its last byte, through the memo that holds it");
+        }
     }
 
     private void CheckPrefixes(byte[] data, Http1ParseStatus status, Http1Error error, long consumedBytes)

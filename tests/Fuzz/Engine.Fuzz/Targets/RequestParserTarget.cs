@@ -12,7 +12,7 @@ namespace Engine.Fuzz.Targets;
 /// </summary>
 internal sealed class RequestParserTarget : IFuzzTarget
 {
-    private readonly HeadParserOracle<HttpRequestHead> _oracle = new(Http1RequestParser.TryParseRequest, () => new HttpRequestHead());
+    private readonly HeadParserOracle<HttpRequestHead> _oracle = new(Http1RequestParser.TryParseRequest, () => new HttpRequestHead()) { WithMemo = Http1RequestParser.TryParseRequest };
     private readonly HttpRequestHead _reparsed = new();
     private readonly ArrayBufferWriter<byte> _writer = new();
 

@@ -11,7 +11,7 @@ namespace Engine.Fuzz.Targets;
 /// </summary>
 internal sealed class ResponseParserTarget : IFuzzTarget
 {
-    private readonly HeadParserOracle<HttpResponseHead> _oracle = new(Http1ResponseParser.TryParseResponse, () => new HttpResponseHead());
+    private readonly HeadParserOracle<HttpResponseHead> _oracle = new(Http1ResponseParser.TryParseResponse, () => new HttpResponseHead()) { WithMemo = Http1ResponseParser.TryParseResponse };
     private readonly HttpResponseHead _reparsed = new();
     private readonly ArrayBufferWriter<byte> _writer = new();
 
