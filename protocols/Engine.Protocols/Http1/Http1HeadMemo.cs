@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Engine.Protocols.Http;
 
 namespace Engine.Protocols.Http1;
@@ -46,7 +47,7 @@ public sealed class Http1HeadMemo<THead>
         }
 
         var first = buffer.FirstSpan;
-        if (first.Length < length || !first[..length].SequenceEqual(_bytes.AsSpan(0, length)) || limits != _limits)
+        if (first.Length < length || !first[..length].SequenceEqual(_bytes.AsSpan(0, length)) || !SameLimits(limits))
         {
             return false;
         }
@@ -66,7 +67,7 @@ public sealed class Http1HeadMemo<THead>
         }
 
         var length = (int)bytes.Length;
-        if (length == _length && limits == _limits && Matches(bytes))
+        if (length == _length && SameLimits(limits) && Matches(bytes))
         {
             (_parsed ??= new THead()).CopyFrom(parsed);
             _parsedKept = true;
@@ -85,6 +86,10 @@ public sealed class Http1HeadMemo<THead>
         _length = -1;
         _parsedKept = false;
     }
+
+    /// <summary>All of the limits, compared as bytes: the record's own equality goes through a comparer per member.</summary>
+    private bool SameLimits(in Http1Limits limits)
+        => MemoryMarshal.AsBytes(new ReadOnlySpan<Http1Limits>(in limits)).SequenceEqual(MemoryMarshal.AsBytes(new ReadOnlySpan<Http1Limits>(in _limits)));
 
     private bool Matches(in ReadOnlySequence<byte> bytes)
     {
