@@ -10,6 +10,8 @@
 #   scripts/instructions.sh --binary PATH        count another build (e.g. a saved baseline)
 #   scripts/instructions.sh --top 25             also list the 25 costliest functions per mode
 #   scripts/instructions.sh --upstream h2c       the upstream speaks HTTP/2 (the gRPC path)
+#   scripts/instructions.sh --upstream echo-h2c  the upstream is `engine echo` over HTTP/2: it indexes its
+#                                                answer's fields, as gRPC servers do (nginx enters them anew)
 #   scripts/instructions.sh --post 100           POST requests with a 100-byte body instead of GETs
 #
 # The engine (pinned to core 0) proxies to one nginx worker (core 1) answering "hello, world";
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
     --path) PATH_=$2; shift 2 ;;
     --upstream) UPSTREAM=$2; shift 2 ;;
     --post) POST_BYTES=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; echo "options: --requests N  --modes h1,h2c  --binary PATH  --top N  --path small|64k  --upstream h1|h2c  --post BYTES"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; echo "options: --requests N  --modes h1,h2c  --binary PATH  --top N  --path small|64k  --upstream h1|h2c|echo-h2c  --post BYTES"; exit 0 ;;
     *) echo "instructions: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -80,11 +82,18 @@ UPSTREAM_PORT=28180
 PROXY_PORT=28181
 # shellcheck source=scripts/bench-upstream.sh
 . "$ROOT/scripts/bench-upstream.sh"
-case "$UPSTREAM" in h1|h2c) ;; *) echo "instructions: --upstream is h1 or h2c" >&2; exit 2 ;; esac
-write_bench_upstream "$WORK" "$UPSTREAM_PORT" "$UPSTREAM"
-write_bench_service_entry "$WORK/config/upstream.yaml" upstream.bench "$UPSTREAM_PORT" "$UPSTREAM"
-taskset -c 1 nginx -c "$WORK/upstream.conf" -e "$WORK/upstream-error.log" >"$WORK/upstream.log" 2>&1 &
-PIDS+=($!)
+case "$UPSTREAM" in
+  h1|h2c)
+    write_bench_upstream "$WORK" "$UPSTREAM_PORT" "$UPSTREAM"
+    write_bench_service_entry "$WORK/config/upstream.yaml" upstream.bench "$UPSTREAM_PORT" "$UPSTREAM"
+    taskset -c 1 nginx -c "$WORK/upstream.conf" -e "$WORK/upstream-error.log" >"$WORK/upstream.log" 2>&1 &
+    PIDS+=($!) ;;
+  echo-h2c)
+    write_bench_service_entry "$WORK/config/upstream.yaml" upstream.bench "$UPSTREAM_PORT" h2c
+    taskset -c 1 "$BINARY" echo --listen "127.0.0.1:$UPSTREAM_PORT" --log-level warn >"$WORK/upstream.log" 2>&1 &
+    PIDS+=($!) ;;
+  *) echo "instructions: --upstream is h1, h2c or echo-h2c" >&2; exit 2 ;;
+esac
 
 if [ "$POST_BYTES" -gt 0 ]; then
   head -c "$POST_BYTES" /dev/zero | tr '\0' 'p' > "$WORK/post-body"

@@ -19,6 +19,7 @@ internal abstract partial class Http2Connection
     private readonly Http2WindowUpdateGuard _windowUpdates;
     private readonly Http2RapidResetGuard _resetGuard;
     private readonly HttpTrailers _skipScratch = new();
+    private HeadBlockMemo<HttpTrailers>? _repeatedTrailers; // made at the first trailers: gRPC answers repeat theirs
     private bool _peerSettingsSeen;
     private Http2BlockTarget _blockTarget;
     private Http2Stream? _blockStream;
@@ -521,7 +522,7 @@ internal abstract partial class Http2Connection
     protected Http2Error DecodeInboundTrailers(Http2Stream stream, ReadOnlySpan<byte> block, bool endStream, out bool completedInbound)
     {
         completedInbound = false;
-        var error = Http2HeadDecoder.DecodeTrailers(_decoder, block, stream.InboundTrailers, endStream, Limits);
+        var error = Http2HeadDecoder.DecodeTrailers(_decoder, block, stream.InboundTrailers, endStream, Limits, _repeatedTrailers ??= new());
         if (error != Http2Error.None && Http2ErrorTable.IsConnectionError(error))
         {
             return error;

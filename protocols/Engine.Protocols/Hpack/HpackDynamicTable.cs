@@ -55,7 +55,7 @@ internal sealed class HpackDynamicTable
     /// <summary>
     /// Counts every change of the table: an insert, an eviction, a new maximum size, a clear. Equal
     /// values mean the same entries under the same maximum, so a block that only references entries
-    /// decodes the same at both (<see cref="Http2.RequestBlockMemo"/>). 64 bits: it never wraps.
+    /// decodes the same at both (<see cref="Http2.HeadBlockMemo{THead}"/>). 64 bits: it never wraps.
     /// </summary>
     public long Changes => _changes;
 

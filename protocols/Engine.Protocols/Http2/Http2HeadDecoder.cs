@@ -27,7 +27,7 @@ public static class Http2HeadDecoder
     /// for a connection that repeats its requests: a block the <paramref name="memo"/> holds, under
     /// the same table and limits, is copied from its kept head instead of decoded.
     /// </summary>
-    public static Http2Error DecodeRequest(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpRequestHead head, in Http2Limits limits, RequestBlockMemo memo)
+    public static Http2Error DecodeRequest(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpRequestHead head, in Http2Limits limits, HeadBlockMemo<HttpRequestHead> memo)
     {
         if (memo.TryReplay(block, decoder, head, limits))
         {
@@ -36,11 +36,7 @@ public static class Http2HeadDecoder
 
         var tableChanges = decoder.Table.Changes;
         var error = DecodeRequest(decoder, block, head, limits);
-        if (error == Http2Error.None && decoder.Table.Changes == tableChanges)
-        {
-            memo.Remember(block, tableChanges, head, limits);
-        }
-
+        Remember(memo, block, decoder, tableChanges, head, limits, error);
         return error;
     }
 
@@ -49,16 +45,23 @@ public static class Http2HeadDecoder
     /// ends the stream (<paramref name="endStream"/>) is malformed.
     /// </summary>
     public static Http2Error DecodeResponse(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpResponseHead head, bool endStream, in Http2Limits limits)
+        => CheckEndOfResponse(DecodeResponseHead(decoder, block, head, limits), head, endStream);
+
+    /// <summary>
+    /// <see cref="DecodeResponse(HpackDecoder, ReadOnlySpan{byte}, HttpResponseHead, bool, in Http2Limits)"/>
+    /// for a connection whose server repeats its answers' heads (see <see cref="HeadBlockMemo{THead}"/>).
+    /// </summary>
+    public static Http2Error DecodeResponse(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpResponseHead head, bool endStream, in Http2Limits limits, HeadBlockMemo<HttpResponseHead> memo)
     {
-        head.Reset();
-        var sink = new ResponseHeaderSink(head);
-        var error = decoder.Decode(block, head, ref sink, limits.MaxHeaderListBytes, limits.MaxHeaderCount);
-        if (error == Http2Error.None)
+        if (memo.TryReplay(block, decoder, head, limits))
         {
-            error = sink.Finish();
+            return CheckEndOfResponse(Http2Error.None, head, endStream);
         }
 
-        return error == Http2Error.None && endStream && head.StatusCode < 200 ? Http2Error.InvalidStatus : error;
+        var tableChanges = decoder.Table.Changes;
+        var error = DecodeResponseHead(decoder, block, head, limits);
+        Remember(memo, block, decoder, tableChanges, head, limits, error);
+        return CheckEndOfResponse(error, head, endStream);
     }
 
     /// <summary>
@@ -66,16 +69,56 @@ public static class Http2HeadDecoder
     /// end the stream, so without END_STREAM the message is malformed.
     /// </summary>
     public static Http2Error DecodeTrailers(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpTrailers trailers, bool endStream, in Http2Limits limits)
+        => CheckEndOfTrailers(DecodeTrailerFields(decoder, block, trailers, limits), endStream);
+
+    /// <summary>
+    /// <see cref="DecodeTrailers(HpackDecoder, ReadOnlySpan{byte}, HttpTrailers, bool, in Http2Limits)"/>
+    /// for a connection whose peer repeats its trailers (gRPC's <c>grpc-status: 0</c>; see <see cref="HeadBlockMemo{THead}"/>).
+    /// </summary>
+    public static Http2Error DecodeTrailers(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpTrailers trailers, bool endStream, in Http2Limits limits, HeadBlockMemo<HttpTrailers> memo)
+    {
+        if (memo.TryReplay(block, decoder, trailers, limits))
+        {
+            return CheckEndOfTrailers(Http2Error.None, endStream);
+        }
+
+        var tableChanges = decoder.Table.Changes;
+        var error = DecodeTrailerFields(decoder, block, trailers, limits);
+        Remember(memo, block, decoder, tableChanges, trailers, limits, error);
+        return CheckEndOfTrailers(error, endStream);
+    }
+
+    private static Http2Error DecodeResponseHead(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpResponseHead head, in Http2Limits limits)
+    {
+        head.Reset();
+        var sink = new ResponseHeaderSink(head);
+        var error = decoder.Decode(block, head, ref sink, limits.MaxHeaderListBytes, limits.MaxHeaderCount);
+        return error != Http2Error.None ? error : sink.Finish();
+    }
+
+    /// <summary>§8.1: a 1xx head is followed by another, so one that ends the stream is malformed.</summary>
+    private static Http2Error CheckEndOfResponse(Http2Error error, HttpResponseHead head, bool endStream)
+        => error == Http2Error.None && endStream && head.StatusCode < 200 ? Http2Error.InvalidStatus : error;
+
+    private static Http2Error DecodeTrailerFields(HpackDecoder decoder, ReadOnlySpan<byte> block, HttpTrailers trailers, in Http2Limits limits)
     {
         trailers.Reset();
         var sink = new TrailerSink(trailers);
-        var error = decoder.Decode(block, trailers, ref sink, limits.MaxHeaderListBytes, limits.MaxHeaderCount);
-        if (error != Http2Error.None)
-        {
-            return error;
-        }
+        return decoder.Decode(block, trailers, ref sink, limits.MaxHeaderListBytes, limits.MaxHeaderCount);
+    }
 
-        return endStream ? Http2Error.None : Http2Error.TrailersWithoutEndStream;
+    /// <summary>§8.1: a trailer section MUST end the stream.</summary>
+    private static Http2Error CheckEndOfTrailers(Http2Error error, bool endStream)
+        => error != Http2Error.None || endStream ? error : Http2Error.TrailersWithoutEndStream;
+
+    /// <summary>A block that decoded without error and left the table as it was goes to the memo.</summary>
+    private static void Remember<THead>(HeadBlockMemo<THead> memo, ReadOnlySpan<byte> block, HpackDecoder decoder, long tableChangesBefore, THead head, in Http2Limits limits, Http2Error error)
+        where THead : HttpHead, new()
+    {
+        if (error == Http2Error.None && decoder.Table.Changes == tableChangesBefore)
+        {
+            memo.Remember(block, tableChangesBefore, head, limits);
+        }
     }
 
     /// <summary>

@@ -204,7 +204,7 @@ public class RouteActionTests : IAsyncLifetime
     /// <summary>
     /// The same request again and again on one connection, each edited as if it were the first: the
     /// repeats arrive as the same bytes (over h2c the same field block) and are copied from the head
-    /// the first ones parsed to (Http1HeadMemo, RequestBlockMemo), and so are the upstream's identical
+    /// the first ones parsed to (Http1HeadMemo, HeadBlockMemo), and so are the upstream's identical
     /// answers; an edit made in place — a rewritten path, added and removed fields, a request id, a
     /// response field — must never reach those kept heads.
     /// </summary>

@@ -1,3 +1,4 @@
+using Engine.Protocols.Http;
 using Engine.Protocols.Http2;
 using Microsoft.AspNetCore.Connections;
 
@@ -17,6 +18,10 @@ internal sealed partial class Http2ClientConnection : Http2Connection
 {
     private readonly Action<Http2ClientConnection>? _onStateChanged;
     private readonly List<Http2Stream> _refused = [];
+
+    // The last response head block that left the HPACK table alone, and its head once it repeats:
+    // a server that answers the same way again (a gRPC service) is copied, not decoded (HeadBlockMemo).
+    private readonly HeadBlockMemo<HttpResponseHead> _repeatedHeads = new();
     private bool _peerSettingsReceived;
     private int _goAwayLastStreamId = int.MaxValue;
 
@@ -153,7 +158,7 @@ internal sealed partial class Http2ClientConnection : Http2Connection
 
         completedInbound = false;
         var head = clientStream.ResponseHead;
-        var error = Http2HeadDecoder.DecodeResponse(Decoder, block, head, endStream, Limits);
+        var error = Http2HeadDecoder.DecodeResponse(Decoder, block, head, endStream, Limits, _repeatedHeads);
         if (error != Http2Error.None && Http2ErrorTable.IsConnectionError(error))
         {
             return error;

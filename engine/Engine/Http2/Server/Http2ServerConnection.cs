@@ -1,3 +1,4 @@
+using Engine.Protocols.Http;
 using Engine.Protocols.Http2;
 using Microsoft.AspNetCore.Connections;
 
@@ -22,8 +23,8 @@ internal sealed class Http2ServerConnection : Http2Connection
     private readonly List<Http2ServerStream> _held = [];
 
     // The last request block that left the HPACK table alone, and its head once it repeats: a
-    // client that sends the same request again is copied, not decoded (RequestBlockMemo).
-    private readonly RequestBlockMemo _repeatedBlock = new();
+    // client that sends the same request again is copied, not decoded (HeadBlockMemo).
+    private readonly HeadBlockMemo<HttpRequestHead> _repeatedBlock = new();
     private int _handlersRunning;
     private TaskCompletionSource? _handlersDone;
 

@@ -19,8 +19,9 @@ namespace Engine.Fuzz.Targets;
 /// (RFC 9113 §8.2.1), never-indexed kept (RFC 7541 §6.2.3) or added for credentials and cookies;</item>
 /// <item>Huffman: any bytes encode and decode back; decoding any bytes writes what
 /// <c>GetDecodedLength</c> said, within <c>GetMaxDecodedLength</c>;</item>
-/// <item>each block decoded as a request three times in a row through a <see cref="RequestBlockMemo"/>
-/// gives what decoding it gives: the same verdict, head and table.</item>
+/// <item>each block decoded three times in a row through a <see cref="HeadBlockMemo{THead}"/>, as a
+/// request, a response or trailers (chosen by the block's hash), gives what decoding it gives: the
+/// same verdict, head and table.</item>
 /// </list>
 /// A connection error (COMPRESSION_ERROR) ends the input, as it ends the connection.
 /// </summary>
@@ -39,9 +40,15 @@ internal sealed class HpackTarget : IFuzzTarget
     private readonly HttpTrailers _head = new();
     private readonly HttpTrailers _empty = new();
     private readonly Dictionary<int, (HpackDecoder Plain, HpackDecoder Memoized)> _memoDecoders = [];
-    private readonly RequestBlockMemo _memo = new();
+    private readonly HeadBlockMemo<HttpRequestHead> _requestMemo = new();
+    private readonly HeadBlockMemo<HttpResponseHead> _responseMemo = new();
+    private readonly HeadBlockMemo<HttpTrailers> _trailersMemo = new();
     private readonly HttpRequestHead _plainRequest = new();
     private readonly HttpRequestHead _memoRequest = new();
+    private readonly HttpResponseHead _plainResponse = new();
+    private readonly HttpResponseHead _memoResponse = new();
+    private readonly HttpTrailers _plainTrailers = new();
+    private readonly HttpTrailers _memoTrailers = new();
 
     public string Name => "hpack";
 
@@ -123,15 +130,38 @@ internal sealed class HpackTarget : IFuzzTarget
 
         pair.Plain.Reset();
         pair.Memoized.Reset();
-        _memo.Forget();
+        _requestMemo.Forget();
+        _responseMemo.Forget();
+        _trailersMemo.Forget();
         foreach (var block in blocks)
         {
+            var kind = (int)(SplitPoint(block) % 3);
+            var endStream = (block.Length & 1) == 0;
             for (var repeat = 0; repeat < 3; repeat++)
             {
-                var expected = Http2HeadDecoder.DecodeRequest(pair.Plain, block, _plainRequest, Limits);
-                var actual = Http2HeadDecoder.DecodeRequest(pair.Memoized, block, _memoRequest, Limits, _memo);
-                OracleViolation.Equal(expected, actual, $"verdict on a request block through the memo (arrival {repeat + 1})");
-                OracleViolation.Equal(TableOf(pair.Plain), TableOf(pair.Memoized), "table after a request block through the memo");
+                Http2Error expected, actual;
+                string? expectedHead = null, actualHead = null;
+                switch (kind)
+                {
+                    case 0:
+                        expected = Http2HeadDecoder.DecodeRequest(pair.Plain, block, _plainRequest, Limits);
+                        actual = Http2HeadDecoder.DecodeRequest(pair.Memoized, block, _memoRequest, Limits, _requestMemo);
+                        (expectedHead, actualHead) = (HeadPicture.Of(_plainRequest), HeadPicture.Of(_memoRequest));
+                        break;
+                    case 1:
+                        expected = Http2HeadDecoder.DecodeResponse(pair.Plain, block, _plainResponse, endStream, Limits);
+                        actual = Http2HeadDecoder.DecodeResponse(pair.Memoized, block, _memoResponse, endStream, Limits, _responseMemo);
+                        (expectedHead, actualHead) = (HeadPicture.Of(_plainResponse), HeadPicture.Of(_memoResponse));
+                        break;
+                    default:
+                        expected = Http2HeadDecoder.DecodeTrailers(pair.Plain, block, _plainTrailers, endStream, Limits);
+                        actual = Http2HeadDecoder.DecodeTrailers(pair.Memoized, block, _memoTrailers, endStream, Limits, _trailersMemo);
+                        (expectedHead, actualHead) = (HeadPicture.Of(_plainTrailers), HeadPicture.Of(_memoTrailers));
+                        break;
+                }
+
+                OracleViolation.Equal(expected, actual, $"verdict on a block (kind {kind}) through the memo (arrival {repeat + 1})");
+                OracleViolation.Equal(TableOf(pair.Plain), TableOf(pair.Memoized), "table after a block through the memo");
                 if (Http2ErrorTable.IsConnectionError(expected))
                 {
                     return;
@@ -139,7 +169,7 @@ internal sealed class HpackTarget : IFuzzTarget
 
                 if (expected == Http2Error.None)
                 {
-                    OracleViolation.Equal(HeadPicture.Of(_plainRequest), HeadPicture.Of(_memoRequest), $"head of a request block through the memo (arrival {repeat + 1})");
+                    OracleViolation.Equal(expectedHead, actualHead, $"head of a block (kind {kind}) through the memo (arrival {repeat + 1})");
                 }
             }
         }

@@ -4,13 +4,14 @@ using Engine.Protocols.Http;
 namespace Engine.Protocols.Http2;
 
 /// <summary>
-/// One connection's last request field block that left the HPACK dynamic table as it found it
-/// (fields indexed, or literals not indexed), with the head it decoded to. Clients repeat such
-/// blocks: once a connection has sent a request's fields with incremental indexing, h2load, gRPC
-/// clients and browsers polling one URL send the same request again as the same few index bytes.
-/// Decoding such a block is a function of its bytes, the table's content and the limits alone, so
-/// while all three are unchanged the head it gave, already checked (RFC 9113 §8.2, §8.3), is copied
-/// instead of decoded and checked again: about 3,000 of an h2c request's 34,000 instructions.
+/// One connection's last field block of a kind (request heads, response heads or trailers) that
+/// left the HPACK dynamic table as it found it (fields indexed, or literals not indexed), with the
+/// head it decoded to. Peers repeat such blocks: once a connection has sent a request's fields with
+/// incremental indexing, h2load, gRPC clients and browsers polling one URL send the same request
+/// again as the same few index bytes, and a gRPC server its answer's head and trailers. Decoding
+/// such a block is a function of its bytes, the table's content and the limits alone, so while all
+/// three are unchanged the head it gave, already checked (RFC 9113 §8.1–§8.3), is copied instead of
+/// decoded and checked again: about 3,000 of an h2c request's 34,000 instructions.
 /// <para>
 /// A block is remembered when first decoded and its head kept when it comes again, so the third
 /// arrival is the first copy, and a connection whose blocks vary pays a compare and a copy of its
@@ -21,7 +22,8 @@ namespace Engine.Protocols.Http2;
 /// every error still comes from the decoder.
 /// </para>
 /// </summary>
-public sealed class RequestBlockMemo
+public sealed class HeadBlockMemo<THead>
+    where THead : HttpHead, new()
 {
     /// <summary>Longer blocks carry literals that change from request to request; they are not remembered.</summary>
     public const int MaxBlockLength = 256;
@@ -31,7 +33,7 @@ public sealed class RequestBlockMemo
     private long _tableChanges;
     private int _maxListBytes;
     private int _maxFieldCount;
-    private HttpRequestHead? _decoded;
+    private THead? _decoded;
     private bool _decodedKept;
 
     /// <summary>Blocks answered from the kept head since this memo was made (diagnostics).</summary>
@@ -41,7 +43,7 @@ public sealed class RequestBlockMemo
     /// Fills <paramref name="head"/> from the kept head when <paramref name="block"/> is the kept
     /// block and the table and limits are as they were; false means "decode it".
     /// </summary>
-    internal bool TryReplay(ReadOnlySpan<byte> block, HpackDecoder decoder, HttpRequestHead head, in Http2Limits limits)
+    internal bool TryReplay(ReadOnlySpan<byte> block, HpackDecoder decoder, THead head, in Http2Limits limits)
     {
         if (!_decodedKept
             || block.Length != _length
@@ -63,7 +65,7 @@ public sealed class RequestBlockMemo
     /// <paramref name="tableChanges"/> before and after): remembers it, or keeps its head when it
     /// repeats the block remembered last.
     /// </summary>
-    internal void Remember(ReadOnlySpan<byte> block, long tableChanges, HttpRequestHead decoded, in Http2Limits limits)
+    internal void Remember(ReadOnlySpan<byte> block, long tableChanges, THead decoded, in Http2Limits limits)
     {
         if (block.Length > MaxBlockLength)
         {
@@ -74,7 +76,7 @@ public sealed class RequestBlockMemo
         if (block.Length == _length && tableChanges == _tableChanges
             && limits.MaxHeaderListBytes == _maxListBytes && limits.MaxHeaderCount == _maxFieldCount && block.SequenceEqual(_block.AsSpan(0, _length)))
         {
-            (_decoded ??= new HttpRequestHead()).CopyFrom(decoded);
+            (_decoded ??= new THead()).CopyFrom(decoded);
             _decodedKept = true;
             return;
         }

@@ -9,11 +9,13 @@ using HttpMethod = Engine.Protocols.Http.HttpMethod;
 namespace Engine.Protocols.Tests.Http2;
 
 /// <summary>
-/// A repeated request block is copied from the head it decoded to, never where that could differ
+/// A repeated field block is copied from the head it decoded to, never where that could differ
 /// from decoding it: after the table changed, under other limits, when a size update is owed, or
-/// when the block failed. Each case is checked against a second decoder that decodes everything.
+/// when the block failed; and what is checked outside the block (a 1xx that ends the stream,
+/// trailers that do not) is checked on a copy too. Each case is checked against a second decoder
+/// that decodes everything.
 /// </summary>
-public class RequestBlockMemoTests
+public class HeadBlockMemoTests
 {
     private static readonly (string, string)[] Fields = [(":method", "GET"), (":scheme", "http"), (":authority", "svc:8080"), (":path", "/a?b=1"), ("user-agent", "t")];
 
@@ -165,6 +167,79 @@ public class RequestBlockMemoTests
     }
 
     [Fact]
+    public void RepeatedResponseBlock_IsCopied_AndAnInformationalHeadEndingTheStreamIsStillRefused()
+    {
+        var plain = new HpackDecoder();
+        var memoized = new HpackDecoder();
+        var memo = new HeadBlockMemo<HttpResponseHead>();
+        var expected = new HttpResponseHead();
+        var head = new HttpResponseHead();
+        Http2Error Step(byte[] block, bool endStream)
+        {
+            var want = Http2HeadDecoder.DecodeResponse(plain, block, expected, endStream, Http2Limits.Default);
+            var got = Http2HeadDecoder.DecodeResponse(memoized, block, head, endStream, Http2Limits.Default, memo);
+            Assert.Equal(want, got);
+            if (got == Http2Error.None)
+            {
+                Assert.Equal(Heads.Fields(expected), Heads.Fields(head));
+                Assert.Equal(expected.StatusCode, head.StatusCode);
+                Assert.Equal(expected.ContentLength, head.ContentLength);
+            }
+
+            return got;
+        }
+
+        // :status 200 (static 8), then content-type and grpc-accept-encoding entered; then the same as references.
+        Assert.Equal(Http2Error.None, Step([0x88, .. RawBlock.Indexed("content-type", "application/grpc"), .. RawBlock.Indexed("content-length", "5")], endStream: false));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(Http2Error.None, Step([0x88, 0xBF, 0xBE], endStream: false));
+        }
+
+        Assert.Equal(2, memo.Replays);
+        Assert.Equal(5, head.ContentLength);
+
+        // 103 Early Hints as references, kept and then ending the stream: malformed either way (§8.1).
+        byte[] early = [.. RawBlock.Of((":status", "103")), 0xBF];
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(Http2Error.None, Step(early, endStream: false));
+        }
+
+        Assert.Equal(Http2Error.InvalidStatus, Step(early, endStream: true));
+        Assert.Equal(4, memo.Replays);
+    }
+
+    [Fact]
+    public void RepeatedTrailers_AreCopied_AndTrailersWithoutEndStreamAreStillRefused()
+    {
+        var plain = new HpackDecoder();
+        var memoized = new HpackDecoder();
+        var memo = new HeadBlockMemo<HttpTrailers>();
+        var expected = new HttpTrailers();
+        var trailers = new HttpTrailers();
+        Http2Error Step(byte[] block, bool endStream)
+        {
+            var want = Http2HeadDecoder.DecodeTrailers(plain, block, expected, endStream, Http2Limits.Default);
+            var got = Http2HeadDecoder.DecodeTrailers(memoized, block, trailers, endStream, Http2Limits.Default, memo);
+            Assert.Equal(want, got);
+            Assert.Equal(Heads.Fields(expected), Heads.Fields(trailers));
+            return got;
+        }
+
+        Assert.Equal(Http2Error.None, Step(RawBlock.Indexed("grpc-status", "0"), endStream: true));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(Http2Error.None, Step([0xBE], endStream: true));
+        }
+
+        Assert.Equal(2, memo.Replays);
+        Assert.Equal([("grpc-status", "0")], Heads.Fields(trailers));
+        Assert.Equal(Http2Error.TrailersWithoutEndStream, Step([0xBE], endStream: false));
+        Assert.Equal(3, memo.Replays);
+    }
+
+    [Fact]
     public void CopyFrom_CopiesEveryPropertyOfARequestHead()
     {
         var source = Heads.Request("PATCH", "https", "a:1", "/p?q", ("x-a", "1"), ("content-type", "c/2"));
@@ -220,7 +295,7 @@ public class RequestBlockMemoTests
 
         public HpackDecoder Memoized { get; } = new(tableSize);
 
-        public RequestBlockMemo Memo { get; } = new();
+        public HeadBlockMemo<HttpRequestHead> Memo { get; } = new();
 
         public HttpRequestHead Head { get; } = new();
 
