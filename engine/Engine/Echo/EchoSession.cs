@@ -26,6 +26,7 @@ internal sealed class EchoSession
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly HttpRequestHead _request = new();
+    private readonly Http1HeadMemo<HttpRequestHead> _repeatedHeads = new(); // a load generator's repeats are copied, not parsed
     private readonly ChunkedDecoder _chunks = new();
     private readonly ArrayBufferWriter<byte> _json = new(2048);
     private readonly Utf8JsonWriter _jsonWriter;
@@ -47,7 +48,7 @@ internal sealed class EchoSession
             {
                 var read = await _input.ReadAsync().ConfigureAwait(false);
                 var buffer = read.Buffer;
-                var status = Http1RequestParser.TryParseRequest(buffer, _request, Http1Limits.Default, out var consumed, out var error);
+                var status = Http1RequestParser.TryParseRequest(buffer, _request, Http1Limits.Default, _repeatedHeads, out var consumed, out var error);
                 if (status == Http1ParseStatus.Incomplete)
                 {
                     if (read.IsCompleted || read.IsCanceled)
