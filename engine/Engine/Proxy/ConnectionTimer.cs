@@ -110,9 +110,9 @@ internal enum ConnectionWait
 {
     None = 0,
 
-    /// <summary>The next request of a keep-alive connection (idle timeout: close silently).</summary>
+    /// <summary>The first byte of a connection's next request, its first included (idle timeout: close silently).</summary>
     NextRequest = 1,
 
-    /// <summary>The rest of a request head (head timeout: 408 and close).</summary>
+    /// <summary>The rest of a request head, from its first byte (head timeout: 408 and close).</summary>
     RequestHead = 2,
 }

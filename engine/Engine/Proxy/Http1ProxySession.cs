@@ -100,16 +100,19 @@ internal sealed partial class Http1ProxySession : ProxyExchange
             var partialHead = false; // the last read held part of a head, all examined: wait for more
             while (true)
             {
-                // 1. A request head (pipelined requests are already in the pipe). The first
-                // request and a head once started must arrive within the head timeout (slowloris:
-                // 408); between requests the idle timeout applies. After a partial head the read
-                // must wait for new bytes: the epoll pipe's TryRead also returns bytes already
-                // examined, and retrying it spun on the loop thread that was to read the rest.
+                // 1. A request head (pipelined requests are already in the pipe). A head once
+                // started must arrive within the head timeout (slowloris: 408); before its first
+                // byte the connection is idle, the first request's wait included, as Envoy's
+                // request_headers_timeout and Kestrel's RequestHeadersTimeout start at the first
+                // byte: a client's pool may open a connection well before it has a request for
+                // it, and must not find a 408 there for a request it never sent. After a partial
+                // head the read must wait for new bytes: the epoll pipe's TryRead also returns
+                // bytes already examined, and retrying it spun on the loop thread that was to read the rest.
                 if (partialHead || !_input.TryRead(out var read))
                 {
                     if (_timer.Armed == ConnectionWait.None)
                     {
-                        _timer.Arm(first ? ConnectionWait.RequestHead : ConnectionWait.NextRequest, first ? _server.Options.RequestHeadTimeout : _server.Options.IdleTimeout);
+                        _timer.Arm(ConnectionWait.NextRequest, _server.Options.IdleTimeout);
                     }
 
                     if (betweenRequests)
@@ -132,7 +135,8 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                         return; // the preface stays in the pipe for the HTTP/2 connection
                     }
 
-                    partialHead = true; // a start that may be the preface: wait for more
+                    partialHead = true; // a start that may be the preface: wait for more, within the head timeout
+                    ArmHeadTimeout();
                     continue;
                 }
 
@@ -158,9 +162,9 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                         break; // closed or idle too long between requests (normal), or mid-head (nothing to answer)
                     }
 
-                    if (!buffer.IsEmpty && _timer.Armed != ConnectionWait.RequestHead)
+                    if (!buffer.IsEmpty)
                     {
-                        _timer.Arm(ConnectionWait.RequestHead, _server.Options.RequestHeadTimeout);
+                        ArmHeadTimeout();
                     }
 
                     _input.AdvanceTo(buffer.Start, buffer.End);
@@ -551,6 +555,15 @@ internal sealed partial class Http1ProxySession : ProxyExchange
     /// arrived to tell, the read goes on (true: handled). A request line is parsed as usual, and so is
     /// anything else (it gets its 400). A read cut by the head timer is left to the parser (408).
     /// </summary>
+    /// <summary>A head has started: the rest of it must come within the head timeout, counted from its first byte.</summary>
+    private void ArmHeadTimeout()
+    {
+        if (_timer.Armed != ConnectionWait.RequestHead)
+        {
+            _timer.Arm(ConnectionWait.RequestHead, _server.Options.RequestHeadTimeout);
+        }
+    }
+
     private bool SniffHttp2(in ReadResult read, ref bool betweenRequests)
     {
         var buffer = read.Buffer;

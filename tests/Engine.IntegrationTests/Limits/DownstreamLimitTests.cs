@@ -42,6 +42,44 @@ public sealed class DownstreamLimitTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The head timeout counts from a head's first byte, the first request's too (Envoy's
+    /// request_headers_timeout, Kestrel's RequestHeadersTimeout): a connection opened ahead of its
+    /// first request is idle, not a slow head. Before, it got a 408 for a request it never sent
+    /// (the bench's open-loop generator, whose spare connections wait, counted them as errors).
+    /// </summary>
+    [Fact]
+    public async Task NewConnection_SilentLongerThanTheHeadTimeout_IsIdleNotSlow()
+    {
+        await using var sidecar = await StartAsync(new ProxyOptions { RequestHeadTimeout = TimeSpan.FromMilliseconds(300), IdleTimeout = TimeSpan.FromSeconds(30) });
+        await using var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
+        await Task.Delay(900);
+
+        await raw.SendAsync("GET / HTTP/1.1\r\nHost: svc:8080\r\n\r\n");
+        Assert.Equal(200, (await raw.ReadResponseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task NewConnection_SilentPastTheIdleTimeout_IsClosedWithoutAnAnswer()
+    {
+        await using var sidecar = await StartAsync(new ProxyOptions { RequestHeadTimeout = TimeSpan.FromSeconds(30), IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        Assert.Equal(string.Empty, await raw.ReadToEndAsync(10_000));
+    }
+
+    [Fact]
+    public async Task StalledHttp2Preface_IsASlowHead_408()
+    {
+        await using var sidecar = await StartAsync(new ProxyOptions { RequestHeadTimeout = TimeSpan.FromMilliseconds(300), IdleTimeout = TimeSpan.FromSeconds(30) });
+        await using var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        await raw.SendAsync("PRI * HTTP/2.0\r\n"); // could still be the h2c preface: the proxy waits for more
+        var received = await raw.ReadToEndAsync(10_000);
+
+        Assert.StartsWith("HTTP/1.1 408 ", received, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task IdleKeepAliveConnection_IsClosedAfterTheIdleTimeout()
     {
