@@ -25,14 +25,11 @@ public sealed class Http1HeadMemo<THead>
     /// <summary>Longer heads carry cookies or tokens that rarely repeat; they are not remembered.</summary>
     public const int MaxHeadLength = 512;
 
-    private readonly byte[] _bytes = new byte[MaxHeadLength];
-    private int _length = -1;
+    private readonly RepeatedHead<THead> _heads = new(MaxHeadLength);
     private Http1Limits _limits;
-    private THead? _parsed;
-    private bool _parsedKept;
 
     /// <summary>Heads answered from the kept head since this memo was made (diagnostics).</summary>
-    public long Replays { get; private set; }
+    public long Replays => _heads.Replays;
 
     /// <summary>
     /// Fills <paramref name="head"/> from the kept head when <paramref name="buffer"/> starts with its
@@ -40,75 +37,33 @@ public sealed class Http1HeadMemo<THead>
     /// </summary>
     internal bool TryReplay(in ReadOnlySequence<byte> buffer, THead head, in Http1Limits limits, out int length)
     {
-        length = _length;
-        if (!_parsedKept)
+        var kept = _heads.KeptBytes(context: 0);
+        length = kept.Length;
+        if (kept.IsEmpty || !buffer.FirstSpan.StartsWith(kept) || !SameLimits(limits))
         {
             return false;
         }
 
-        var first = buffer.FirstSpan;
-        if (first.Length < length || !first[..length].SequenceEqual(_bytes.AsSpan(0, length)) || !SameLimits(limits))
-        {
-            return false;
-        }
-
-        head.CopyFrom(_parsed!);
-        Replays++;
+        _heads.CopyKeptTo(head);
         return true;
     }
 
     /// <summary>After a head parsed without error from <paramref name="bytes"/>: remembers them, or keeps the head when they repeat the last ones.</summary>
     internal void Remember(in ReadOnlySequence<byte> bytes, THead parsed, in Http1Limits limits)
     {
-        if (bytes.Length > MaxHeadLength)
+        if (!SameLimits(limits))
         {
-            Forget();
-            return;
+            _heads.Forget();
+            _limits = limits;
         }
 
-        var length = (int)bytes.Length;
-        if (length == _length && SameLimits(limits) && Matches(bytes))
-        {
-            (_parsed ??= new THead()).CopyFrom(parsed);
-            _parsedKept = true;
-            return;
-        }
-
-        bytes.CopyTo(_bytes);
-        _length = length;
-        _limits = limits;
-        _parsedKept = false;
+        _heads.Remember(bytes, context: 0, parsed);
     }
 
     /// <summary>Nothing remembered.</summary>
-    public void Forget()
-    {
-        _length = -1;
-        _parsedKept = false;
-    }
+    public void Forget() => _heads.Forget();
 
     /// <summary>All of the limits, compared as bytes: the record's own equality goes through a comparer per member.</summary>
     private bool SameLimits(in Http1Limits limits)
         => MemoryMarshal.AsBytes(new ReadOnlySpan<Http1Limits>(in limits)).SequenceEqual(MemoryMarshal.AsBytes(new ReadOnlySpan<Http1Limits>(in _limits)));
-
-    private bool Matches(in ReadOnlySequence<byte> bytes)
-    {
-        if (bytes.IsSingleSegment)
-        {
-            return bytes.FirstSpan.SequenceEqual(_bytes.AsSpan(0, _length));
-        }
-
-        var offset = 0;
-        foreach (var segment in bytes)
-        {
-            if (!segment.Span.SequenceEqual(_bytes.AsSpan(offset, segment.Length)))
-            {
-                return false;
-            }
-
-            offset += segment.Length;
-        }
-
-        return true;
-    }
 }

@@ -25,38 +25,34 @@ namespace Engine.Protocols.Http2;
 public sealed class HeadBlockMemo<THead>
     where THead : HttpHead, new()
 {
-    /// <summary>Longer blocks carry literals that change from request to request; they are not remembered.</summary>
+    /// <summary>Longer blocks carry literals that change from message to message; they are not remembered.</summary>
     public const int MaxBlockLength = 256;
 
-    private readonly byte[] _block = new byte[MaxBlockLength];
-    private int _length = -1;
-    private long _tableChanges;
+    private readonly RepeatedHead<THead> _blocks = new(MaxBlockLength);
     private int _maxListBytes;
     private int _maxFieldCount;
-    private THead? _decoded;
-    private bool _decodedKept;
 
     /// <summary>Blocks answered from the kept head since this memo was made (diagnostics).</summary>
-    public long Replays { get; private set; }
+    public long Replays => _blocks.Replays;
 
     /// <summary>
     /// Fills <paramref name="head"/> from the kept head when <paramref name="block"/> is the kept
-    /// block and the table and limits are as they were; false means "decode it".
+    /// block and the table (its count of changes) and limits are as they were; false means "decode it".
     /// </summary>
     internal bool TryReplay(ReadOnlySpan<byte> block, HpackDecoder decoder, THead head, in Http2Limits limits)
     {
-        if (!_decodedKept
-            || block.Length != _length
-            || decoder.Table.Changes != _tableChanges
-            || limits.MaxHeaderListBytes != _maxListBytes
-            || limits.MaxHeaderCount != _maxFieldCount
-            || !block.SequenceEqual(_block.AsSpan(0, _length)))
+        if (!SameLimits(limits))
         {
             return false;
         }
 
-        head.CopyFrom(_decoded!);
-        Replays++;
+        var kept = _blocks.KeptBytes(decoder.Table.Changes);
+        if (kept.IsEmpty || !block.SequenceEqual(kept))
+        {
+            return false;
+        }
+
+        _blocks.CopyKeptTo(head);
         return true;
     }
 
@@ -67,32 +63,19 @@ public sealed class HeadBlockMemo<THead>
     /// </summary>
     internal void Remember(ReadOnlySpan<byte> block, long tableChanges, THead decoded, in Http2Limits limits)
     {
-        if (block.Length > MaxBlockLength)
+        if (!SameLimits(limits))
         {
-            Forget();
-            return;
+            _blocks.Forget();
+            _maxListBytes = limits.MaxHeaderListBytes;
+            _maxFieldCount = limits.MaxHeaderCount;
         }
 
-        if (block.Length == _length && tableChanges == _tableChanges
-            && limits.MaxHeaderListBytes == _maxListBytes && limits.MaxHeaderCount == _maxFieldCount && block.SequenceEqual(_block.AsSpan(0, _length)))
-        {
-            (_decoded ??= new THead()).CopyFrom(decoded);
-            _decodedKept = true;
-            return;
-        }
-
-        block.CopyTo(_block);
-        _length = block.Length;
-        _tableChanges = tableChanges;
-        _maxListBytes = limits.MaxHeaderListBytes;
-        _maxFieldCount = limits.MaxHeaderCount;
-        _decodedKept = false;
+        _blocks.Remember(block, tableChanges, decoded);
     }
 
-    /// <summary>Nothing remembered (a new connection on a pooled object).</summary>
-    public void Forget()
-    {
-        _length = -1;
-        _decodedKept = false;
-    }
+    /// <summary>Nothing remembered.</summary>
+    public void Forget() => _blocks.Forget();
+
+    private bool SameLimits(in Http2Limits limits)
+        => limits.MaxHeaderListBytes == _maxListBytes && limits.MaxHeaderCount == _maxFieldCount;
 }
