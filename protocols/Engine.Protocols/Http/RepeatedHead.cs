@@ -13,6 +13,13 @@ namespace Engine.Protocols.Http;
 public sealed class RepeatedHead<THead>
     where THead : HttpHead, new()
 {
+    /// <summary>
+    /// Most a kept head may hold in its arena. A few bytes of HPACK can name large table entries, so
+    /// a short block may decode to tens of KiB; keeping that for a connection's whole life would let
+    /// every connection hold a second head's worth of memory beyond the one it uses.
+    /// </summary>
+    public const int MaxKeptArenaBytes = 4096;
+
     private readonly byte[] _bytes;
     private int _length = -1;
     private long _context;
@@ -83,6 +90,12 @@ public sealed class RepeatedHead<THead>
 
     private void Keep(THead parsed)
     {
+        if (parsed.ArenaLength > MaxKeptArenaBytes)
+        {
+            Forget();
+            return;
+        }
+
         (_kept ??= new THead()).CopyFrom(parsed);
         _isKept = true;
     }

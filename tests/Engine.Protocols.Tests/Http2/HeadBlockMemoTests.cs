@@ -103,6 +103,22 @@ public class HeadBlockMemoTests
         Assert.Equal(0, pair.Memo.Replays);
     }
 
+    /// <summary>Two one-byte references to a 3,000-byte entry decode to more than a kept head may hold: repeats are decoded, never kept.</summary>
+    [Fact]
+    public void BlockDecodingToALargeHead_IsNeverKept()
+    {
+        var pair = new DecoderPair();
+        pair.Step([.. Inserting, .. RawBlock.Indexed("x-large", new string('l', 3000))]);
+        byte[] twiceLarge = [0xC3, 0xC2, 0xC1, 0xC0, 0xBE, 0xBE]; // the four pseudo-headers, one place older now, and x-large twice
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(Http2Error.None, pair.Step(twiceLarge));
+        }
+
+        Assert.True(pair.Head.ArenaLength > RepeatedHead<HttpRequestHead>.MaxKeptArenaBytes);
+        Assert.Equal(0, pair.Memo.Replays);
+    }
+
     [Fact]
     public void MalformedBlock_IsNeverCopied_EveryRepeatIsRefused()
     {
