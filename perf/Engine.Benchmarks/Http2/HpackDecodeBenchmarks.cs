@@ -17,6 +17,9 @@ namespace Engine.Benchmarks.Http2;
 /// <item><c>RepeatRequest</c>: the next request on that connection, the same fields but a new
 /// request id, query or trace context: table references plus the few never-indexed literals.</item>
 /// </list>
+/// <c>RepeatRequest_Memoized</c>: that same block once more through the connection's
+/// <see cref="HeadBlockMemo{THead}"/>, which copies the head it kept (a client that repeats a
+/// request exactly; one with a new id each time sends other bytes and is decoded).
 /// The response side (what the client session decodes from an upstream) is measured the same way.
 /// Nothing may be allocated per operation.
 /// </summary>
@@ -34,6 +37,7 @@ public class HpackDecodeBenchmarks
     private byte[] _repeatRequest = [];
     private byte[] _firstResponse = [];
     private byte[] _repeatResponse = [];
+    private HeadBlockMemo<HttpRequestHead> _requestMemo = new();
 
     public enum Shape
     {
@@ -66,6 +70,17 @@ public class HpackDecodeBenchmarks
         _firstResponseDecoder = new HpackDecoder();
         _repeatResponseDecoder = HpackBlocks.Primed(new HpackDecoder(), _firstResponse);
 
+        _requestMemo = new HeadBlockMemo<HttpRequestHead>();
+        for (var i = 0; i < 3; i++)
+        {
+            RepeatRequest_Memoized();
+        }
+
+        if (_requestMemo.Replays != 1)
+        {
+            throw new InvalidOperationException("the memo did not keep the head");
+        }
+
         // Every block must decode cleanly, or the figures measure an error path.
         Check(FirstRequest(), RepeatRequest(), FirstResponse(), RepeatResponse());
         Console.WriteLine($"// {Message}: request first {_firstRequest.Length} B, repeat {_repeatRequest.Length} B; response first {_firstResponse.Length} B, repeat {_repeatResponse.Length} B");
@@ -80,6 +95,9 @@ public class HpackDecodeBenchmarks
 
     [Benchmark]
     public Http2Error RepeatRequest() => Http2HeadDecoder.DecodeRequest(_repeatDecoder, _repeatRequest, _request, _limits);
+
+    [Benchmark]
+    public Http2Error RepeatRequest_Memoized() => Http2HeadDecoder.DecodeRequest(_repeatDecoder, _repeatRequest, _request, _limits, _requestMemo);
 
     [Benchmark]
     public Http2Error FirstResponse()
