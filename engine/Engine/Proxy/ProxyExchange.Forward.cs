@@ -112,7 +112,34 @@ internal abstract partial class ProxyExchange
                     var upstreamStarted = Stopwatch.GetTimestamp();
                     var (error, connected, reused) = cluster.SpeaksHttp2(DownstreamIsHttp2)
                         ? await StartHttp2AttemptAsync(endpoint, attempt).ConfigureAwait(false)
-                        : await StartHttp1AttemptAsync(endpoint, cluster, attempt).ConfigureAwait(false);
+                        : await SendHttp1RequestAsync(endpoint, cluster, attempt).ConfigureAwait(false);
+                    if (error == ForwardError.None && _h1Upstream is { } h1)
+                    {
+                        // The HTTP/1.1 response head, awaited here rather than in a method of its own (OnHttp1ResponseRead).
+                        using (ClientGone.UnsafeRegister(AbortOnClientGone, h1))
+                        {
+                            _informational = 0;
+                            HeadStep step;
+                            do
+                            {
+                                ReadResult read;
+                                try
+                                {
+                                    read = await h1.Input.ReadAsync().ConfigureAwait(false);
+                                }
+                                catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+                                {
+                                    _flags |= ResponseFlags.UpstreamConnectionTermination;
+                                    error = ForwardError.UpstreamResetBeforeResponse;
+                                    break;
+                                }
+
+                                step = OnHttp1ResponseRead(h1, read, ref error);
+                            }
+                            while (step == HeadStep.NeedMore);
+                        }
+                    }
+
                     error = TimeoutOr(error);
                     _deadlines?.EndTry();
                     RecordOutlier(cluster, endpoint, connected, error);

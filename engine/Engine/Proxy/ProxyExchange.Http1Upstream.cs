@@ -22,8 +22,13 @@ internal abstract partial class ProxyExchange
     private BodyFraming _h1ResponseFraming;
     private bool _h1Reusable;
 
+    /// <summary>
+    /// Takes (or opens) a connection to <paramref name="endpoint"/> and sends the request head, and
+    /// the body when it is here whole (else a pump streams it). Completes without suspending when a
+    /// pooled connection is idle and its output takes the request at once.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]
-    private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> StartHttp1AttemptAsync(Endpoint endpoint, Cluster cluster, int attempt)
+    private async ValueTask<(ForwardError Error, bool Connected, bool Reused)> SendHttp1RequestAsync(Endpoint endpoint, Cluster cluster, int attempt)
     {
         var upstream = endpoint.Pool.TryTakeIdle();
         var reused = upstream is not null;
@@ -97,35 +102,24 @@ internal abstract partial class ProxyExchange
             return (error, true, reused);
         }
 
-        // The response head is read here rather than in an async method of its own: a nested
-        // method that suspends costs a second pooled box, its copy and one more completion hop on
-        // every request (~400 instructions, callgrind).
-        using var clientGone = ClientGone.UnsafeRegister(AbortOnClientGone, upstream);
-        _informational = 0;
-        while (true)
+        return (ForwardError.None, true, reused); // ForwardAsync reads the response head
+    }
+
+    /// <summary>
+    /// Reads an HTTP/1.1 attempt's response head into <see cref="_response"/> (1xx skipped) from
+    /// what <paramref name="read"/> brought; <see cref="HeadStep.NeedMore"/> asks for the next read.
+    /// The awaits are the caller's (ForwardAsync): a nested method that suspends costs a second
+    /// pooled box, its copy and one more completion hop on every request (~400 instructions).
+    /// </summary>
+    private HeadStep OnHttp1ResponseRead(UpstreamConnection upstream, in ReadResult read, ref ForwardError error)
+    {
+        var step = ReadResponseHead(upstream, read, ref error);
+        if (step == HeadStep.Final)
         {
-            ReadResult read;
-            try
-            {
-                read = await upstream.Input.ReadAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
-            {
-                _flags |= ResponseFlags.UpstreamConnectionTermination;
-                return (ForwardError.UpstreamResetBeforeResponse, true, reused);
-            }
-
-            switch (ReadResponseHead(upstream, read, ref error))
-            {
-                case HeadStep.NeedMore:
-                    continue;
-                case HeadStep.Failed:
-                    return (error, true, reused);
-            }
-
             NoteHttp1ResponseFraming();
-            return (ForwardError.None, true, reused);
         }
+
+        return step;
     }
 
     [AsyncMethodBuilder(typeof(PooledValueTaskBuilder<>))]

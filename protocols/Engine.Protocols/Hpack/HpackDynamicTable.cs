@@ -105,15 +105,12 @@ internal sealed class HpackDynamicTable
     /// </summary>
     public int Find(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, KnownHeader known, out int namePosition)
     {
-        if (known != KnownHeader.None && (uint)known < KnownHeaderSlots && _newestOfKnown[(int)known] is var number and not 0)
+        var newest = FindNewestOfKnown(known, value);
+        if (newest >= 0)
         {
-            var newest = unchecked(_inserted - number);
-            if ((uint)newest < (uint)_count && ValueAt(newest).SequenceEqual(value))
-            {
-                System.Diagnostics.Debug.Assert(AsciiCase.EqualsLower(name, NameAt(newest)), "a known header's insertion number points at another name");
-                namePosition = newest;
-                return newest;
-            }
+            System.Diagnostics.Debug.Assert(AsciiCase.EqualsLower(name, NameAt(newest)), "a known header's insertion number points at another name");
+            namePosition = newest;
+            return newest;
         }
 
         namePosition = -1;
@@ -136,6 +133,55 @@ internal sealed class HpackDynamicTable
             if (namePosition < 0)
             {
                 namePosition = position;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Position of the newest entry of the header the parser identified as <paramref name="known"/>
+    /// when it holds <paramref name="value"/>, else -1 (older entries are not looked at).
+    /// </summary>
+    public int FindNewestOfKnown(KnownHeader known, ReadOnlySpan<byte> value)
+    {
+        if (known != KnownHeader.None && (uint)known < KnownHeaderSlots && _newestOfKnown[(int)known] is var number and not 0)
+        {
+            var newest = unchecked(_inserted - number);
+            if ((uint)newest < (uint)_count && ValueAt(newest).SequenceEqual(value))
+            {
+                return newest;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Position of the newest entry named <paramref name="name"/> (ASCII case ignored), or -1: the
+    /// encoder's look-up for a field whose value it will not index but whose name it can reference.
+    /// A field identified as <paramref name="known"/> is found by its insertion number, without a walk.
+    /// </summary>
+    public int FindName(ReadOnlySpan<byte> name, KnownHeader known)
+    {
+        if (known != KnownHeader.None && (uint)known < KnownHeaderSlots && _newestOfKnown[(int)known] is var number and not 0)
+        {
+            var newest = unchecked(_inserted - number);
+            if ((uint)newest < (uint)_count)
+            {
+                System.Diagnostics.Debug.Assert(AsciiCase.EqualsLower(name, NameAt(newest)), "a known header's insertion number points at another name");
+                return newest;
+            }
+        }
+
+        var slot = _newest;
+        for (var position = 0; position < _count; position++)
+        {
+            ref readonly var entry = ref _entries[slot];
+            slot = slot == 0 ? _entries.Length - 1 : slot - 1;
+            if (entry.NameLength == name.Length && AsciiCase.EqualsLower(name, new ReadOnlySpan<byte>(_bytes, entry.Offset, entry.NameLength)))
+            {
+                return position;
             }
         }
 

@@ -132,28 +132,28 @@ public sealed class HpackEncoder
         var method = head.MethodBytes.IsEmpty ? Http1Methods.NameOf(head.Method) : head.Span(head.MethodBytes);
         written += method.SequenceEqual("GET"u8) ? WriteIndexed(HpackStaticTable.MethodGet, destination[written..])
             : method.SequenceEqual("POST"u8) ? WriteIndexed(HpackStaticTable.MethodPost, destination[written..])
-            : EncodeField(":method"u8, method, neverIndexed: false, destination[written..]);
+            : EncodeField(":method"u8, method, neverIndexed: false, HpackStaticTable.MethodGet, KnownHeader.None, destination[written..]);
         var extended = !head.Protocol.IsEmpty;
         if (extended)
         {
-            written += EncodeField(":protocol"u8, head.Span(head.Protocol), neverIndexed: false, destination[written..]);
+            written += EncodeField(":protocol"u8, head.Span(head.Protocol), neverIndexed: false, nameIndex: 0, KnownHeader.None, destination[written..]);
         }
 
         var connect = head.Method == HttpMethod.Connect && !extended;
         if (!connect)
         {
             var scheme = head.Scheme.IsEmpty ? "http"u8 : head.Span(head.Scheme);
-            written += EncodeField(":scheme"u8, scheme, neverIndexed: false, destination[written..]);
+            written += EncodeField(":scheme"u8, scheme, neverIndexed: false, HpackStaticTable.SchemeHttp, KnownHeader.None, destination[written..]);
         }
 
         if (!head.Authority.IsEmpty)
         {
-            written += EncodeField(":authority"u8, head.Span(head.Authority), neverIndexed: false, destination[written..]);
+            written += EncodeField(":authority"u8, head.Span(head.Authority), neverIndexed: false, HpackStaticTable.Authority, KnownHeader.None, destination[written..]);
         }
 
         if (!connect)
         {
-            written += EncodeField(":path"u8, head.Span(head.Path), neverIndexed: false, destination[written..]);
+            written += EncodeField(":path"u8, head.Span(head.Path), neverIndexed: false, HpackStaticTable.PathRoot, KnownHeader.None, destination[written..]);
         }
 
         return written + EncodeFields(head, destination[written..]);
@@ -165,11 +165,20 @@ public sealed class HpackEncoder
         ArgumentOutOfRangeException.ThrowIfLessThan(head.StatusCode, 100);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(head.StatusCode, 999);
         var written = WritePendingSizeUpdates(destination);
-        Span<byte> status = stackalloc byte[3];
-        status[0] = (byte)('0' + (head.StatusCode / 100));
-        status[1] = (byte)('0' + (head.StatusCode / 10 % 10));
-        status[2] = (byte)('0' + (head.StatusCode % 10));
-        written += EncodeField(":status"u8, status, neverIndexed: false, destination[written..]);
+        var staticStatus = HpackStaticTable.StatusIndexOf(head.StatusCode);
+        if (staticStatus != 0)
+        {
+            written += WriteIndexed(staticStatus, destination[written..]);
+        }
+        else
+        {
+            Span<byte> status = stackalloc byte[3];
+            status[0] = (byte)('0' + (head.StatusCode / 100));
+            status[1] = (byte)('0' + (head.StatusCode / 10 % 10));
+            status[2] = (byte)('0' + (head.StatusCode % 10));
+            written += EncodeField(":status"u8, status, neverIndexed: false, HpackStaticTable.Status200, KnownHeader.None, destination[written..]);
+        }
+
         return written + EncodeFields(head, destination[written..]);
     }
 
@@ -208,11 +217,25 @@ public sealed class HpackEncoder
         }
 
         var size = name.Length + value.Length + HpackDynamicTable.EntryOverhead;
-        if (size > _table.MaxSize * 3 / 4 || name.Length > MaxLowercaseStackName
-            || !(known == KnownHeader.None ? ShouldIndex(name, value) : ShouldIndex(known)))
+        if (size > _table.MaxSize * 3 / 4 || name.Length > MaxLowercaseStackName)
         {
             // §6.2.2 literal without indexing: 0000 + 4-bit name index.
             return WriteLiteral(0x00, 4, nameIndex, name, value, destination);
+        }
+
+        if (!(known == KnownHeader.None ? ShouldIndex(name, value) : ShouldIndex(known)))
+        {
+            // A value new on every message is not indexed. Its name is referenced rather than
+            // spelled out, from the static table or else from an entry of the dynamic table: when
+            // there is none, this field is indexed once (below) so the next messages have one.
+            // x-envoy-upstream-service-time was 29 bytes and ~290 instructions on every answer.
+            var dynamicNameOnly = nameIndex == 0 && _table.MaxSize > 0 ? _table.FindName(name, known) : -1;
+            if (nameIndex != 0 || dynamicNameOnly >= 0 || _table.MaxSize == 0)
+            {
+                return WriteLiteral(0x00, 4, nameIndex != 0 ? nameIndex : dynamicNameOnly >= 0 ? HpackStaticTable.Count + 1 + dynamicNameOnly : 0, name, value, destination);
+            }
+
+            return WriteIndexedLiteral(name, value, nameIndex: 0, known, destination);
         }
 
         var found = _table.Find(name, value, known, out var dynamicName);
@@ -226,7 +249,12 @@ public sealed class HpackEncoder
             nameIndex = HpackStaticTable.Count + 1 + dynamicName;
         }
 
-        // §6.2.1 literal with incremental indexing: 01 + 6-bit name index; the table keeps the lowercase name.
+        return WriteIndexedLiteral(name, value, nameIndex, known, destination);
+    }
+
+    /// <summary>§6.2.1 literal with incremental indexing: 01 + 6-bit name index; the table keeps the lowercase name.</summary>
+    private int WriteIndexedLiteral(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int nameIndex, KnownHeader known, Span<byte> destination)
+    {
         var written = WriteLiteral(0x40, 6, nameIndex, name, value, destination);
         Span<byte> lowerName = stackalloc byte[MaxLowercaseStackName];
         LowerAscii(name, lowerName);
@@ -265,6 +293,16 @@ public sealed class HpackEncoder
             }
 
             var value = field.Known == KnownHeader.Te ? "trailers"u8 : head.Span(field.Value);
+            if (!field.NeverIndexed && _table.FindNewestOfKnown(field.Known, value) is var position and >= 0)
+            {
+                // A field this encoder entered, with the same value as last time (server, date,
+                // content-type on every answer): what EncodeField would find first, without its
+                // static-table and indexing checks. An entry this encoder made is one no static
+                // entry matched, that was worth indexing and fitted.
+                written += WriteIndexed(HpackStaticTable.Count + 1 + position, destination[written..]);
+                continue;
+            }
+
             var name = head.Span(field.Name);
             var nameIndex = HpackStaticTable.NameIndexOf(field.Known);
             System.Diagnostics.Debug.Assert(nameIndex <= 0 || AsciiCase.EqualsLower(name, HpackStaticTable.NameAt(nameIndex)), "a field's KnownHeader names another header");

@@ -124,6 +124,19 @@ internal static class HpackStaticTable
         _ => 0,
     };
 
+    /// <summary>The static index of ":status" with this code (Appendix A has seven), or 0.</summary>
+    public static int StatusIndexOf(int statusCode) => statusCode switch
+    {
+        200 => Status200,
+        204 => 9,
+        206 => 10,
+        304 => 11,
+        400 => 12,
+        404 => 13,
+        500 => 14,
+        _ => 0,
+    };
+
     /// <summary>The first static index whose name is <paramref name="name"/> (ASCII case ignored), or 0.</summary>
     public static int FindName(ReadOnlySpan<byte> name)
     {

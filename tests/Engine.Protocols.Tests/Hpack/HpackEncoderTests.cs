@@ -322,17 +322,60 @@ public class HpackEncoderTests
     }
 
     [Fact]
-    public void KnownPerMessageFields_AreSentWithoutIndexing()
+    public void KnownPerMessageFields_AreSentWithoutIndexing_TheirNamesIndexedOnce()
     {
         var encoder = new HpackEncoder();
-        var head = Response(("Content-Length", "13"), ("x-request-id", "4bf92f35-77b3-4da6-a3ce-929d0e0e4736"), ("x-envoy-upstream-service-time", "3"));
-        var block = new byte[HpackEncoder.GetMaxEncodedLength(head)];
-        var length = encoder.EncodeResponse(head, block);
+        var decoder = new HpackDecoder();
+        var sizes = new List<int>();
+        var lengths = new List<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            // Values new on every message: a length, a request id, a service time.
+            var head = Response(("Content-Length", (13 + i).ToString()), ("x-request-id", $"4bf92f35-77b3-4da6-a3ce-929d0e0e{i:d4}"), ("x-envoy-upstream-service-time", (i % 7).ToString()));
+            var block = new byte[HpackEncoder.GetMaxEncodedLength(head)];
+            var length = encoder.EncodeResponse(head, block);
+            sizes.Add(encoder.DynamicTableSize);
+            lengths.Add(length);
+
+            var decoded = new HttpResponseHead();
+            Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(decoder, block.AsSpan(0, length), decoded, endStream: false, Http2Limits.Default));
+            Assert.Equal(Heads.Fields(head).Select(f => (f.Item1.ToLowerInvariant(), f.Item2)), Heads.Fields(decoded));
+            Assert.Equal(encoder.DynamicTableSize, decoder.DynamicTableSize);
+        }
+
+        // content-length has a static name and is never entered; the two names without one enter
+        // the table with the first message only, so no later message evicts anything.
+        Assert.Equal((12 + 36 + 32) + (29 + 1 + 32), sizes[0]);
+        Assert.All(sizes, size => Assert.Equal(sizes[0], size));
+
+        // Later messages reference both names instead of spelling them: :status, then per field
+        // the representation (two bytes: a name index of 15 or more overflows the 4-bit prefix,
+        // §5.1), a length byte and the value. The first spelled both names out.
+        Assert.Equal(1 + (2 + 1 + 2) + (2 + 1 + 36) + (2 + 1 + 1), lengths[1]);
+        Assert.True(lengths[0] >= lengths[1] + "x-request-id".Length + "x-envoy-upstream-service-time".Length);
+    }
+
+    [Fact]
+    public void StaticStatuses_AreOneByte_OthersIndexedOnce()
+    {
+        var encoder = new HpackEncoder();
+        foreach (var (code, index) in new[] { (200, 8), (204, 9), (206, 10), (304, 11), (400, 12), (404, 13), (500, 14) })
+        {
+            var block = new byte[16];
+            Assert.Equal(1, encoder.EncodeResponse(new HttpResponseHead { StatusCode = code }, block));
+            Assert.Equal(0x80 | index, block[0]);
+        }
 
         Assert.Equal(0, encoder.DynamicTableSize);
+        var other = new HttpResponseHead { StatusCode = 503 };
+        var first = new byte[16];
+        Assert.Equal(1 + 1 + 3, encoder.EncodeResponse(other, first)); // literal with indexing, :status's static name
+        Assert.Equal(0x40 | 8, first[0]);
+        Assert.Equal(1, encoder.EncodeResponse(other, new byte[16]));
+
         var decoded = new HttpResponseHead();
-        Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(new HpackDecoder(), block.AsSpan(0, length), decoded, endStream: false, Http2Limits.Default));
-        Assert.Equal(Heads.Fields(head).Select(f => (f.Item1.ToLowerInvariant(), f.Item2)), Heads.Fields(decoded));
+        Assert.Equal(Http2Error.None, Http2HeadDecoder.DecodeResponse(new HpackDecoder(), first.AsSpan(0, 5), decoded, endStream: false, Http2Limits.Default));
+        Assert.Equal(503, decoded.StatusCode);
     }
 
     [Fact]
