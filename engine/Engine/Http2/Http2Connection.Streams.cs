@@ -125,7 +125,8 @@ internal abstract partial class Http2Connection
 
             if (PhaseValue < Http2ConnectionPhase.Closing)
             {
-                var error = _resetGuard.OnStreamClosed(Options.Time.GetElapsedTime(stream.OpenedAt), reset);
+                // Only a reset stream's lifetime counts (a premature reset): no clock read for the others.
+                var error = _resetGuard.OnStreamClosed(reset ? Options.Time.GetElapsedTime(stream.OpenedAt) : TimeSpan.Zero, reset);
                 if (error != Http2Error.None)
                 {
                     FailLocked(error, abortive: false);

@@ -66,9 +66,10 @@ internal static class RequestHeadSerializer
                     continue;
             }
 
-            w.WriteHeader(head.Span(field.Name), head.Span(field.Value));
+            w.WriteField(head, field);
         }
 
+        w.EndFields(head);
         if (!sawForwardedProto)
         {
             w.Write(head.Scheme.Length == 5 ? "x-forwarded-proto: https\r\n"u8 : "x-forwarded-proto: http\r\n"u8);

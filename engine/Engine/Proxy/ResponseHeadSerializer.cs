@@ -42,9 +42,10 @@ internal static class ResponseHeadSerializer
                     continue;
             }
 
-            w.WriteHeader(head.Span(field.Name), head.Span(field.Value));
+            w.WriteField(head, field);
         }
 
+        w.EndFields(head);
         if (extras.ServiceTimeMs >= 0)
         {
             w.WriteHeader("x-envoy-upstream-service-time"u8, extras.ServiceTimeMs);

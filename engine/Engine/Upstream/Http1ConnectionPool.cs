@@ -231,22 +231,33 @@ internal sealed class Http1ConnectionPool
             return;
         }
 
-        if (TryHandOver(connection))
+        // A waiting request gets the connection; else it goes idle. One lock round trip for both
+        // checks when nobody waits (the common case): they were two on every request.
+        while (true)
         {
-            return;
-        }
-
-        connection.IdleSince = Stopwatch.GetTimestamp();
-        lock (_lock)
-        {
-            if (_idleCount < Settings.MaxIdleConnections)
+            TaskCompletionSource<UpstreamConnection?>? waiter;
+            lock (_lock)
             {
-                if (_idleCount == _idle.Length)
+                if (!_waiters.TryDequeue(out waiter))
                 {
-                    Array.Resize(ref _idle, _idle.Length * 2);
-                }
+                    if (_idleCount >= Settings.MaxIdleConnections)
+                    {
+                        break;
+                    }
 
-                _idle[_idleCount++] = connection;
+                    if (_idleCount == _idle.Length)
+                    {
+                        Array.Resize(ref _idle, _idle.Length * 2);
+                    }
+
+                    connection.IdleSince = Stopwatch.GetTimestamp();
+                    _idle[_idleCount++] = connection;
+                    return;
+                }
+            }
+
+            if (waiter.TrySetResult(connection))
+            {
                 return;
             }
         }

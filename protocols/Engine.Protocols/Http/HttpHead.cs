@@ -64,6 +64,22 @@ public abstract class HttpHead
 
     public ReadOnlySpan<byte> ValueOf(int index) => Span(HeaderAt(index).Value);
 
+    /// <summary>
+    /// Whether <paramref name="field"/> is still, in the arena, the line "name: value\r\n" an
+    /// HTTP/1.1 head would carry (the parser keeps the head's bytes there, so an unedited field of a
+    /// head that used one space after the colon is): <paramref name="line"/> is then those bytes,
+    /// exactly what writing the name, ": ", the value and CRLF would produce.
+    /// </summary>
+    public bool TryGetFieldLine(in HeaderField field, out ByteRange line)
+    {
+        var nameEnd = field.Name.End;
+        var valueEnd = field.Value.End;
+        line = new ByteRange(field.Name.Start, valueEnd + 2 - field.Name.Start);
+        return field.Value.Start == nameEnd + 2 && (uint)(valueEnd + 2) <= (uint)_used
+            && _arena[nameEnd] == (byte)':' && _arena[nameEnd + 1] == (byte)' '
+            && _arena[valueEnd] == (byte)'\r' && _arena[valueEnd + 1] == (byte)'\n';
+    }
+
     /// <summary>Copies bytes into the arena and returns where they landed.</summary>
     public ByteRange Append(ReadOnlySpan<byte> bytes)
     {
