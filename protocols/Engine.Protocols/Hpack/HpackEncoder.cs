@@ -238,7 +238,7 @@ public sealed class HpackEncoder
             return WriteIndexedLiteral(name, value, nameIndex: 0, known, destination);
         }
 
-        var found = _table.Find(name, value, known, out var dynamicName);
+        var found = _table.Find(name, value, known, staticName: nameIndex, out var dynamicName);
         if (found >= 0)
         {
             return WriteIndexed(HpackStaticTable.Count + 1 + found, destination);
@@ -258,7 +258,7 @@ public sealed class HpackEncoder
         var written = WriteLiteral(0x40, 6, nameIndex, name, value, destination);
         Span<byte> lowerName = stackalloc byte[MaxLowercaseStackName];
         LowerAscii(name, lowerName);
-        _table.Add(lowerName[..name.Length], value, known);
+        _table.Add(lowerName[..name.Length], value, known, staticName: nameIndex <= HpackStaticTable.Count ? nameIndex : 0);
         return written;
     }
 
