@@ -8,7 +8,8 @@ namespace Engine.Fuzz.Targets;
 /// <see cref="Http1RequestParser"/> on arbitrary bytes (a downstream client can send anything).
 /// Beyond <see cref="HeadParserOracle{THead}"/>: an HTTP/1.1 head that parsed, written back with
 /// <see cref="Http1HeadWriter"/> (what the proxy sends upstream), parses to the same fields; and the
-/// path normaliser, run on it as the proxy does before routing, is idempotent.
+/// path normaliser, run on it as the proxy does before routing, is idempotent; every field line the
+/// proxy would copy from the arena is the field as it would write it (<see cref="FieldLineOracle"/>).
 /// </summary>
 internal sealed class RequestParserTarget : IFuzzTarget
 {
@@ -28,6 +29,7 @@ internal sealed class RequestParserTarget : IFuzzTarget
             return;
         }
 
+        FieldLineOracle.Check(head);
         if (head.Version == HttpVersion.Http11)
         {
             RoundTrip(head);

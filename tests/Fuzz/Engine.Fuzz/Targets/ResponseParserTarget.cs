@@ -7,7 +7,8 @@ namespace Engine.Fuzz.Targets;
 /// <summary>
 /// <see cref="Http1ResponseParser"/> on arbitrary bytes (an upstream can answer anything). Beyond
 /// <see cref="HeadParserOracle{THead}"/>: an HTTP/1.1 head that parsed, written back with its reason
-/// and fields (what the proxy sends downstream), parses to the same fields.
+/// and fields (what the proxy sends downstream), parses to the same fields; every field line the
+/// proxy would copy from the arena is the field as it would write it (<see cref="FieldLineOracle"/>).
 /// </summary>
 internal sealed class ResponseParserTarget : IFuzzTarget
 {
@@ -22,6 +23,11 @@ internal sealed class ResponseParserTarget : IFuzzTarget
     public void Run(ReadOnlySpan<byte> input)
     {
         var head = _oracle.Check(input.ToArray(), out _);
+        if (head is not null)
+        {
+            FieldLineOracle.Check(head);
+        }
+
         if (head is null || head.Version != HttpVersion.Http11)
         {
             return;
