@@ -228,7 +228,7 @@ public sealed class HpackEncoder
             // A value new on every message is not indexed. Its name is referenced rather than
             // spelled out, from the static table or else from an entry of the dynamic table: when
             // there is none, this field is indexed once (below) so the next messages have one.
-            // x-envoy-upstream-service-time was 29 bytes and ~290 instructions on every answer.
+            // x-envoy-upstream-service-time spelled its 29-byte name on every answer (~290 instructions).
             var dynamicNameOnly = nameIndex == 0 && _table.MaxSize > 0 ? _table.FindName(name, known) : -1;
             if (nameIndex != 0 || dynamicNameOnly >= 0 || _table.MaxSize == 0)
             {
