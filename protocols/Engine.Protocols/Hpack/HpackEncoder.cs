@@ -18,7 +18,9 @@ namespace Engine.Protocols.Hpack;
 /// <item>With a dynamic table (the default, 4 KiB like Envoy's), repeated fields — :authority,
 /// content-type, user-agent, gRPC's fixed fields — are indexed so later requests on the connection
 /// send them as one byte; values that are new on every message (content-length, request ids, trace
-/// ids, paths with a query…) are sent without indexing so they do not evict the useful entries.</item>
+/// ids, paths with a query…) are sent without indexing so they do not evict the useful entries.
+/// Their names are referenced, not spelled out: from the static table, or else from one entry the
+/// first such field of a name makes (later ones never add another).</item>
 /// <item>authorization, proxy-authorization, cookie and set-cookie, and any field the peer sent as
 /// never-indexed, are sent never-indexed (§7.1.3; §6.2.3: an intermediary MUST keep that).</item>
 /// <item>Strings are sent raw by default; with <c>huffman: true</c> a string is Huffman-coded when
