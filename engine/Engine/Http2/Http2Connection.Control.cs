@@ -110,7 +110,7 @@ internal abstract partial class Http2Connection
     /// <summary>The reader starts on a buffer of frames: wake-ups wait until it is done, so one flush carries all the answers.</summary>
     private void BeginBatch()
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             _readerBatching = true;
         }
@@ -118,7 +118,7 @@ internal abstract partial class Http2Connection
 
     private void EndBatch()
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             _readerBatching = false;
         }

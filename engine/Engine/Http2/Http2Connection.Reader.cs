@@ -103,7 +103,7 @@ internal abstract partial class Http2Connection
             if (result == ProtocolSniffResult.Http2)
             {
                 _input.AdvanceTo(consumed);
-                lock (Sync)
+                using (Sync.EnterScope())
                 {
                     QueueLocalSettingsLocked();
                 }
@@ -231,7 +231,7 @@ internal abstract partial class Http2Connection
             }
         }
 
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (TryGetStreamLocked(frame.StreamId, out var stream))
             {
@@ -297,7 +297,7 @@ internal abstract partial class Http2Connection
         var endStream = frame.EndStream;
         Http2Stream? stream;
         bool discard;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             // §6.9.1: DATA counts against the connection window whatever happens to it next.
             if (!_receiveWindow.TryReceive(frame.Length))
@@ -387,7 +387,7 @@ internal abstract partial class Http2Connection
             stream.InboundPipe.Writer.Complete();
         }
 
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             UnpinReaderLocked(stream, completedInbound: endStream);
         }
@@ -404,7 +404,7 @@ internal abstract partial class Http2Connection
             return error;
         }
 
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             error = StartBlockLocked(frame, forcedError);
         }
@@ -498,7 +498,7 @@ internal abstract partial class Http2Connection
                 break;
             case Http2BlockTarget.Stream:
                 error = OnStreamBlock(stream!, block, endStream, out var completed);
-                lock (Sync)
+                using (Sync.EnterScope())
                 {
                     UnpinReaderLocked(stream!, completed);
                     AfterStateChangeLocked(stream!);
@@ -528,7 +528,7 @@ internal abstract partial class Http2Connection
             return error;
         }
 
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (error == Http2Error.None)
             {
@@ -553,7 +553,7 @@ internal abstract partial class Http2Connection
 
     private Http2Error OnPriority()
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             // Priorities are ignored (§5.3.2 deprecates them) but still counted (CVE-2019-9513).
             return _priorities.OnPriorityFrame();
@@ -563,7 +563,7 @@ internal abstract partial class Http2Connection
     private Http2Error OnRstStream(in Http2Frame frame)
     {
         Http2Error error;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (!TryGetStreamLocked(frame.StreamId, out var stream))
             {
@@ -603,7 +603,7 @@ internal abstract partial class Http2Connection
         }
 
         Http2Error error;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             error = _peerSettings.Apply(frame.Payload, receivedByClient: !Ids.IsServer, out var delta);
             if (error == Http2Error.None && delta != 0)
@@ -631,7 +631,7 @@ internal abstract partial class Http2Connection
 
     private Http2Error OnPing(in Http2Frame frame)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (frame.IsAck)
             {
@@ -654,7 +654,7 @@ internal abstract partial class Http2Connection
 
     private Http2Error OnGoAway(in Http2Frame frame)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             OnPeerGoAwayLocked(frame.LastStreamId, frame.ErrorCode);
         }
@@ -681,7 +681,7 @@ internal abstract partial class Http2Connection
     private Http2Error OnWindowUpdate(in Http2Frame frame)
     {
         Http2Error error;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             error = _windowUpdates.OnWindowUpdate();
             if (error != Http2Error.None)

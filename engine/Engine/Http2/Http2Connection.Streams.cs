@@ -16,7 +16,7 @@ internal abstract partial class Http2Connection
     {
         get
         {
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 return _live.Count;
             }
@@ -31,7 +31,7 @@ internal abstract partial class Http2Connection
     {
         get
         {
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 return _pool.Count;
             }
@@ -282,7 +282,7 @@ internal abstract partial class Http2Connection
     private void CompleteOwnerEnds(Http2Stream stream)
     {
         bool completeWriter;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             completeWriter = !stream.OutboundWriterCompleted;
         }
@@ -290,7 +290,7 @@ internal abstract partial class Http2Connection
         if (completeWriter)
         {
             stream.CompleteOutboundWriter();
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 stream.OutboundWriterCompleted = true;
                 CheckReleaseLocked(stream);
@@ -320,13 +320,13 @@ internal abstract partial class Http2Connection
 
     private void Release(Http2Stream stream)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             RemoveLiveLocked(stream);
         }
 
         stream.ResetForReuse();
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (PhaseValue < Http2ConnectionPhase.Closing && _pool.Count < Options.MaxPooledStreams)
             {
@@ -357,7 +357,7 @@ internal abstract partial class Http2Connection
     /// <summary>The owner consumed inbound bytes: their credit goes back (RFC 9113 §6.9), in batches.</summary>
     internal void OnInboundConsumed(Http2Stream stream, long bytes)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             stream.InboundBuffered = Math.Max(0, stream.InboundBuffered - bytes);
             ReturnCreditLocked(stream, (int)bytes);
@@ -369,7 +369,7 @@ internal abstract partial class Http2Connection
     /// <summary>The owner stopped reading: what it left unread is credited back, later DATA is dropped.</summary>
     internal void OnInboundReaderCompleted(Http2Stream stream)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (stream.InboundDiscard)
             {
@@ -394,7 +394,7 @@ internal abstract partial class Http2Connection
         if (!stream.InboundEndedAtHead)
         {
             stream.CompleteInboundReader();
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 stream.InboundReaderCompleted = true;
                 CheckReleaseLocked(stream);
@@ -407,7 +407,7 @@ internal abstract partial class Http2Connection
     /// <summary>The owner flushed outbound data: the writer has work.</summary>
     internal void OnOutboundData(Http2Stream stream)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             ScheduleLocked(stream);
         }
@@ -421,7 +421,7 @@ internal abstract partial class Http2Connection
     /// </summary>
     internal void OnOutboundCompleted(Http2Stream stream, Exception? exception)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (stream.OutboundWriterCompleted)
             {
@@ -453,7 +453,7 @@ internal abstract partial class Http2Connection
         if (!stream.OutboundWhole)
         {
             stream.CompleteOutboundWriter();
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 stream.OutboundWriterCompleted = true;
                 ScheduleLocked(stream);
@@ -467,7 +467,7 @@ internal abstract partial class Http2Connection
     /// <summary>Resets a stream on the owner's request (RST_STREAM with <paramref name="code"/>).</summary>
     internal void ResetStream(Http2Stream stream, Http2ErrorCode code)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             AbortStreamLocked(stream, new Http2StreamEnd(Http2StreamEndKind.ResetLocally, code, stream.PeerHeadReceived, Http2Error.None), sendReset: true, code);
         }

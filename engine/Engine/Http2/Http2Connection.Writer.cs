@@ -58,7 +58,7 @@ internal abstract partial class Http2Connection
                     }
 
                     var flush = await _output.FlushAsync().ConfigureAwait(false);
-                    lock (Sync)
+                    using (Sync.EnterScope())
                     {
                         _budget.OnFlushed();
                     }
@@ -95,7 +95,7 @@ internal abstract partial class Http2Connection
     private void OnWriterEnded()
     {
         bool wakeReader;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             wakeReader = PhaseValue < Http2ConnectionPhase.Closing;
             if (wakeReader)
@@ -118,7 +118,7 @@ internal abstract partial class Http2Connection
         var start = _output.CanGetUnflushedBytes ? _output.UnflushedBytes : 0;
         var wroteControl = false;
         int streams;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (PhaseValue == Http2ConnectionPhase.Closed)
             {
@@ -158,7 +158,7 @@ internal abstract partial class Http2Connection
         for (var i = 0; i < streams; i++)
         {
             Http2Stream stream;
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 if (!_ready.TryDequeue(out var slot))
                 {
@@ -186,7 +186,7 @@ internal abstract partial class Http2Connection
 
         RunDeferred();
         bool more;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             more = _ready.Count > 0 || _control.WrittenCount > 0 || PhaseValue >= Http2ConnectionPhase.Closing;
         }
@@ -202,7 +202,7 @@ internal abstract partial class Http2Connection
         long turn = 0;
         while (!finished && turn < Options.MaxBytesPerStreamTurn)
         {
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 if (!stream.HeadSent || stream.OutputEnded)
                 {
@@ -219,7 +219,7 @@ internal abstract partial class Http2Connection
             var last = false;
             var trailers = false;
             var stop = false;
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 var end = completed && stream.OutboundCompleteRequested;
                 var hasTrailers = stream.TrailersPending && stream.OutboundTrailers.HeaderCount > 0;
@@ -298,7 +298,7 @@ internal abstract partial class Http2Connection
     private bool WriteHeadIfPending(Http2Stream stream)
     {
         bool endStream;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (!stream.HeadPending || stream.OutputEnded || !PrepareHeadLocked(stream))
             {
@@ -346,7 +346,7 @@ internal abstract partial class Http2Connection
     private void EndTurn(Http2Stream stream, bool finished, bool requeue)
     {
         bool completeReader;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             stream.WriterPinned = false;
             if (finished)
@@ -375,7 +375,7 @@ internal abstract partial class Http2Connection
         if (completeReader)
         {
             stream.CompleteOutboundReader();
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 stream.OutboundReaderCompleted = true;
                 CheckReleaseLocked(stream);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Engine.Async;
 using Engine.Protocols.Hpack;
 using Engine.Protocols.Http;
 using Engine.Protocols.Http2;
@@ -69,7 +70,7 @@ internal abstract partial class Http2Connection
             pool, PipeScheduler.Inline, PipeScheduler.Inline, options.MaxBufferedBytesPerStream, options.MaxBufferedBytesPerStream / 2, useSynchronizationContext: false);
     }
 
-    internal Lock Sync { get; } = new();
+    internal ShortLock Sync { get; } = new();
 
     /// <summary>The blocks the stream pipes are made of (a whole small answer is held in one, see <see cref="Http2Stream.TryHoldWholeBody"/>).</summary>
     internal MemoryPool<byte> BufferPool { get; }
@@ -90,7 +91,7 @@ internal abstract partial class Http2Connection
     {
         get
         {
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 return PhaseValue;
             }
@@ -102,7 +103,7 @@ internal abstract partial class Http2Connection
     {
         get
         {
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 return ActiveStreamCount;
             }
@@ -123,7 +124,7 @@ internal abstract partial class Http2Connection
     {
         get
         {
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 return _control.Capacity;
             }
@@ -151,7 +152,7 @@ internal abstract partial class Http2Connection
         }
         finally
         {
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 PhaseValue = Http2ConnectionPhase.Closed;
                 Defer(Http2DeferredKind.AbortAll);
@@ -176,7 +177,7 @@ internal abstract partial class Http2Connection
     /// </summary>
     public async Task DrainAsync(CancellationToken cancellationToken = default)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             StartDrainLocked();
         }
@@ -194,7 +195,7 @@ internal abstract partial class Http2Connection
     /// </summary>
     public void Abort(Http2Error error)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             FailLocked(error, abortive: false);
         }
@@ -287,7 +288,7 @@ internal abstract partial class Http2Connection
 
             Http2Deferred item;
             bool wake;
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 if (!_deferred.TryDequeue(out item))
                 {
@@ -319,7 +320,7 @@ internal abstract partial class Http2Connection
         {
             case Http2DeferredKind.CompleteInboundWriter:
                 stream!.CompleteInboundWriter();
-                lock (Sync)
+                using (Sync.EnterScope())
                 {
                     stream.InboundWriterCompleted = true;
                     CheckReleaseLocked(stream);
@@ -328,7 +329,7 @@ internal abstract partial class Http2Connection
                 break;
             case Http2DeferredKind.CompleteOutboundReader:
                 stream!.CompleteOutboundReader();
-                lock (Sync)
+                using (Sync.EnterScope())
                 {
                     stream.OutboundReaderCompleted = true;
                     CheckReleaseLocked(stream);
@@ -380,7 +381,7 @@ internal abstract partial class Http2Connection
 
     private void StartLinger()
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (_lingerTimer is not null || PhaseValue == Http2ConnectionPhase.Closed)
             {
@@ -402,7 +403,7 @@ internal abstract partial class Http2Connection
 
     private void AbortAll()
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             _abortScratch.Clear();
             _abortScratch.AddRange(_live);
@@ -411,7 +412,7 @@ internal abstract partial class Http2Connection
         foreach (var slot in _abortScratch)
         {
             var stream = slot.Stream;
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 AbortStreamLocked(stream, ConnectionEndFor(stream), sendReset: false, Http2ErrorCode.NoError);
             }

@@ -31,7 +31,7 @@ internal abstract partial class Http2Stream
     {
         var lend = _lend ??= new Http2OutboundLend();
         ValueTask<bool> returned;
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             if (OutputEnded)
             {
@@ -74,7 +74,7 @@ internal abstract partial class Http2Stream
             return;
         }
 
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             lend.EndLocked();
         }
@@ -87,7 +87,7 @@ internal abstract partial class Http2Stream
     {
         var lend = _lend!;
         bool wake;
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             wake = lend.Active;
             if (wake)

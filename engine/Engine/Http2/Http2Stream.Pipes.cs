@@ -145,7 +145,7 @@ internal abstract partial class Http2Stream
             }
         }
 
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             if (OutputEnded)
             {

@@ -45,7 +45,7 @@ internal abstract partial class Http2Stream : Transport.IOutboundLender
     {
         get
         {
-            lock (Connection.Sync)
+            using (Connection.Sync.EnterScope())
             {
                 return EndValue;
             }
@@ -68,7 +68,7 @@ internal abstract partial class Http2Stream : Transport.IOutboundLender
                 return existing.Token;
             }
 
-            lock (Connection.Sync)
+            using (Connection.Sync.EnterScope())
             {
                 if (_abortedSource is null)
                 {
@@ -173,7 +173,7 @@ internal abstract partial class Http2Stream : Transport.IOutboundLender
     internal void SignalAborted()
     {
         CancellationTokenSource? source;
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             _abortSignaled = true;
             source = _abortedSource;
@@ -195,7 +195,7 @@ internal abstract partial class Http2Stream : Transport.IOutboundLender
     /// </summary>
     public ValueTask<bool> CompleteWithTrailersAsync(HttpTrailers trailers)
     {
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             if (OutputEnded)
             {
@@ -209,7 +209,7 @@ internal abstract partial class Http2Stream : Transport.IOutboundLender
         }
 
         Http2HeadCopy.Copy(trailers, OutboundTrailers);
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             TrailersPending = true;
         }

@@ -1,3 +1,4 @@
+using Engine.Async;
 using Engine.Http2.Server;
 using Microsoft.AspNetCore.Connections;
 
@@ -16,7 +17,7 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
     private readonly ConnectionContext _connection;
     private readonly Interception.InterceptedConnection? _intercepted;
     private readonly Stack<Http2ProxyStream> _idle = new();
-    private readonly Lock _lock = new();
+    private readonly ShortLock _lock = new();
     private Http2ServerConnection? _http2;
 
     /// <param name="intercepted">Set when a transparent listener captured the connection: routing knows the original destination.</param>
@@ -45,7 +46,7 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
         {
             // Every stream has ended (the connection runs until they have): what is idle serves
             // the next connections.
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 _server.Http2Streams.ReturnAll(_idle);
             }
@@ -60,7 +61,7 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
     public ValueTask HandleAsync(Http2ServerStream stream)
     {
         Http2ProxyStream? exchange;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _idle.TryPop(out exchange);
         }
@@ -72,7 +73,7 @@ internal sealed class Http2ProxyConnection : IHttp2StreamHandler, IDrainableSess
     /// <summary>An exchange whose stream has ended, for the connection's next stream.</summary>
     internal void Return(Http2ProxyStream exchange)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (_idle.Count < 16)
             {

@@ -1,3 +1,4 @@
+using Engine.Async;
 using Microsoft.AspNetCore.Connections;
 
 namespace Engine.Proxy;
@@ -19,13 +20,13 @@ internal sealed class Http2ProxyStreamPool
     public const int Capacity = 128;
 
     private readonly Stack<Http2ProxyStream> _idle = new(Capacity);
-    private readonly Lock _lock = new();
+    private readonly ShortLock _lock = new();
 
     public int Count
     {
         get
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 return _idle.Count;
             }
@@ -36,7 +37,7 @@ internal sealed class Http2ProxyStreamPool
     public Http2ProxyStream? Rent(ConnectionContext connection, Interception.InterceptedConnection? intercepted)
     {
         Http2ProxyStream? stream;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (!_idle.TryPop(out stream))
             {
@@ -51,7 +52,7 @@ internal sealed class Http2ProxyStreamPool
     /// <summary>Takes the idle stream objects of a connection that has ended.</summary>
     public void ReturnAll(Stack<Http2ProxyStream> idle)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             while (_idle.Count < Capacity && idle.TryPop(out var stream))
             {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Engine.Async;
 
 namespace Engine.Upstream;
 
@@ -18,7 +19,7 @@ namespace Engine.Upstream;
 internal sealed class Http1ConnectionPool
 {
     private readonly UpstreamConnector _connector;
-    private readonly Lock _lock = new();
+    private readonly ShortLock _lock = new();
     private UpstreamConnection[] _idle = new UpstreamConnection[8];
     private int _idleCount;
     private int _open;
@@ -48,7 +49,7 @@ internal sealed class Http1ConnectionPool
     {
         get
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 return _idleCount;
             }
@@ -70,7 +71,7 @@ internal sealed class Http1ConnectionPool
         while (true)
         {
             UpstreamConnection? candidate;
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 if (_idleCount == 0)
                 {
@@ -137,7 +138,7 @@ internal sealed class Http1ConnectionPool
     public TaskCompletionSource<UpstreamConnection?> WaitForConnection()
     {
         var waiter = new TaskCompletionSource<UpstreamConnection?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _waiters.Enqueue(waiter);
         }
@@ -159,7 +160,7 @@ internal sealed class Http1ConnectionPool
         while (true)
         {
             TaskCompletionSource<UpstreamConnection?>? waiter;
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 if (!_waiters.TryDequeue(out waiter))
                 {
@@ -236,7 +237,7 @@ internal sealed class Http1ConnectionPool
         while (true)
         {
             TaskCompletionSource<UpstreamConnection?>? waiter;
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 if (!_waiters.TryDequeue(out waiter))
                 {
@@ -290,7 +291,7 @@ internal sealed class Http1ConnectionPool
         Volatile.Read(ref _http2)?.Sweep(nowTimestamp);
         var idleLimit = (long)(Settings.IdleTimeout.TotalSeconds * Stopwatch.Frequency);
         List<UpstreamConnection>? dead = null;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var kept = 0;
             for (var i = 0; i < _idleCount; i++)
@@ -328,7 +329,7 @@ internal sealed class Http1ConnectionPool
     public void CloseIdle()
     {
         UpstreamConnection[] idle;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             idle = _idle.AsSpan(0, _idleCount).ToArray();
             Array.Clear(_idle, 0, _idleCount);

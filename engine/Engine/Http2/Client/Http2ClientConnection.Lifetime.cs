@@ -50,7 +50,7 @@ internal sealed partial class Http2ClientConnection
     /// </summary>
     internal void Sweep(long now)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (PhaseValue != Http2ConnectionPhase.Open || _retiring)
             {
@@ -137,7 +137,7 @@ internal sealed partial class Http2ClientConnection
     /// <summary>A retired connection's stream slot freed (outside the lock): with none left, it drains and closes.</summary>
     private void DrainIfIdle()
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (ActiveStreamCount == 0)
             {
@@ -177,7 +177,7 @@ internal sealed partial class Http2ClientConnection
     /// </summary>
     private void OnKeepAliveTimer()
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (PhaseValue >= Http2ConnectionPhase.Closing || _keepAliveTimer is not { } timer)
             {
@@ -236,7 +236,7 @@ internal sealed partial class Http2ClientConnection
             return;
         }
 
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (_pingOutstanding)
             {
@@ -249,7 +249,7 @@ internal sealed partial class Http2ClientConnection
     protected override Task OnClosedAsync()
     {
         ITimer? timer;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             timer = _keepAliveTimer;
             _keepAliveTimer = null;

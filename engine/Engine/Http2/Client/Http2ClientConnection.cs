@@ -35,7 +35,7 @@ internal sealed partial class Http2ClientConnection : Http2Connection
     {
         _onStateChanged = onStateChanged;
         _streamLimit = CappedLimit((uint)Options.InitialPeerMaxConcurrentStreams);
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             // §3.4: the preface, then our SETTINGS as the first frame; requests may follow at once.
             QueueRawLocked(Http2Preface.ClientPreface);
@@ -54,7 +54,7 @@ internal sealed partial class Http2ClientConnection : Http2Connection
     {
         get
         {
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 return _streamLimit;
             }
@@ -66,7 +66,7 @@ internal sealed partial class Http2ClientConnection : Http2Connection
     {
         get
         {
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 return PhaseValue == Http2ConnectionPhase.Open && !_retiring;
             }
@@ -93,7 +93,7 @@ internal sealed partial class Http2ClientConnection : Http2Connection
     /// </summary>
     public bool TryOpenStream(out Http2ClientStream? stream, out bool awaitingSettings)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (PhaseValue != Http2ConnectionPhase.Open || _retiring || AgedOutLocked() || ActiveStreamCount >= _streamLimit)
             {
@@ -117,7 +117,7 @@ internal sealed partial class Http2ClientConnection : Http2Connection
 
     internal void OnStreamDisposed(Http2ClientStream stream)
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (stream.OwnerDone)
             {
@@ -164,7 +164,7 @@ internal sealed partial class Http2ClientConnection : Http2Connection
             return error;
         }
 
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (error == Http2Error.None && head.StatusCode < 200)
             {
@@ -248,7 +248,7 @@ internal sealed partial class Http2ClientConnection : Http2Connection
     {
         get
         {
-            lock (Sync)
+            using (Sync.EnterScope())
             {
                 return !_peerSettingsReceived || PeerSettings.EnableConnectProtocol;
             }

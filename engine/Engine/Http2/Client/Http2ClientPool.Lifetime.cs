@@ -21,7 +21,7 @@ internal sealed partial class Http2ClientPool
     public void Sweep(long nowTimestamp)
     {
         Http2ClientConnection[] connections;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (_disposed || _connections.Count == 0)
             {

@@ -34,7 +34,7 @@ internal sealed partial class Http2ClientPool : IAsyncDisposable
     private readonly Http2SessionOptions _options;
     private readonly int _maxConnections;
     private readonly ClusterCircuitBreaker? _breaker;
-    private readonly Lock _lock = new();
+    private readonly ShortLock _lock = new();
     private readonly List<Http2ClientConnection> _connections = [];
     private readonly List<Task> _running = [];
     private readonly List<PendingConnect> _connecting = [];
@@ -68,7 +68,7 @@ internal sealed partial class Http2ClientPool : IAsyncDisposable
     {
         get
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 return _connections.Count;
             }
@@ -99,7 +99,7 @@ internal sealed partial class Http2ClientPool : IAsyncDisposable
             for (var connects = 0; connects < MaxConnects;)
             {
                 Task wait;
-                lock (_lock)
+                using (_lock.EnterScope())
                 {
                     if (_disposed)
                     {
@@ -191,7 +191,7 @@ internal sealed partial class Http2ClientPool : IAsyncDisposable
         Http2ClientConnection[] connections;
         Task[] running;
         Task[] connecting;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _disposed = true;
             connections = [.. _connections];
@@ -286,7 +286,7 @@ internal sealed partial class Http2ClientPool : IAsyncDisposable
 
         if (result.Context is not { } context)
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 _connecting.Remove(pending);
             }
@@ -298,7 +298,7 @@ internal sealed partial class Http2ClientPool : IAsyncDisposable
             return result;
         }
 
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _connecting.Remove(pending);
             var connection = new Http2ClientConnection(context, _options, OnConnectionStateChanged);
@@ -337,7 +337,7 @@ internal sealed partial class Http2ClientPool : IAsyncDisposable
     private async Task RunConnectionAsync(Http2ClientConnection connection, ConnectionContext context)
     {
         await connection.RunAsync().ConfigureAwait(false);
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _connections.Remove(connection);
             _running.RemoveAll(static t => t.IsCompleted);
@@ -354,7 +354,7 @@ internal sealed partial class Http2ClientPool : IAsyncDisposable
     {
         if (!connection.IsAcceptingStreams)
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 _connections.Remove(connection);
             }
@@ -366,7 +366,7 @@ internal sealed partial class Http2ClientPool : IAsyncDisposable
     private void SignalSlotFreed()
     {
         TaskCompletionSource? waiters;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             waiters = _slotFreed;
             _slotFreed = null;

@@ -52,7 +52,7 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
     {
         get
         {
-            lock (Connection.Sync)
+            using (Connection.Sync.EnterScope())
             {
                 return HasInboundTrailers ? InboundTrailers : null;
             }
@@ -73,7 +73,7 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
     /// </summary>
     public ValueTask<bool> WriteRequestHeadAsync(HttpRequestHead head, bool endStream = false)
     {
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             if (OutputEnded)
             {
@@ -91,7 +91,7 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
             Http2HeadCopy.Copy(head, _requestHead);
         }
 
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             if (OutputEnded)
             {
@@ -148,7 +148,7 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
     /// </summary>
     public ValueTask<bool> ReadResponseHeadAsync(HttpResponseHead? head = null)
     {
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             if (FinalHeadReceived)
             {
@@ -180,7 +180,7 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
     internal void SignalHead()
     {
         bool result;
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             if (!_waitingForHead)
             {

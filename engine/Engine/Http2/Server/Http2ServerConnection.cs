@@ -69,7 +69,7 @@ internal sealed class Http2ServerConnection : Http2Connection
         var serverStream = (Http2ServerStream)stream;
         var error = Http2HeadDecoder.DecodeRequest(Decoder, block, serverStream.Request, Limits, _repeatedBlock);
         var localStatus = 0;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (error != Http2Error.None && Http2ErrorTable.IsConnectionError(error))
             {
@@ -155,7 +155,7 @@ internal sealed class Http2ServerConnection : Http2Connection
 
     protected override Task OnClosedAsync()
     {
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             if (_handlersRunning == 0)
             {
@@ -210,7 +210,7 @@ internal sealed class Http2ServerConnection : Http2Connection
     internal void OnHandlerFinished(Http2ServerStream stream, Exception? failure)
     {
         TaskCompletionSource? allDone = null;
-        lock (Sync)
+        using (Sync.EnterScope())
         {
             var completed = stream.OutputFinished || (stream.OutboundCompleteRequested && (stream.HeadPending || stream.HeadSent));
             if (failure is not null || !completed)

@@ -65,7 +65,7 @@ internal sealed class Http2ServerStream : Http2Stream
     {
         get
         {
-            lock (Connection.Sync)
+            using (Connection.Sync.EnterScope())
             {
                 return HasInboundTrailers ? InboundTrailers : null;
             }
@@ -90,7 +90,7 @@ internal sealed class Http2ServerStream : Http2Stream
     public ValueTask<bool> WriteResponseHeadAsync(HttpResponseHead head, bool endStream = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(head.StatusCode, 200);
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             if (OutputEnded)
             {
@@ -108,7 +108,7 @@ internal sealed class Http2ServerStream : Http2Stream
             Http2HeadCopy.Copy(head, _responseHead);
         }
 
-        lock (Connection.Sync)
+        using (Connection.Sync.EnterScope())
         {
             if (OutputEnded)
             {

@@ -33,7 +33,7 @@ internal sealed partial class SocketPipe
         ValueTask<bool> outcome;
         bool wakeReader;
         ReadResult inlineResult = default;
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             if (_writerCompleted || _lendEnd != long.MaxValue)
             {
@@ -121,7 +121,7 @@ internal sealed partial class SocketPipe
     internal void Redeem()
     {
         bool returned;
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             if (_lendEnd == long.MaxValue)
             {

@@ -14,7 +14,7 @@ internal sealed partial class SocketPipe
             return ValueTask.FromCanceled<ReadResult>(cancellationToken);
         }
 
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             ThrowIfReaderCompletedLocked();
             if (ReadReadyLocked())
@@ -47,7 +47,7 @@ internal sealed partial class SocketPipe
             return false;
         }
 
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             ThrowIfReaderCompletedLocked();
             if (_readCanceled || _writerCompleted || CommittedLocked() > ConsumedLocked())
@@ -67,7 +67,7 @@ internal sealed partial class SocketPipe
         SocketPipeSegment? releasedEnd = null;
         bool wakeWriter;
         bool lendReturned;
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             ThrowIfReaderCompletedLocked();
             _readingActive = false;
@@ -145,7 +145,7 @@ internal sealed partial class SocketPipe
     internal void CancelPendingRead()
     {
         bool wake;
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             _readCanceled = true;
             _maybeReadable = true;
@@ -162,7 +162,7 @@ internal sealed partial class SocketPipe
     {
         bool wakeWriter;
         bool lendAbandoned;
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             if (_readerCompleted)
             {

@@ -59,7 +59,7 @@ internal sealed partial class SocketPipe
         bool wakeReader;
         ReadResult inlineResult = default;
         ValueTask<FlushResult> outcome;
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             if (_writerCompleted)
             {
@@ -128,7 +128,7 @@ internal sealed partial class SocketPipe
     internal void CancelPendingFlush()
     {
         bool wake;
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             wake = TakeWaitingWriterLocked();
             _flushCanceled = !wake;
@@ -143,7 +143,7 @@ internal sealed partial class SocketPipe
     internal void CompleteWriter(Exception? exception)
     {
         bool wakeReader;
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             if (_writerCompleted)
             {
@@ -189,7 +189,7 @@ internal sealed partial class SocketPipe
     private Memory<byte> GetMemorySlow(int sizeHint)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             if (_writerCompleted)
             {

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Sources;
+using Engine.Async;
 
 namespace Engine.Transport.Epoll;
 
@@ -39,7 +40,7 @@ internal sealed partial class SocketPipe
 {
     private static readonly Action<object?> s_wakeReader = static state => ((SocketPipe)state!).CompleteWaitingRead();
 
-    private readonly Lock _sync = new();
+    private readonly ShortLock _sync = new();
     private readonly MemoryPool<byte> _pool;
     private readonly PipeScheduler _readerScheduler;
     private readonly bool _readerInline;
@@ -108,7 +109,7 @@ internal sealed partial class SocketPipe
     {
         get
         {
-            lock (_sync)
+            using (_sync.EnterScope())
             {
                 return CommittedLocked() - ConsumedLocked();
             }
@@ -121,7 +122,7 @@ internal sealed partial class SocketPipe
     /// </summary>
     public void Reset()
     {
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             if (!_readerCompleted || !_writerCompleted)
             {
@@ -232,7 +233,7 @@ internal sealed partial class SocketPipe
     {
         ReadResult result = default;
         Exception? error = null;
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             if (!_readerWakeScheduled)
             {
@@ -263,7 +264,7 @@ internal sealed partial class SocketPipe
 
     private void OnReadTokenCanceled(CancellationToken token)
     {
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             if (!_readerWaiting || _readToken != token)
             {
@@ -297,7 +298,7 @@ internal sealed partial class SocketPipe
 
     private void OnFlushTokenCanceled(CancellationToken token)
     {
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             if (!_writerWaiting || _flushToken != token)
             {
