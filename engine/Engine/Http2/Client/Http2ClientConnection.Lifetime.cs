@@ -228,9 +228,15 @@ internal sealed partial class Http2ClientConnection
     /// <summary>
     /// Frames came in while a PING is out: its timeout starts again from now (the timer, when it
     /// fires, finds it early and waits out the rest). A read that carried the ACK finds none out.
+    /// Response heads held for the rest of the read are let go.
     /// </summary>
     protected override void OnFramesRead()
     {
+        if (_heldHeads.Count != 0)
+        {
+            ReleaseHeldHeads();
+        }
+
         if (!_pingOutstanding)
         {
             return;

@@ -22,6 +22,14 @@ internal sealed partial class Http2ClientConnection : Http2Connection
     // The last response head block that left the HPACK table alone, and its head once it repeats:
     // a server that answers the same way again (a gRPC service) is copied, not decoded (HeadBlockMemo).
     private readonly HeadBlockMemo<HttpResponseHead> _repeatedHeads = new();
+
+    // Final response heads, with the stream id each came for, held until the rest of the read they
+    // came in is parsed (OnFramesRead): a body that arrived with its head (a unary gRPC answer, a
+    // small page) is then whole in the stream's pipe when the waiting exchange resumes, and it
+    // copies the answer out without suspending. The id tells a stream that ended and was reused
+    // within the read (its owner was woken by the abort) from the exchange the head was for.
+    // Only the reader loop touches the list.
+    private readonly List<(Http2ClientStream Stream, int StreamId)> _heldHeads = [];
     private bool _peerSettingsReceived;
     private int _goAwayLastStreamId = int.MaxValue;
 
@@ -201,7 +209,7 @@ internal sealed partial class Http2ClientConnection : Http2Connection
                 AfterStateChangeLocked(stream);
             }
 
-            Defer(Http2DeferredKind.SignalHead, stream);
+            _heldHeads.Add((clientStream, stream.StreamId));
         }
 
         if (endStream)
@@ -211,6 +219,23 @@ internal sealed partial class Http2ClientConnection : Http2Connection
         }
 
         return Http2Error.None;
+    }
+
+    /// <summary>The read's frames are parsed: the heads it carried are signalled (after the lock, by the batch's end).</summary>
+    private void ReleaseHeldHeads()
+    {
+        using (Sync.EnterScope())
+        {
+            foreach (var (stream, streamId) in _heldHeads)
+            {
+                if (stream.StreamId == streamId)
+                {
+                    Defer(Http2DeferredKind.SignalHead, stream);
+                }
+            }
+        }
+
+        _heldHeads.Clear();
     }
 
     /// <summary>The stream's identifier is taken when its HEADERS is written: in wire order (§5.1.1).</summary>

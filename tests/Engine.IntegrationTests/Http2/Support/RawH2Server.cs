@@ -13,13 +13,16 @@ namespace Engine.IntegrationTests.Http2.Support;
 /// its frame writer; request field blocks are never decoded (the answer does not depend on them, and
 /// the answer's block uses no HPACK table). Told to chatter, it sends a frame of its own (a PING
 /// of its own, which the client acknowledges) every 200 ms for a while after each connection
-/// opens: a busy server, for the keep-alive's "any frame is a sign of life".
+/// opens: a busy server, for the keep-alive's "any frame is a sign of life". Given an answer
+/// function, it writes what that returns for each request instead of the empty 200 (in one write:
+/// frames a test wants to arrive in one read).
 /// </summary>
 internal sealed class RawH2Server : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly bool _answerPings;
     private readonly TimeSpan _chatterFor;
+    private readonly Func<int, byte[]>? _answer;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
     private readonly Task _acceptLoop;
@@ -30,11 +33,12 @@ internal sealed class RawH2Server : IAsyncDisposable
     private long _lastClosedAt;
     private long _lastChatterAt;
 
-    private RawH2Server(TcpListener listener, bool answerPings, TimeSpan chatterFor)
+    private RawH2Server(TcpListener listener, bool answerPings, TimeSpan chatterFor, Func<int, byte[]>? answer)
     {
         _listener = listener;
         _answerPings = answerPings;
         _chatterFor = chatterFor;
+        _answer = answer;
         _acceptLoop = AcceptLoopAsync();
     }
 
@@ -57,11 +61,12 @@ internal sealed class RawH2Server : IAsyncDisposable
     /// <summary>Stopwatch timestamp of the last connection's end (0: none yet).</summary>
     public long LastClosedAt => Interlocked.Read(ref _lastClosedAt);
 
-    public static RawH2Server Start(bool answerPings, TimeSpan chatterFor = default)
+    /// <param name="answer">The frames to answer a request with, given its stream id (default: an empty 200).</param>
+    public static RawH2Server Start(bool answerPings, TimeSpan chatterFor = default, Func<int, byte[]>? answer = null)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        return new RawH2Server(listener, answerPings, chatterFor);
+        return new RawH2Server(listener, answerPings, chatterFor, answer);
     }
 
     public async ValueTask DisposeAsync()
@@ -187,6 +192,8 @@ internal sealed class RawH2Server : IAsyncDisposable
         {
             case Http2FrameType.Settings when !ack:
                 return Frames(w => Http2FrameWriter.WriteSettingsAck(w));
+            case Http2FrameType.Headers when _answer is not null:
+                return _answer(frame.StreamId);
             case Http2FrameType.Headers:
                 // Our client sends a GET's block whole, with END_STREAM: answer it at once.
                 return Frames(w => Http2FrameWriter.WriteHeaders(w, frame.StreamId, RawH2Client.Block((":status", "200"), ("content-length", "0")), endStream: true, 16_384));
