@@ -208,7 +208,7 @@ internal abstract partial class Http2Stream : Transport.IOutboundLender
             }
         }
 
-        Http2HeadCopy.Copy(trailers, OutboundTrailers);
+        OutboundTrailers.CopyFrom(trailers);
         using (Connection.Sync.EnterScope())
         {
             TrailersPending = true;

@@ -85,7 +85,7 @@ internal sealed class Http2ProxyStream : ProxyExchange
         _request = stream.Request;
 
         // The response is built in the stream's own head: handing it over then copies nothing
-        // (Http2HeadCopy was ~580 instructions per request). Nothing changes it after it is sent.
+        // (copying it was ~580 instructions per request). Nothing changes it after it is sent.
         LendResponseHead(stream.ResponseHead);
         _bodyStreamed = false;
         _bodyEnded = false;

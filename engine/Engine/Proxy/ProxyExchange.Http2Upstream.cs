@@ -144,7 +144,7 @@ internal abstract partial class ProxyExchange
     /// </summary>
     private protected void CopyHttp2RequestHead(HttpRequestHead head, bool upstreamTls)
     {
-        Http2HeadCopy.Copy(_request, head);
+        head.CopyFrom(_request);
         RemoveAll(head, "x-envoy-attempt-count"u8);
         RemoveAll(head, "expect"u8); // answered by the proxy; HTTP/2 has no 100-continue dance with us
         if (head.IndexOf(KnownHeader.XForwardedProto) < 0)

@@ -88,7 +88,9 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
 
         if (!ReferenceEquals(head, _requestHead))
         {
-            Http2HeadCopy.Copy(head, _requestHead);
+            // The writer encodes a stream's frames when their turn comes (HPACK state follows wire
+            // order, RFC 7541 §2.3.2), so the caller's head is copied now and the caller may reuse it.
+            _requestHead.CopyFrom(head);
         }
 
         using (Connection.Sync.EnterScope())
@@ -133,7 +135,7 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
         ArgumentOutOfRangeException.ThrowIfGreaterThan(body.Length, Connection.Options.MaxBufferedBytesPerStream);
         if (!ReferenceEquals(head, _requestHead))
         {
-            Http2HeadCopy.Copy(head, _requestHead);
+            _requestHead.CopyFrom(head);
         }
 
         RequestIsHead = _requestHead.Method == Protocols.Http.HttpMethod.Head;
@@ -223,7 +225,7 @@ internal sealed class Http2ClientStream : Http2Stream, IValueTaskSource<bool>, I
     {
         if (head is not null && !ReferenceEquals(head, _responseHead))
         {
-            Http2HeadCopy.Copy(_responseHead, head);
+            head.CopyFrom(_responseHead);
         }
 
         return true;

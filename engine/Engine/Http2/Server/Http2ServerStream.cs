@@ -105,7 +105,9 @@ internal sealed class Http2ServerStream : Http2Stream
 
         if (!ReferenceEquals(head, _responseHead))
         {
-            Http2HeadCopy.Copy(head, _responseHead);
+            // The writer encodes a stream's frames when their turn comes (HPACK state follows wire
+            // order, RFC 7541 §2.3.2), so the caller's head is copied now and the caller may reuse it.
+            _responseHead.CopyFrom(head);
         }
 
         using (Connection.Sync.EnterScope())
@@ -151,7 +153,7 @@ internal sealed class Http2ServerStream : Http2Stream
 
         if (!ReferenceEquals(head, _responseHead))
         {
-            Http2HeadCopy.Copy(head, _responseHead);
+            _responseHead.CopyFrom(head);
         }
 
         return new ValueTask<bool>(QueueWholeMessage(body));
