@@ -4,9 +4,10 @@ namespace Engine.Async;
 
 /// <summary>
 /// Mutual exclusion for the request path's short critical sections — a pipe's state, an HTTP/2
-/// connection's stream table, a pool's idle list — which hold no I/O, never wait inside, and are
-/// almost never contended: each connection lives on one epoll thread, and another thread touches
-/// it only for a timer or a cross-loop hand-off.
+/// connection's stream table, a pool's idle list, a weighted schedule — which never wait inside
+/// (the most one does is a non-blocking send: a new upstream HTTP/2 connection starts, and sends
+/// its preface, under its pool's lock) and are almost never contended: each connection lives on
+/// one epoll thread, and another thread touches it only for a timer or a cross-loop hand-off.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -14,15 +15,17 @@ namespace Engine.Async;
 /// <c>lock xadd</c> to leave, which it needs to count the waiters it parks in the kernel; and its
 /// enter and exit are calls. This lock never parks, so leaving is a plain release store, and both
 /// halves inline. A small request takes about 22 sections over HTTP/1.1 and 35 over h2c; with
-/// them on this lock, scripts/instructions.sh counted 3.8% and 4.9% fewer instructions per
-/// request (perf/README.md).
+/// them on this lock, scripts/instructions.sh counted about 4% and 5% fewer instructions per
+/// request (perf/README.md, thirteenth pass).
 /// </para>
 /// <para>
 /// A waiter spins with <see cref="SpinWait"/>, which yields the core at once when the process may
 /// run on one core (the benchmark pins it), and after a few spins otherwise, so a holder that was
 /// preempted gets to run. It never sleeps: a holder is always runnable (no section waits), and a
-/// millisecond's sleep would cost more than the longest section. Like <see cref="Lock"/>, it is re-entrant on the holding thread:
-/// sections written for that lock keep their meaning, and a nested entry cannot deadlock.
+/// millisecond's sleep would cost more than the longest section. Like <see cref="Lock"/>, it is
+/// re-entrant on the holding thread: sections written for that lock keep their meaning, and a
+/// nested entry cannot deadlock (a new HTTP/2 connection whose run ends at once would re-enter its
+/// pool's).
 /// </para>
 /// </remarks>
 internal sealed class ShortLock

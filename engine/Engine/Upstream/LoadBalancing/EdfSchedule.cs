@@ -1,3 +1,5 @@
+using Engine.Async;
+
 namespace Engine.Upstream.LoadBalancing;
 
 /// <summary>
@@ -15,7 +17,7 @@ internal sealed class EdfSchedule
     private readonly Endpoint[] _endpoints;
     private readonly Func<Endpoint, double> _weight;
     private readonly PriorityQueue<int, (double Deadline, long Order)> _queue = new();
-    private readonly Lock _lock = new();
+    private readonly ShortLock _lock = new();
     private long _order;
 
     public EdfSchedule(Endpoint[] endpoints, Func<Endpoint, double> weight, int initialPicks)
@@ -40,7 +42,7 @@ internal sealed class EdfSchedule
     /// <summary>The index of the endpoint due first; it is then due again one period of its current weight later.</summary>
     public int Next()
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _queue.TryDequeue(out var index, out var due);
             _queue.Enqueue(index, (due.Deadline + (1 / _weight(_endpoints[index])), _order++));

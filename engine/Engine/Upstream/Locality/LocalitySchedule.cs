@@ -1,3 +1,5 @@
+using Engine.Async;
+
 namespace Engine.Upstream.Locality;
 
 /// <summary>
@@ -15,7 +17,7 @@ namespace Engine.Upstream.Locality;
 /// </remarks>
 internal sealed class LocalitySchedule
 {
-    private readonly Lock _sync = new();
+    private readonly ShortLock _sync = new();
     private readonly double[] _step;
     private readonly double[] _due;
     private readonly long[] _queuedAt; // order of (re)scheduling: the earlier breaks a tie
@@ -42,7 +44,7 @@ internal sealed class LocalitySchedule
     /// <summary>The index of the locality that goes next (the caller knows some locality has weight).</summary>
     public int Pick()
     {
-        lock (_sync)
+        using (_sync.EnterScope())
         {
             var next = 0;
             while (!double.IsFinite(_due[next]))
