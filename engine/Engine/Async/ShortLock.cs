@@ -46,19 +46,23 @@ internal sealed class ShortLock
         return new Scope(this);
     }
 
+    /// <summary>Enters, spinning while another thread holds the lock; the holder may enter again.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Enter()
     {
-        int self = t_threadId;
+        var self = t_threadId;
         if (self == 0)
         {
             self = t_threadId = Environment.CurrentManagedThreadId;
         }
 
         if (Interlocked.CompareExchange(ref _owner, self, 0) != 0)
+        {
             EnterContended(self);
+        }
     }
 
+    /// <summary>Leaves one entry; the holding thread only (not checked, as every entry here is scoped).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Exit()
     {
@@ -67,6 +71,7 @@ internal sealed class ShortLock
             _reentries--;
             return;
         }
+
         // A release store: the section's writes are visible to whoever takes the lock next.
         Volatile.Write(ref _owner, 0);
     }
@@ -82,6 +87,7 @@ internal sealed class ShortLock
             _reentries++;
             return;
         }
+
         var spinner = new SpinWait();
         do
         {
