@@ -1,3 +1,4 @@
+using Engine.Async;
 using Engine.Protocols.Http2;
 
 namespace Engine.Http2;
@@ -72,7 +73,7 @@ internal abstract partial class Http2Connection
     protected void TrackLocked(Http2Stream stream)
     {
         stream.Tracked = true;
-        stream.OpenedAt = Options.Time.GetTimestamp();
+        stream.OpenedAt = LoopTime.GetTimestamp(Options.Time); // for the rapid-reset guard, whose unit is a second
         _streams[stream.StreamId] = stream;
     }
 

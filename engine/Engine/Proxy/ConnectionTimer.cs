@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Engine.Async;
 
 namespace Engine.Proxy;
 
@@ -57,7 +58,7 @@ internal sealed class ConnectionTimer : IDisposable
             return;
         }
 
-        var deadline = _time.GetTimestamp() + (long)ticks;
+        var deadline = LoopTime.GetTimestamp(_time) + (long)ticks; // seconds-long waits: the batch's time will do
         Volatile.Write(ref _deadline, deadline);
         _armed = wait;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net;
+using Engine.Async;
 using Engine.Protocols.Http;
 using Engine.Telemetry;
 using Engine.Upstream;
@@ -107,11 +108,11 @@ internal abstract partial class ProxyExchange
         _reportPending = true;
         _flags = ResponseFlags.None;
         _status = 0;
-        _started = Stopwatch.GetTimestamp();
+        _started = LoopTime.GetTimestamp();
         _keepAlive = true;
         _received.Reset();
         _sent.Reset();
-        _startTime = _server.Time.GetUtcNow();
+        _startTime = LoopTime.GetUtcNow(_server.Time);
         _cluster = null;
         _host = null;
         _attempts = 0;

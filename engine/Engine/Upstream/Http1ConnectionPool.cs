@@ -251,7 +251,7 @@ internal sealed class Http1ConnectionPool
                         Array.Resize(ref _idle, _idle.Length * 2);
                     }
 
-                    connection.IdleSince = Stopwatch.GetTimestamp();
+                    connection.IdleSince = LoopTime.GetTimestamp();
                     _idle[_idleCount++] = connection;
                     return;
                 }

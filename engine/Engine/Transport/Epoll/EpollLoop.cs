@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Engine.Async;
 
 namespace Engine.Transport.Epoll;
 
@@ -121,6 +122,7 @@ internal sealed unsafe class EpollLoop
                 break; // the epoll descriptor itself is broken: nothing this thread can do
             }
 
+            LoopTime.Refresh();
             for (var i = 0; i < count; i++)
             {
                 try
