@@ -28,7 +28,7 @@ internal sealed partial class EpollConnection
         try
         {
             var more = false;
-            while (more || await _readable.WaitAsync().ConfigureAwait(false))
+            while (more || await _readable.WaitAsync())
             {
                 var bytes = ReadBurst(writer, out more);
                 if (bytes > 0)

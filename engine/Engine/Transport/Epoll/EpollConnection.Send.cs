@@ -41,7 +41,7 @@ internal sealed partial class EpollConnection
 
                 if (step == SendStep.Full)
                 {
-                    if (await _writable.WaitAsync().ConfigureAwait(false))
+                    if (await _writable.WaitAsync())
                     {
                         continue;
                     }

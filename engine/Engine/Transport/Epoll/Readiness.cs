@@ -1,4 +1,4 @@
-using System.Threading.Tasks.Sources;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Transport.Epoll;
 
@@ -16,19 +16,24 @@ namespace Engine.Transport.Epoll;
 /// </para>
 /// <para>
 /// The continuation runs synchronously in <see cref="Signal"/>, on the loop thread, which is the
-/// model the engine is built on (no thread-pool hop). Allocation-free: the awaiter is this
-/// object, reset for each wait.
+/// model the engine is built on (no thread-pool hop). Allocation-free: the wait is awaited
+/// through its own awaiter, which parks the async method's cached continuation here. It is not
+/// a <see cref="ValueTask{TResult}"/>: every await of one tests its source for being a task
+/// (a type-hierarchy walk in the native binary) three times, and its source core checks a
+/// version token and a scheduling context on each step; a socket's receive loop waits here once
+/// per request on each side of the proxy.
 /// </para>
 /// </remarks>
-internal sealed class Readiness : IValueTaskSource<bool>
+internal sealed class Readiness
 {
     private const int Idle = 0;
     private const int Ready = 1;
     private const int Waiting = 2;
     private const int Closed = 3;
 
-    private ManualResetValueTaskSourceCore<bool> _core; // RunContinuationsAsynchronously = false: inline
     private int _state;
+    private Action? _continuation; // the parked waiter's; written before the state becomes Waiting
+    private bool _result;          // the answer of the wait that completed last; read by its awaiter
 
     public bool IsClosed => Volatile.Read(ref _state) == Closed;
 
@@ -42,8 +47,14 @@ internal sealed class Readiness : IValueTaskSource<bool>
         }
     }
 
-    /// <summary>True when the socket became ready (now or earlier), false once closed.</summary>
-    public ValueTask<bool> WaitAsync()
+    /// <summary>
+    /// True when the socket became ready (now or earlier), false once closed. One waiter at a
+    /// time (the connection's receive or send loop), awaited once.
+    /// </summary>
+    public Awaitable WaitAsync() => new(this);
+
+    /// <summary>Completes the wait now if an edge or a close came already (the awaiter's IsCompleted).</summary>
+    private bool TryCompleteNow()
     {
         // Each failed exchange means another thread moved the state on; the states form a
         // short cycle, so this settles in a few rounds.
@@ -54,20 +65,34 @@ internal sealed class Readiness : IValueTaskSource<bool>
                 case Ready:
                     if (Interlocked.CompareExchange(ref _state, Idle, Ready) == Ready)
                     {
-                        return new ValueTask<bool>(true);
+                        _result = true;
+                        return true;
                     }
 
                     break;
                 case Closed:
-                    return new ValueTask<bool>(false);
+                    _result = false;
+                    return true;
+                case Idle:
+                    return false;
                 default:
-                    _core.Reset();
-                    if (Interlocked.CompareExchange(ref _state, Waiting, Idle) == Idle)
-                    {
-                        return new ValueTask<bool>(this, _core.Version);
-                    }
+                    throw new InvalidOperationException("A socket direction takes one waiter at a time.");
+            }
+        }
+    }
 
-                    break;
+    /// <summary>Parks <paramref name="continuation"/> until the next edge or the close.</summary>
+    private void Park(Action continuation)
+    {
+        _continuation = continuation;
+        while (Interlocked.CompareExchange(ref _state, Waiting, Idle) != Idle)
+        {
+            // An edge or a close came since IsCompleted looked: resume now, on this thread.
+            if (TryCompleteNow())
+            {
+                _continuation = null;
+                continuation();
+                return;
             }
         }
     }
@@ -89,7 +114,7 @@ internal sealed class Readiness : IValueTaskSource<bool>
                 case Waiting:
                     if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
                     {
-                        _core.SetResult(true);
+                        Resume(true);
                         return;
                     }
 
@@ -105,14 +130,38 @@ internal sealed class Readiness : IValueTaskSource<bool>
     {
         if (Interlocked.Exchange(ref _state, Closed) == Waiting)
         {
-            _core.SetResult(false);
+            Resume(false);
         }
     }
 
-    bool IValueTaskSource<bool>.GetResult(short token) => _core.GetResult(token);
+    /// <summary>Runs the parked waiter; the caller moved the state off Waiting, so it is the only one here.</summary>
+    private void Resume(bool result)
+    {
+        var continuation = _continuation!;
+        _continuation = null;
+        _result = result;
+        continuation();
+    }
 
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _core.GetStatus(token);
+    /// <summary>
+    /// The awaiter of one <see cref="WaitAsync"/>. Its <see cref="IsCompleted"/> takes a pending
+    /// edge (it is read once per await, as the compiler does); continuations run inline, and no
+    /// execution context flows (the loop threads carry none).
+    /// </summary>
+    public readonly struct Awaitable : ICriticalNotifyCompletion
+    {
+        private readonly Readiness _readiness;
 
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => _core.OnCompleted(continuation, state, token, flags);
+        public Awaitable(Readiness readiness) => _readiness = readiness;
+
+        public bool IsCompleted => _readiness.TryCompleteNow();
+
+        public Awaitable GetAwaiter() => this;
+
+        public bool GetResult() => _readiness._result;
+
+        public void OnCompleted(Action continuation) => _readiness.Park(continuation);
+
+        public void UnsafeOnCompleted(Action continuation) => _readiness.Park(continuation);
+    }
 }
