@@ -25,6 +25,10 @@ usage: scripts/bench.sh [options]
   --duration S        seconds per wrk measurement (default 10; --quick: 3)
   --rate-duration S   seconds per fixed-rate measurement (default 10; --quick: 3)
   --rates LIST        fixed rates for engine-loadgen, requests/s (default 1000,5000)
+  --rate-rounds N     rounds of the first rate's cells per run, each in its own target order
+                      (default 3; --quick: 1): the targets' added latencies differ by tens of
+                      microseconds and one 10 s run moves by as much, so the report compares
+                      them round by round (seconds apart) as well as by medians
   --connections LIST  wrk connection counts (default 64,8)
   --no-h2c            skip the h2c downstream cells (h2load: HTTP/2 prior knowledge to the proxy,
                       HTTP/1.1 from the proxy to the upstream)
@@ -61,6 +65,7 @@ RUNS=""
 DURATION=""
 RATE_DURATION=""
 RATES="1000,5000"
+RATE_ROUNDS=""
 CONNECTIONS="64,8"
 H2C=1
 H2C_DURATION=""
@@ -86,6 +91,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION=$2; shift ;;
     --rate-duration) RATE_DURATION=$2; shift ;;
     --rates) RATES=$2; shift ;;
+    --rate-rounds) RATE_ROUNDS=$2; shift ;;
     --connections) CONNECTIONS=$2; shift ;;
     --no-h2c) H2C=0 ;;
     --h2c-duration) H2C_DURATION=$2; shift ;;
@@ -110,17 +116,18 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$QUICK" = 1 ]; then
-  RUNS=${RUNS:-1}; DURATION=${DURATION:-3}; RATE_DURATION=${RATE_DURATION:-3}; WARMUP=1
+  RUNS=${RUNS:-1}; DURATION=${DURATION:-3}; RATE_DURATION=${RATE_DURATION:-3}; RATE_ROUNDS=${RATE_ROUNDS:-1}; WARMUP=1
 else
-  RUNS=${RUNS:-3}; DURATION=${DURATION:-10}; RATE_DURATION=${RATE_DURATION:-10}; WARMUP=2
+  RUNS=${RUNS:-3}; DURATION=${DURATION:-10}; RATE_DURATION=${RATE_DURATION:-10}; RATE_ROUNDS=${RATE_ROUNDS:-3}; WARMUP=2
 fi
 H2C_DURATION=${H2C_DURATION:-$DURATION}
-for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$H2C_DURATION" "$H2C_CLIENTS" "$H2C_STREAMS" "$PROXY_CPU" "$LOAD_CPU" "$QUIET_WAIT" "$NOISE_LIMIT" "$NOISE_RETRIES"; do
+for n in "$RUNS" "$DURATION" "$RATE_DURATION" "$RATE_ROUNDS" "$H2C_DURATION" "$H2C_CLIENTS" "$H2C_STREAMS" "$PROXY_CPU" "$LOAD_CPU" "$QUIET_WAIT" "$NOISE_LIMIT" "$NOISE_RETRIES"; do
   case "$n" in ''|*[!0-9]*) echo "bench: '$n' is not a whole number" >&2; exit 2 ;; esac
 done
 if [ "$RUNS" -lt 1 ] || [ "$RUNS" -gt 20 ] || [ "$DURATION" -lt 1 ] || [ "$DURATION" -gt 600 ] || [ "$RATE_DURATION" -lt 1 ] || [ "$RATE_DURATION" -gt 600 ] \
+  || [ "$RATE_ROUNDS" -lt 1 ] || [ "$RATE_ROUNDS" -gt 20 ] \
   || [ "$H2C_DURATION" -lt 1 ] || [ "$H2C_DURATION" -gt 600 ] || [ "$H2C_CLIENTS" -lt 1 ] || [ "$H2C_CLIENTS" -gt 1000 ] || [ "$H2C_STREAMS" -lt 1 ] || [ "$H2C_STREAMS" -gt 100 ]; then
-  echo "bench: --runs must be 1..20, durations 1..600 s, --h2c-clients 1..1000, --h2c-streams 1..100" >&2
+  echo "bench: --runs and --rate-rounds must be 1..20, durations 1..600 s, --h2c-clients 1..1000, --h2c-streams 1..100" >&2
   exit 2
 fi
 
@@ -553,14 +560,14 @@ measure_wrk_once() {
 
 # One fixed-rate measurement with engine-loadgen (open loop, latency from the intended send time).
 measure_rate_once() {
-  local target=$1 run=$2 rate=$3 protocol=${4:-http1}
+  local target=$1 run=$2 rate=$3 protocol=${4:-http1} round=${5:-1}
   CELL_JSON=""
   CELL_NOISE=0
-  local port=${PORT[$target]} file="rate-$target-$rate-r$run.json" proto_args=()
+  local port=${PORT[$target]} file="rate-$target-$rate-r$run-$round.json" proto_args=()
   if [ "$protocol" = h2c ]; then
     # h2c: 2 connections x 8 streams (16 slots, as over HTTP/1.1) to the target's h2c listener.
     port=${H2C_PORT[$target]}
-    file="rate-h2c-$target-$rate-r$run.json"
+    file="rate-h2c-$target-$rate-r$run-$round.json"
     proto_args=(--protocol h2c --streams 8)
   fi
   local pids=() upstream_pids c0 c1 u0 u1 g0 g1 pb0 pt0 pb1 pt1 lb0 lt0 lb1 lt1
@@ -580,7 +587,7 @@ measure_rate_once() {
     record "{\"kind\":\"failure\",\"target\":\"$target\",\"run\":$run,\"what\":\"rate $rate $protocol\",\"detail\":\"$(json_escape "$(tail -3 "$RUN_DIR/${file%.json}.log" | tr '\n' ' ')")\"}"
     return 0
   fi
-  CELL_JSON="{\"kind\":\"rate\",\"protocol\":\"$protocol\",\"target\":\"$target\",\"run\":$run,\"rate\":$rate,\"file\":\"$file\",$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" \
+  CELL_JSON="{\"kind\":\"rate\",\"protocol\":\"$protocol\",\"target\":\"$target\",\"run\":$run,\"round\":$round,\"rate\":$rate,\"file\":\"$file\",$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v p="${#pids[@]}" \
     -v pb=$((pb1 - pb0)) -v pt=$((pt1 - pt0)) -v lb=$((lb1 - lb0)) -v lt=$((lt1 - lt0)) -v up=$((u1 - u0)) -v gen=$((g1 - g0)) 'BEGIN {
       foreign = pt > 0 ? (pb - (p > 0 ? c : 0)) * 100 / pt : 0; if (foreign < 0) foreign = 0;
       lforeign = lt > 0 ? (lb - up - gen) * 100 / lt : 0; if (lforeign < 0) lforeign = 0;
@@ -976,10 +983,19 @@ for run in $(seq 1 "$RUNS"); do
       done
     done
   fi
+  # The first rate (the issue's 1,000 rps) is measured in RATE_ROUNDS rounds, each in its own
+  # order (the rotation goes on from the run's), the others once; the report pairs the targets
+  # round by round.
   for rate in "${RATE_LIST[@]}"; do
-    for target in "${live[@]}"; do
-      TARGET_PID=${TPID[$target]}
-      measure_cell rate "$target" "$run" "$rate"
+    rounds=1
+    [ "$rate" = "${RATE_LIST[0]}" ] && rounds=$RATE_ROUNDS
+    for round in $(seq 1 "$rounds"); do
+      n=${#live[@]}
+      for i in $(seq 0 $((n - 1))); do
+        target=${live[$(((i + round - 1) % n))]}
+        TARGET_PID=${TPID[$target]}
+        measure_cell rate "$target" "$run" "$rate" http1 "$round"
+      done
     done
   done
   # The same open-loop latency over h2c, at the first rate only (HTTP/2 downstream, HTTP/1.1 upstream).
@@ -1030,6 +1046,7 @@ cat > "$RUN_DIR/meta.json" <<EOF
   "runs": $RUNS,
   "duration_s": $DURATION,
   "rate_duration_s": $RATE_DURATION,
+  "rate_rounds": $RATE_ROUNDS,
   "rate_connections": 16,
   "h2c": $( [ "$H2C" = 1 ] && echo true || echo false ),
   "h2c_duration_s": $H2C_DURATION,

@@ -121,6 +121,10 @@ internal static class MarkdownReport
         {
             text.Append(Inv, $"fixed {rate} rps, added over direct p50/p99 µs: ");
             text.AppendLine(string.Join("  ", s.Targets.Where(t => t != "direct").Select(t => s.Added(t, rate) is { } a ? $"{t} {a.P50:F0}/{a.P99:F0}" : $"{t} n/a")));
+            if (PairedLine(s, rate) is { } paired)
+            {
+                text.AppendLine(Inv, $"  round by round: {paired}");
+            }
         }
 
         text.AppendLine(SidecarLine(s));
@@ -190,7 +194,9 @@ internal static class MarkdownReport
             if (peers.Length > 0)
             {
                 var best = peers.MinBy(p => p.Added!.Value.P99);
-                md.AppendLine(Inv, $"| added p99 at 1,000 rps ≤ best peer's ({best.Peer} {best.Added!.Value.P99:F0} µs) | {added.P99:F0} µs | {Status(added.P99 <= best.Added!.Value.P99)} |");
+                var (atMost, rounds) = s.PairedP99("engine", best.Peer, 1000);
+                var paired = rounds > 1 ? string.Create(Inv, $"; p99 at most {best.Peer}'s in {atMost} of {rounds} rounds") : string.Empty;
+                md.AppendLine(Inv, $"| added p99 at 1,000 rps ≤ best peer's ({best.Peer} {best.Added!.Value.P99:F0} µs) | {added.P99:F0} µs{paired} | {Status(added.P99 <= best.Added!.Value.P99)} |");
             }
         }
 
@@ -356,6 +362,15 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
+        foreach (var rate in s.RateLevels)
+        {
+            if (PairedLine(s, rate) is { } paired)
+            {
+                md.AppendLine(Inv, $"Round by round at {rate:N0} rps (each round measures every target once, seconds apart, in its own order): {paired}. Added latencies tens of microseconds apart are a draw when these counts are near half.");
+                md.AppendLine();
+            }
+        }
+
         md.AppendLine("Send lag is how late the generator wrote requests after their intended time (pacing error plus queueing); " +
                       "when it is large for direct too, the generator or its shared core, not the proxy, is the limit.");
         md.AppendLine();
@@ -408,6 +423,17 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine("nginx figures add its master and worker processes. Idle is right after start, before any request.");
         md.AppendLine();
+    }
+
+    /// <summary>"engine p99 at most nginx's in 5 of 9 rounds, …" when the rate was measured in more than one round; else null.</summary>
+    private static string? PairedLine(Summary s, int rate)
+    {
+        var parts = s.PresentPeers
+            .Select(peer => (Peer: peer, Pair: s.PairedP99("engine", peer, rate)))
+            .Where(p => p.Pair.Rounds > 1)
+            .Select(p => string.Create(Inv, $"{p.Peer}'s in {p.Pair.AtMost} of {p.Pair.Rounds}"))
+            .ToArray();
+        return parts.Length == 0 ? null : "engine p99 at most " + string.Join(", ", parts) + " rounds";
     }
 
     private static string SidecarLine(Summary s)

@@ -10,6 +10,9 @@ internal sealed record RateRow(string Target, int Run, int Rate, double Achieved
 {
     /// <summary>http1, or h2c (HTTP/2 prior knowledge to the proxy).</summary>
     public string Protocol { get; init; } = "http1";
+
+    /// <summary>Which of the run's rounds at this rate (scripts/bench.sh --rate-rounds); 1 in reports from before rounds.</summary>
+    public int Round { get; init; } = 1;
 }
 
 /// <summary>One h2load cell of one run (h2c downstream, HTTP/1.1 upstream); h2load gives min / max / mean / sd of the request time, in µs, and no percentiles.</summary>
@@ -122,6 +125,7 @@ internal sealed class Results
             NullableDouble(line, "load_core_other_pct") ?? double.NaN)
         {
             Protocol = line.TryGetProperty("protocol", out var protocol) ? protocol.GetString() ?? "http1" : "http1",
+            Round = line.TryGetProperty("round", out var round) ? round.GetInt32() : 1,
         };
     }
 

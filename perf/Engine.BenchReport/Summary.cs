@@ -132,6 +132,23 @@ internal sealed class Summary
         return t is null || d is null ? null : (t.P50 - d.P50, t.P99 - d.P99);
     }
 
+    /// <summary>
+    /// Round by round at one rate (HTTP/1.1): in how many of the rounds that measured both, the
+    /// target's p99 was at most the peer's. The two were measured seconds apart in each round, so
+    /// a drift of the machine between rounds cancels out, which medians over rounds do not do.
+    /// </summary>
+    public (int AtMost, int Rounds) PairedP99(string target, string peer, int rate)
+    {
+        var peerRounds = Results.Rates
+            .Where(r => r.Target == peer && r.Rate == rate && r.Protocol == "http1")
+            .ToDictionary(r => (r.Run, r.Round), r => r.P99);
+        var pairs = Results.Rates
+            .Where(r => r.Target == target && r.Rate == rate && r.Protocol == "http1" && peerRounds.ContainsKey((r.Run, r.Round)))
+            .Select(r => r.P99 <= peerRounds[(r.Run, r.Round)])
+            .ToArray();
+        return (pairs.Count(atMost => atMost), pairs.Length);
+    }
+
     /// <summary>(idle, after load, peak) RSS in kB: medians of idle/after, maximum of peak.</summary>
     public (double Idle, double After, long Peak)? Memory(string target)
     {
