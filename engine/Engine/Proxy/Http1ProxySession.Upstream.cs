@@ -13,8 +13,6 @@ namespace Engine.Proxy;
 /// <summary>The steps of one exchange with an upstream connection, called from <see cref="RunAsync"/>.</summary>
 internal sealed partial class Http1ProxySession
 {
-    private static readonly Action<object?> AbortUpstream = static state => ((UpstreamConnection)state!).Abort();
-
     private void WriteRequestHead(UpstreamConnection upstream, int attempt)
     {
         var options = _server.Options;
@@ -580,6 +578,7 @@ internal sealed partial class Http1ProxySession
         {
             case BodyResult.Complete:
                 var reusable = requestBody == BodyResult.Complete
+                               && !_upstreamAbandoned // the client watch aborts it, maybe on another thread right now
                                && _upstreamFraming != BodyFraming.UntilClose
                                && Http1Persistence.IsPersistent(_response);
                 if (reusable)

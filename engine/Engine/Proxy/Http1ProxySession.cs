@@ -320,24 +320,31 @@ internal sealed partial class Http1ProxySession : ProxyExchange
                         // that its connection is freed now.
                         if (error == ForwardError.None)
                         {
-                            using var clientGone = _connection.ConnectionClosed.UnsafeRegister(AbortUpstream, upstream);
-                            while (true)
+                            WatchClientFor(upstream);
+                            try
                             {
-                                ReadResult response;
-                                try
+                                while (true)
                                 {
-                                    response = await upstream.Input.ReadAsync().ConfigureAwait(false);
-                                }
-                                catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
-                                {
-                                    error = ForwardError.UpstreamResetBeforeResponse;
-                                    break;
-                                }
+                                    ReadResult response;
+                                    try
+                                    {
+                                        response = await upstream.Input.ReadAsync().ConfigureAwait(false);
+                                    }
+                                    catch (Exception e) when (ProxyExceptions.IsConnectionFailure(e))
+                                    {
+                                        error = ForwardError.UpstreamResetBeforeResponse;
+                                        break;
+                                    }
 
-                                if (ReadResponseHead(upstream, response, ref error) != HeadStep.NeedMore)
-                                {
-                                    break;
+                                    if (ReadResponseHead(upstream, response, ref error) != HeadStep.NeedMore)
+                                    {
+                                        break;
+                                    }
                                 }
+                            }
+                            finally
+                            {
+                                StopWatchingClient();
                             }
                         }
 
@@ -537,6 +544,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
             }
 
             EndAttempts(ref admitted);
+            EndClientWatch();
             _deadlines?.Dispose();
             _timer.Dispose();
             if (!SwitchedToHttp2)
@@ -633,6 +641,7 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         _continueSent = false;
         _bodyPump = default;
         _bodyKept = false;
+        _upstreamAbandoned = false;
         _keptChunkedLength = -1;
         _mirrorsPending = false;
         _upgrade = UpgradeRequest.Of(_request);

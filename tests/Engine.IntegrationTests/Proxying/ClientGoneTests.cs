@@ -1,0 +1,91 @@
+using System.Net.Sockets;
+using System.Text;
+using Engine.IntegrationTests.Infrastructure;
+using Engine.Proxy;
+using Engine.Transport;
+
+namespace Engine.IntegrationTests.Proxying;
+
+/// <summary>
+/// An HTTP/1.1 client that leaves while its request waits for the upstream's answer: Envoy resets
+/// the upstream request at once (its connection is not kept for a response nobody reads), logs the
+/// request with DC, and the next client's requests are served.
+/// </summary>
+public sealed class ClientGoneTests
+{
+    private static ProxyOptions On(string kind) => new() { Transport = new TransportSettings { Kind = Enum.Parse<TransportKind>(kind) } };
+
+    private static string[] MeshOn(int port) => [MeshYaml.Service("svc", 8080, (port, "v1"))];
+
+    [Theory]
+    [InlineData("Epoll")]
+    [InlineData("Kestrel")]
+    public async Task ClientLeavesBeforeTheAnswer_UpstreamConnectionClosedAtOnce_LoggedDC_NextClientServed(string kind)
+    {
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var upstreamClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = new ScriptedUpstream(async x =>
+        {
+            if (!x.Head.StartsWith("GET /slow ", StringComparison.Ordinal))
+            {
+                await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                return;
+            }
+
+            // Never answers: reads until the proxy closes this connection (0 bytes, or a reset).
+            waiting.TrySetResult();
+            try
+            {
+                await x.ReadBodyAsync(1);
+            }
+            finally
+            {
+                upstreamClosed.TrySetResult();
+            }
+        });
+        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), proxy: On(kind));
+
+        using (var leaving = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await leaving.ConnectAsync(sidecar.Endpoint);
+            await leaving.SendAsync(Encoding.ASCII.GetBytes("GET /slow HTTP/1.1\r\nHost: svc:8080\r\n\r\n"), SocketFlags.None);
+            await waiting.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            leaving.Shutdown(SocketShutdown.Both); // a FIN, as a client that gave up sends
+        }
+
+        // No route timeout applies (Istio's default is none): only the client's leaving ends it.
+        await upstreamClosed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var record = await sidecar.Telemetry.SingleAsync("/slow");
+        Assert.Contains("DC", record.FlagCodes, StringComparison.Ordinal);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
+            await client.SendAsync($"GET /next{i} HTTP/1.1\r\nHost: svc:8080\r\n\r\n");
+            var response = await client.ReadResponseAsync();
+            Assert.Equal(200, response.Status);
+            Assert.Equal("ok", response.Body);
+        }
+    }
+
+    [Theory]
+    [InlineData("Epoll")]
+    [InlineData("Kestrel")]
+    public async Task ClientsThatStay_KeepTheirUpstreamConnection_AcrossManyRequests(string kind)
+    {
+        await using var upstream = new ScriptedUpstream(x => x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), proxy: On(kind));
+        await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
+
+        for (var i = 0; i < 50; i++)
+        {
+            await client.SendAsync($"GET /stay{i} HTTP/1.1\r\nHost: svc:8080\r\n\r\n");
+            Assert.Equal(200, (await client.ReadResponseAsync()).Status);
+        }
+
+        // A watch on the client that fired for a request that was over would abort a connection
+        // the pool had taken back: every request went over the one upstream connection.
+        Assert.Equal(1, upstream.Connections);
+        Assert.Equal(50, upstream.Requests);
+    }
+}
