@@ -23,7 +23,7 @@ namespace Engine.Http2;
 internal abstract partial class Http2Stream : Transport.IOutboundLender
 {
     private CancellationTokenSource? _abortedSource;
-    private bool _abortSignaled;
+    private bool _abortSignaled;  // lock to write; read without it by AbortSignaled
     private volatile bool _inboundAborted;
 
     protected Http2Stream(Http2Connection connection)
@@ -85,6 +85,12 @@ internal abstract partial class Http2Stream : Transport.IOutboundLender
             }
         }
     }
+
+    /// <summary>Told when this incarnation is aborted (see <see cref="IStreamAbortWatch"/>); its owner sets it, reuse clears it.</summary>
+    internal IStreamAbortWatch? AbortWatch;
+
+    /// <summary>This incarnation was aborted (<see cref="Aborted"/> is or is about to be cancelled); creates nothing.</summary>
+    internal bool AbortSignaled => Volatile.Read(ref _abortSignaled);
 
     internal Http2InboundBody Inbound { get; }
 
@@ -187,6 +193,11 @@ internal abstract partial class Http2Stream : Transport.IOutboundLender
         {
             // A callback of the owner failed; the stream is gone either way.
         }
+
+        // A full fence between the flag's store above and the watch's read: either the owner, which
+        // sets its watch and then reads AbortSignaled, sees the flag, or this sees the watch.
+        Interlocked.MemoryBarrier();
+        AbortWatch?.OnStreamAborted(this);
     }
 
     /// <summary>
@@ -235,6 +246,7 @@ internal abstract partial class Http2Stream : Transport.IOutboundLender
         }
 
         _abortSignaled = false;
+        AbortWatch = null;
         _inboundAborted = false;
         StreamId = 0;
         State = default;

@@ -641,7 +641,6 @@ internal sealed partial class Http1ProxySession : ProxyExchange
         _continueSent = false;
         _bodyPump = default;
         _bodyKept = false;
-        _upstreamAbandoned = false;
         _keptChunkedLength = -1;
         _mirrorsPending = false;
         _upgrade = UpgradeRequest.Of(_request);

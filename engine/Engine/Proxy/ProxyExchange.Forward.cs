@@ -116,7 +116,8 @@ internal abstract partial class ProxyExchange
                     if (error == ForwardError.None && _h1Upstream is { } h1)
                     {
                         // The HTTP/1.1 response head, awaited here rather than in a method of its own (OnHttp1ResponseRead).
-                        using (ClientGone.UnsafeRegister(AbortOnClientGone, h1))
+                        WatchClientFor(h1);
+                        try
                         {
                             _informational = 0;
                             HeadStep step;
@@ -137,6 +138,10 @@ internal abstract partial class ProxyExchange
                                 step = OnHttp1ResponseRead(h1, read, ref error);
                             }
                             while (step == HeadStep.NeedMore);
+                        }
+                        finally
+                        {
+                            StopWatchingClient();
                         }
                     }
 
@@ -369,7 +374,7 @@ internal abstract partial class ProxyExchange
             }
 
             requestBody = await StopPumpAsync(pump).ConfigureAwait(false);
-            if (reusable && requestBody == BodyResult.Complete && _h1Reusable)
+            if (reusable && requestBody == BodyResult.Complete && _h1Reusable && !_upstreamAbandoned)
             {
                 connection.Pool.Return(connection);
             }

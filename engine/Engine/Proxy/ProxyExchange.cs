@@ -122,6 +122,7 @@ internal abstract partial class ProxyExchange
         _controls = RouterControls.None;
         _timeouts = default;
         _transportFailure = null;
+        _upstreamAbandoned = false;
         ResetRouting();
     }
 

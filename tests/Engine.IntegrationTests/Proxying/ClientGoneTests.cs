@@ -1,15 +1,19 @@
 using System.Net.Sockets;
 using System.Text;
+using Engine.IntegrationTests.Http2.Defences;
+using Engine.IntegrationTests.Http2.Support;
 using Engine.IntegrationTests.Infrastructure;
+using Engine.Protocols.Http2;
 using Engine.Proxy;
 using Engine.Transport;
 
 namespace Engine.IntegrationTests.Proxying;
 
 /// <summary>
-/// An HTTP/1.1 client that leaves while its request waits for the upstream's answer: Envoy resets
-/// the upstream request at once (its connection is not kept for a response nobody reads), logs the
-/// request with DC, and the next client's requests are served.
+/// A client that leaves while its request waits for the upstream's answer (an HTTP/1.1 client closes
+/// its connection, an HTTP/2 client resets its stream): Envoy resets the upstream request at once
+/// (its connection is not kept for a response nobody reads), logs the request with DC, and the
+/// next requests are served.
 /// </summary>
 public sealed class ClientGoneTests
 {
@@ -65,6 +69,53 @@ public sealed class ClientGoneTests
             var response = await client.ReadResponseAsync();
             Assert.Equal(200, response.Status);
             Assert.Equal("ok", response.Body);
+        }
+    }
+
+    [Theory]
+    [InlineData("Epoll")]
+    [InlineData("Kestrel")]
+    public async Task Http2ClientResetsBeforeTheAnswer_UpstreamConnectionClosedAtOnce_LoggedDC_StreamsAfterServed(string kind)
+    {
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var upstreamClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = new ScriptedUpstream(async x =>
+        {
+            if (!x.Head.StartsWith("GET /slow ", StringComparison.Ordinal))
+            {
+                await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                return;
+            }
+
+            waiting.TrySetResult();
+            try
+            {
+                await x.ReadBodyAsync(1);
+            }
+            finally
+            {
+                upstreamClosed.TrySetResult();
+            }
+        });
+        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), proxy: On(kind));
+        await using var client = await RawH2Client.HandshakeAsync(sidecar.Endpoint);
+
+        await client.SendAsync(RawH2Client.Frames(w => Http2FrameWriter.WriteHeaders(w, 1, RawH2Client.Block(
+            (":method", "GET"), (":scheme", "http"), (":authority", "svc:8080"), (":path", "/slow")), endStream: true, 16_384)));
+        await waiting.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await client.SendRstAsync(1);
+
+        await upstreamClosed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var record = await sidecar.Telemetry.SingleAsync("/slow");
+        Assert.Contains("DC", record.FlagCodes, StringComparison.Ordinal);
+
+        // The connection goes on: its later streams are served.
+        for (var stream = 3; stream <= 7; stream += 2)
+        {
+            await client.SendAsync(ProxyH2.Request(stream, "svc:8080"));
+            var (head, body, _) = await client.ReadResponseAsync(stream);
+            Assert.Equal(200, head?.StatusCode);
+            Assert.Equal(2, body.Length);
         }
     }
 
