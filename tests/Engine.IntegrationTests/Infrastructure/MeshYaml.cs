@@ -8,6 +8,9 @@ namespace Engine.IntegrationTests.Infrastructure;
 /// </summary>
 internal static class MeshYaml
 {
+    /// <summary>The mesh of most single-upstream tests: service "svc" on port 8080, one v1 endpoint at <paramref name="upstreamPort"/>.</summary>
+    public static string[] OneService(int upstreamPort) => [Service("svc", 8080, (upstreamPort, "v1"))];
+
     public static string Service(string host, int port, params (int UpstreamPort, string Version)[] endpoints)
         => Service(host, port, "http", endpoints.Select(e => (e.UpstreamPort, (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["version"] = e.Version })).ToArray());
 

@@ -4,8 +4,6 @@ using Engine.IntegrationTests.Http2.Defences;
 using Engine.IntegrationTests.Http2.Support;
 using Engine.IntegrationTests.Infrastructure;
 using Engine.Protocols.Http2;
-using Engine.Proxy;
-using Engine.Transport;
 
 namespace Engine.IntegrationTests.Proxying;
 
@@ -17,18 +15,16 @@ namespace Engine.IntegrationTests.Proxying;
 /// </summary>
 public sealed class ClientGoneTests
 {
-    private static ProxyOptions On(string kind) => new() { Transport = new TransportSettings { Kind = Enum.Parse<TransportKind>(kind) } };
-
-    private static string[] MeshOn(int port) => [MeshYaml.Service("svc", 8080, (port, "v1"))];
-
-    [Theory]
-    [InlineData("Epoll")]
-    [InlineData("Kestrel")]
-    public async Task ClientLeavesBeforeTheAnswer_UpstreamConnectionClosedAtOnce_LoggedDC_NextClientServed(string kind)
+    /// <summary>
+    /// An upstream that answers "ok" to everything but GET /slow, which it never answers: it reads
+    /// on until the proxy closes that connection (0 bytes, or a reset). <c>Waiting</c> completes when
+    /// /slow has arrived, <c>Closed</c> when its connection ended.
+    /// </summary>
+    private static (ScriptedUpstream Upstream, TaskCompletionSource Waiting, TaskCompletionSource Closed) NeverAnswersSlow()
     {
         var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var upstreamClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var upstream = new ScriptedUpstream(async x =>
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var upstream = new ScriptedUpstream(async x =>
         {
             if (!x.Head.StartsWith("GET /slow ", StringComparison.Ordinal))
             {
@@ -36,7 +32,6 @@ public sealed class ClientGoneTests
                 return;
             }
 
-            // Never answers: reads until the proxy closes this connection (0 bytes, or a reset).
             waiting.TrySetResult();
             try
             {
@@ -44,10 +39,20 @@ public sealed class ClientGoneTests
             }
             finally
             {
-                upstreamClosed.TrySetResult();
+                closed.TrySetResult();
             }
         });
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), proxy: On(kind));
+        return (upstream, waiting, closed);
+    }
+
+    [Theory]
+    [InlineData("Epoll")]
+    [InlineData("Kestrel")]
+    public async Task ClientLeavesBeforeTheAnswer_UpstreamConnectionClosedAtOnce_LoggedDC_NextClientServed(string kind)
+    {
+        var (upstream, waiting, upstreamClosed) = NeverAnswersSlow();
+        await using var _ = upstream;
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port), proxy: TransportChoice.On(kind));
 
         using (var leaving = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
@@ -77,27 +82,9 @@ public sealed class ClientGoneTests
     [InlineData("Kestrel")]
     public async Task Http2ClientResetsBeforeTheAnswer_UpstreamConnectionClosedAtOnce_LoggedDC_StreamsAfterServed(string kind)
     {
-        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var upstreamClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var upstream = new ScriptedUpstream(async x =>
-        {
-            if (!x.Head.StartsWith("GET /slow ", StringComparison.Ordinal))
-            {
-                await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-                return;
-            }
-
-            waiting.TrySetResult();
-            try
-            {
-                await x.ReadBodyAsync(1);
-            }
-            finally
-            {
-                upstreamClosed.TrySetResult();
-            }
-        });
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), proxy: On(kind));
+        var (upstream, waiting, upstreamClosed) = NeverAnswersSlow();
+        await using var _ = upstream;
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port), proxy: TransportChoice.On(kind));
         await using var client = await RawH2Client.HandshakeAsync(sidecar.Endpoint);
 
         await client.SendAsync(RawH2Client.Frames(w => Http2FrameWriter.WriteHeaders(w, 1, RawH2Client.Block(
@@ -125,7 +112,7 @@ public sealed class ClientGoneTests
     public async Task ClientsThatStay_KeepTheirUpstreamConnection_AcrossManyRequests(string kind)
     {
         await using var upstream = new ScriptedUpstream(x => x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), proxy: On(kind));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port), proxy: TransportChoice.On(kind));
         await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
 
         for (var i = 0; i < 50; i++)

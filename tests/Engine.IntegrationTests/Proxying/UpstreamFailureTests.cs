@@ -7,8 +7,6 @@ namespace Engine.IntegrationTests.Proxying;
 /// <summary>Upstreams that are down, answer garbage, close or die mid-response: Envoy's answers, and nothing reused that should not be.</summary>
 public sealed class UpstreamFailureTests
 {
-    private static string[] MeshOn(int port) => [MeshYaml.Service("svc", 8080, (port, "v1"))];
-
     private static int UnusedPort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -19,7 +17,7 @@ public sealed class UpstreamFailureTests
     [Fact]
     public async Task UpstreamDown_Gets503WithEnvoysConnectFailureBody()
     {
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(UnusedPort()));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(UnusedPort()));
 
         using var response = await sidecar.GetAsync("svc:8080");
         var body = await response.Content.ReadAsStringAsync();
@@ -46,7 +44,7 @@ public sealed class UpstreamFailureTests
     public async Task GarbageResponse_Gets502()
     {
         await using var upstream = new ScriptedUpstream(async x => { await x.SendAsync("this is not http\r\n\r\n"); x.Close(); });
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port));
 
         using var response = await sidecar.GetAsync("svc:8080");
 
@@ -57,7 +55,7 @@ public sealed class UpstreamFailureTests
     public async Task ResponseWithContentLengthAndChunked_Gets502()
     {
         await using var upstream = new ScriptedUpstream(x => x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port));
 
         using var response = await sidecar.GetAsync("svc:8080");
 
@@ -68,7 +66,7 @@ public sealed class UpstreamFailureTests
     public async Task UpstreamClosesBeforeAnswering_Gets503ConnectionTermination()
     {
         await using var upstream = new ScriptedUpstream(x => { x.Close(); return Task.CompletedTask; });
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port));
 
         using var response = await sidecar.GetAsync("svc:8080");
         var body = await response.Content.ReadAsStringAsync();
@@ -87,7 +85,7 @@ public sealed class UpstreamFailureTests
             await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nx-n: " + x.RequestNumber + "\r\n\r\nok");
             x.Close();
         });
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port));
 
         for (var i = 0; i < 10; i++)
         {
@@ -107,7 +105,7 @@ public sealed class UpstreamFailureTests
             await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + new string('a', 1000));
             x.Reset();
         });
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port));
 
         await using var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
         await raw.SendAsync("GET / HTTP/1.1\r\nHost: svc:8080\r\n\r\n");
@@ -126,7 +124,7 @@ public sealed class UpstreamFailureTests
             await x.SendAsync("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
             x.Close();
         });
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port));
 
         await using var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
         await raw.SendAsync("GET / HTTP/1.1\r\nHost: svc:8080\r\n\r\n");
@@ -141,7 +139,7 @@ public sealed class UpstreamFailureTests
     public async Task ClientVanishing_FreesItsUpstreamConnection()
     {
         await using var upstreams = await Upstreams.StartAsync("slow");
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstreams.PortOf("slow")));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstreams.PortOf("slow")));
 
         var raw = await RawHttp.ConnectAsync(sidecar.Endpoint);
         await raw.SendAsync("GET / HTTP/1.1\r\nHost: svc:8080\r\nx-echo-delay-ms: 20000\r\n\r\n");
@@ -186,7 +184,7 @@ public sealed class UpstreamFailureTests
         // reused this connection would hand them to the next client as its answer.
         await using var upstream = new ScriptedUpstream(x => x.SendAsync(
             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nSMUGGLED"));
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port));
 
         for (var i = 0; i < 5; i++)
         {
@@ -200,7 +198,7 @@ public sealed class UpstreamFailureTests
     {
         await using var upstream = new ScriptedUpstream(x => x.SendAsync(
             x.RequestNumber == 1 ? "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbad" : "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood"));
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port));
 
         using var first = await sidecar.GetAsync("svc:8080", "/first");
         using var second = await sidecar.GetAsync("svc:8080", "/second");

@@ -1,8 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
 using Engine.IntegrationTests.Infrastructure;
-using Engine.Proxy;
-using Engine.Transport;
 
 namespace Engine.IntegrationTests.Transport;
 
@@ -15,10 +13,6 @@ namespace Engine.IntegrationTests.Transport;
 /// </summary>
 public sealed class LentBodyTests
 {
-    private static ProxyOptions On(string kind) => new() { Transport = new TransportSettings { Kind = Enum.Parse<TransportKind>(kind) } };
-
-    private static string[] MeshOn(int port) => [MeshYaml.Service("svc", 8080, (port, "v1"))];
-
     /// <summary>An answer whose body is a running pattern, so a lost, repeated or shifted piece shows.</summary>
     private static string Answer(int size, char first)
         => $"HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n" + Body(size, first);
@@ -38,7 +32,7 @@ public sealed class LentBodyTests
     {
         var sizes = new[] { 200_000, 13, 16_384, 70_000, 5, 1_000_000, 40_000 };
         await using var upstream = new ScriptedUpstream(x => x.SendAsync(Answer(sizes[(x.RequestNumber - 1) % sizes.Length], (char)('a' + x.RequestNumber))));
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), proxy: On(kind));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port), proxy: TransportChoice.On(kind));
         await using var client = await RawHttp.ConnectAsync(sidecar.Endpoint);
 
         for (var request = 1; request <= sizes.Length; request++)
@@ -58,7 +52,7 @@ public sealed class LentBodyTests
     {
         const int size = 3_000_000;
         await using var upstream = new ScriptedUpstream(x => x.SendAsync(Answer(size, 'A')));
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), proxy: On(kind));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port), proxy: TransportChoice.On(kind));
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 8192 };
         await client.ConnectAsync(sidecar.Endpoint);
         await client.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: svc:8080\r\nConnection: close\r\n\r\n"), SocketFlags.None);
@@ -94,7 +88,7 @@ public sealed class LentBodyTests
     public async Task AClientLeavingMidAnswer_ThatUpstreamConnectionIsNotReused_OthersAreServed(string kind)
     {
         await using var upstream = new ScriptedUpstream(x => x.SendAsync(x.RequestNumber == 1 ? Answer(5_000_000, 'a') : Answer(20_000, 'k')));
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), proxy: On(kind));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port), proxy: TransportChoice.On(kind));
 
         using (var leaving = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 8192 })
         {

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Engine.IntegrationTests.Infrastructure;
-using Engine.Proxy;
-using Engine.Transport;
 
 namespace Engine.IntegrationTests.Transport;
 
@@ -13,17 +11,13 @@ namespace Engine.IntegrationTests.Transport;
 /// </summary>
 public sealed class TransportProxyingTests
 {
-    private static ProxyOptions On(string kind) => new() { Transport = new TransportSettings { Kind = Enum.Parse<TransportKind>(kind) } };
-
-    private static string[] MeshOn(int port) => [MeshYaml.Service("svc", 8080, (port, "v1"))];
-
     [Theory]
     [InlineData("Kestrel")]
     [InlineData("Epoll")]
     public async Task KeepAlive_BodiesOfEverySize_OverOneUpstreamConnection(string kind)
     {
         await using var upstreams = await Upstreams.StartAsync("svc-1");
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstreams.PortOf("svc-1")), proxy: On(kind));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstreams.PortOf("svc-1")), proxy: TransportChoice.On(kind));
 
         foreach (var size in new[] { 0, 13, 4095, 32 * 1024, 64 * 1024, 64 * 1024 + 1, 1024 * 1024 })
         {
@@ -41,7 +35,7 @@ public sealed class TransportProxyingTests
     public async Task LargeUpload_IsEchoedBackIntact(string kind)
     {
         await using var upstreams = await Upstreams.StartAsync("svc-1");
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstreams.PortOf("svc-1")), proxy: On(kind));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstreams.PortOf("svc-1")), proxy: TransportChoice.On(kind));
         var body = new byte[6 * 1024 * 1024 + 3];
         new Random(42).NextBytes(body);
 
@@ -61,7 +55,7 @@ public sealed class TransportProxyingTests
     public async Task ManyClientsAtOnce_AreAllServed(string kind)
     {
         await using var upstreams = await Upstreams.StartAsync("svc-1");
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstreams.PortOf("svc-1")), proxy: On(kind));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstreams.PortOf("svc-1")), proxy: TransportChoice.On(kind));
 
         var clients = Enumerable.Range(0, 100).Select(async i =>
         {
@@ -88,7 +82,7 @@ public sealed class TransportProxyingTests
             await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + new string('a', 1000));
             x.Close(); // FIN upstream, mid-body
         });
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), proxy: On(kind));
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port), proxy: TransportChoice.On(kind));
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(sidecar.Endpoint);
         await client.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: svc:8080\r\n\r\n"), SocketFlags.None);

@@ -17,8 +17,6 @@ public sealed class LentAnswerTests
 {
     private const int AnswerBytes = 300_000;
 
-    private static string[] MeshOn(int port) => [MeshYaml.Service("svc", 8080, (port, "v1"))];
-
     /// <summary>The answer's body: a running pattern, so a lost, repeated or shifted piece shows.</summary>
     private static string Pattern(int length, char first) => string.Create(length, first, static (span, f) =>
     {
@@ -32,7 +30,7 @@ public sealed class LentAnswerTests
     public async Task SizedAnswer_UnderASmallWindow_ArrivesWhole_EndingOnItsLastBytes()
     {
         await using var upstream = new ScriptedUpstream(x => x.SendAsync($"HTTP/1.1 200 OK\r\nContent-Length: {AnswerBytes}\r\n\r\n{Pattern(AnswerBytes, 'a')}"));
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), http2: true);
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port), http2: true);
         await using var client = await RawH2Client.HandshakeAsync(sidecar.Endpoint, new Http2Setting(Http2SettingsParameter.InitialWindowSize, 10_000));
 
         await client.SendAsync(ProxyH2.Request(1, "svc:8080"));
@@ -74,7 +72,7 @@ public sealed class LentAnswerTests
             var size = x.RequestNumber == 1 ? AnswerBytes : 1000 * x.RequestNumber;
             return x.SendAsync($"HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n{Pattern(size, (char)('a' + x.RequestNumber))}");
         });
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), http2: true);
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port), http2: true);
         await using var client = await RawH2Client.HandshakeAsync(sidecar.Endpoint, new Http2Setting(Http2SettingsParameter.InitialWindowSize, 0));
 
         // The answer waits for credit that never comes: most of it stays unread upstream.
@@ -113,7 +111,7 @@ public sealed class LentAnswerTests
 
             await x.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         });
-        await using var sidecar = await TestSidecar.StartAsync(MeshOn(upstream.Port), http2: true);
+        await using var sidecar = await TestSidecar.StartAsync(MeshYaml.OneService(upstream.Port), http2: true);
         await using var client = await RawH2Client.HandshakeAsync(sidecar.Endpoint);
 
         await client.SendAsync(ProxyH2.Request(1, "svc:8080"));
